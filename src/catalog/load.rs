@@ -1,0 +1,179 @@
+//! Loading the native JSON Lines catalog: every bad line is reported with its number and
+//! skipped, never aborting the rest.
+
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
+
+use super::{Catalog, Product};
+use crate::money::Currency;
+pub use crate::problem::Problem;
+
+/// What a load did: lines read, products kept, and every line it skipped with the reason.
+#[derive(Debug, Clone, Default)]
+pub struct LoadReport {
+    pub file: String,
+    pub read: usize,
+    pub loaded: usize,
+    pub problems: Vec<Problem>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CatalogError {
+    #[error("{file}: cannot read: {source}")]
+    Io { file: String, source: std::io::Error },
+    #[error("{}: no usable product ({} problems{})", .report.file, .report.problems.len(),
+        .report.problems.first().map(|p| format!(", first: {p}")).unwrap_or_default())]
+    Empty { report: LoadReport },
+}
+
+impl Catalog {
+    /// Loads a native JSONL catalog file. See [`Catalog::parse_jsonl`].
+    pub fn load(path: &Path) -> Result<(Catalog, LoadReport), CatalogError> {
+        let file = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|source| CatalogError::Io { file: file.clone(), source })?;
+        Catalog::parse_jsonl(&text, &file)
+    }
+
+    /// Parses JSON Lines text (`file` names it in problems). Blank lines are ignored. A line that
+    /// is not a valid product (bad JSON, missing id/title/price/currency, price not above zero,
+    /// a duplicate id, another currency than the catalog's) is skipped and reported.
+    ///
+    /// The catalog's currency is the one most rows use (ties: the earliest), so one mistyped
+    /// first row cannot make every other row "foreign". Fails only when no row is usable.
+    pub fn parse_jsonl(text: &str, file: &str) -> Result<(Catalog, LoadReport), CatalogError> {
+        let mut report = LoadReport { file: file.to_string(), ..LoadReport::default() };
+        let mut candidates: Vec<(usize, Product)> = Vec::new();
+        for (index, line) in text.lines().enumerate() {
+            let line_no = index + 1;
+            let line = line.trim_start_matches('\u{feff}').trim();
+            if line.is_empty() {
+                continue;
+            }
+            report.read += 1;
+            match serde_json::from_str::<Product>(line).map_err(|e| describe_json_error(&e)).and_then(validate) {
+                Ok(product) => candidates.push((line_no, product)),
+                Err(message) => report.problems.push(Problem { file: file.to_string(), line: line_no, message }),
+            }
+        }
+        let Some(currency) = majority_currency(&candidates) else {
+            if report.read == 0 {
+                report.problems.push(Problem {
+                    file: file.to_string(),
+                    line: 0,
+                    message: "the catalog is empty".into(),
+                });
+            }
+            return Err(CatalogError::Empty { report });
+        };
+        let mut seen: HashSet<String> = HashSet::new();
+        let mut products = Vec::with_capacity(candidates.len());
+        for (line, product) in candidates {
+            let problem = if product.currency != currency {
+                Some(format!(
+                    "product `{}` is priced in {}, the catalog in {currency}; skipped",
+                    product.id, product.currency
+                ))
+            } else if !seen.insert(product.id.clone()) {
+                Some(format!("duplicate id `{}`; the first one is kept", product.id))
+            } else {
+                None
+            };
+            match problem {
+                Some(message) => report.problems.push(Problem { file: file.to_string(), line, message }),
+                None => products.push(product),
+            }
+        }
+        report.problems.sort_by_key(|p| p.line);
+        report.loaded = products.len();
+        Ok((Catalog::from_valid(products, currency), report))
+    }
+}
+
+/// Checks what serde cannot: non-empty id and title, a price above zero, a sane rating.
+fn validate(mut product: Product) -> Result<Product, String> {
+    product.id = product.id.trim().to_string();
+    product.title = product.title.trim().to_string();
+    if product.id.is_empty() {
+        return Err("`id` is empty".into());
+    }
+    if product.title.is_empty() {
+        return Err(format!("product `{}`: `title` is empty", product.id));
+    }
+    if product.price.is_zero() {
+        return Err(format!("product `{}`: price must be above zero", product.id));
+    }
+    if let Some(rating) = product.rating
+        && !(0.0..=5.0).contains(&rating)
+    {
+        return Err(format!("product `{}`: rating {rating} is outside 0-5", product.id));
+    }
+    Ok(product)
+}
+
+fn describe_json_error(error: &serde_json::Error) -> String {
+    let text = error.to_string();
+    // serde_json appends " at line 1 column N"; the line is ours to report, the column helps.
+    match text.rfind(" at line ") {
+        Some(cut) => format!("{} (column {})", &text[..cut], error.column()),
+        None => text,
+    }
+}
+
+fn majority_currency(candidates: &[(usize, Product)]) -> Option<Currency> {
+    let mut counts: HashMap<Currency, (usize, usize)> = HashMap::new();
+    for (order, (_, p)) in candidates.iter().enumerate() {
+        counts.entry(p.currency).or_insert((0, order)).0 += 1;
+    }
+    counts.into_iter().max_by(|a, b| a.1.0.cmp(&b.1.0).then(b.1.1.cmp(&a.1.1))).map(|(c, _)| c)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_bad_line_is_reported_with_its_number_and_the_rest_loads() {
+        let text = concat!(
+            "{\"id\":\"a\",\"title\":\"A\",\"price\":5,\"currency\":\"GBP\"}\n",
+            "{\"id\":\"b\",\"title\":\"B\",\"price\":\n",
+            "\n",
+            "{\"id\":\"c\",\"title\":\"C\",\"price\":0,\"currency\":\"GBP\"}\n",
+            "{\"id\":\"d\",\"title\":\"D\",\"price\":-3,\"currency\":\"GBP\"}\n",
+            "{\"id\":\"a\",\"title\":\"A again\",\"price\":6,\"currency\":\"GBP\"}\n",
+            "{\"id\":\"e\",\"title\":\"E\",\"price\":7,\"currency\":\"EUR\"}\n",
+            "{\"title\":\"no id\",\"price\":7,\"currency\":\"GBP\"}\n",
+            "{\"id\":\"f\",\"title\":\"F\",\"price\":\"£3\",\"currency\":\"GBP\"}\n",
+            "{\"id\":\"g\",\"title\":\"G\",\"price\":8,\"currency\":\"GBP\"}\n",
+        );
+        let (catalog, report) = Catalog::parse_jsonl(text, "shop.jsonl").unwrap();
+        let ids: Vec<_> = catalog.products().iter().map(|p| p.id.as_str()).collect();
+        assert_eq!(ids, ["a", "g"]);
+        let lines: Vec<_> = report.problems.iter().map(|p| p.line).collect();
+        assert_eq!(lines, [2, 4, 5, 6, 7, 8, 9]);
+        assert!(report.problems[0].to_string().starts_with("shop.jsonl:2: "));
+        assert!(report.problems[3].message.contains("duplicate id `a`"));
+        assert!(report.problems[4].message.contains("EUR"));
+        assert_eq!(report.read, 9);
+        assert_eq!(report.loaded, 2);
+    }
+
+    #[test]
+    fn the_currency_most_rows_use_wins() {
+        let text = concat!(
+            "{\"id\":\"x\",\"title\":\"X\",\"price\":5,\"currency\":\"USD\"}\n",
+            "{\"id\":\"a\",\"title\":\"A\",\"price\":5,\"currency\":\"GBP\"}\n",
+            "{\"id\":\"b\",\"title\":\"B\",\"price\":5,\"currency\":\"GBP\"}\n",
+        );
+        let (catalog, report) = Catalog::parse_jsonl(text, "c.jsonl").unwrap();
+        assert_eq!(catalog.currency().code(), "GBP");
+        assert_eq!(report.problems.len(), 1);
+        assert_eq!(report.problems[0].line, 1);
+    }
+
+    #[test]
+    fn an_empty_catalog_is_an_error_that_says_so() {
+        let err = Catalog::parse_jsonl("\n\n", "empty.jsonl").unwrap_err();
+        assert!(err.to_string().contains("empty.jsonl"), "{err}");
+        assert!(err.to_string().contains("the catalog is empty"), "{err}");
+    }
+}

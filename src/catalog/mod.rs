@@ -1,0 +1,60 @@
+//! The merchant's catalog: products, loading with per-line problems, importers, the search
+//! index and the ranker that explains itself.
+//!
+//! A catalog has exactly one currency. Loading never aborts on a bad row: the row is skipped
+//! and reported as `file:line: message`, and the rest loads.
+
+mod load;
+mod product;
+
+pub use load::{CatalogError, LoadReport, Problem};
+pub use product::Product;
+
+use std::collections::HashMap;
+
+use crate::money::Currency;
+
+/// An immutable, validated set of products in one currency, addressable by id.
+///
+/// Built once per catalog version and shared read-only (behind an `Arc`), so a catalog swap
+/// is one pointer store and shoppers see the old or the new, never a mix.
+#[derive(Debug, Clone)]
+pub struct Catalog {
+    products: Vec<Product>,
+    by_id: HashMap<String, usize>,
+    currency: Currency,
+}
+
+impl Catalog {
+    /// Builds a catalog from already validated products; they must share `currency` and have
+    /// unique ids (the loader guarantees both).
+    fn from_valid(products: Vec<Product>, currency: Currency) -> Catalog {
+        let by_id = products.iter().enumerate().map(|(i, p)| (p.id.clone(), i)).collect();
+        Catalog { products, by_id, currency }
+    }
+
+    pub fn currency(&self) -> Currency {
+        self.currency
+    }
+
+    pub fn products(&self) -> &[Product] {
+        &self.products
+    }
+
+    pub fn len(&self) -> usize {
+        self.products.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.products.is_empty()
+    }
+
+    pub fn get(&self, id: &str) -> Option<&Product> {
+        self.by_id.get(id).map(|&i| &self.products[i])
+    }
+
+    /// The product's position in [`Catalog::products`], the handle the index stores.
+    pub fn position(&self, id: &str) -> Option<usize> {
+        self.by_id.get(id).copied()
+    }
+}

@@ -1,0 +1,200 @@
+//! The slots: the typed things the agent wants to know about a shopper's request.
+//!
+//! Their JSON shape is the contract in INTERFACE.md (`concierge understand --json`, the `slots`
+//! of every chat reply, replay assertions), so serde attributes here are part of the interface.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::money::{Amount, Currency};
+
+/// Buying for someone else, or for themselves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Purpose {
+    Gift,
+    #[serde(rename = "self")]
+    Myself,
+}
+
+impl Purpose {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Purpose::Gift => "gift",
+            Purpose::Myself => "self",
+        }
+    }
+}
+
+/// A price range for one item, inclusive at both ends. `currency: None` means the store's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct Budget {
+    pub min: Option<Amount>,
+    pub max: Option<Amount>,
+    pub currency: Option<Currency>,
+}
+
+impl Budget {
+    /// Whether `price` (already in the budget's currency) lies within the range, ends included.
+    pub fn admits(&self, price: Amount) -> bool {
+        self.min.is_none_or(|min| price >= min) && self.max.is_none_or(|max| price <= max)
+    }
+
+    /// A budget with neither end says nothing.
+    pub fn is_open(&self) -> bool {
+        self.min.is_none() && self.max.is_none()
+    }
+}
+
+/// One of the slot names, as used in `asking`, in the question order and in profile edits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SlotName {
+    Purpose,
+    Recipient,
+    Age,
+    Occasion,
+    Budget,
+    Interests,
+    Exclude,
+}
+
+impl SlotName {
+    pub const ALL: [SlotName; 7] = [
+        SlotName::Purpose,
+        SlotName::Recipient,
+        SlotName::Age,
+        SlotName::Occasion,
+        SlotName::Budget,
+        SlotName::Interests,
+        SlotName::Exclude,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SlotName::Purpose => "purpose",
+            SlotName::Recipient => "recipient",
+            SlotName::Age => "age",
+            SlotName::Occasion => "occasion",
+            SlotName::Budget => "budget",
+            SlotName::Interests => "interests",
+            SlotName::Exclude => "exclude",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<SlotName> {
+        SlotName::ALL.into_iter().find(|s| s.as_str() == name)
+    }
+}
+
+impl fmt::Display for SlotName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What is known about a request: every slot, each possibly unknown.
+///
+/// Serialises exactly as INTERFACE.md's `understand --json` shape: every key present, unknown
+/// values as `null`, lists as (possibly empty) arrays. `recipient_word` keeps the shopper's own
+/// word ("nephew") beside the normalised recipient ("child") and is omitted when absent.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Slots {
+    pub purpose: Option<Purpose>,
+    pub recipient: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub recipient_word: Option<String>,
+    pub age: Option<u32>,
+    pub occasion: Option<String>,
+    pub budget: Option<Budget>,
+    pub interests: Vec<String>,
+    pub exclude: Vec<String>,
+}
+
+impl Slots {
+    /// Whether the slot holds a value (a non-empty list for `interests` and `exclude`).
+    pub fn has(&self, slot: SlotName) -> bool {
+        match slot {
+            SlotName::Purpose => self.purpose.is_some(),
+            SlotName::Recipient => self.recipient.is_some(),
+            SlotName::Age => self.age.is_some(),
+            SlotName::Occasion => self.occasion.is_some(),
+            SlotName::Budget => self.budget.is_some(),
+            SlotName::Interests => !self.interests.is_empty(),
+            SlotName::Exclude => !self.exclude.is_empty(),
+        }
+    }
+
+    /// Overlays `newer` on `self`: scalar slots `newer` knows replace ours; list items are
+    /// added without duplicates (case-insensitively), so what was said earlier is kept.
+    pub fn merge(&mut self, newer: &Slots) {
+        if newer.purpose.is_some() {
+            self.purpose = newer.purpose;
+        }
+        if newer.recipient.is_some() {
+            self.recipient.clone_from(&newer.recipient);
+            self.recipient_word.clone_from(&newer.recipient_word);
+        }
+        if newer.age.is_some() {
+            self.age = newer.age;
+        }
+        if newer.occasion.is_some() {
+            self.occasion.clone_from(&newer.occasion);
+        }
+        if newer.budget.is_some() {
+            self.budget = newer.budget;
+        }
+        push_unique(&mut self.interests, &newer.interests);
+        push_unique(&mut self.exclude, &newer.exclude);
+    }
+}
+
+fn push_unique(into: &mut Vec<String>, items: &[String]) {
+    for item in items {
+        if !into.iter().any(|have| have.eq_ignore_ascii_case(item)) {
+            into.push(item.clone());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn empty_slots_print_every_key_as_the_interface_shows() {
+        let json = serde_json::to_value(Slots::default()).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({"purpose":null,"recipient":null,"age":null,"occasion":null,
+                "budget":null,"interests":[],"exclude":[]})
+        );
+    }
+
+    #[test]
+    fn purpose_self_is_spelled_self() {
+        assert_eq!(serde_json::to_string(&Purpose::Myself).unwrap(), "\"self\"");
+        let p: Purpose = serde_json::from_str("\"gift\"").unwrap();
+        assert_eq!(p, Purpose::Gift);
+    }
+
+    #[test]
+    fn budget_limits_are_inclusive() {
+        let b = Budget { min: Some(Amount::units(10)), max: Some(Amount::units(25)), currency: None };
+        assert!(b.admits(Amount::units(25)));
+        assert!(b.admits(Amount::units(10)));
+        assert!(!b.admits("25.01".parse().unwrap()));
+        assert!(!b.admits("9.99".parse().unwrap()));
+    }
+
+    #[test]
+    fn merging_keeps_earlier_list_items_and_replaces_scalars() {
+        let mut known = Slots { age: Some(6), interests: vec!["trains".into()], ..Slots::default() };
+        let newer = Slots { age: Some(7), interests: vec!["Trains".into(), "dinosaurs".into()], ..Slots::default() };
+        known.merge(&newer);
+        assert_eq!(known.age, Some(7));
+        assert_eq!(known.interests, vec!["trains", "dinosaurs"]);
+    }
+}
