@@ -6,6 +6,8 @@
 //! - [`slots`]: the typed things the agent wants to know (purpose, recipient, budget, ...).
 //! - [`problem`]: `file:line: message` problems found in merchants' files.
 //! - [`catalog`]: products, loading and importing merchants' files, the index and the ranker.
+//! - [`prompts`]: merchant-editable prompt files (templates, wording), validated on load.
+//! - [`reply`]: what the shopper is shown: product cards with their why lines.
 //! - [`cli`]: the `concierge` command line, one file per command.
 #![forbid(unsafe_code)]
 
@@ -13,4 +15,6 @@ pub mod catalog;
 pub mod cli;
 pub mod money;
 pub mod problem;
+pub mod prompts;
+pub mod reply;
 pub mod slots;

@@ -4,11 +4,17 @@
 //! A catalog has exactly one currency. Loading never aborts on a bad row: the row is skipped
 //! and reported as `file:line: message`, and the rest loads.
 
+mod index;
 mod load;
 mod product;
+mod rank;
+mod signal;
 
+pub use index::{CatalogIndex, Filters, IndexError};
 pub use load::{CatalogError, LoadReport, Problem};
 pub use product::Product;
+pub use rank::{Hint, Query, Ranked};
+pub use signal::Signal;
 
 use std::collections::HashMap;
 

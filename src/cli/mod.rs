@@ -3,6 +3,10 @@
 //! Every command prints human-readable text by default and JSON with `--json`, and returns a
 //! non-zero exit status when it found problems, so scripts and CI can rely on it.
 
+mod check;
+mod common;
+mod search;
+
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
@@ -16,9 +20,17 @@ pub struct Cli {
 }
 
 #[derive(Debug, Subcommand)]
-pub enum Command {}
+pub enum Command {
+    /// Search the catalog with explicit filters (for merchants checking their catalog).
+    Search(search::SearchArgs),
+    /// Validate prompt files and a catalog; prints `file:line: message` per problem.
+    Check(check::CheckArgs),
+}
 
 /// Runs one parsed command line; `Err` carries a message for a human, printed with its causes.
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
-    match cli.command {}
+    match cli.command {
+        Command::Search(args) => search::run(args),
+        Command::Check(args) => check::run(args),
+    }
 }

@@ -1,0 +1,172 @@
+//! `why.toml`: one template per signal kind, rendering a signal as the line a shopper reads.
+
+use std::collections::BTreeMap;
+
+use minijinja::Environment;
+use serde::Serialize;
+
+use super::templates::{describe, environment};
+use crate::catalog::{Product, Signal};
+use crate::money::{Amount, Currency};
+use crate::problem::Problem;
+
+/// The compiled why templates; rendering cannot fail for the variables they were checked with.
+#[derive(Debug)]
+pub struct WhyTemplates {
+    env: Environment<'static>,
+}
+
+/// What a why template sees besides the signal's own fields.
+#[derive(Serialize)]
+struct ProductFacts<'a> {
+    title: &'a str,
+    brand: Option<&'a str>,
+    price: Amount,
+}
+
+impl WhyTemplates {
+    /// Parses `why.toml`: every signal kind must have a template, no other key is allowed, and
+    /// each template must compile and render with a sample of its signal's fields.
+    pub fn parse(file: &str, text: &str) -> Result<WhyTemplates, Vec<Problem>> {
+        let problem = |line: usize, message: String| Problem { file: file.to_string(), line, message };
+        let table: BTreeMap<String, toml::Spanned<String>> =
+            toml::from_str(text).map_err(|e| vec![problem(toml_line(text, e.span()), toml_message(&e))])?;
+        let mut problems = Vec::new();
+        let mut env = environment();
+        for (kind, template) in &table {
+            let line = line_of(text, template.span().start);
+            if !Signal::KINDS.contains(&kind.as_str()) {
+                problems
+                    .push(problem(line, format!("unknown signal kind `{kind}`; known: {}", Signal::KINDS.join(", "))));
+                continue;
+            }
+            if let Err(e) = env.add_template_owned(kind.clone(), template.get_ref().clone()) {
+                let (message, at) = describe(&e);
+                problems.push(problem(line + at.unwrap_or(1) - 1, format!("template `{kind}`: {message}")));
+                continue;
+            }
+            let sample = sample_signal(kind);
+            let rendered = env.get_template(kind).and_then(|t| t.render(context(&sample, &sample_product(), "GBP")));
+            if let Err(e) = rendered {
+                let (message, _) = describe(&e);
+                problems.push(problem(line, format!("template `{kind}`: {message}")));
+            }
+        }
+        for kind in Signal::KINDS {
+            if !table.contains_key(kind) {
+                problems.push(problem(0, format!("missing the template for signal kind `{kind}`")));
+            }
+        }
+        if problems.is_empty() { Ok(WhyTemplates { env }) } else { Err(problems) }
+    }
+
+    /// The line a shopper reads for one signal about one product.
+    pub fn render(&self, signal: &Signal, product: &Product, currency: Currency) -> String {
+        let rendered =
+            self.env.get_template(signal.kind()).and_then(|t| t.render(context(signal, product, currency.code())));
+        // Templates were rendered with every field of their signal at load; a failure here
+        // would be a bug in concierge, so say something true rather than nothing.
+        rendered.unwrap_or_else(|e| {
+            tracing::error!(kind = signal.kind(), error = %e, "why template failed");
+            signal.kind().replace('_', " ")
+        })
+    }
+}
+
+fn context(signal: &Signal, product: &Product, currency: &str) -> minijinja::Value {
+    let mut value = serde_json::to_value(signal).unwrap_or_default();
+    if let Some(map) = value.as_object_mut() {
+        let facts = ProductFacts { title: &product.title, brand: product.brand.as_deref(), price: product.price };
+        map.insert("product".into(), serde_json::to_value(facts).unwrap_or_default());
+        map.insert("currency".into(), currency.into());
+        // Optional fields are present (as none) so `{% if min %}` works under strict mode.
+        for optional in ["min", "max", "word"] {
+            map.entry(optional).or_insert(serde_json::Value::Null);
+        }
+    }
+    minijinja::Value::from_serialize(&value)
+}
+
+fn sample_product() -> Product {
+    let gbp: Currency = "GBP".parse().unwrap_or_else(|_| unreachable!("GBP is an ISO code"));
+    Product::new("sample", "Sample Product", Amount::units(20), gbp)
+}
+
+fn sample_signal(kind: &str) -> Signal {
+    let s = |t: &str| t.to_string();
+    match kind {
+        "text" => Signal::Text { terms: vec![s("wooden"), s("train")] },
+        "interest" => Signal::Interest { term: s("trains") },
+        "recipient" => Signal::Recipient { recipient: s("child"), word: Some(s("nephew")) },
+        "age" => Signal::Age { age: 6 },
+        "occasion" => Signal::Occasion { occasion: s("baby_shower") },
+        "budget" => Signal::Budget { min: Some(Amount::units(10)), max: Some(Amount::units(25)) },
+        "viewed" => Signal::Viewed { product_id: s("sku-1"), title: s("Trail Shoes"), term: s("running") },
+        "bought_with" => Signal::BoughtWith { product_id: s("sku-2"), title: s("Espresso Cups") },
+        "context" => Signal::Context { source: s("referrer"), term: s("running") },
+        "rating" => Signal::Rating { rating: 4.6, reviews: 120 },
+        _ => Signal::Popularity { reviews: 800 },
+    }
+}
+
+/// The 1-based line of a byte offset.
+pub(crate) fn line_of(text: &str, offset: usize) -> usize {
+    text[..offset.min(text.len())].matches('\n').count() + 1
+}
+
+pub(crate) fn toml_line(text: &str, span: Option<std::ops::Range<usize>>) -> usize {
+    span.map_or(0, |s| line_of(text, s.start))
+}
+
+/// toml's message without its own multi-line rendering of the source.
+pub(crate) fn toml_message(error: &toml::de::Error) -> String {
+    error.message().trim().to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn builtin() -> String {
+        include_str!("../../prompts/why.toml").to_string()
+    }
+
+    #[test]
+    fn each_signal_renders_a_line_with_the_catalog_currency() {
+        let why = WhyTemplates::parse("why.toml", &builtin()).unwrap();
+        let product = sample_product();
+        let budget = Signal::Budget { min: None, max: Some(Amount::units(25)) };
+        assert_eq!(why.render(&budget, &product, "GBP".parse().unwrap()), "£20, within your £25 budget");
+        assert_eq!(why.render(&budget, &product, "EUR".parse().unwrap()), "€20, within your €25 budget");
+        let rating = Signal::Rating { rating: 4.6, reviews: 120 };
+        assert_eq!(why.render(&rating, &product, "GBP".parse().unwrap()), "Rated 4.6/5 by 120 shoppers");
+    }
+
+    #[test]
+    fn an_unknown_variable_is_reported_at_its_line() {
+        let text = builtin().replace("Suits a {{ age }}-year-old", "Suits a {{ agee }}-year-old");
+        let line = text.lines().position(|l| l.contains("agee")).unwrap() + 1;
+        let problems = WhyTemplates::parse("why.toml", &text).unwrap_err();
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert_eq!(problems[0].line, line);
+        assert!(problems[0].to_string().starts_with(&format!("why.toml:{line}: template `age`")), "{}", problems[0]);
+    }
+
+    #[test]
+    fn syntax_errors_unknown_kinds_and_missing_kinds_are_all_reported() {
+        let text = builtin().replace("For someone who loves {{ term }}", "For someone who loves {{ term ")
+            + "\nsparkle = \"shiny\"\n";
+        let text = text.lines().filter(|l| !l.starts_with("popularity")).collect::<Vec<_>>().join("\n");
+        let problems = WhyTemplates::parse("why.toml", &text).unwrap_err();
+        let all = problems.iter().map(|p| p.to_string()).collect::<Vec<_>>().join("\n");
+        assert!(all.contains("template `interest`"), "{all}");
+        assert!(all.contains("unknown signal kind `sparkle`"), "{all}");
+        assert!(all.contains("missing the template for signal kind `popularity`"), "{all}");
+    }
+
+    #[test]
+    fn a_toml_syntax_error_names_its_line() {
+        let problems = WhyTemplates::parse("why.toml", "text = \"ok\"\nage = \n").unwrap_err();
+        assert_eq!(problems[0].line, 2, "{problems:?}");
+    }
+}
