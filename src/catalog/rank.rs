@@ -17,7 +17,7 @@
 //! 6. Catalog order, so equal products always come out the same way.
 //!
 //! Then **diversity**: the top `k` are picked in that order, except that a product is passed
-//! over (for one of the same rules-1-and-2 bucket) when its brand already fills a third of the
+//! over (for one of the same rules-1-to-3 bucket) when its brand already fills a third of the
 //! list or it is a near-copy (same brand, most title words shared) of one already picked.
 //! With nothing to search for (cold start), rules 1, 2 and 4 are empty and quality decides
 //! among the products matching the hints.
@@ -103,8 +103,8 @@ struct RankKey {
 }
 
 impl RankKey {
-    fn bucket(&self) -> (u32, u32) {
-        (self.interests, self.coverage)
+    fn bucket(&self) -> (u32, u32, u32) {
+        (self.interests, self.coverage, self.hints)
     }
 
     fn cmp_desc(&self, other: &RankKey) -> Ordering {

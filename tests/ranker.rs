@@ -1,0 +1,190 @@
+//! The ranker's promises, on small catalogs built for each promise and on the demo store.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use concierge::catalog::{Catalog, CatalogIndex, Hint, Query, Signal};
+use concierge::money::Amount;
+
+fn index(lines: &[&str]) -> CatalogIndex {
+    let (catalog, report) = Catalog::parse_jsonl(&lines.join("\n"), "test.jsonl").unwrap();
+    assert!(report.problems.is_empty(), "{:?}", report.problems);
+    CatalogIndex::build(Arc::new(catalog)).unwrap()
+}
+
+fn demo() -> CatalogIndex {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("catalog/demo.jsonl");
+    let (catalog, _) = Catalog::load(&path).unwrap();
+    CatalogIndex::build(Arc::new(catalog)).unwrap()
+}
+
+fn ids(index: &CatalogIndex, query: &Query) -> Vec<String> {
+    index.rank(query).unwrap().iter().map(|r| r.product.id.clone()).collect()
+}
+
+fn words(text: &str) -> Vec<String> {
+    text.split_whitespace().map(str::to_string).collect()
+}
+
+fn amount(text: &str) -> Amount {
+    text.parse().unwrap()
+}
+
+#[test]
+fn budget_is_a_hard_filter_with_inclusive_ends() {
+    let index = index(&[
+        r#"{"id":"a","title":"Train set","price":25,"currency":"GBP","rating":5,"review_count":900}"#,
+        r#"{"id":"b","title":"Train set deluxe","price":25.01,"currency":"GBP","rating":5,"review_count":900}"#,
+        r#"{"id":"c","title":"Train whistle","price":9.99,"currency":"GBP"}"#,
+        r#"{"id":"d","title":"Train book","price":10,"currency":"GBP"}"#,
+    ]);
+    let query = Query {
+        keywords: words("train"),
+        min_price: Some(amount("10")),
+        max_price: Some(amount("25")),
+        k: 10,
+        ..Query::default()
+    };
+    let mut found = ids(&index, &query);
+    found.sort();
+    assert_eq!(found, ["a", "d"]);
+}
+
+#[test]
+fn no_demo_search_ever_returns_a_product_above_its_price_limit() {
+    let index = demo();
+    for max in ["5", "9.99", "12.5", "20", "25", "49.99", "100"] {
+        for text in ["", "gift", "train", "running shoes", "silver necklace", "coffee", "book for a child"] {
+            let query = Query { keywords: words(text), max_price: Some(amount(max)), k: 10, ..Query::default() };
+            for ranked in index.rank(&query).unwrap() {
+                assert!(
+                    ranked.product.price <= amount(max),
+                    "{} at {} for `{text}` under {max}",
+                    ranked.product.id,
+                    ranked.product.price
+                );
+                assert!(ranked.signals.iter().any(|s| matches!(s, Signal::Budget { .. })));
+            }
+        }
+    }
+}
+
+#[test]
+fn excluded_words_remove_every_product_mentioning_them() {
+    let index = index(&[
+        r#"{"id":"lego","title":"Building set","brand":"Lego","price":20,"currency":"GBP","rating":5,"review_count":500}"#,
+        r#"{"id":"desc","title":"Castle set","description":"Works with lego bricks","price":20,"currency":"GBP"}"#,
+        r#"{"id":"wood","title":"Wooden castle set","price":20,"currency":"GBP"}"#,
+    ]);
+    let query = Query { keywords: words("castle set"), exclude_words: words("lego"), k: 10, ..Query::default() };
+    assert_eq!(ids(&index, &query), ["wood"]);
+    let phrase = Query { keywords: words("set"), exclude_words: vec!["lego bricks".into()], k: 10, ..Query::default() };
+    assert!(!ids(&index, &phrase).contains(&"desc".to_string()));
+    assert!(ids(&index, &phrase).contains(&"lego".to_string()), "a phrase excludes only products with all its words");
+}
+
+#[test]
+fn excluded_ids_and_unavailable_products_are_never_shown() {
+    let index = index(&[
+        r#"{"id":"a","title":"Mug","price":8,"currency":"GBP"}"#,
+        r#"{"id":"b","title":"Mug","price":8,"currency":"GBP","in_stock":false}"#,
+        r#"{"id":"c","title":"Mug","price":8,"currency":"GBP","stock":0}"#,
+        r#"{"id":"d","title":"Mug","price":8,"currency":"GBP","stock":3}"#,
+    ]);
+    let query = Query { keywords: words("mug"), exclude_ids: vec!["a".into()], k: 10, ..Query::default() };
+    assert_eq!(ids(&index, &query), ["d"]);
+    let all = Query { include_unavailable: true, ..query };
+    assert_eq!(ids(&index, &all).len(), 3);
+}
+
+#[test]
+fn an_age_outside_the_products_range_filters_it_out_and_inside_it_is_a_reason() {
+    let index = index(&[
+        r#"{"id":"baby","title":"Soft train","price":8,"currency":"GBP","attributes":{"age_min":0,"age_max":2}}"#,
+        r#"{"id":"kid","title":"Train set","price":8,"currency":"GBP","attributes":{"age_min":3,"age_max":8}}"#,
+        r#"{"id":"any","title":"Train poster","price":8,"currency":"GBP"}"#,
+    ]);
+    let ranked = index.rank(&Query { keywords: words("train"), age: Some(6), k: 10, ..Query::default() }).unwrap();
+    let found: Vec<&str> = ranked.iter().map(|r| r.product.id.as_str()).collect();
+    assert!(found.contains(&"kid") && found.contains(&"any") && !found.contains(&"baby"), "{found:?}");
+    for r in &ranked {
+        let has_age = r.signals.contains(&Signal::Age { age: 6 });
+        assert_eq!(has_age, r.product.id == "kid", "only a product that states an age range earns the age reason");
+    }
+}
+
+#[test]
+fn products_matching_an_interest_outrank_better_rated_ones_that_do_not() {
+    let index = index(&[
+        r#"{"id":"star","title":"Puzzle","price":10,"currency":"GBP","rating":5,"review_count":1000}"#,
+        r#"{"id":"dino","title":"Dinosaur puzzle","price":10,"currency":"GBP","rating":3.1,"review_count":4}"#,
+    ]);
+    let query = Query { keywords: words("puzzle"), interests: vec!["dinosaurs".into()], k: 2, ..Query::default() };
+    let ranked = index.rank(&query).unwrap();
+    assert_eq!(ranked[0].product.id, "dino");
+    assert!(ranked[0].signals.contains(&Signal::Interest { term: "dinosaurs".into() }));
+    assert!(!ranked[1].signals.iter().any(|s| matches!(s, Signal::Interest { .. })));
+}
+
+#[test]
+fn more_of_the_request_matched_beats_a_higher_rating() {
+    let index = index(&[
+        r#"{"id":"one","title":"Wooden spoon","price":5,"currency":"GBP","rating":5,"review_count":900}"#,
+        r#"{"id":"both","title":"Wooden train","price":5,"currency":"GBP","rating":3,"review_count":2}"#,
+    ]);
+    assert_eq!(ids(&index, &Query { keywords: words("wooden train"), k: 2, ..Query::default() })[0], "both");
+}
+
+#[test]
+fn with_nothing_to_search_for_quality_decides() {
+    let index = index(&[
+        r#"{"id":"few","title":"A","price":5,"currency":"GBP","rating":5,"review_count":1}"#,
+        r#"{"id":"many","title":"B","price":5,"currency":"GBP","rating":4.8,"review_count":400}"#,
+        r#"{"id":"none","title":"C","price":5,"currency":"GBP"}"#,
+        r#"{"id":"low","title":"D","price":5,"currency":"GBP","rating":2,"review_count":300}"#,
+    ]);
+    assert_eq!(ids(&index, &Query { k: 4, ..Query::default() }), ["many", "few", "none", "low"]);
+}
+
+#[test]
+fn a_context_hint_leads_a_cold_start_and_says_why() {
+    let index = demo();
+    let hint =
+        Hint { words: "running".into(), signal: Signal::Context { source: "referrer".into(), term: "running".into() } };
+    let ranked = index.rank(&Query { hints: vec![hint], k: 5, ..Query::default() }).unwrap();
+    assert_eq!(ranked.len(), 5);
+    for r in &ranked {
+        let text =
+            format!("{} {:?} {:?} {:?}", r.product.title, r.product.tags, r.product.category, r.product.description)
+                .to_lowercase();
+        assert!(text.contains("run"), "{} is not about running", r.product.title);
+        assert!(r.signals.iter().any(|s| matches!(s, Signal::Context { .. })));
+    }
+}
+
+#[test]
+fn the_top_results_are_not_copies_of_one_product_line() {
+    let index = index(&[
+        r#"{"id":"m1","title":"Stoneware mug blue","brand":"Kiln","price":9,"currency":"GBP","rating":4.9,"review_count":300}"#,
+        r#"{"id":"m2","title":"Stoneware mug green","brand":"Kiln","price":9,"currency":"GBP","rating":4.9,"review_count":290}"#,
+        r#"{"id":"m3","title":"Stoneware mug grey","brand":"Kiln","price":9,"currency":"GBP","rating":4.9,"review_count":280}"#,
+        r#"{"id":"o1","title":"Enamel camping mug","brand":"Trail","price":9,"currency":"GBP","rating":4.0,"review_count":20}"#,
+        r#"{"id":"o2","title":"Travel mug","brand":"Thermo","price":9,"currency":"GBP","rating":3.9,"review_count":20}"#,
+    ]);
+    let top3 = ids(&index, &Query { keywords: words("mug"), k: 3, ..Query::default() });
+    assert_eq!(top3.iter().filter(|id| id.starts_with('m')).count(), 1, "{top3:?}");
+    let all = ids(&index, &Query { keywords: words("mug"), k: 5, ..Query::default() });
+    assert_eq!(all.len(), 5, "diversity reorders, it never hides");
+}
+
+#[test]
+fn every_result_explains_itself_and_ranking_is_deterministic() {
+    let index = demo();
+    let query =
+        Query { keywords: words("gift for a gardener"), max_price: Some(amount("30")), k: 8, ..Query::default() };
+    let first = ids(&index, &query);
+    assert_eq!(first, ids(&index, &query));
+    for r in index.rank(&query).unwrap() {
+        assert!(!r.signals.is_empty(), "{} has no reason", r.product.id);
+    }
+}
