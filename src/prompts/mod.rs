@@ -5,25 +5,47 @@
 //! exist) and reports each problem as `file:line: message`; an invalid set is refused whole,
 //! so a running server keeps its old set.
 //!
-//! Files: `why.toml` (one template per signal kind).
+//! Files: `why.toml` (a template per signal kind), `questions.toml` (a question per slot),
+//! `replies.toml` (every other reply), `policy.toml` (what to ask, in what order, how much),
+//! `hints.toml` (product words for recipients and occasions).
 
+mod hints;
+mod policy;
+mod questions;
+mod replies;
+mod samples;
 mod templates;
+mod toml_file;
 mod why;
 
 use std::path::Path;
 
+pub use hints::Hints;
+pub use policy::Policy;
+pub use questions::{Question, Questions};
+pub use replies::Replies;
 pub use templates::money_filter;
 pub use why::WhyTemplates;
 
 use crate::problem::Problem;
 
 /// The built-in copies of the repository's prompt files, used when no prompts folder exists.
-const BUILTIN: &[(&str, &str)] = &[("why.toml", include_str!("../../prompts/why.toml"))];
+const BUILTIN: &[(&str, &str)] = &[
+    ("why.toml", include_str!("../../prompts/why.toml")),
+    ("questions.toml", include_str!("../../prompts/questions.toml")),
+    ("replies.toml", include_str!("../../prompts/replies.toml")),
+    ("policy.toml", include_str!("../../prompts/policy.toml")),
+    ("hints.toml", include_str!("../../prompts/hints.toml")),
+];
 
 /// A validated set of prompt files.
 #[derive(Debug)]
 pub struct Prompts {
     why: WhyTemplates,
+    questions: Questions,
+    replies: Replies,
+    policy: Policy,
+    hints: Hints,
 }
 
 impl Prompts {
@@ -39,8 +61,18 @@ impl Prompts {
                 message: format!("cannot read: {e}"),
             })
         };
-        let why = read("why.toml").map_err(|p| vec![p])?;
-        Prompts::parse(&[("why.toml", why)])
+        let mut files = Vec::new();
+        let mut problems = Vec::new();
+        for (name, _) in BUILTIN {
+            match read(name) {
+                Ok(file) => files.push((*name, file)),
+                Err(problem) => problems.push(problem),
+            }
+        }
+        if !problems.is_empty() {
+            return Err(problems);
+        }
+        Prompts::parse(&files)
     }
 
     /// The prompt files compiled into the binary (the repository's `prompts/` folder).
@@ -64,18 +96,55 @@ impl Prompts {
     fn parse(files: &[(&str, (String, String))]) -> Result<Prompts, Vec<Problem>> {
         let mut problems = Vec::new();
         let find = |name: &str| files.iter().find(|(n, _)| *n == name).map(|(_, f)| f);
-        let why = match find("why.toml") {
-            Some((file, text)) => WhyTemplates::parse(file, text).map_err(|p| problems.extend(p)).ok(),
-            None => None,
+        let mut load = |name: &str| -> Option<&(String, String)> {
+            let found = find(name);
+            if found.is_none() {
+                problems.push(Problem { file: name.into(), line: 0, message: "missing prompt file".into() });
+            }
+            found
         };
-        match why {
-            Some(why) if problems.is_empty() => Ok(Prompts { why }),
+        let (why, questions, replies, policy, hints) =
+            (load("why.toml"), load("questions.toml"), load("replies.toml"), load("policy.toml"), load("hints.toml"));
+        let why = why.and_then(|(f, t)| WhyTemplates::parse(f, t).map_err(|p| problems.extend(p)).ok());
+        let questions = questions.and_then(|(f, t)| Questions::parse(f, t).map_err(|p| problems.extend(p)).ok());
+        let replies = replies.and_then(|(f, t)| Replies::parse(f, t).map_err(|p| problems.extend(p)).ok());
+        let policy = policy.and_then(|(f, t)| Policy::parse(f, t).map_err(|p| problems.push(p)).ok());
+        let hints = hints.and_then(|(f, t)| Hints::parse(f, t).map_err(|p| problems.push(p)).ok());
+        if let (Some(policy), Some(questions), Some((file, _))) = (&policy, &questions, find("questions.toml")) {
+            for slot in policy.order.iter().filter(|s| !questions.has(**s)) {
+                problems.push(Problem {
+                    file: file.clone(),
+                    line: 0,
+                    message: format!("no question for `{slot}`, which policy.toml asks"),
+                });
+            }
+        }
+        match (why, questions, replies, policy, hints) {
+            (Some(why), Some(questions), Some(replies), Some(policy), Some(hints)) if problems.is_empty() => {
+                Ok(Prompts { why, questions, replies, policy, hints })
+            }
             _ => Err(problems),
         }
     }
 
     pub fn why(&self) -> &WhyTemplates {
         &self.why
+    }
+
+    pub fn questions(&self) -> &Questions {
+        &self.questions
+    }
+
+    pub fn replies(&self) -> &Replies {
+        &self.replies
+    }
+
+    pub fn policy(&self) -> &Policy {
+        &self.policy
+    }
+
+    pub fn hints(&self) -> &Hints {
+        &self.hints
     }
 }
 

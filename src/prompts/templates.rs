@@ -48,3 +48,52 @@ pub(crate) fn describe(error: &Error) -> (String, Option<usize>) {
     }
     (message, error.line())
 }
+
+/// A template from a prompt file: its name, source and where it sits in the file.
+pub(crate) struct Source<'a> {
+    pub file: &'a str,
+    pub text: &'a str,
+    pub name: String,
+    pub template: &'a toml::Spanned<String>,
+}
+
+/// Compiles the template into `env` and renders it with every sample context (all the
+/// variables it may use, in their empty and full forms). Each failure becomes a problem at the
+/// template's line in its file: syntax errors at their own line within a multi-line template.
+pub(crate) fn add_checked(
+    env: &mut Environment<'static>,
+    source: Source<'_>,
+    samples: &[Value],
+    problems: &mut Vec<crate::problem::Problem>,
+) {
+    let line = super::toml_file::line_of(source.text, source.template.span().start);
+    let problem = |line: usize, message: String| crate::problem::Problem {
+        file: source.file.to_string(),
+        line,
+        message: format!("template `{}`: {message}", source.name),
+    };
+    if let Err(e) = env.add_template_owned(source.name.clone(), source.template.get_ref().clone()) {
+        let (message, at) = describe(&e);
+        problems.push(problem(line + at.unwrap_or(1) - 1, message));
+        return;
+    }
+    for sample in samples {
+        if let Err(e) = env.get_template(&source.name).and_then(|t| t.render(sample)) {
+            let (message, at) = describe(&e);
+            problems.push(problem(line + at.unwrap_or(1) - 1, message));
+            return;
+        }
+    }
+}
+
+/// Renders a template that was checked at load; a failure (a concierge bug) is logged and
+/// gives an empty string rather than a crash.
+pub(crate) fn render(env: &Environment<'static>, name: &str, context: &Value) -> String {
+    match env.get_template(name).and_then(|t| t.render(context)) {
+        Ok(text) => text.trim().to_string(),
+        Err(e) => {
+            tracing::error!(template = name, error = %e, "template failed");
+            String::new()
+        }
+    }
+}

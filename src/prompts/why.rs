@@ -6,6 +6,7 @@ use minijinja::Environment;
 use serde::Serialize;
 
 use super::templates::{describe, environment};
+use super::toml_file::{line_of, parse};
 use crate::catalog::{Product, Signal};
 use crate::money::{Amount, Currency};
 use crate::problem::Problem;
@@ -29,8 +30,7 @@ impl WhyTemplates {
     /// each template must compile and render with a sample of its signal's fields.
     pub fn parse(file: &str, text: &str) -> Result<WhyTemplates, Vec<Problem>> {
         let problem = |line: usize, message: String| Problem { file: file.to_string(), line, message };
-        let table: BTreeMap<String, toml::Spanned<String>> =
-            toml::from_str(text).map_err(|e| vec![problem(toml_line(text, e.span()), toml_message(&e))])?;
+        let table: BTreeMap<String, toml::Spanned<String>> = parse(file, text).map_err(|p| vec![p])?;
         let mut problems = Vec::new();
         let mut env = environment();
         for (kind, template) in &table {
@@ -107,20 +107,6 @@ fn sample_signal(kind: &str) -> Signal {
         "rating" => Signal::Rating { rating: 4.6, reviews: 120 },
         _ => Signal::Popularity { reviews: 800 },
     }
-}
-
-/// The 1-based line of a byte offset.
-pub(crate) fn line_of(text: &str, offset: usize) -> usize {
-    text[..offset.min(text.len())].matches('\n').count() + 1
-}
-
-pub(crate) fn toml_line(text: &str, span: Option<std::ops::Range<usize>>) -> usize {
-    span.map_or(0, |s| line_of(text, s.start))
-}
-
-/// toml's message without its own multi-line rendering of the source.
-pub(crate) fn toml_message(error: &toml::de::Error) -> String {
-    error.message().trim().to_string()
 }
 
 #[cfg(test)]
