@@ -6,15 +6,23 @@
 //! - [`slots`]: the typed things the agent wants to know (purpose, recipient, budget, ...).
 //! - [`problem`]: `file:line: message` problems found in merchants' files.
 //! - [`catalog`]: products, loading and importing merchants' files, the index and the ranker.
+//! - [`understand`]: a shopper's message -> typed slots and dialogue acts (rules, lexicons).
+//! - [`dialogue`]: the pure state machine: what to ask, when to recommend, refinements.
+//! - [`recommend`]: what the conversation knows -> a catalog query (filters and hints).
+//! - [`agent`]: one message through understand -> dialogue -> catalog -> reply.
 //! - [`prompts`]: merchant-editable prompt files (templates, wording), validated on load.
 //! - [`reply`]: what the shopper is shown: product cards with their why lines.
 //! - [`cli`]: the `concierge` command line, one file per command.
 #![forbid(unsafe_code)]
 
+pub mod agent;
 pub mod catalog;
 pub mod cli;
+pub mod dialogue;
 pub mod money;
 pub mod problem;
 pub mod prompts;
+pub mod recommend;
 pub mod reply;
 pub mod slots;
+pub mod understand;

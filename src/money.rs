@@ -233,3 +233,29 @@ mod tests {
         assert_eq!(serde_json::to_string(&gbp()).unwrap(), "\"GBP\"");
     }
 }
+
+/// Exchange rates into the shop's currency, from configuration: `rates["USD"] = 0.79` means
+/// one US dollar is worth 0.79 of the shop's currency. A currency without a rate cannot be
+/// converted (the chat then confirms which currency the shopper means).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ExchangeRates {
+    rates: std::collections::BTreeMap<String, Decimal>,
+}
+
+impl ExchangeRates {
+    pub fn new(rates: impl IntoIterator<Item = (Currency, Decimal)>) -> ExchangeRates {
+        ExchangeRates { rates: rates.into_iter().map(|(c, r)| (c.code().to_string(), r)).collect() }
+    }
+
+    /// Converts `amount` in `from` into `to` (the shop's currency); `None` without a rate.
+    pub fn convert(&self, amount: Amount, from: Currency, to: Currency) -> Option<Amount> {
+        if from == to {
+            return Some(amount);
+        }
+        self.rates.get(from.code()).map(|rate| amount.scaled(*rate))
+    }
+
+    pub fn can_convert(&self, from: Currency, to: Currency) -> bool {
+        from == to || self.rates.contains_key(from.code())
+    }
+}

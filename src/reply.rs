@@ -45,3 +45,138 @@ impl ProductCard {
         }
     }
 }
+
+/// One reply to the shopper, in the shape of INTERFACE.md's `reply` frame (without `type`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Reply {
+    pub text: String,
+    /// The slot (or `currency`) the reply asks about; `None` when it asks nothing.
+    pub asking: Option<String>,
+    pub quick_replies: Vec<String>,
+    /// What the conversation knows so far.
+    pub slots: crate::slots::Slots,
+    pub products: Vec<ProductCard>,
+}
+
+/// A fact the shopper told us, as "what do you know about me?" lists it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Fact {
+    pub label: String,
+    pub value: String,
+    pub source: String,
+}
+
+/// Everything rendering a reply needs besides the decision.
+pub struct Render<'a> {
+    pub prompts: &'a Prompts,
+    pub currency: Currency,
+    pub session: &'a crate::dialogue::Session,
+    pub products: Vec<ProductCard>,
+    /// The closest product outside the budget, offered when nothing matched.
+    pub alternative: Option<ProductCard>,
+    /// What the shopper told us, for "what do you know about me?".
+    pub facts: Vec<Fact>,
+    /// The title of the product "more like" refers to.
+    pub like_title: Option<String>,
+}
+
+/// Renders a decision as the reply text, question, quick replies and products.
+pub fn render(decision: &crate::dialogue::Decision, r: Render<'_>) -> Reply {
+    use crate::dialogue::{Action, Asking, Preface};
+    let replies = r.prompts.replies();
+    let mut base = serde_json::json!({
+        "slots": r.session.slots,
+        "currency": r.currency.code(),
+        "summary": "",
+    });
+    let summary = replies.render("summary", &minijinja::Value::from_serialize(&base));
+    base["summary"] = summary.into();
+    let with = |extra: serde_json::Value| {
+        let mut context = base.clone();
+        if let (Some(map), Some(add)) = (context.as_object_mut(), extra.as_object()) {
+            map.extend(add.clone());
+        }
+        minijinja::Value::from_serialize(&context)
+    };
+    let mut parts: Vec<String> = Vec::new();
+    for preface in &decision.preface {
+        parts.push(match preface {
+            Preface::Greeting { returning: false } => replies.render("greeting_new", &with(serde_json::json!({}))),
+            Preface::Greeting { returning: true } => replies.render("greeting_returning", &with(serde_json::json!({}))),
+            Preface::Acknowledge { changed } => {
+                replies.render("acknowledge", &with(serde_json::json!({"changed": changed})))
+            }
+            Preface::StartedOver => replies.render("start_over", &with(serde_json::json!({}))),
+            Preface::Forgot { slot } => {
+                replies.render("forgot", &with(serde_json::json!({"label": replies.label(*slot)})))
+            }
+            Preface::ForgotAll => replies.render("forgot_all", &with(serde_json::json!({}))),
+            Preface::Thanks => replies.render("thanks", &with(serde_json::json!({}))),
+            Preface::NotUnderstood => replies.render("not_understood", &with(serde_json::json!({}))),
+        });
+    }
+    let mut products = Vec::new();
+    match &decision.action {
+        Action::Nothing => {}
+        Action::Recommend { why } if !r.products.is_empty() => {
+            let like = r.like_title.clone().unwrap_or_default();
+            parts.push(replies.render(
+                "recommend_intro",
+                &with(serde_json::json!({"kind": why.as_str(), "count": r.products.len(), "like_title": like})),
+            ));
+            products = r.products;
+        }
+        Action::Recommend { .. } => {
+            let alternative = r.alternative.as_ref().map(|p| serde_json::json!({"title": p.title, "price": p.price}));
+            let raise_to = r.alternative.as_ref().map(|p| round_up_budget(p.price));
+            parts.push(
+                replies
+                    .render("no_results", &with(serde_json::json!({"alternative": alternative, "raise_to": raise_to}))),
+            );
+        }
+        Action::Explain { product: Some(shown) } => {
+            let why: Vec<String> = shown.why.clone();
+            parts.push(replies.render("explain", &with(serde_json::json!({"title": shown.title, "why": why}))));
+        }
+        Action::Explain { product: None } => {
+            parts.push(replies.render("explain_nothing", &with(serde_json::json!({}))))
+        }
+        Action::ShowProfile => parts.push(replies.render("profile", &with(serde_json::json!({"facts": r.facts})))),
+        Action::Handover => parts.push(replies.render("handover", &with(serde_json::json!({})))),
+        Action::Privacy => parts.push(replies.render("privacy", &with(serde_json::json!({})))),
+    }
+    let mut quick_replies = Vec::new();
+    match decision.ask {
+        Some(Asking::Slot(slot)) => {
+            if let Some(question) = r.prompts.questions().render(slot, &with(serde_json::json!({}))) {
+                parts.push(question.text);
+                quick_replies = question.quick_replies;
+            }
+        }
+        Some(Asking::Currency) => {
+            let pending = r.session.pending_budget.unwrap_or_default();
+            let amount = pending.max.or(pending.min).unwrap_or_default();
+            let stated = pending.currency.map_or_else(|| r.currency.format(amount), |c| c.format(amount));
+            let context = with(serde_json::json!({"stated": stated, "assumed": r.currency.format(amount)}));
+            parts.push(replies.render("confirm_currency", &context));
+            quick_replies = replies.confirm_currency_replies().to_vec();
+        }
+        None => {}
+    }
+    Reply {
+        text: parts.into_iter().filter(|p| !p.is_empty()).collect::<Vec<_>>().join(" "),
+        asking: decision.ask.map(|a| a.name().to_string()),
+        quick_replies,
+        slots: r.session.slots.clone(),
+        products,
+    }
+}
+
+/// A round budget that includes `price`: the next multiple of 5 (or of 10 above 100).
+fn round_up_budget(price: Amount) -> Amount {
+    let step = if price.to_f64() > 100.0 { 10 } else { 5 };
+    let whole = price.decimal().ceil();
+    let step_d = rust_decimal::Decimal::from(step);
+    let rounded = ((whole / step_d).ceil()) * step_d;
+    Amount::new(if rounded < price.decimal() { rounded + step_d } else { rounded }).unwrap_or(price)
+}

@@ -63,6 +63,9 @@ pub struct CatalogIndex {
 pub struct Filters {
     pub min_price: Option<Amount>,
     pub max_price: Option<Amount>,
+    /// Exclusive bounds ("cheaper than these"), on top of the inclusive ones.
+    pub below: Option<Amount>,
+    pub above: Option<Amount>,
     pub age: Option<u32>,
     pub include_unavailable: bool,
     /// Phrases as stems (`[["remote", "control"]]`); a product mentioning every stem of any
@@ -78,6 +81,8 @@ impl Filters {
     pub fn admit(&self, product: &Product) -> bool {
         self.min_price.is_none_or(|min| product.price >= min)
             && self.max_price.is_none_or(|max| product.price <= max)
+            && self.below.is_none_or(|below| product.price < below)
+            && self.above.is_none_or(|above| product.price > above)
             && (self.include_unavailable || product.available())
             && self.age.is_none_or(|age| product.suits_age(age))
             && !self.exclude_ids.contains(&product.id)
@@ -188,6 +193,15 @@ impl CatalogIndex {
         out
     }
 
+    /// Whether any product mentions `word` (stemmed) in a text field, but not so many that it
+    /// says nothing (more than half the catalog).
+    pub fn mentions(&self, word: &str) -> bool {
+        let searcher = self.searcher();
+        let stems = self.analyze(word);
+        let half = (self.len() as u64 / 2).max(1);
+        stems.len() == 1 && (1..=half).contains(&self.doc_freq(&searcher, &stems[0]))
+    }
+
     pub(crate) fn searcher(&self) -> Searcher {
         self.reader.searcher()
     }
@@ -236,9 +250,15 @@ impl CatalogIndex {
             let term = |v: u64| Term::from_field_u64(field, v);
             Box::new(RangeQuery::new(lo.map(term), hi.map(term)))
         };
-        if filters.min_price.is_some() || filters.max_price.is_some() {
-            let lo = filters.min_price.map_or(Bound::Unbounded, |a| Bound::Included(minor_units_floor(a)));
-            let hi = filters.max_price.map_or(Bound::Unbounded, |a| Bound::Included(minor_units_ceil(a)));
+        // Exclusive bounds are widened to inclusive ones here; `admit` applies them exactly.
+        let min = filters.min_price.max(filters.above);
+        let max = match (filters.max_price, filters.below) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        if min.is_some() || max.is_some() {
+            let lo = min.map_or(Bound::Unbounded, |a| Bound::Included(minor_units_floor(a)));
+            let hi = max.map_or(Bound::Unbounded, |a| Bound::Included(minor_units_ceil(a)));
             clauses.push((Occur::Must, range(f.price_minor, lo, hi)));
         }
         if !filters.include_unavailable {

@@ -48,8 +48,15 @@ pub struct Query {
     pub exclude_words: Vec<String>,
     /// Products never to show (already bought, already shown).
     pub exclude_ids: Vec<String>,
+    /// Inclusive price range, in the catalog's currency.
     pub min_price: Option<Amount>,
     pub max_price: Option<Amount>,
+    /// Exclusive price bounds ("cheaper than these"), in the catalog's currency.
+    pub below: Option<Amount>,
+    pub above: Option<Amount>,
+    /// The currency the shopper's budget was stated in, when it was taken as the catalog's
+    /// for want of an exchange rate (the budget reason says so).
+    pub budget_currency_assumed: Option<crate::money::Currency>,
     pub age: Option<u32>,
     pub include_unavailable: bool,
     /// How many products to return.
@@ -173,6 +180,8 @@ impl CatalogIndex {
         Filters {
             min_price: query.min_price,
             max_price: query.max_price,
+            below: query.below,
+            above: query.above,
             age: query.age,
             include_unavailable: query.include_unavailable,
             exclude_terms: query.exclude_words.iter().map(|w| self.analyze(w)).collect(),
@@ -315,7 +324,8 @@ impl CatalogIndex {
             signals.push(Signal::Age { age });
         }
         if query.min_price.is_some() || query.max_price.is_some() {
-            signals.push(Signal::Budget { min: query.min_price, max: query.max_price });
+            let assumed = query.budget_currency_assumed;
+            signals.push(Signal::Budget { min: query.min_price, max: query.max_price, currency_assumed: assumed });
         }
         if let (Some(rating), Some(reviews)) = (product.rating, product.review_count)
             && rating >= 4.0

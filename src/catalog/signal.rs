@@ -31,6 +31,10 @@ pub enum Signal {
         min: Option<Amount>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         max: Option<Amount>,
+        /// The currency the shopper named, when no exchange rate was configured and the
+        /// amounts were taken in the catalog's currency instead.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        currency_assumed: Option<crate::money::Currency>,
     },
     /// Highly rated by enough reviewers to mean something.
     Rating { rating: f64, reviews: u64 },
@@ -87,7 +91,7 @@ mod tests {
     fn signals_are_tagged_by_kind_as_the_interface_shows() {
         let json = serde_json::to_value(Signal::Interest { term: "trains".into() }).unwrap();
         assert_eq!(json, serde_json::json!({"kind":"interest","term":"trains"}));
-        let budget = Signal::Budget { min: None, max: Some(Amount::units(25)) };
+        let budget = Signal::Budget { min: None, max: Some(Amount::units(25)), currency_assumed: None };
         assert_eq!(serde_json::to_value(budget).unwrap(), serde_json::json!({"kind":"budget","max":25}));
     }
 

@@ -6,8 +6,11 @@ use std::sync::Arc;
 use anyhow::{Context, bail};
 use clap::Args;
 
+use crate::agent::Agent;
 use crate::catalog::{Catalog, CatalogIndex};
+use crate::money::ExchangeRates;
 use crate::prompts::Prompts;
+use crate::understand::Understander;
 
 /// The default catalog: the demo store shipped in the repository.
 pub const DEFAULT_CATALOG: &str = "catalog/demo.jsonl";
@@ -46,4 +49,12 @@ pub fn load_index(path: &Path) -> anyhow::Result<CatalogIndex> {
         bail!("{}: no products", path.display());
     }
     Ok(CatalogIndex::build(Arc::new(catalog))?)
+}
+
+/// The agent over a catalog and prompt set, as the chat would build it.
+pub fn build_agent(catalog: &CatalogArg, prompts: &PromptsArg) -> anyhow::Result<Agent> {
+    let loaded = prompts.load()?;
+    let understander = Understander::builtin();
+    let index = load_index(&catalog.catalog)?;
+    Ok(Agent::new(Arc::new(index), Arc::new(loaded), Arc::new(understander), ExchangeRates::default()))
 }

@@ -5,6 +5,7 @@
 
 mod check;
 mod common;
+mod recommend;
 mod search;
 
 use std::process::ExitCode;
@@ -23,6 +24,8 @@ pub struct Cli {
 pub enum Command {
     /// Search the catalog with explicit filters (for merchants checking their catalog).
     Search(search::SearchArgs),
+    /// Rank products for a shopper's opening request, exactly as the chat would.
+    Recommend(recommend::RecommendArgs),
     /// Validate prompt files and a catalog; prints `file:line: message` per problem.
     Check(check::CheckArgs),
 }
@@ -32,5 +35,6 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Search(args) => search::run(args),
         Command::Check(args) => check::run(args),
+        Command::Recommend(args) => recommend::run(args),
     }
 }

@@ -80,7 +80,7 @@ fn context(signal: &Signal, product: &Product, currency: &str) -> minijinja::Val
         map.insert("product".into(), serde_json::to_value(facts).unwrap_or_default());
         map.insert("currency".into(), currency.into());
         // Optional fields are present (as none) so `{% if min %}` works under strict mode.
-        for optional in ["min", "max", "word"] {
+        for optional in ["min", "max", "word", "currency_assumed"] {
             map.entry(optional).or_insert(serde_json::Value::Null);
         }
     }
@@ -100,7 +100,11 @@ fn sample_signal(kind: &str) -> Signal {
         "recipient" => Signal::Recipient { recipient: s("child"), word: Some(s("nephew")) },
         "age" => Signal::Age { age: 6 },
         "occasion" => Signal::Occasion { occasion: s("baby_shower") },
-        "budget" => Signal::Budget { min: Some(Amount::units(10)), max: Some(Amount::units(25)) },
+        "budget" => Signal::Budget {
+            min: Some(Amount::units(10)),
+            max: Some(Amount::units(25)),
+            currency_assumed: "USD".parse().ok(),
+        },
         "viewed" => Signal::Viewed { product_id: s("sku-1"), title: s("Trail Shoes"), term: s("running") },
         "bought_with" => Signal::BoughtWith { product_id: s("sku-2"), title: s("Espresso Cups") },
         "context" => Signal::Context { source: s("referrer"), term: s("running") },
@@ -121,7 +125,7 @@ mod tests {
     fn each_signal_renders_a_line_with_the_catalog_currency() {
         let why = WhyTemplates::parse("why.toml", &builtin()).unwrap();
         let product = sample_product();
-        let budget = Signal::Budget { min: None, max: Some(Amount::units(25)) };
+        let budget = Signal::Budget { min: None, max: Some(Amount::units(25)), currency_assumed: None };
         assert_eq!(why.render(&budget, &product, "GBP".parse().unwrap()), "£20, within your £25 budget");
         assert_eq!(why.render(&budget, &product, "EUR".parse().unwrap()), "€20, within your €25 budget");
         let rating = Signal::Rating { rating: 4.6, reviews: 120 };

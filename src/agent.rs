@@ -1,0 +1,176 @@
+//! The agent: one shopper message through understand -> dialogue -> catalog -> reply.
+//!
+//! The chat server, `concierge recommend`, `concierge replay` and the HTTP recommendations all
+//! go through this type, so what a tester pins is what a shopper sees. It holds one catalog
+//! version and one prompt set; swapping either means building a new `Agent` and replacing the
+//! `Arc` that shares it, so a conversation sees the old or the new, never a mix.
+//!
+//! Storing what a decision declares is the caller's job, between [`Agent::decide`] and
+//! [`Agent::respond`], so the answer is durable before the reply acknowledges it.
+
+use std::sync::Arc;
+
+use crate::catalog::{CatalogIndex, IndexError};
+use crate::dialogue::{self, Action, Asking, Decision, RecommendKind, Session, Shop, Shown};
+use crate::money::ExchangeRates;
+use crate::prompts::Prompts;
+use crate::recommend::{self, PageContext, Recent, Request};
+use crate::reply::{self, Fact, ProductCard, Render, Reply};
+use crate::understand::{Expecting, Understander, Understanding};
+
+pub struct Agent {
+    index: Arc<CatalogIndex>,
+    prompts: Arc<Prompts>,
+    understander: Arc<Understander>,
+    rates: ExchangeRates,
+}
+
+/// What a reply is built from besides the session: the page and the shopper's recent
+/// behaviour (both possibly empty) and their stored facts.
+#[derive(Default)]
+pub struct Surroundings<'a> {
+    pub context: Option<&'a PageContext>,
+    pub recent: Option<&'a Recent>,
+    pub facts: Vec<Fact>,
+}
+
+impl Agent {
+    pub fn new(
+        index: Arc<CatalogIndex>,
+        prompts: Arc<Prompts>,
+        understander: Arc<Understander>,
+        rates: ExchangeRates,
+    ) -> Agent {
+        Agent { index, prompts, understander, rates }
+    }
+
+    pub fn index(&self) -> &Arc<CatalogIndex> {
+        &self.index
+    }
+
+    pub fn prompts(&self) -> &Arc<Prompts> {
+        &self.prompts
+    }
+
+    /// What `text` says, read in the light of what the session just asked.
+    pub fn understand(&self, session: &Session, text: &str) -> Understanding {
+        let expecting = match session.asking {
+            Some(Asking::Slot(slot)) => Expecting::Slot(slot),
+            _ => Expecting::Nothing,
+        };
+        self.understander.understand(text, expecting)
+    }
+
+    /// The opening decision right after `hello` (see [`dialogue::open`]).
+    pub fn open(&self, session: &mut Session, context: &PageContext) -> Decision {
+        let has_context = context.product_id.as_ref().is_some_and(|id| self.index.catalog().get(id).is_some())
+            || context.referrer.as_deref().is_some_and(|r| !recommend::referrer_topics(&self.index, r).is_empty());
+        dialogue::open(session, &self.shop(), has_context)
+    }
+
+    /// The dialogue's decision for one understood message; updates the session.
+    pub fn decide(&self, session: &mut Session, said: &Understanding) -> Decision {
+        dialogue::step(session, said, &self.shop())
+    }
+
+    /// Ranks what the decision needs, records what is shown in the session, and renders the
+    /// reply.
+    pub fn respond(
+        &self,
+        session: &mut Session,
+        decision: &Decision,
+        around: Surroundings<'_>,
+    ) -> Result<Reply, IndexError> {
+        let currency = self.index.catalog().currency();
+        let (mut products, mut alternative) = (Vec::new(), None);
+        if let Action::Recommend { why } = decision.action {
+            products = self.recommend(session, why, &around, self.prompts.policy().products)?;
+            if products.is_empty() {
+                alternative = self.alternative(session, why, &around)?;
+            } else {
+                session.shown = products.iter().map(shown).collect();
+                for card in &products {
+                    if !session.seen.contains(&card.id) {
+                        session.seen.push(card.id.clone());
+                    }
+                }
+            }
+        }
+        let like_title = session.like.as_ref().and_then(|id| self.index.catalog().get(id)).map(|p| p.title.clone());
+        let render = Render {
+            prompts: &self.prompts,
+            currency,
+            session,
+            products,
+            alternative,
+            facts: around.facts,
+            like_title,
+        };
+        Ok(reply::render(decision, render))
+    }
+
+    /// The top `k` products for what the session knows, as cards with their reasons.
+    pub fn recommend(
+        &self,
+        session: &Session,
+        kind: RecommendKind,
+        around: &Surroundings<'_>,
+        k: usize,
+    ) -> Result<Vec<ProductCard>, IndexError> {
+        let query = recommend::query(&self.index, &self.request(session, kind, around, k));
+        let currency = self.index.catalog().currency();
+        Ok(self.index.rank(&query)?.iter().map(|r| ProductCard::new(r, &self.prompts, currency)).collect())
+    }
+
+    /// When nothing is within budget: the cheapest product that would match with the budget
+    /// lifted, to offer as "the closest is ... would £35 work?".
+    fn alternative(
+        &self,
+        session: &Session,
+        kind: RecommendKind,
+        around: &Surroundings<'_>,
+    ) -> Result<Option<ProductCard>, IndexError> {
+        let Some(max) = session.slots.budget.and_then(|b| b.max) else { return Ok(None) };
+        let mut query = recommend::query(&self.index, &self.request(session, kind, around, 10));
+        let limit = query.max_price.unwrap_or(max);
+        (query.min_price, query.max_price, query.below, query.above) = (None, None, None, None);
+        let currency = self.index.catalog().currency();
+        let closest =
+            self.index.rank(&query)?.into_iter().filter(|r| r.product.price > limit).min_by_key(|r| r.product.price);
+        Ok(closest.map(|r| ProductCard::new(&r, &self.prompts, currency)))
+    }
+
+    fn request<'a>(
+        &'a self,
+        session: &'a Session,
+        kind: RecommendKind,
+        around: &'a Surroundings<'a>,
+        k: usize,
+    ) -> Request<'a> {
+        static EMPTY_CONTEXT: std::sync::OnceLock<PageContext> = std::sync::OnceLock::new();
+        static EMPTY_RECENT: std::sync::OnceLock<Recent> = std::sync::OnceLock::new();
+        Request {
+            session,
+            kind,
+            context: around.context.unwrap_or_else(|| EMPTY_CONTEXT.get_or_init(PageContext::default)),
+            recent: around.recent.unwrap_or_else(|| EMPTY_RECENT.get_or_init(Recent::default)),
+            hints: self.prompts.hints(),
+            rates: &self.rates,
+            k,
+        }
+    }
+
+    fn shop(&self) -> Shop<'_> {
+        Shop { policy: self.prompts.policy(), currency: self.index.catalog().currency(), rates: &self.rates }
+    }
+}
+
+fn shown(card: &ProductCard) -> Shown {
+    Shown {
+        id: card.id.clone(),
+        title: card.title.clone(),
+        price: card.price,
+        signals: card.signals.clone(),
+        why: card.why.clone(),
+    }
+}
