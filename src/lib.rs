@@ -12,12 +12,14 @@
 //! - [`agent`]: one message through understand -> dialogue -> catalog -> reply.
 //! - [`prompts`]: merchant-editable prompt files (templates, wording), validated on load.
 //! - [`reply`]: what the shopper is shown: product cards with their why lines.
+//! - [`config`]: the TOML file and environment variables, with their defaults.
 //! - [`cli`]: the `concierge` command line, one file per command.
 #![forbid(unsafe_code)]
 
 pub mod agent;
 pub mod catalog;
 pub mod cli;
+pub mod config;
 pub mod dialogue;
 pub mod money;
 pub mod problem;

@@ -1,0 +1,269 @@
+//! Configuration: a TOML file (`--config`, or `concierge.toml` when present), then
+//! environment variables, then command-line flags, each overriding the one before.
+//!
+//! Every limit has a default that suits a small shop on a small machine; see `concierge.toml.example`.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use rust_decimal::Decimal;
+use serde::Deserialize;
+
+use crate::money::{Currency, ExchangeRates};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("{file}: cannot read: {source}")]
+    Io { file: String, source: std::io::Error },
+    #[error("{file}:{line}: {message}")]
+    Invalid { file: String, line: usize, message: String },
+    #[error("environment variable {name}: {message}")]
+    Env { name: &'static str, message: String },
+}
+
+/// The whole configuration. Field names are the TOML keys.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    pub addr: SocketAddr,
+    pub data_dir: PathBuf,
+    pub catalog: PathBuf,
+    /// `None`: `prompts/` when it exists, else the built-in prompt files.
+    pub prompts: Option<PathBuf>,
+    /// Enables the admin routes (`Authorization: Bearer <key>`); off when unset.
+    pub admin_key: Option<String>,
+    /// The shop's backend posts events with this key and its own customer ids.
+    pub backend_key: Option<String>,
+    /// Shared with the shop's server, which signs logged-in customer ids with it.
+    pub identity_secret: Option<String>,
+    /// Signs shopper tokens; generated once into the data directory when unset.
+    pub secret: Option<String>,
+    /// Earlier secrets still accepted (for rotation): tokens they signed remain valid.
+    pub previous_secrets: Vec<String>,
+    /// Browser origins allowed to open the chat and call the API (`https://shop.example`).
+    pub allowed_origins: Vec<String>,
+    pub log: LogConfig,
+    pub limits: Limits,
+    pub profile: ProfileConfig,
+    /// Exchange rates into the shop's currency, e.g. `USD = 0.79`.
+    pub rates: std::collections::BTreeMap<String, Decimal>,
+    pub llm: LlmConfig,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LogConfig {
+    /// `text` (human-readable) or `json`.
+    pub format: String,
+    /// Log shoppers' messages and tokens (never enable in production).
+    pub debug_shopper_text: bool,
+}
+
+/// Every limit is counted in the metrics when it refuses something.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Limits {
+    /// A chat frame larger than this gets a `too_large` error; the connection stays usable.
+    pub soft_frame_bytes: usize,
+    /// A chat frame larger than this closes the connection with status 1009.
+    pub hard_frame_bytes: usize,
+    /// Messages a connection may send per minute, with bursts up to `burst`.
+    pub messages_per_minute: u32,
+    pub burst: u32,
+    pub max_connections: usize,
+    /// Seconds a new connection has to send `hello`.
+    pub hello_timeout_secs: u64,
+    /// Seconds of silence after which a connection is closed.
+    pub idle_timeout_secs: u64,
+    /// Seconds a closed conversation can be resumed with its session id.
+    pub session_resume_secs: u64,
+    /// Largest REST request body (the admin catalog upload has its own limit).
+    pub rest_body_bytes: usize,
+    pub catalog_body_bytes: usize,
+    /// REST requests per minute per client address.
+    pub rest_per_minute: u32,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ProfileConfig {
+    /// Behaviour older than this is neither used for ranking nor shown as a reason.
+    pub behaviour_window_days: u32,
+    /// Anonymous shoppers idle for longer than this are removed.
+    pub retention_days: u32,
+    /// `group` (flush shared by concurrent writers), `each` (a flush per write), `none`.
+    pub durability: String,
+}
+
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct LlmConfig {
+    pub base_url: Option<String>,
+    pub model: Option<String>,
+    pub api_key: Option<String>,
+    pub understand_timeout_ms: Option<u64>,
+    pub phrase_timeout_ms: Option<u64>,
+}
+
+impl Default for Config {
+    fn default() -> Config {
+        Config {
+            addr: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            data_dir: PathBuf::from("data"),
+            catalog: PathBuf::from("catalog/demo.jsonl"),
+            prompts: None,
+            admin_key: None,
+            backend_key: None,
+            identity_secret: None,
+            secret: None,
+            previous_secrets: Vec::new(),
+            allowed_origins: Vec::new(),
+            log: LogConfig::default(),
+            limits: Limits::default(),
+            profile: ProfileConfig::default(),
+            rates: Default::default(),
+            llm: LlmConfig::default(),
+        }
+    }
+}
+
+impl Default for LogConfig {
+    fn default() -> LogConfig {
+        LogConfig { format: "text".into(), debug_shopper_text: false }
+    }
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            soft_frame_bytes: 4 * 1024,
+            hard_frame_bytes: 64 * 1024,
+            messages_per_minute: 60,
+            burst: 10,
+            max_connections: 20_000,
+            hello_timeout_secs: 10,
+            idle_timeout_secs: 600,
+            session_resume_secs: 1800,
+            rest_body_bytes: 64 * 1024,
+            catalog_body_bytes: 512 * 1024 * 1024,
+            rest_per_minute: 600,
+        }
+    }
+}
+
+impl Default for ProfileConfig {
+    fn default() -> ProfileConfig {
+        ProfileConfig { behaviour_window_days: 30, retention_days: 180, durability: "group".into() }
+    }
+}
+
+impl Limits {
+    pub fn hello_timeout(&self) -> Duration {
+        Duration::from_secs(self.hello_timeout_secs)
+    }
+
+    pub fn idle_timeout(&self) -> Duration {
+        Duration::from_secs(self.idle_timeout_secs)
+    }
+}
+
+impl Config {
+    /// Reads `file` (or `concierge.toml` when `file` is `None` and it exists), then applies
+    /// the `CONCIERGE_*` environment variables (INTERFACE.md lists them).
+    pub fn load(file: Option<&Path>) -> Result<Config, ConfigError> {
+        let default_file = Path::new("concierge.toml");
+        let path = file.or_else(|| default_file.exists().then_some(default_file));
+        let mut config = match path {
+            Some(path) => Config::parse_file(path)?,
+            None => Config::default(),
+        };
+        config.apply_env(|name| std::env::var(name).ok())?;
+        Ok(config)
+    }
+
+    fn parse_file(path: &Path) -> Result<Config, ConfigError> {
+        let file = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Io { file: file.clone(), source })?;
+        toml::from_str(&text).map_err(|e| ConfigError::Invalid {
+            line: e.span().map_or(0, |s| text[..s.start.min(text.len())].matches('\n').count() + 1),
+            message: e.message().trim().to_string(),
+            file,
+        })
+    }
+
+    /// Overrides settings from environment variables, read through `var`.
+    pub fn apply_env(&mut self, var: impl Fn(&str) -> Option<String>) -> Result<(), ConfigError> {
+        if let Some(addr) = var("CONCIERGE_ADDR") {
+            self.addr = addr.parse().map_err(|e| ConfigError::Env { name: "CONCIERGE_ADDR", message: format!("{e}") })?;
+        }
+        let path = |name: &str| var(name).filter(|v| !v.is_empty()).map(PathBuf::from);
+        self.data_dir = path("CONCIERGE_DATA_DIR").unwrap_or(self.data_dir.clone());
+        self.catalog = path("CONCIERGE_CATALOG").unwrap_or(self.catalog.clone());
+        self.prompts = path("CONCIERGE_PROMPTS").or(self.prompts.take());
+        let secret = |name: &str, current: &mut Option<String>| {
+            if let Some(value) = var(name).filter(|v| !v.is_empty()) {
+                *current = Some(value);
+            }
+        };
+        secret("CONCIERGE_ADMIN_KEY", &mut self.admin_key);
+        secret("CONCIERGE_BACKEND_KEY", &mut self.backend_key);
+        secret("CONCIERGE_IDENTITY_SECRET", &mut self.identity_secret);
+        secret("CONCIERGE_SECRET", &mut self.secret);
+        secret("CONCIERGE_LLM_BASE_URL", &mut self.llm.base_url);
+        secret("CONCIERGE_LLM_MODEL", &mut self.llm.model);
+        secret("OPENAI_API_KEY", &mut self.llm.api_key);
+        if let Some(origins) = var("CONCIERGE_ALLOWED_ORIGINS") {
+            self.allowed_origins =
+                origins.split(',').map(|o| o.trim().trim_end_matches('/').to_string()).filter(|o| !o.is_empty()).collect();
+        }
+        Ok(())
+    }
+
+    /// The exchange rates, with each currency code checked.
+    pub fn exchange_rates(&self) -> Result<ExchangeRates, ConfigError> {
+        let mut rates = Vec::new();
+        for (code, rate) in &self.rates {
+            let currency: Currency =
+                code.parse().map_err(|message| ConfigError::Invalid { file: "configuration".into(), line: 0, message })?;
+            rates.push((currency, *rate));
+        }
+        Ok(ExchangeRates::new(rates))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn environment_variables_override_the_file() {
+        let mut config: Config = toml::from_str("addr = \"0.0.0.0:9000\"\nadmin_key = \"file\"\n").unwrap();
+        let env = |name: &str| match name {
+            "CONCIERGE_ADMIN_KEY" => Some("env".to_string()),
+            "CONCIERGE_ALLOWED_ORIGINS" => Some("https://a.example/, https://b.example".to_string()),
+            _ => None,
+        };
+        config.apply_env(env).unwrap();
+        assert_eq!(config.addr.port(), 9000);
+        assert_eq!(config.admin_key.as_deref(), Some("env"));
+        assert_eq!(config.allowed_origins, ["https://a.example", "https://b.example"]);
+    }
+
+    #[test]
+    fn an_unknown_key_is_reported_with_its_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.toml");
+        std::fs::write(&path, "addr = \"127.0.0.1:1\"\n\n[limits]\nburts = 3\n").unwrap();
+        let err = Config::parse_file(&path).unwrap_err().to_string();
+        assert!(err.contains("c.toml:4:"), "{err}");
+        assert!(err.contains("burts"), "{err}");
+    }
+
+    #[test]
+    fn a_bad_address_in_the_environment_is_an_error() {
+        let mut config = Config::default();
+        let err = config.apply_env(|n| (n == "CONCIERGE_ADDR").then(|| "nowhere".to_string())).unwrap_err();
+        assert!(err.to_string().contains("CONCIERGE_ADDR"));
+    }
+}
