@@ -4,9 +4,11 @@
 //! A catalog has exactly one currency. Loading never aborts on a bad row: the row is skipped
 //! and reported as `file:line: message`, and the rest loads.
 
+pub mod import;
 mod load;
 mod product;
 
+pub use import::{Format, ImportError, ImportOptions, ImportReport, Imported, Skip, SkipReason, import};
 pub use load::{CatalogError, LoadReport, Problem};
 pub use product::Product;
 
