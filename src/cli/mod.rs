@@ -3,6 +3,8 @@
 //! Every command prints human-readable text by default and JSON with `--json`, and returns a
 //! non-zero exit status when it found problems, so scripts and CI can rely on it.
 
+pub mod import;
+
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
@@ -16,9 +18,15 @@ pub struct Cli {
 }
 
 #[derive(Debug, Subcommand)]
-pub enum Command {}
+pub enum Command {
+    /// Convert a merchant's export (Shopify, Google Merchant Center, CSV, JSONL) into the
+    /// native JSON Lines catalog, reporting every skipped row with its reason.
+    Import(import::ImportArgs),
+}
 
 /// Runs one parsed command line; `Err` carries a message for a human, printed with its causes.
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
-    match cli.command {}
+    match cli.command {
+        Command::Import(args) => import::run(args),
+    }
 }

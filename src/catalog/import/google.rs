@@ -12,7 +12,7 @@ use std::path::Path;
 use super::finish::{Candidate, RowCurrency, row_currency};
 use super::google_xml::{Item, read_items};
 use super::html::{decode_entities, strip_html};
-use super::lenient::{attribute_value, clean_text, first_url, parse_bool, parse_category, parse_count};
+use super::lenient::{clean_text, first_url, parse_bool, parse_category, parse_count};
 use super::mapping::normalise;
 use super::price::{CurrencyHint, parse_price};
 use super::report::{ImportReport, SkipReason};
@@ -140,7 +140,7 @@ fn read_tsv(
         return Err(ImportError::WrongFormat {
             file: report.file.clone(),
             expected: "a Google Merchant Center feed".into(),
-            detail: format!("no column {}; the header is `{}`", missing.join(", "), table.header.join("\t")),
+            detail: format!("no column {}; the header is: {}", missing.join(", "), table.header.join(", ")),
         });
     }
     let read: Vec<bool> = names
@@ -150,13 +150,6 @@ fn read_tsv(
                 || VARIANT_ATTRIBUTES.contains(&n.as_str())
                 || KEPT_ATTRIBUTES.contains(&n.as_str())
         })
-        .collect();
-    report.mapping = names
-        .iter()
-        .zip(&table.header)
-        .zip(&read)
-        .filter(|(_, r)| **r)
-        .map(|((n, h), _)| (n.clone(), h.clone()))
         .collect();
     report.ignored_columns = table.header.iter().zip(&read).filter(|(_, r)| !**r).map(|(h, _)| h.clone()).collect();
     while let Some(row) = table.next_row(report)? {
@@ -215,9 +208,12 @@ fn product(group: &Group, forced: Option<Currency>) -> Result<Result<Product, (S
         return Ok(Err((SkipReason::NoTitle, format!("item `{key}` has no title"))));
     }
     let Some(folded) = fold(&group.variants) else {
-        let zero = group.variants.iter().any(|v| v.price.is_some());
-        let reason = if zero { SkipReason::PriceNotPositive } else { SkipReason::NoPrice };
-        return Ok(Err((reason, format!("item `{key}`: no price above zero (price `{}`)", head.get("price")))));
+        let raw = head.get("price");
+        return Ok(Err(match group.variants.iter().any(|v| v.price.is_some()) {
+            true => (SkipReason::PriceNotPositive, format!("item `{key}`: price `{raw}` is not above zero")),
+            false if raw.is_empty() => (SkipReason::NoPrice, format!("item `{key}` has no price")),
+            false => (SkipReason::NoPrice, format!("item `{key}`: no price in `{raw}`")),
+        }));
     };
     let currency = match row_currency(folded.currency, forced) {
         RowCurrency::Known(currency) => currency,
@@ -235,7 +231,8 @@ fn product(group: &Group, forced: Option<Currency>) -> Result<Result<Product, (S
     product.compare_at_price = folded.compare_at.and_then(Amount::new);
     product.stock = folded.stock;
     product.in_stock = folded.in_stock;
-    product.description = Some(strip_html(head.get("description"))).filter(|d| !d.is_empty());
+    let description = [head.get("description"), head.get("summary")].into_iter().find(|d| !d.is_empty());
+    product.description = description.map(strip_html).filter(|d| !d.is_empty());
     product.brand = Some(clean_text(&decode_entities(head.get("brand")))).filter(|b| !b.is_empty());
     product.category = [head.get("product_type"), head.get("google_product_category")]
         .into_iter()
@@ -248,10 +245,17 @@ fn product(group: &Group, forced: Option<Currency>) -> Result<Result<Product, (S
         product.attributes.insert(name, serde_json::json!(values));
     }
     for name in KEPT_ATTRIBUTES {
-        let varies = group.grouped && matches!(name, "gtin" | "mpn");
-        if let Some(value) = attribute_value(head.get(name)).filter(|_| !varies) {
-            product.attributes.insert(name.to_string(), value);
+        // Codes stay strings (a GTIN is not a quantity); those of one variant do not describe
+        // the group.
+        let value = clean_text(head.get(name));
+        let per_variant = group.grouped && matches!(name, "gtin" | "mpn");
+        if !value.is_empty() && !per_variant {
+            product.attributes.insert(name.to_string(), serde_json::json!(value));
         }
+    }
+    let availability = head.get("availability").to_ascii_lowercase().replace(['_', ' '], "");
+    if matches!(availability.as_str(), "preorder" | "backorder") {
+        product.attributes.insert("availability".into(), serde_json::json!(availability));
     }
     if let Some((min, max)) = age_group_range(head.get("age_group")) {
         min.map(|m| product.attributes.insert("age_min".into(), serde_json::json!(m)));

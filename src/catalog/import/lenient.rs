@@ -52,9 +52,8 @@ pub(crate) fn numbers(text: &str, kind: Kind) -> Vec<Found> {
         while end < chars.len() {
             let c = chars[end].1;
             let next_is_digit = chars.get(end + 1).is_some_and(|n| n.1.is_ascii_digit());
-            if c.is_ascii_digit() || ((c == '.' || c == ',') && next_is_digit) {
-                end += 1;
-            } else if is_group_space(c) && exactly_three_digits_at(&chars, end + 1) {
+            let grouping = is_group_space(c) && exactly_three_digits_at(&chars, end + 1);
+            if c.is_ascii_digit() || ((c == '.' || c == ',') && next_is_digit) || grouping {
                 end += 1;
             } else {
                 break;

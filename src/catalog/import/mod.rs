@@ -106,7 +106,7 @@ pub struct Imported {
 
 #[derive(Debug, thiserror::Error)]
 pub enum ImportError {
-    #[error("{file}: cannot read: {source}")]
+    #[error("{file}: cannot read")]
     Io { file: String, source: std::io::Error },
     #[error("{file}: {what}")]
     NotText { file: String, what: String },

@@ -13,7 +13,7 @@ use super::finish::{Candidate, RowCurrency, row_currency};
 use super::google::age_group_range;
 use super::html::{decode_entities, strip_html};
 use super::lenient::{clean_text, parse_bool, parse_category, parse_count, parse_tags};
-use super::price::parse_price;
+use super::price::{CurrencyHint, parse_price};
 use super::report::{ImportReport, SkipReason};
 use super::table::{Row, Table};
 use super::variants::{Variant, fold};
@@ -95,11 +95,11 @@ pub(crate) fn read(
     options: &ImportOptions,
     report: &mut ImportReport,
 ) -> Result<Vec<Candidate>, ImportError> {
-    let mut table = Table::open(path, Some(options.delimiter.unwrap_or(b',')), report)?;
+    let mut table = Table::open(path, options.delimiter, report)?;
     let columns = Columns::find(&table).map_err(|missing| ImportError::WrongFormat {
         file: report.file.clone(),
         expected: "a Shopify product export".into(),
-        detail: format!("no column {}; the header is `{}`", missing.join(", "), table.header.join(",")),
+        detail: format!("no column {}; the header is: {}", missing.join(", "), table.header.join(", ")),
     })?;
     let Some(currency) = options.currency else {
         return Err(ImportError::CurrencyRequired(
@@ -172,23 +172,18 @@ fn variant(row: &Row, names: &Row, columns: &Columns) -> Variant {
         .options
         .iter()
         .filter_map(|&(name_column, value_column)| {
+            // Variant rows leave the option name empty: it is on the product row.
+            let own = clean_text(row.get(name_column));
+            let name = if own.is_empty() { clean_text(names.get(name_column)) } else { own };
             let value = clean_text(row.get(value_column));
-            let name = Some(clean_text(row.get(name_column))).filter(|n| !n.is_empty())?;
-            Some((name, value))
+            let pseudo = name == "Title" || value == "Default Title";
+            (!name.is_empty() && !value.is_empty() && !pseudo).then_some((name, value))
         })
-        .chain(columns.options.iter().enumerate().filter_map(|(_, &(name_column, value_column))| {
-            // Variant rows leave the option name empty: take it from the product row.
-            if !row.get(name_column).is_empty() {
-                return None;
-            }
-            Some((clean_text(names.get(name_column)), clean_text(row.get(value_column))))
-        }))
-        .filter(|(name, value)| !name.is_empty() && !value.is_empty() && value != "Default Title" && name != "Title")
         .collect();
     Variant {
         line: row.line,
         price: price.map(|p| p.amount),
-        currency: price.map_or(super::price::CurrencyHint::Unstated, |p| p.currency),
+        currency: price.map_or(CurrencyHint::Unstated, |p| p.currency),
         compare_at: parse_price(row.get(columns.compare_at)).map(|p| p.amount),
         quantity,
         available: quantity.is_none() || continues || quantity.is_some_and(|q| q > 0),
