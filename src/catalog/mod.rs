@@ -4,12 +4,14 @@
 //! A catalog has exactly one currency. Loading never aborts on a bad row: the row is skipped
 //! and reported as `file:line: message`, and the rest loads.
 
+pub mod import;
 mod index;
 mod load;
 mod product;
 mod rank;
 mod signal;
 
+pub use import::{Format, ImportError, ImportOptions, ImportReport, Imported, Skip, SkipReason, import};
 pub use index::{CatalogIndex, Filters, IndexError};
 pub use load::{CatalogError, LoadReport, Problem};
 pub use product::Product;

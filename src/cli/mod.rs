@@ -5,6 +5,7 @@
 
 mod check;
 mod common;
+mod import;
 mod recommend;
 mod search;
 
@@ -28,6 +29,9 @@ pub enum Command {
     Recommend(recommend::RecommendArgs),
     /// Validate prompt files and a catalog; prints `file:line: message` per problem.
     Check(check::CheckArgs),
+    /// Convert a merchant's export (Shopify, Google Merchant Center, CSV, JSONL) into the
+    /// native JSON Lines catalog, reporting every skipped row with its reason.
+    Import(import::ImportArgs),
 }
 
 /// Runs one parsed command line; `Err` carries a message for a human, printed with its causes.
@@ -36,5 +40,6 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Search(args) => search::run(args),
         Command::Check(args) => check::run(args),
         Command::Recommend(args) => recommend::run(args),
+        Command::Import(args) => import::run(args),
     }
 }
