@@ -12,6 +12,8 @@
 //! - [`agent`]: one message through understand -> dialogue -> catalog -> reply.
 //! - [`prompts`]: merchant-editable prompt files (templates, wording), validated on load.
 //! - [`reply`]: what the shopper is shown: product cards with their why lines.
+//! - [`replay`]: scripted conversations played against the chat, with reports and golden files.
+//! - [`server`]: the chat server (on this branch only its frame types).
 //! - [`cli`]: the `concierge` command line, one file per command.
 #![forbid(unsafe_code)]
 
@@ -23,6 +25,8 @@ pub mod money;
 pub mod problem;
 pub mod prompts;
 pub mod recommend;
+pub mod replay;
 pub mod reply;
+pub mod server;
 pub mod slots;
 pub mod understand;

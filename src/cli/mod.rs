@@ -6,6 +6,7 @@
 mod check;
 mod common;
 mod recommend;
+mod replay;
 mod search;
 
 use std::process::ExitCode;
@@ -28,6 +29,8 @@ pub enum Command {
     Recommend(recommend::RecommendArgs),
     /// Validate prompt files and a catalog; prints `file:line: message` per problem.
     Check(check::CheckArgs),
+    /// Replay scripted conversations (files or folders) and report what broke.
+    Replay(replay::ReplayArgs),
 }
 
 /// Runs one parsed command line; `Err` carries a message for a human, printed with its causes.
@@ -36,5 +39,6 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Search(args) => search::run(args),
         Command::Check(args) => check::run(args),
         Command::Recommend(args) => recommend::run(args),
+        Command::Replay(args) => replay::run(args),
     }
 }
