@@ -78,7 +78,7 @@ pub(crate) async fn play<D: Driver>(script: &Script, driver: &mut D) -> Played {
     match driver.open(&script.context).await {
         Ok(frames) => absorb(&mut played, &mut visit, "greeting", frames),
         Err(error) => {
-            played.stop = Some(driver_stop(0, 0, "the greeting (hello)", &error));
+            played.stop = Some(driver_stop(0, 0, "hello", &error));
             return played;
         }
     }

@@ -121,6 +121,8 @@ impl Script {
         };
         let mut problems = Vec::new();
         let script = read(&root, path, &mut problems);
+        // Found by walking the tree, so nested problems can come before their parents'.
+        problems.sort_by_key(|p| p.line);
         if problems.is_empty() { Ok(script) } else { Err(tie(problems)) }
     }
 }
@@ -255,6 +257,7 @@ fn turns(node: &Node<'_>, problems: &mut Vec<Located>) -> Vec<Turn> {
 
 fn turn(node: &Node<'_>, problems: &mut Vec<Located>) -> Option<Turn> {
     let line = yaml::line(node);
+    let known_before = problems.len();
     let mut steps = Vec::new();
     let mut expect = None;
     for field in yaml::fields(node, "a turn", &["say", "event", "visit", "expect"], problems)? {
@@ -279,7 +282,10 @@ fn turn(node: &Node<'_>, problems: &mut Vec<Located>) -> Option<Turn> {
         Some((_, step)) => step,
         None if expect.is_some() => Step::Look,
         None => {
-            problems.push(Located::new(line, "a turn needs `say`, `event`, `visit` or `expect`"));
+            // A turn whose only key was a typo has already been reported at that key.
+            if problems.len() == known_before {
+                problems.push(Located::new(line, "a turn needs `say`, `event`, `visit` or `expect`"));
+            }
             return None;
         }
     };
