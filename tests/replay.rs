@@ -357,3 +357,36 @@ fn the_command_points_at_the_broken_line_and_counts_it_as_failed() {
     assert!(stdout.contains("cannot connect to ws://127.0.0.1:9/v1/chat"), "{stdout}");
     assert_eq!(stdout.lines().last(), Some("replay: 0 passed, 2 failed"), "{stdout}");
 }
+
+/// The project's own suite of conversations (tests/conversations/).
+fn conversations() -> PathBuf {
+    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/conversations"))
+}
+
+#[test]
+fn every_project_conversation_script_is_valid() {
+    let scripts = concierge::replay::runner::discover(&[conversations()]);
+    assert!(scripts.len() >= 30, "only {} scripts", scripts.len());
+    for path in &scripts {
+        if let Err(problems) = Script::load(path) {
+            panic!("{}", problems.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"));
+        }
+    }
+}
+
+#[test]
+fn the_project_conversations_pass_in_process_on_the_demo_store() {
+    let catalog = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/catalog/demo.jsonl"));
+    let prompts = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/prompts"));
+    let factory = match concierge::replay::in_process::driver_factory(catalog, Some(prompts)) {
+        Ok(factory) => factory,
+        Err(DriverError::Unavailable(why)) => {
+            eprintln!("skipping: {why}");
+            return;
+        }
+        Err(e) => panic!("{e}"),
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let summary = runtime.block_on(concierge::replay::run(&[conversations()], factory, &Options::default()));
+    assert!(summary.all_passed(), "{}", report::human(&summary));
+}
