@@ -154,7 +154,7 @@ async fn step<D: Driver>(
 /// The reply a turn's expectations look at, or a description of what came instead.
 fn under_test(turn: &Turn, frames: &[ServerFrame], visit: &Visit) -> (Option<Reply>, String) {
     if turn.step == Step::Look {
-        return (visit.latest.clone(), "nothing was said yet".into());
+        return (visit.latest.clone(), instead(&visit.latest_frames));
     }
     let reply = frames.iter().rev().find_map(|f| if let ServerFrame::Reply(r) = f { Some(r.clone()) } else { None });
     if reply.is_some() {
@@ -170,11 +170,16 @@ fn under_test(turn: &Turn, frames: &[ServerFrame], visit: &Visit) -> (Option<Rep
         let stand_in = Reply { text: message, asking: None, quick_replies: Vec::new(), slots, products: Vec::new() };
         return (Some(stand_in), String::new());
     }
-    let instead = frames.iter().find_map(|f| match f {
+    (None, instead(frames))
+}
+
+/// What came instead of a reply: the first error frame, or nothing.
+fn instead(frames: &[ServerFrame]) -> String {
+    let error = frames.iter().find_map(|f| match f {
         ServerFrame::Error { code, message } => Some(format!("the server sent error {code}: {message}")),
         _ => None,
     });
-    (None, instead.unwrap_or_else(|| "the server sent nothing".into()))
+    error.unwrap_or_else(|| "the server sent nothing".into())
 }
 
 fn handed_over(turn: &Turn, frames: &[ServerFrame], visit: &Visit) -> bool {

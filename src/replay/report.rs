@@ -27,9 +27,7 @@ pub fn human(summary: &Summary) -> String {
         out.push('\n');
         out.push_str(&failure(outcome));
     }
-    if !summary.outcomes.iter().all(Outcome::passed) || summary.outcomes.is_empty() {
-        out.push('\n');
-    }
+    out.push('\n');
     if summary.outcomes.is_empty() {
         out.push_str("no scripts found\n");
     }
