@@ -195,7 +195,8 @@ impl Config {
     /// Overrides settings from environment variables, read through `var`.
     pub fn apply_env(&mut self, var: impl Fn(&str) -> Option<String>) -> Result<(), ConfigError> {
         if let Some(addr) = var("CONCIERGE_ADDR") {
-            self.addr = addr.parse().map_err(|e| ConfigError::Env { name: "CONCIERGE_ADDR", message: format!("{e}") })?;
+            self.addr =
+                addr.parse().map_err(|e| ConfigError::Env { name: "CONCIERGE_ADDR", message: format!("{e}") })?;
         }
         let path = |name: &str| var(name).filter(|v| !v.is_empty()).map(PathBuf::from);
         self.data_dir = path("CONCIERGE_DATA_DIR").unwrap_or(self.data_dir.clone());
@@ -214,8 +215,11 @@ impl Config {
         secret("CONCIERGE_LLM_MODEL", &mut self.llm.model);
         secret("OPENAI_API_KEY", &mut self.llm.api_key);
         if let Some(origins) = var("CONCIERGE_ALLOWED_ORIGINS") {
-            self.allowed_origins =
-                origins.split(',').map(|o| o.trim().trim_end_matches('/').to_string()).filter(|o| !o.is_empty()).collect();
+            self.allowed_origins = origins
+                .split(',')
+                .map(|o| o.trim().trim_end_matches('/').to_string())
+                .filter(|o| !o.is_empty())
+                .collect();
         }
         Ok(())
     }
@@ -224,8 +228,11 @@ impl Config {
     pub fn exchange_rates(&self) -> Result<ExchangeRates, ConfigError> {
         let mut rates = Vec::new();
         for (code, rate) in &self.rates {
-            let currency: Currency =
-                code.parse().map_err(|message| ConfigError::Invalid { file: "configuration".into(), line: 0, message })?;
+            let currency: Currency = code.parse().map_err(|message| ConfigError::Invalid {
+                file: "configuration".into(),
+                line: 0,
+                message,
+            })?;
             rates.push((currency, *rate));
         }
         Ok(ExchangeRates::new(rates))

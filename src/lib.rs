@@ -13,6 +13,8 @@
 //! - [`prompts`]: merchant-editable prompt files (templates, wording), validated on load.
 //! - [`reply`]: what the shopper is shown: product cards with their why lines.
 //! - [`config`]: the TOML file and environment variables, with their defaults.
+//! - [`replay`]: scripted conversations played against the chat, with reports and golden files.
+//! - [`server`]: the chat server: WebSocket chat, HTTP API, auth, limits, metrics, widget.
 //! - [`cli`]: the `concierge` command line, one file per command.
 #![forbid(unsafe_code)]
 
@@ -25,6 +27,8 @@ pub mod money;
 pub mod problem;
 pub mod prompts;
 pub mod recommend;
+pub mod replay;
 pub mod reply;
+pub mod server;
 pub mod slots;
 pub mod understand;

@@ -7,6 +7,7 @@ mod check;
 mod common;
 mod import;
 mod recommend;
+mod replay;
 mod search;
 
 use std::process::ExitCode;
@@ -32,6 +33,8 @@ pub enum Command {
     /// Convert a merchant's export (Shopify, Google Merchant Center, CSV, JSONL) into the
     /// native JSON Lines catalog, reporting every skipped row with its reason.
     Import(import::ImportArgs),
+    /// Replay scripted conversations (files or folders) and report what broke.
+    Replay(replay::ReplayArgs),
 }
 
 /// Runs one parsed command line; `Err` carries a message for a human, printed with its causes.
@@ -41,5 +44,6 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Check(args) => check::run(args),
         Command::Recommend(args) => recommend::run(args),
         Command::Import(args) => import::run(args),
+        Command::Replay(args) => replay::run(args),
     }
 }
