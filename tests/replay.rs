@@ -62,13 +62,13 @@ fn product(id: &str, title: &str, price: &str) -> ProductCard {
 }
 
 fn reply(text: &str, asking: Option<&str>, slots: Slots, products: Vec<ProductCard>) -> ServerFrame {
-    ServerFrame::Reply(Reply {
+    ServerFrame::Reply(Box::new(Reply {
         text: text.into(),
         asking: asking.map(str::to_string),
         quick_replies: vec![],
         slots,
         products,
-    })
+    }))
 }
 
 fn welcome() -> ServerFrame {

@@ -156,7 +156,8 @@ fn under_test(turn: &Turn, frames: &[ServerFrame], visit: &Visit) -> (Option<Rep
     if turn.step == Step::Look {
         return (visit.latest.clone(), instead(&visit.latest_frames));
     }
-    let reply = frames.iter().rev().find_map(|f| if let ServerFrame::Reply(r) = f { Some(r.clone()) } else { None });
+    let reply =
+        frames.iter().rev().find_map(|f| if let ServerFrame::Reply(r) = f { Some((**r).clone()) } else { None });
     if reply.is_some() {
         return (reply, String::new());
     }
@@ -193,12 +194,12 @@ fn absorb(played: &mut Played, visit: &mut Visit, step: &str, frames: Vec<Server
     for frame in &frames {
         match frame {
             ServerFrame::Reply(reply) => {
-                played.transcript.push(Line::Bot(Box::new(reply.clone())));
+                played.transcript.push(Line::Bot(reply.clone()));
                 visit.shown.extend(reply.products.iter().map(|p| p.id.clone()));
                 if !reply.products.is_empty() {
                     visit.previous = reply.products.clone();
                 }
-                visit.latest = Some(reply.clone());
+                visit.latest = Some((**reply).clone());
             }
             ServerFrame::Handover { message, .. } => played.transcript.push(Line::Handover(message.clone())),
             ServerFrame::Error { code, message } => {

@@ -115,7 +115,7 @@ impl ClientFrame {
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ServerFrame {
     Welcome { shopper: String, session: String, returning: bool },
-    Reply(Reply),
+    Reply(Box<Reply>),
     ReplyDelta { text: String },
     Handover { reason: String, message: String },
     Error { code: String, message: String },
