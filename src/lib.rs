@@ -6,6 +6,7 @@
 //! - [`slots`]: the typed things the agent wants to know (purpose, recipient, budget, ...).
 //! - [`problem`]: `file:line: message` problems found in merchants' files.
 //! - [`catalog`]: products, loading and importing merchants' files, the index and the ranker.
+//! - [`profile`]: one shopper's declared slots, behaviour, orders and consent, kept on sled.
 //! - [`cli`]: the `concierge` command line, one file per command.
 #![forbid(unsafe_code)]
 
@@ -13,4 +14,5 @@ pub mod catalog;
 pub mod cli;
 pub mod money;
 pub mod problem;
+pub mod profile;
 pub mod slots;
