@@ -37,3 +37,6 @@ pub use model::{Asked, Consent, CustomerLink, Declared, Limits, Profile, Purpose
 pub use retention::{DEFAULT_IDLE_ANONYMOUS, spawn_sweeper};
 pub use sled_store::{SledStore, StoreOptions};
 pub use store::{Durability, Store};
+
+#[cfg(test)]
+mod tests;

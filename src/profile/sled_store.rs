@@ -82,6 +82,11 @@ impl SledStore {
             .map_or((0, 0), |g| (g.counters.flushes.load(Ordering::Relaxed), g.counters.writes.load(Ordering::Relaxed)))
     }
 
+    #[cfg(test)]
+    pub(crate) fn db(&self) -> &sled::Db {
+        &self.db
+    }
+
     fn lock(&self, shopper: ShopperId) -> MutexGuard<'_, ()> {
         let stripe = usize::from(shopper.as_bytes()[0]) % STRIPES;
         self.stripes[stripe].lock().unwrap_or_else(PoisonError::into_inner)
