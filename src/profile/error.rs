@@ -14,7 +14,7 @@ use crate::slots::SlotName;
 pub enum InputError {
     #[error("unknown event kind `{kind}`; known kinds: {}", EventKind::known_list())]
     UnknownKind { kind: String },
-    #[error("a {kind} event needs {what}")]
+    #[error("{kind} events need {what}")]
     Missing { kind: EventKind, what: &'static str },
     #[error("`at` {at} is more than 5 minutes after the server's time {now}")]
     Future { at: String, now: String },

@@ -23,11 +23,11 @@ fn unknown_kinds_are_refused_with_the_known_ones_listed() {
 fn product_events_without_a_product_are_refused() {
     for kind in ["product_viewed", "add_to_cart"] {
         let error = Event::parse(input(kind), T0).unwrap_err();
-        assert_eq!(error.to_string(), format!("a {kind} event needs a product_id"));
+        assert_eq!(error.to_string(), format!("{kind} events need a product_id"));
     }
     assert!(parse(json!({"kind":"product_viewed","product_id":"  "})).is_err());
-    assert!(parse(json!({"kind":"search"})).unwrap_err().to_string().contains("needs a query"));
-    assert!(parse(json!({"kind":"quick_reply"})).unwrap_err().to_string().contains("needs a choice"));
+    assert!(parse(json!({"kind":"search"})).unwrap_err().to_string().contains("search events need a query"));
+    assert!(parse(json!({"kind":"quick_reply"})).unwrap_err().to_string().contains("quick_reply events need a choice"));
 }
 
 #[test]
@@ -56,7 +56,7 @@ fn a_purchase_of_one_product_becomes_a_one_item_order() {
     let order = event.order.unwrap();
     assert_eq!(order.id.as_deref(), Some("e-1"));
     assert_eq!((order.items[0].product_id.as_str(), order.items[0].quantity), ("sku-9", 1));
-    assert!(parse(json!({"kind":"purchase"})).unwrap_err().to_string().contains("needs an order"));
+    assert!(parse(json!({"kind":"purchase"})).unwrap_err().to_string().contains("purchase events need an order"));
 }
 
 #[test]
