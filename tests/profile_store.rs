@@ -9,8 +9,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
 use concierge::profile::{
-    Event, EventInput, InputError, Limits, Profile, Recorded, ShopperId, SledStore, Source, Store, StoreError,
-    StoreOptions,
+    CustomerId, Event, EventInput, InputError, Limits, Profile, Recorded, ShopperId, SledStore, Source, Store,
+    StoreError, StoreOptions,
 };
 use concierge::slots::{SlotName, Slots};
 use rand::{Rng, SeedableRng};
@@ -135,7 +135,7 @@ fn erase_leaves_no_key_or_value_mentioning_the_shopper_in_any_tree() {
         for id in [gone, keep] {
             let (_, durable) = store
                 .update(id, T0, &mut |p| {
-                    p.link_customer(&format!("customer-{id}"), T0).unwrap();
+                    p.link_customer(&CustomerId::parse(&format!("customer-{id}")).unwrap(), T0);
                     p.record(
                         event(serde_json::json!({"id":"e-1","kind":"product_viewed","product_id":"a"})).unwrap(),
                         &Limits::default(),
@@ -258,7 +258,7 @@ fn the_retention_sweep_erases_idle_anonymous_shoppers_and_their_tokens_start_afr
     let store = open(dir.path());
     let (idle, known) = (Profile::new(ShopperId::random(), T0), Profile::new(ShopperId::random(), T0));
     let mut known = known;
-    known.link_customer("c-1", T0).unwrap();
+    known.link_customer(&CustomerId::parse("c-1").unwrap(), T0);
     store.save(&idle).unwrap();
     store.save(&known).unwrap();
     assert_eq!(store.sweep(T0 + Duration::days(179), Duration::days(180)).unwrap(), 0);
@@ -266,7 +266,7 @@ fn the_retention_sweep_erases_idle_anonymous_shoppers_and_their_tokens_start_afr
     drop(store);
     let store = open(dir.path());
     assert!(store.load(idle.id()).unwrap().is_none(), "an expired token finds nothing and starts a new shopper");
-    assert_eq!(store.find_customer("c-1").unwrap(), Some(known.id()));
+    assert_eq!(store.find_customer(&CustomerId::parse("c-1").unwrap()).unwrap(), Some(known.id()));
 }
 
 #[test]

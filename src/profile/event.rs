@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use time::{Duration, OffsetDateTime};
 
 use super::error::InputError;
+use super::id::CustomerId;
 use super::model::{Limits, Profile};
 use crate::money::{Amount, Currency};
 
@@ -176,6 +177,13 @@ pub enum Recorded {
     Duplicate,
     /// Behavioural, and personalization is off: not stored.
     NotConsented,
+}
+
+impl EventInput {
+    /// The shop's customer id the event names, checked; `None` when it names none.
+    pub fn customer(&self) -> Result<Option<CustomerId>, InputError> {
+        self.customer_id.as_deref().map(CustomerId::parse).transpose()
+    }
 }
 
 impl Event {

@@ -1,6 +1,7 @@
-//! `ShopperId`: the opaque 128-bit random id of one shopper, written as 32 lowercase hex
-//! digits. It is the store's key; the signed token the widget holds is built around it by the
-//! server, so an id alone proves nothing.
+//! Identities. `ShopperId`: the opaque 128-bit random id of one shopper, written as 32
+//! lowercase hex digits; it is the store's key, and the signed token the widget holds is built
+//! around it by the server, so an id alone proves nothing. `CustomerId`: the shop's own id for
+//! a verified customer, checked once at the edge so a bad one cannot reach the store.
 
 use std::fmt;
 use std::str::FromStr;
@@ -70,6 +71,34 @@ impl<'de> Deserialize<'de> for ShopperId {
     }
 }
 
+/// The shop's id for one of its customers: trimmed, 1 to 200 characters, no control characters.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(transparent)]
+pub struct CustomerId(String);
+
+impl CustomerId {
+    pub fn parse(text: &str) -> Result<CustomerId, InputError> {
+        super::event::check_text("customer_id", text).map(CustomerId)
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for CustomerId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for CustomerId {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        CustomerId::parse(&text).map_err(serde::de::Error::custom)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -88,6 +117,14 @@ mod tests {
         assert!("abc".parse::<ShopperId>().is_err());
         assert!("zz".repeat(16).parse::<ShopperId>().is_err());
         assert!("00".repeat(17).parse::<ShopperId>().is_err());
+    }
+
+    #[test]
+    fn customer_ids_are_short_clean_texts() {
+        assert_eq!(CustomerId::parse("  c-42 ").unwrap().as_str(), "c-42");
+        for bad in ["", "  ", "c\n42", &"x".repeat(201)] {
+            assert!(CustomerId::parse(bad).is_err(), "{bad:?}");
+        }
     }
 
     #[test]

@@ -11,7 +11,7 @@ use time::OffsetDateTime;
 
 use super::error::InputError;
 use super::event::{Event, Order};
-use super::id::ShopperId;
+use super::id::{CustomerId, ShopperId};
 use crate::slots::{SlotName, Slots};
 
 /// Where a declared value came from, as INTERFACE.md spells it.
@@ -65,7 +65,7 @@ impl Default for Consent {
 /// The verified link to the shop's own customer id (identity verification or the backend).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CustomerLink {
-    pub id: String,
+    pub id: CustomerId,
     #[serde(with = "time::serde::rfc3339")]
     pub at: OffsetDateTime,
 }
@@ -283,13 +283,12 @@ impl Profile {
         }
     }
 
-    /// Links the shopper to the shop's verified customer id (replacing an earlier link).
-    pub fn link_customer(&mut self, customer_id: &str, now: OffsetDateTime) -> Result<(), InputError> {
-        let id = super::event::check_text("customer_id", customer_id)?;
-        if self.customer.as_ref().is_none_or(|c| c.id != id) {
-            self.customer = Some(CustomerLink { id, at: now });
+    /// Links the shopper to the shop's verified customer id (replacing an earlier link; the
+    /// store refuses the write if another shopper holds this customer id).
+    pub fn link_customer(&mut self, customer: &CustomerId, now: OffsetDateTime) {
+        if self.customer.as_ref().is_none_or(|c| c.id != *customer) {
+            self.customer = Some(CustomerLink { id: customer.clone(), at: now });
         }
-        Ok(())
     }
 
     /// Starts a new visit (a `hello` with a known token, or a new session after the timeout).

@@ -23,7 +23,7 @@ use time::{Duration, OffsetDateTime};
 use super::codec;
 use super::error::StoreError;
 use super::group_commit::{Durable, GroupCommit};
-use super::id::ShopperId;
+use super::id::{CustomerId, ShopperId};
 use super::model::Profile;
 use super::store::{Durability, Store};
 
@@ -216,13 +216,13 @@ impl Store for SledStore {
         Ok(self.durable())
     }
 
-    fn find_customer(&self, customer_id: &str) -> Result<Option<ShopperId>, StoreError> {
-        let Some(value) = self.db.get([b"c/", customer_id.as_bytes()].concat())? else {
+    fn find_customer(&self, customer: &CustomerId) -> Result<Option<ShopperId>, StoreError> {
+        let Some(value) = self.db.get([b"c/", customer.as_str().as_bytes()].concat())? else {
             return Ok(None);
         };
         let text = String::from_utf8_lossy(&value);
         text.parse().map(Some).map_err(|_| StoreError::Corrupt {
-            shopper: format!("of customer `{customer_id}`"),
+            shopper: format!("of customer `{customer}`"),
             reason: format!("customer link holds `{text}`, not a shopper id"),
         })
     }

@@ -8,7 +8,7 @@ use time::{Duration, OffsetDateTime};
 
 use super::error::StoreError;
 use super::group_commit::Durable;
-use super::id::ShopperId;
+use super::id::{CustomerId, ShopperId};
 use super::model::Profile;
 
 /// When a write counts as done.
@@ -54,7 +54,9 @@ pub trait Store: Send + Sync {
     fn load(&self, shopper: ShopperId) -> Result<Option<Profile>, StoreError>;
 
     /// Replaces the stored profile with `profile` (and its customer link index with it).
-    /// Refuses with `CustomerTaken` when its customer id is linked to another shopper.
+    /// Refuses with `CustomerTaken`, writing nothing, when its customer id is linked to another
+    /// shopper: one customer has one profile (see [`super::update_customer`] and
+    /// [`Profile::absorb`] for a login on a new device).
     fn write(&self, profile: &Profile) -> Result<Durable, StoreError>;
 
     /// Loads (or creates, empty at `now`), changes and writes one profile, with no other
@@ -71,8 +73,8 @@ pub trait Store: Send + Sync {
     /// customer link and indexes. Erasing an unknown shopper is not an error.
     fn erase(&self, shopper: ShopperId) -> Result<Durable, StoreError>;
 
-    /// The shopper linked to the shop's `customer_id`, if any.
-    fn find_customer(&self, customer_id: &str) -> Result<Option<ShopperId>, StoreError>;
+    /// The shopper linked to the shop's customer id, if any.
+    fn find_customer(&self, customer: &CustomerId) -> Result<Option<ShopperId>, StoreError>;
 
     /// Erases anonymous shoppers (no customer link) idle for longer than `idle` at `now`;
     /// returns how many. Blocks until durable.

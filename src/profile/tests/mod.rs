@@ -3,6 +3,7 @@
 
 mod behaviour;
 mod event;
+mod link;
 mod model;
 mod store;
 

@@ -3,7 +3,9 @@ use std::sync::Arc;
 use time::Duration;
 
 use super::{T0, viewed};
-use crate::profile::{Durability, Limits, Profile, ShopperId, SledStore, Source, Store, StoreError, StoreOptions};
+use crate::profile::{
+    CustomerId, Durability, Limits, Profile, ShopperId, SledStore, Source, Store, StoreError, StoreOptions,
+};
 use crate::slots::{SlotName, Slots};
 
 fn open(dir: &tempfile::TempDir, durability: Durability) -> SledStore {
@@ -117,11 +119,11 @@ fn a_customer_id_finds_its_shopper_and_cannot_be_taken_by_another() {
     let dir = tempfile::tempdir().unwrap();
     let store = open(&dir, Durability::Group);
     let mut first = aged(6, ShopperId::random());
-    first.link_customer("c-42", T0).unwrap();
+    first.link_customer(&CustomerId::parse("c-42").unwrap(), T0);
     store.save(&first).unwrap();
-    assert_eq!(store.find_customer("c-42").unwrap(), Some(first.id()));
+    assert_eq!(store.find_customer(&CustomerId::parse("c-42").unwrap()).unwrap(), Some(first.id()));
     let mut second = aged(7, ShopperId::random());
-    second.link_customer("c-42", T0).unwrap();
+    second.link_customer(&CustomerId::parse("c-42").unwrap(), T0);
     let error = store.save(&second).unwrap_err();
     assert!(matches!(error, StoreError::CustomerTaken { shopper, .. } if shopper == first.id()));
     assert!(store.load(second.id()).unwrap().is_none(), "a refused write changes nothing");
@@ -132,12 +134,12 @@ fn relinking_moves_the_customer_index() {
     let dir = tempfile::tempdir().unwrap();
     let store = open(&dir, Durability::Group);
     let mut p = aged(6, ShopperId::random());
-    p.link_customer("c-1", T0).unwrap();
+    p.link_customer(&CustomerId::parse("c-1").unwrap(), T0);
     store.save(&p).unwrap();
-    p.link_customer("c-2", T0).unwrap();
+    p.link_customer(&CustomerId::parse("c-2").unwrap(), T0);
     store.save(&p).unwrap();
-    assert_eq!(store.find_customer("c-1").unwrap(), None);
-    assert_eq!(store.find_customer("c-2").unwrap(), Some(p.id()));
+    assert_eq!(store.find_customer(&CustomerId::parse("c-1").unwrap()).unwrap(), None);
+    assert_eq!(store.find_customer(&CustomerId::parse("c-2").unwrap()).unwrap(), Some(p.id()));
 }
 
 #[test]
@@ -147,7 +149,7 @@ fn erase_leaves_no_key_or_value_that_mentions_the_shopper() {
     let keep = aged(5, ShopperId::random());
     store.save(&keep).unwrap();
     let mut gone = aged(6, ShopperId::random());
-    gone.link_customer("customer-gone", T0).unwrap();
+    gone.link_customer(&CustomerId::parse("customer-gone").unwrap(), T0);
     gone.record(viewed("sku-1", T0), &Limits::default());
     store.save(&gone).unwrap();
     store.erase(gone.id()).unwrap().wait().unwrap();
@@ -158,7 +160,7 @@ fn erase_leaves_no_key_or_value_that_mentions_the_shopper() {
         }
     }
     assert!(store.load(gone.id()).unwrap().is_none());
-    assert!(store.find_customer("customer-gone").unwrap().is_none());
+    assert!(store.find_customer(&CustomerId::parse("customer-gone").unwrap()).unwrap().is_none());
     assert!(store.load(keep.id()).unwrap().is_some());
 }
 
@@ -168,7 +170,7 @@ fn the_sweep_removes_only_idle_anonymous_shoppers() {
     let store = open(&dir, Durability::Group);
     let idle = aged(1, ShopperId::random());
     let mut linked = aged(2, ShopperId::random());
-    linked.link_customer("c-7", T0).unwrap();
+    linked.link_customer(&CustomerId::parse("c-7").unwrap(), T0);
     let mut active = aged(3, ShopperId::random());
     active.touch(T0 + Duration::days(100));
     for p in [&idle, &linked, &active] {
