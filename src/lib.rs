@@ -15,6 +15,7 @@
 //! - [`config`]: the TOML file and environment variables, with their defaults.
 //! - [`replay`]: scripted conversations played against the chat, with reports and golden files.
 //! - [`server`]: the chat server: WebSocket chat, HTTP API, auth, limits, metrics, widget.
+//! - [`profile`]: one shopper's declared slots, behaviour, orders and consent, kept on sled.
 //! - [`cli`]: the `concierge` command line, one file per command.
 #![forbid(unsafe_code)]
 
@@ -25,6 +26,7 @@ pub mod config;
 pub mod dialogue;
 pub mod money;
 pub mod problem;
+pub mod profile;
 pub mod prompts;
 pub mod recommend;
 pub mod replay;

@@ -1,0 +1,167 @@
+//! Group commit: many writers, one fsync. A write returns a [`Durable`] ticket; one flusher
+//! thread takes every ticket queued so far, flushes the store once (`sled::Db::flush`, which
+//! makes everything written before the call durable) and completes them all. While it
+//! flushes, new tickets queue up for the next round, so under load one flush covers many
+//! writes and with a single writer it costs one flush per write, as without grouping.
+//!
+//! A ticket can be awaited (it is a `Future`, for the async server: no runtime thread blocks)
+//! or waited on with [`Durable::wait`] (for threads and tests); it never panics either way.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError, mpsc};
+use std::task::{Context, Poll, Waker};
+use std::thread::JoinHandle;
+
+use super::error::StoreError;
+
+type Outcome = Result<(), String>;
+
+/// The promise that a write is durable: resolves once a flush covering it finished.
+#[must_use = "a write is only known durable once its ticket resolves"]
+pub struct Durable(Ticket);
+
+enum Ticket {
+    Ready(Option<Result<(), StoreError>>),
+    Waiting(Arc<Slot>),
+}
+
+#[derive(Default)]
+struct Slot {
+    state: Mutex<SlotState>,
+    done: Condvar,
+}
+
+#[derive(Default)]
+struct SlotState {
+    outcome: Option<Outcome>,
+    waker: Option<Waker>,
+}
+
+impl Slot {
+    fn lock(&self) -> MutexGuard<'_, SlotState> {
+        // A poisoned slot only means a waiter panicked; the state itself is still consistent.
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn complete(&self, outcome: Outcome) {
+        let waker = {
+            let mut state = self.lock();
+            state.outcome = Some(outcome);
+            state.waker.take()
+        };
+        self.done.notify_all();
+        if let Some(waker) = waker {
+            waker.wake();
+        }
+    }
+}
+
+impl Durable {
+    /// A ticket that is already resolved (durability `each` and `none`, or a failed write).
+    pub(crate) fn ready(result: Result<(), StoreError>) -> Durable {
+        Durable(Ticket::Ready(Some(result)))
+    }
+
+    /// Blocks the calling thread until the write is durable. Do not call it on an async
+    /// runtime's thread; `.await` the ticket there instead.
+    pub fn wait(self) -> Result<(), StoreError> {
+        match self.0 {
+            Ticket::Ready(result) => result.unwrap_or(Ok(())),
+            Ticket::Waiting(slot) => {
+                let mut state = slot.lock();
+                loop {
+                    if let Some(outcome) = state.outcome.take() {
+                        return outcome.map_err(StoreError::Flush);
+                    }
+                    state = slot.done.wait(state).unwrap_or_else(PoisonError::into_inner);
+                }
+            }
+        }
+    }
+}
+
+impl Future for Durable {
+    type Output = Result<(), StoreError>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        match &mut self.get_mut().0 {
+            Ticket::Ready(result) => Poll::Ready(result.take().unwrap_or(Ok(()))),
+            Ticket::Waiting(slot) => {
+                let mut state = slot.lock();
+                match state.outcome.take() {
+                    Some(outcome) => Poll::Ready(outcome.map_err(StoreError::Flush)),
+                    None => {
+                        state.waker = Some(cx.waker().clone());
+                        Poll::Pending
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// How many flushes the flusher ran and how many writes they covered.
+#[derive(Debug, Default)]
+pub(crate) struct Counters {
+    pub(crate) flushes: AtomicU64,
+    pub(crate) writes: AtomicU64,
+}
+
+/// The flusher thread and the queue into it; dropping it drains the queue and joins the thread.
+pub(crate) struct GroupCommit {
+    queue: Option<mpsc::Sender<Arc<Slot>>>,
+    thread: Option<JoinHandle<()>>,
+    pub(crate) counters: Arc<Counters>,
+}
+
+impl GroupCommit {
+    pub(crate) fn start(db: sled::Db) -> std::io::Result<GroupCommit> {
+        let (queue, rx) = mpsc::channel();
+        let counters = Arc::new(Counters::default());
+        let thread_counters = Arc::clone(&counters);
+        let thread = std::thread::Builder::new()
+            .name("profile-flusher".into())
+            .spawn(move || flush_loop(&db, &rx, &thread_counters))?;
+        Ok(GroupCommit { queue: Some(queue), thread: Some(thread), counters })
+    }
+
+    /// A ticket for a write that has already been applied: resolved by the next flush.
+    pub(crate) fn ticket(&self) -> Durable {
+        let slot = Arc::new(Slot::default());
+        let sent = self.queue.as_ref().is_some_and(|q| q.send(Arc::clone(&slot)).is_ok());
+        if !sent {
+            return Durable::ready(Err(StoreError::Flush("the flusher has stopped".into())));
+        }
+        Durable(Ticket::Waiting(slot))
+    }
+}
+
+impl Drop for GroupCommit {
+    fn drop(&mut self) {
+        drop(self.queue.take());
+        if let Some(thread) = self.thread.take()
+            && thread.join().is_err()
+        {
+            tracing::error!("the profile flusher thread panicked");
+        }
+    }
+}
+
+fn flush_loop(db: &sled::Db, rx: &mpsc::Receiver<Arc<Slot>>, counters: &Counters) {
+    while let Ok(first) = rx.recv() {
+        // Every ticket queued now belongs to a write applied before this flush starts.
+        let mut batch = vec![first];
+        batch.extend(rx.try_iter());
+        let outcome = db.flush().map(drop).map_err(|e| e.to_string());
+        if let Err(error) = &outcome {
+            tracing::error!(%error, "profile store flush failed");
+        }
+        counters.flushes.fetch_add(1, Ordering::Relaxed);
+        counters.writes.fetch_add(batch.len() as u64, Ordering::Relaxed);
+        for slot in batch {
+            slot.complete(outcome.clone());
+        }
+    }
+}

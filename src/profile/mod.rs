@@ -1,0 +1,45 @@
+//! The shopper profile: zero-party data with provenance and consent, kept on sled, that never
+//! loses an acknowledged answer.
+//!
+//! One profile per shopper unites what they told us (declared slots, each with its source,
+//! time and consent purpose), what they did (behavioural events) and what they bought
+//! (orders); it belongs to the shopper, who can see it ([`Profile::view`]), correct it
+//! ([`Profile::edit`], [`Profile::forget`]), export it ([`Profile::export`]) and erase it
+//! ([`Store::erase`]).
+//!
+//! - `id`: [`ShopperId`], the random 128-bit key, and the shop's [`CustomerId`].
+//! - `model`: [`Profile`], declared slots, consent, customer link, visit bookkeeping.
+//! - `event`: [`Event`] and [`Order`], validated at the edge, recorded idempotently.
+//! - `behaviour`: the [`Behaviour`] the ranker may use (inside the trust window, with consent)
+//!   and the [`ProfileView`] the shopper sees.
+//! - `store`: the [`Store`] trait; `sled_store`: [`SledStore`]; `codec`: the versioned value;
+//!   `group_commit`: shared flushes and the [`Durable`] ticket; `retention`: the idle sweep;
+//!   `link`: events by customer id ([`update_customer`]) and login merges ([`Profile::absorb`]).
+//!
+//! The model never reads the clock: every method takes `now` or `at`.
+
+mod behaviour;
+mod codec;
+mod error;
+mod event;
+mod group_commit;
+mod id;
+mod link;
+mod model;
+mod retention;
+mod sled_store;
+mod store;
+
+pub use behaviour::{Behaviour, DEFAULT_BEHAVIOUR_WINDOW, ProfileView, RecentBehaviour, Searched, Touch};
+pub use error::{InputError, StoreError};
+pub use event::{Event, EventInput, EventKind, MAX_CLOCK_SKEW, Order, OrderInput, OrderItem, OrderItemInput, Recorded};
+pub use group_commit::Durable;
+pub use id::{CustomerId, ShopperId};
+pub use link::update_customer;
+pub use model::{Asked, Consent, CustomerLink, Declared, Limits, Profile, Purpose, Source, Visits};
+pub use retention::{DEFAULT_IDLE_ANONYMOUS, spawn_sweeper};
+pub use sled_store::{SledStore, StoreOptions};
+pub use store::{Durability, Store};
+
+#[cfg(test)]
+mod tests;

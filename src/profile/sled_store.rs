@@ -1,0 +1,277 @@
+//! `SledStore`: the profile store on sled, in `<data_dir>/profiles`.
+//!
+//! Key layout (one tree, the default one; `<shopper>` is the 32-hex-digit id):
+//!
+//! | key | value | why |
+//! |---|---|---|
+//! | `p/<shopper>` | format byte + profile (see `codec`) | the profile, events and orders together: one read loads it |
+//! | `c/<customer_id>` | `<shopper>` | find the shopper the shop's backend names |
+//! | `l/<shopper>` | `<customer_id>` | the reverse link, so relinking and erasing find `c/` without decoding |
+//! | `a/<shopper>` | last seen, Unix seconds, i64 big-endian | anonymous shoppers only: retention scans this, not the profiles |
+//!
+//! One shopper's keys change together in one sled transaction, so a crash leaves all of a
+//! write or none of it. Writers of the same shopper are also serialised by a striped lock so
+//! `update` is a true read-modify-write without retries.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::Ordering;
+use std::sync::{Mutex, MutexGuard, PoisonError};
+
+use sled::transaction::{ConflictableTransactionError, TransactionError, TransactionalTree};
+use time::{Duration, OffsetDateTime};
+
+use super::codec;
+use super::error::StoreError;
+use super::group_commit::{Durable, GroupCommit};
+use super::id::{CustomerId, ShopperId};
+use super::model::Profile;
+use super::store::{Durability, Store};
+
+const STRIPES: usize = 64;
+
+/// How to open the store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StoreOptions {
+    pub durability: Durability,
+    /// sled's page cache, in bytes. Default 64 MiB.
+    pub cache_bytes: u64,
+}
+
+impl Default for StoreOptions {
+    fn default() -> StoreOptions {
+        StoreOptions { durability: Durability::Group, cache_bytes: 64 * 1024 * 1024 }
+    }
+}
+
+/// The profile store on a sled database (see the module doc for the key layout).
+pub struct SledStore {
+    db: sled::Db,
+    path: PathBuf,
+    durability: Durability,
+    group: Option<GroupCommit>,
+    stripes: Vec<Mutex<()>>,
+}
+
+impl SledStore {
+    /// Opens (creating if needed) the store in `<data_dir>/profiles`.
+    pub fn open(data_dir: &Path, options: StoreOptions) -> Result<SledStore, StoreError> {
+        let path = data_dir.join("profiles");
+        let open_error = |source| StoreError::Open { path: path.display().to_string(), source };
+        let db = sled::Config::new().path(&path).cache_capacity(options.cache_bytes).open().map_err(open_error)?;
+        let group = match options.durability {
+            Durability::Group => Some(GroupCommit::start(db.clone()).map_err(|e| open_error(sled::Error::Io(e)))?),
+            _ => None,
+        };
+        let stripes = (0..STRIPES).map(|_| Mutex::new(())).collect();
+        Ok(SledStore { db, path, durability: options.durability, group, stripes })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Bytes the database occupies on disk (as sled counts them).
+    pub fn size_on_disk(&self) -> Result<u64, StoreError> {
+        Ok(self.db.size_on_disk()?)
+    }
+
+    /// Flushes run by group commit and the writes they covered (writes per flush = grouping).
+    pub fn group_stats(&self) -> (u64, u64) {
+        self.group
+            .as_ref()
+            .map_or((0, 0), |g| (g.counters.flushes.load(Ordering::Relaxed), g.counters.writes.load(Ordering::Relaxed)))
+    }
+
+    #[cfg(test)]
+    pub(crate) fn db(&self) -> &sled::Db {
+        &self.db
+    }
+
+    fn lock(&self, shopper: ShopperId) -> MutexGuard<'_, ()> {
+        let stripe = usize::from(shopper.as_bytes()[0]) % STRIPES;
+        self.stripes[stripe].lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The ticket for a change just applied, per the configured durability.
+    fn durable(&self) -> Durable {
+        match (self.durability, &self.group) {
+            (Durability::Group, Some(group)) => group.ticket(),
+            (Durability::None, _) => Durable::ready(Ok(())),
+            _ => Durable::ready(self.db.flush().map(drop).map_err(StoreError::from)),
+        }
+    }
+
+    fn read(&self, shopper: ShopperId) -> Result<Option<Profile>, StoreError> {
+        let Some(bytes) = self.db.get(key(b"p/", shopper))? else {
+            return Ok(None);
+        };
+        codec::decode(&bytes).map(Some).map_err(|reason| {
+            tracing::warn!(%shopper, %reason, "unreadable stored profile");
+            StoreError::Corrupt { shopper: shopper.to_string(), reason }
+        })
+    }
+
+    /// Writes one profile and its indexes in one transaction; the caller holds its stripe.
+    fn apply(&self, profile: &Profile) -> Result<(), StoreError> {
+        let value = codec::encode(profile).map_err(StoreError::Encode)?;
+        let shopper = profile.id();
+        let hex = shopper.to_string();
+        let customer = profile.customer().map(|c| c.id.as_str());
+        let last_seen = profile.last_seen().unix_timestamp().to_be_bytes();
+        let result = self.db.transaction(|tx| {
+            let old = tx.get(key(b"l/", shopper))?;
+            if let Some(old) = old.as_deref().filter(|old| Some(*old) != customer.map(str::as_bytes)) {
+                unlink(tx, old, &hex)?;
+            }
+            match customer {
+                Some(customer) => {
+                    let ckey = [b"c/", customer.as_bytes()].concat();
+                    if let Some(owner) = tx.get(&ckey)?
+                        && owner != hex.as_bytes()
+                    {
+                        let owner = String::from_utf8_lossy(&owner).parse().unwrap_or(shopper);
+                        let taken = StoreError::CustomerTaken { customer: customer.to_string(), shopper: owner };
+                        return Err(ConflictableTransactionError::Abort(taken));
+                    }
+                    tx.insert(ckey, hex.as_bytes())?;
+                    tx.insert(key(b"l/", shopper), customer.as_bytes())?;
+                    tx.remove(key(b"a/", shopper))?;
+                }
+                None => {
+                    tx.remove(key(b"l/", shopper))?;
+                    tx.insert(key(b"a/", shopper), &last_seen[..])?;
+                }
+            }
+            tx.insert(key(b"p/", shopper), value.as_slice())?;
+            Ok(())
+        });
+        flatten(result)
+    }
+
+    /// Removes every key of one shopper in one transaction; the caller holds its stripe.
+    /// With `only_if_idle_since`, does nothing unless the shopper is still anonymous and was
+    /// last seen at or before that time (a save racing the sweep wins).
+    fn remove(&self, shopper: ShopperId, only_if_idle_since: Option<i64>) -> Result<bool, StoreError> {
+        let hex = shopper.to_string();
+        let result = self.db.transaction(|tx| {
+            if let Some(limit) = only_if_idle_since {
+                let seen = tx.get(key(b"a/", shopper))?.and_then(|v| decode_seen(&v));
+                if seen.is_none_or(|seen| seen > limit) {
+                    return Ok(false);
+                }
+            }
+            if let Some(customer) = tx.remove(key(b"l/", shopper))? {
+                unlink(tx, &customer, &hex)?;
+            }
+            tx.remove(key(b"a/", shopper))?;
+            tx.remove(key(b"p/", shopper))?;
+            Ok(true)
+        });
+        flatten(result)
+    }
+
+    /// Anonymous shoppers last seen at or before `limit` (Unix seconds), from the `a/` index.
+    fn idle_since(&self, limit: i64) -> Result<Vec<ShopperId>, StoreError> {
+        let mut idle = Vec::new();
+        for entry in self.db.scan_prefix(b"a/") {
+            let (k, v) = entry?;
+            let id = std::str::from_utf8(&k[2..]).ok().and_then(|s| s.parse::<ShopperId>().ok());
+            match (id, decode_seen(&v)) {
+                (Some(id), Some(seen)) if seen <= limit => idle.push(id),
+                (Some(_), Some(_)) => {}
+                _ => tracing::warn!(key = %String::from_utf8_lossy(&k), "skipping an unreadable retention entry"),
+            }
+        }
+        Ok(idle)
+    }
+}
+
+impl Store for SledStore {
+    fn load(&self, shopper: ShopperId) -> Result<Option<Profile>, StoreError> {
+        self.read(shopper)
+    }
+
+    fn write(&self, profile: &Profile) -> Result<Durable, StoreError> {
+        let _guard = self.lock(profile.id());
+        self.apply(profile)?;
+        Ok(self.durable())
+    }
+
+    fn update(
+        &self,
+        shopper: ShopperId,
+        now: OffsetDateTime,
+        change: &mut dyn FnMut(&mut Profile),
+    ) -> Result<(Profile, Durable), StoreError> {
+        let _guard = self.lock(shopper);
+        let mut profile = self.read(shopper)?.unwrap_or_else(|| Profile::new(shopper, now));
+        change(&mut profile);
+        self.apply(&profile)?;
+        Ok((profile, self.durable()))
+    }
+
+    fn erase(&self, shopper: ShopperId) -> Result<Durable, StoreError> {
+        let _guard = self.lock(shopper);
+        self.remove(shopper, None)?;
+        Ok(self.durable())
+    }
+
+    fn find_customer(&self, customer: &CustomerId) -> Result<Option<ShopperId>, StoreError> {
+        let Some(value) = self.db.get([b"c/", customer.as_str().as_bytes()].concat())? else {
+            return Ok(None);
+        };
+        let text = String::from_utf8_lossy(&value);
+        text.parse().map(Some).map_err(|_| StoreError::Corrupt {
+            shopper: format!("of customer `{customer}`"),
+            reason: format!("customer link holds `{text}`, not a shopper id"),
+        })
+    }
+
+    fn sweep(&self, now: OffsetDateTime, idle: Duration) -> Result<usize, StoreError> {
+        let limit = (now - idle).unix_timestamp();
+        let mut removed = 0;
+        for shopper in self.idle_since(limit)? {
+            let _guard = self.lock(shopper);
+            if self.remove(shopper, Some(limit))? {
+                removed += 1;
+            }
+        }
+        if removed > 0 {
+            self.flush()?;
+            tracing::info!(removed, "retention sweep removed idle anonymous shoppers");
+        }
+        Ok(removed)
+    }
+
+    fn flush(&self) -> Result<(), StoreError> {
+        self.db.flush()?;
+        Ok(())
+    }
+}
+
+fn key(prefix: &[u8; 2], shopper: ShopperId) -> Vec<u8> {
+    let mut key = Vec::with_capacity(34);
+    key.extend_from_slice(prefix);
+    key.extend_from_slice(shopper.to_string().as_bytes());
+    key
+}
+
+/// Removes `c/<customer>` if it still points at this shopper.
+fn unlink(tx: &TransactionalTree, customer: &[u8], hex: &str) -> Result<(), ConflictableTransactionError<StoreError>> {
+    let ckey = [b"c/", customer].concat();
+    if tx.get(&ckey)?.is_some_and(|owner| owner == hex.as_bytes()) {
+        tx.remove(ckey)?;
+    }
+    Ok(())
+}
+
+fn decode_seen(value: &[u8]) -> Option<i64> {
+    value.try_into().ok().map(i64::from_be_bytes)
+}
+
+fn flatten<T>(result: Result<T, TransactionError<StoreError>>) -> Result<T, StoreError> {
+    result.map_err(|e| match e {
+        TransactionError::Abort(e) => e,
+        TransactionError::Storage(e) => StoreError::Sled(e),
+    })
+}

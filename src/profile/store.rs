@@ -1,0 +1,90 @@
+//! The store seam: `trait Store` (sled today, a networked database later) and the durability
+//! setting it honours.
+
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+use time::{Duration, OffsetDateTime};
+
+use super::error::StoreError;
+use super::group_commit::Durable;
+use super::id::{CustomerId, ShopperId};
+use super::model::Profile;
+
+/// When a write counts as done.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Durability {
+    /// Durable once a flush covers it; concurrent writers share flushes (the default).
+    #[default]
+    Group,
+    /// Each write flushes by itself, in the writer's thread (for comparison).
+    Each,
+    /// Not flushed on demand; the store's background flush (every 500 ms) makes it durable,
+    /// so a crash may lose the last half second. For benchmarks and throwaway data only.
+    None,
+}
+
+impl FromStr for Durability {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Durability, String> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "group" => Ok(Durability::Group),
+            "each" => Ok(Durability::Each),
+            "none" => Ok(Durability::None),
+            other => Err(format!("durability is group, each or none, not `{other}`")),
+        }
+    }
+}
+
+/// Where profiles live. Object-safe: the server holds an `Arc<dyn Store>`.
+///
+/// Every mutating method applies its change atomically for that shopper (all keys or none)
+/// and returns a [`Durable`] ticket: the change is visible to `load` at once and is durable
+/// (survives kill -9 and power loss, as far as the disk's fsync goes) once the ticket
+/// resolves. The server must resolve the ticket before it acknowledges the change: `.await` it
+/// on the runtime (it never blocks a runtime thread), or call [`Durable::wait`] from a thread.
+/// The methods themselves do not wait for the disk, except `sweep` and `flush`, which block
+/// (call them inside `spawn_blocking`).
+pub trait Store: Send + Sync {
+    /// The shopper's profile; `Ok(None)` when unknown, erased or expired (the caller then
+    /// starts a new shopper under a fresh [`ShopperId`], never the old one). A value that
+    /// cannot be read is `Err(StoreError::Corrupt)`: the caller may `erase` it and start fresh.
+    fn load(&self, shopper: ShopperId) -> Result<Option<Profile>, StoreError>;
+
+    /// Replaces the stored profile with `profile` (and its customer link index with it).
+    /// Refuses with `CustomerTaken`, writing nothing, when its customer id is linked to another
+    /// shopper: one customer has one profile (see [`super::update_customer`] and
+    /// [`Profile::absorb`] for a login on a new device).
+    fn write(&self, profile: &Profile) -> Result<Durable, StoreError>;
+
+    /// Loads (or creates, empty at `now`), changes and writes one profile, with no other
+    /// write to that shopper in between. Prefer it to `load` + `write` whenever two parties
+    /// (the chat and the shop's backend) may change the same shopper. Returns the new profile.
+    fn update(
+        &self,
+        shopper: ShopperId,
+        now: OffsetDateTime,
+        change: &mut dyn FnMut(&mut Profile),
+    ) -> Result<(Profile, Durable), StoreError>;
+
+    /// Removes everything about the shopper: profile, events, orders, seen idempotency ids,
+    /// customer link and indexes. Erasing an unknown shopper is not an error.
+    fn erase(&self, shopper: ShopperId) -> Result<Durable, StoreError>;
+
+    /// The shopper linked to the shop's customer id, if any.
+    fn find_customer(&self, customer: &CustomerId) -> Result<Option<ShopperId>, StoreError>;
+
+    /// Erases anonymous shoppers (no customer link) idle for longer than `idle` at `now`;
+    /// returns how many. Blocks until durable.
+    fn sweep(&self, now: OffsetDateTime, idle: Duration) -> Result<usize, StoreError>;
+
+    /// Makes everything written so far durable. Blocks.
+    fn flush(&self) -> Result<(), StoreError>;
+
+    /// `write`, then block until durable: for threads and tests, not for runtime threads.
+    fn save(&self, profile: &Profile) -> Result<(), StoreError> {
+        self.write(profile)?.wait()
+    }
+}

@@ -1,0 +1,202 @@
+use std::sync::Arc;
+
+use time::Duration;
+
+use super::{T0, viewed};
+use crate::profile::{
+    CustomerId, Durability, Limits, Profile, ShopperId, SledStore, Source, Store, StoreError, StoreOptions,
+};
+use crate::slots::{SlotName, Slots};
+
+fn open(dir: &tempfile::TempDir, durability: Durability) -> SledStore {
+    SledStore::open(dir.path(), StoreOptions { durability, ..StoreOptions::default() }).unwrap()
+}
+
+fn aged(age: u32, id: ShopperId) -> Profile {
+    let mut p = Profile::new(id, T0);
+    p.declare(SlotName::Age, &Slots { age: Some(age), ..Slots::default() }, Source::Chat, T0);
+    p
+}
+
+/// Every key and value in every tree, for proving what is (not) stored.
+fn everything(store: &SledStore) -> Vec<(Vec<u8>, Vec<u8>)> {
+    let db = store.db();
+    db.tree_names()
+        .into_iter()
+        .flat_map(|name| db.open_tree(name).unwrap().iter().map(|kv| kv.unwrap()).collect::<Vec<_>>())
+        .map(|(k, v)| (k.to_vec(), v.to_vec()))
+        .collect()
+}
+
+fn mentions(haystack: &[u8], needle: &str) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle.as_bytes())
+}
+
+#[test]
+fn every_durability_mode_stores_what_it_is_given() {
+    for durability in [Durability::Group, Durability::Each, Durability::None] {
+        let dir = tempfile::tempdir().unwrap();
+        let store = open(&dir, durability);
+        let p = aged(6, ShopperId::random());
+        store.save(&p).unwrap();
+        assert_eq!(store.load(p.id()).unwrap().unwrap(), p, "{durability:?}");
+    }
+}
+
+#[test]
+fn an_unknown_shopper_loads_as_none() {
+    let dir = tempfile::tempdir().unwrap();
+    assert!(open(&dir, Durability::Group).load(ShopperId::random()).unwrap().is_none());
+}
+
+#[test]
+fn update_creates_a_missing_profile_and_changes_an_existing_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(&dir, Durability::Group);
+    let id = ShopperId::random();
+    let (created, durable) = store
+        .update(id, T0, &mut |p| {
+            p.record(viewed("a", T0), &Limits::default());
+        })
+        .unwrap();
+    durable.wait().unwrap();
+    assert_eq!(created.events().len(), 1);
+    let (changed, durable) = store.update(id, T0, &mut |p| p.start_visit(T0)).unwrap();
+    durable.wait().unwrap();
+    assert_eq!((changed.events().len(), changed.visits().number), (1, 2));
+}
+
+#[test]
+fn concurrent_updates_of_one_shopper_lose_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Arc::new(open(&dir, Durability::Group));
+    let id = ShopperId::random();
+    let threads: Vec<_> = (0..8)
+        .map(|t| {
+            let store = Arc::clone(&store);
+            std::thread::spawn(move || {
+                for n in 0..20 {
+                    let event = viewed(&format!("sku-{t}-{n}"), T0);
+                    let (_, durable) = store
+                        .update(id, T0, &mut |p| {
+                            p.record(event.clone(), &Limits::default());
+                        })
+                        .unwrap();
+                    durable.wait().unwrap();
+                }
+            })
+        })
+        .collect();
+    threads.into_iter().for_each(|t| t.join().unwrap());
+    assert_eq!(store.load(id).unwrap().unwrap().events().len(), 160);
+    let (flushes, writes) = store.group_stats();
+    assert_eq!(writes, 160);
+    assert!(flushes <= writes);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_async_writer_awaits_durability_without_blocking() {
+    let dir = tempfile::tempdir().unwrap();
+    let store: Arc<dyn Store> = Arc::new(open(&dir, Durability::Group));
+    let tasks: Vec<_> = (0..50)
+        .map(|age| {
+            let store = Arc::clone(&store);
+            tokio::spawn(async move {
+                let p = aged(age, ShopperId::random());
+                store.write(&p).unwrap().await.unwrap();
+                p.id()
+            })
+        })
+        .collect();
+    for task in tasks {
+        let id = task.await.unwrap();
+        assert!(store.load(id).unwrap().is_some());
+    }
+}
+
+#[test]
+fn a_customer_id_finds_its_shopper_and_cannot_be_taken_by_another() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(&dir, Durability::Group);
+    let mut first = aged(6, ShopperId::random());
+    first.link_customer(&CustomerId::parse("c-42").unwrap(), T0);
+    store.save(&first).unwrap();
+    assert_eq!(store.find_customer(&CustomerId::parse("c-42").unwrap()).unwrap(), Some(first.id()));
+    let mut second = aged(7, ShopperId::random());
+    second.link_customer(&CustomerId::parse("c-42").unwrap(), T0);
+    let error = store.save(&second).unwrap_err();
+    assert!(matches!(error, StoreError::CustomerTaken { shopper, .. } if shopper == first.id()));
+    assert!(store.load(second.id()).unwrap().is_none(), "a refused write changes nothing");
+}
+
+#[test]
+fn relinking_moves_the_customer_index() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(&dir, Durability::Group);
+    let mut p = aged(6, ShopperId::random());
+    p.link_customer(&CustomerId::parse("c-1").unwrap(), T0);
+    store.save(&p).unwrap();
+    p.link_customer(&CustomerId::parse("c-2").unwrap(), T0);
+    store.save(&p).unwrap();
+    assert_eq!(store.find_customer(&CustomerId::parse("c-1").unwrap()).unwrap(), None);
+    assert_eq!(store.find_customer(&CustomerId::parse("c-2").unwrap()).unwrap(), Some(p.id()));
+}
+
+#[test]
+fn erase_leaves_no_key_or_value_that_mentions_the_shopper() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(&dir, Durability::Group);
+    let keep = aged(5, ShopperId::random());
+    store.save(&keep).unwrap();
+    let mut gone = aged(6, ShopperId::random());
+    gone.link_customer(&CustomerId::parse("customer-gone").unwrap(), T0);
+    gone.record(viewed("sku-1", T0), &Limits::default());
+    store.save(&gone).unwrap();
+    store.erase(gone.id()).unwrap().wait().unwrap();
+    let hex = gone.id().to_string();
+    for (k, v) in everything(&store) {
+        for needle in [hex.as_str(), "customer-gone"] {
+            assert!(!mentions(&k, needle) && !mentions(&v, needle), "{:?}", String::from_utf8_lossy(&k));
+        }
+    }
+    assert!(store.load(gone.id()).unwrap().is_none());
+    assert!(store.find_customer(&CustomerId::parse("customer-gone").unwrap()).unwrap().is_none());
+    assert!(store.load(keep.id()).unwrap().is_some());
+}
+
+#[test]
+fn the_sweep_removes_only_idle_anonymous_shoppers() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(&dir, Durability::Group);
+    let idle = aged(1, ShopperId::random());
+    let mut linked = aged(2, ShopperId::random());
+    linked.link_customer(&CustomerId::parse("c-7").unwrap(), T0);
+    let mut active = aged(3, ShopperId::random());
+    active.touch(T0 + Duration::days(100));
+    for p in [&idle, &linked, &active] {
+        store.save(p).unwrap();
+    }
+    let now = T0 + Duration::days(181);
+    assert_eq!(store.sweep(now, Duration::days(180)).unwrap(), 1);
+    assert!(store.load(idle.id()).unwrap().is_none());
+    assert!(store.load(linked.id()).unwrap().is_some());
+    assert!(store.load(active.id()).unwrap().is_some());
+    assert!(everything(&store).iter().all(|(k, _)| !mentions(k, &idle.id().to_string())));
+}
+
+#[test]
+fn a_corrupt_value_is_reported_and_the_shopper_can_start_fresh() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(&dir, Durability::Group);
+    let p = aged(6, ShopperId::random());
+    store.save(&p).unwrap();
+    let key = format!("p/{}", p.id());
+    store.db().insert(key.as_bytes(), &b"\x01{\"id\": tru"[..]).unwrap();
+    let error = store.load(p.id()).unwrap_err();
+    assert!(matches!(&error, StoreError::Corrupt { shopper, .. } if *shopper == p.id().to_string()), "{error}");
+    assert!(store.update(p.id(), T0, &mut |_| ()).is_err(), "update never overwrites what it cannot read");
+    store.erase(p.id()).unwrap().wait().unwrap();
+    let (fresh, durable) = store.update(p.id(), T0, &mut |_| ()).unwrap();
+    durable.wait().unwrap();
+    assert!(fresh.declared().is_empty());
+}
