@@ -30,7 +30,7 @@ pub struct Agent {
 #[derive(Default)]
 pub struct Surroundings<'a> {
     pub context: Option<&'a PageContext>,
-    pub recent: Option<&'a Recent>,
+    pub recent: Recent,
     pub facts: Vec<Fact>,
 }
 
@@ -148,12 +148,11 @@ impl Agent {
         k: usize,
     ) -> Request<'a> {
         static EMPTY_CONTEXT: std::sync::OnceLock<PageContext> = std::sync::OnceLock::new();
-        static EMPTY_RECENT: std::sync::OnceLock<Recent> = std::sync::OnceLock::new();
         Request {
             session,
             kind,
             context: around.context.unwrap_or_else(|| EMPTY_CONTEXT.get_or_init(PageContext::default)),
-            recent: around.recent.unwrap_or_else(|| EMPTY_RECENT.get_or_init(Recent::default)),
+            recent: &around.recent,
             hints: self.prompts.hints(),
             rates: &self.rates,
             k,

@@ -10,6 +10,7 @@
 //! - [`dialogue`]: the pure state machine: what to ask, when to recommend, refinements.
 //! - [`recommend`]: what the conversation knows -> a catalog query (filters and hints).
 //! - [`agent`]: one message through understand -> dialogue -> catalog -> reply.
+//! - [`conversation`]: a shopper's hello/say/event through the agent and the profile store.
 //! - [`prompts`]: merchant-editable prompt files (templates, wording), validated on load.
 //! - [`reply`]: what the shopper is shown: product cards with their why lines.
 //! - [`config`]: the TOML file and environment variables, with their defaults.
@@ -23,6 +24,7 @@ pub mod agent;
 pub mod catalog;
 pub mod cli;
 pub mod config;
+pub mod conversation;
 pub mod dialogue;
 pub mod money;
 pub mod problem;

@@ -53,8 +53,14 @@ pub fn load_index(path: &Path) -> anyhow::Result<CatalogIndex> {
 
 /// The agent over a catalog and prompt set, as the chat would build it.
 pub fn build_agent(catalog: &CatalogArg, prompts: &PromptsArg) -> anyhow::Result<Agent> {
-    let loaded = prompts.load()?;
+    build_agent_from(&catalog.catalog, prompts.prompts.as_deref())
+}
+
+/// The agent over the catalog at `catalog` and the prompt files in `prompts` (`None`:
+/// `prompts/` when it exists, else the built-in set).
+pub fn build_agent_from(catalog: &Path, prompts: Option<&Path>) -> anyhow::Result<Agent> {
+    let loaded = PromptsArg { prompts: prompts.map(Path::to_path_buf) }.load()?;
     let understander = Understander::builtin();
-    let index = load_index(&catalog.catalog)?;
+    let index = load_index(catalog)?;
     Ok(Agent::new(Arc::new(index), Arc::new(loaded), Arc::new(understander), ExchangeRates::default()))
 }

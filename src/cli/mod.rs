@@ -5,6 +5,8 @@
 
 mod check;
 mod common;
+
+pub use common::build_agent_from;
 mod import;
 mod recommend;
 mod replay;

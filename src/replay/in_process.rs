@@ -1,56 +1,156 @@
-//! The default driver: the chat's own pipeline inside this process, with a fresh temporary
-//! store per script, a fixed clock and a fixed seed, so runs are deterministic.
-//!
-//! Placeholder on the `replay` branch: the lead's implementation replaces this file at merge.
-//! Until then [`driver_factory`] explains that only `--url` works.
+//! The default driver: the chat's own pipeline inside this process ([`Conversation`] over a
+//! real sled store), with a fresh temporary store per script and a fixed clock, so runs are
+//! deterministic and need no server.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use serde_json::Value;
+use time::OffsetDateTime;
+use time::macros::datetime;
 
 use super::driver::{Driver, DriverError, DriverFactory};
 use super::script::{Fixture, Script};
+use crate::agent::Agent;
+use crate::conversation::{Conversation, ConversationError, Profiles, Turn};
+use crate::profile::{Durability, Limits, Profile, ShopperId, SledStore, Source, StoreOptions};
+use crate::recommend::PageContext;
 use crate::server::frames::ServerFrame;
+use crate::slots::SlotName;
 
-/// A driver that cannot exist (no value of this type can be made): the placeholder factory
-/// never makes one.
-pub enum Unavailable {}
+/// Scripts start at this time; each step moves the clock on by a minute.
+const EPOCH: OffsetDateTime = datetime!(2026-01-05 10:00 UTC);
 
-impl Driver for Unavailable {
-    async fn apply_fixture(&mut self, _: &Fixture) -> Result<(), DriverError> {
-        match *self {}
+/// One script's chat: its own store in a temporary directory, one shopper.
+pub struct InProcess {
+    agent: Arc<Agent>,
+    profiles: Profiles,
+    _dir: tempfile::TempDir,
+    shopper: Option<ShopperId>,
+    conversation: Option<Conversation>,
+    now: OffsetDateTime,
+}
+
+/// A factory of in-process drivers sharing one agent (catalog, prompts, understanding),
+/// built once from `catalog` and `prompts` (`None`: `prompts/` or the built-in set).
+pub fn driver_factory(catalog: PathBuf, prompts: Option<PathBuf>) -> Result<impl DriverFactory, DriverError> {
+    let agent = crate::cli::build_agent_from(&catalog, prompts.as_deref())
+        .map_err(|e| DriverError::Unavailable(format!("{e:#}")))?;
+    let agent = Arc::new(agent);
+    Ok(move |_: &Script| {
+        let agent = Arc::clone(&agent);
+        async move { InProcess::new(agent).map(Box::new) }
+    })
+}
+
+impl InProcess {
+    fn new(agent: Arc<Agent>) -> Result<InProcess, DriverError> {
+        let unavailable = |e: &dyn std::fmt::Display| DriverError::Unavailable(format!("temporary store: {e}"));
+        let dir = tempfile::tempdir().map_err(|e| unavailable(&e))?;
+        // Nothing to protect from a crash in a replay: skip the flushes.
+        let options = StoreOptions { durability: Durability::None, ..StoreOptions::default() };
+        let store = SledStore::open(dir.path(), options).map_err(|e| unavailable(&e))?;
+        let profiles = Profiles { store: Arc::new(store), window: crate::profile::DEFAULT_BEHAVIOUR_WINDOW, limits: Limits::default() };
+        Ok(InProcess { agent, profiles, _dir: dir, shopper: None, conversation: None, now: EPOCH })
     }
-    async fn open(&mut self, _: &Value) -> Result<Vec<ServerFrame>, DriverError> {
-        match *self {}
+
+    fn tick(&mut self) -> OffsetDateTime {
+        self.now += time::Duration::minutes(1);
+        self.now
     }
-    async fn say(&mut self, _: &str) -> Result<Vec<ServerFrame>, DriverError> {
-        match *self {}
-    }
-    async fn event(&mut self, _: &Value) -> Result<Vec<ServerFrame>, DriverError> {
-        match *self {}
-    }
-    async fn visit(&mut self, _: &Value) -> Result<Vec<ServerFrame>, DriverError> {
-        match *self {}
+
+    fn start(&mut self, context: &Value) -> Result<Vec<ServerFrame>, DriverError> {
+        let context: PageContext = serde_json::from_value(context.clone()).unwrap_or_default();
+        let now = self.tick();
+        let opened = Conversation::start(&self.agent, &self.profiles, self.shopper, None, context, now).map_err(fail)?;
+        let shopper = opened.conversation.shopper;
+        self.shopper = Some(shopper);
+        let welcome = ServerFrame::Welcome {
+            shopper: shopper.to_string(),
+            session: format!("replay-{}", now.unix_timestamp()),
+            returning: opened.returning,
+        };
+        self.conversation = Some(opened.conversation);
+        Ok(vec![welcome, ServerFrame::Reply(Box::new(opened.turn.reply))])
     }
 }
 
-/// The placeholder factory; [`driver_factory`] never returns one.
-pub struct NoFactory;
+impl Driver for InProcess {
+    async fn apply_fixture(&mut self, fixture: &Fixture) -> Result<(), DriverError> {
+        let shopper = *self.shopper.get_or_insert_with(ShopperId::random);
+        let now = self.tick();
+        let mut problems = Vec::new();
+        let (_, durable) = self
+            .profiles
+            .store
+            .update(shopper, now, &mut |p: &mut Profile| {
+                for (name, value) in &fixture.declared {
+                    match SlotName::parse(name) {
+                        Some(slot) => {
+                            if let Err(e) = p.edit(slot, value, Source::Api, now) {
+                                problems.push(e.to_string());
+                            }
+                        }
+                        None => problems.push(format!("unknown slot `{name}`")),
+                    }
+                }
+            })
+            .map_err(|e| DriverError::Unavailable(e.to_string()))?;
+        durable.wait().map_err(|e| DriverError::Unavailable(e.to_string()))?;
+        let mut conversation = Conversation { shopper, session: Default::default(), context: PageContext::default() };
+        for event in fixture.order_events().into_iter().chain(fixture.events.iter().cloned()) {
+            let durable =
+                conversation.event(&self.profiles, event, now).map_err(|e| DriverError::Protocol(format!("fixture: {e}")))?;
+            durable.wait().map_err(|e| DriverError::Unavailable(e.to_string()))?;
+        }
+        match problems.is_empty() {
+            true => Ok(()),
+            false => Err(DriverError::Protocol(format!("fixture: {}", problems.join("; ")))),
+        }
+    }
 
-impl DriverFactory for NoFactory {
-    type Driver = Unavailable;
+    async fn open(&mut self, context: &Value) -> Result<Vec<ServerFrame>, DriverError> {
+        self.start(context)
+    }
 
-    async fn make(&self, _: &Script) -> Result<Box<Unavailable>, DriverError> {
-        Err(DriverError::Unavailable(NOT_YET.into()))
+    async fn say(&mut self, text: &str) -> Result<Vec<ServerFrame>, DriverError> {
+        let now = self.tick();
+        let (agent, profiles) = (Arc::clone(&self.agent), self.profiles.clone());
+        let conversation = self.conversation.as_mut().ok_or_else(|| DriverError::Protocol("say before open".into()))?;
+        let turn = conversation.say(&agent, &profiles, text, now).map_err(fail)?;
+        if let Some(new) = turn.new_shopper {
+            self.shopper = Some(new);
+        }
+        Ok(frames(turn))
+    }
+
+    async fn event(&mut self, event: &Value) -> Result<Vec<ServerFrame>, DriverError> {
+        let now = self.tick();
+        let profiles = self.profiles.clone();
+        let conversation = self.conversation.as_mut().ok_or_else(|| DriverError::Protocol("event before open".into()))?;
+        match conversation.event(&profiles, event.clone(), now) {
+            Ok(_) => Ok(Vec::new()),
+            Err(ConversationError::Input(e)) => {
+                Ok(vec![ServerFrame::Error { code: "bad_message".into(), message: e.to_string() }])
+            }
+            Err(e) => Err(fail(e)),
+        }
+    }
+
+    async fn visit(&mut self, context: &Value) -> Result<Vec<ServerFrame>, DriverError> {
+        self.start(context)
     }
 }
 
-const NOT_YET: &str =
-    "in-process replay is not available yet; run against a live server with --url ws://HOST:PORT/v1/chat";
+/// The frames the socket would send for a turn: a handover alone, or the reply.
+pub(crate) fn frames(turn: Turn) -> Vec<ServerFrame> {
+    if turn.handover {
+        vec![ServerFrame::Handover { reason: "asked for a person".into(), message: turn.reply.text }]
+    } else {
+        vec![ServerFrame::Reply(Box::new(turn.reply))]
+    }
+}
 
-/// A factory of in-process drivers over the catalog and prompt files (`prompts: None`: the
-/// default set).
-pub fn driver_factory(catalog: PathBuf, prompts: Option<PathBuf>) -> Result<NoFactory, DriverError> {
-    let _ = (catalog, prompts);
-    Err(DriverError::Unavailable(NOT_YET.into()))
+fn fail(error: ConversationError) -> DriverError {
+    DriverError::Protocol(error.to_string())
 }

@@ -1,0 +1,222 @@
+//! One shopper's conversation: the session plus what it reads from and writes to the profile.
+//!
+//! The chat socket and in-process replay both drive conversations through this type, so a
+//! scripted conversation exercises exactly what a shopper's does. Every method is blocking
+//! (sled) and cheap; a write's [`Durable`] ticket is handed back so the caller can wait for it
+//! *before* sending the reply that acknowledges the answer (DESIGN.md property 3).
+
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+use time::{Duration, OffsetDateTime};
+
+use crate::agent::{Agent, Surroundings};
+use crate::catalog::IndexError;
+use crate::dialogue::{Asking, Forget, Session};
+use crate::money::Currency;
+use crate::profile::{
+    CustomerId, Durable, EventInput, InputError, Limits, Profile, ShopperId, Source, Store, StoreError,
+};
+use crate::recommend::{PageContext, Recent};
+use crate::reply::{Fact, Reply};
+use crate::slots::{SlotName, Slots};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConversationError {
+    /// The shopper's input was refused (a bad event); the conversation goes on.
+    #[error(transparent)]
+    Input(#[from] InputError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Index(#[from] IndexError),
+}
+
+/// What the conversation needs from the server: the store and the profile rules.
+#[derive(Clone)]
+pub struct Profiles {
+    pub store: Arc<dyn Store>,
+    /// Behaviour older than this is neither used nor shown.
+    pub window: Duration,
+    pub limits: Limits,
+}
+
+/// A live conversation. Serialisable, so a resumed connection continues exactly.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Conversation {
+    pub shopper: ShopperId,
+    pub session: Session,
+    pub context: PageContext,
+}
+
+/// The result of a message: the reply, and the write it depends on.
+pub struct Turn {
+    pub reply: Reply,
+    /// Wait for this before sending the reply: the answer it acknowledges is then durable.
+    pub durable: Option<Durable>,
+    /// Set when the shopper's data was erased: the old token is dead, this is the new shopper.
+    pub new_shopper: Option<ShopperId>,
+    /// The shopper asked for a person.
+    pub handover: bool,
+}
+
+/// The start of a visit: the conversation, whether the shopper was known, and the greeting.
+pub struct Opened {
+    pub conversation: Conversation,
+    pub returning: bool,
+    pub turn: Turn,
+}
+
+impl Conversation {
+    /// Starts a visit (a `hello`). `shopper`: from a verified token, `None` for a new shopper;
+    /// a token whose profile no longer exists (erased, expired) starts a new shopper.
+    /// `customer`: a verified customer id; a customer already linked to a shopper continues
+    /// that shopper's profile (the same person on another device).
+    pub fn start(
+        agent: &Agent,
+        profiles: &Profiles,
+        shopper: Option<ShopperId>,
+        customer: Option<CustomerId>,
+        context: PageContext,
+        now: OffsetDateTime,
+    ) -> Result<Opened, ConversationError> {
+        let store = &profiles.store;
+        let mut existing = match shopper {
+            Some(id) => store.load(id)?.map(|p| p.id()),
+            None => None,
+        };
+        if let Some(customer) = &customer
+            && let Some(linked) = store.find_customer(customer)?
+        {
+            existing = Some(linked);
+        }
+        let id = existing.unwrap_or_else(ShopperId::random);
+        let (profile, _) = store.update(id, now, &mut |p: &mut Profile| {
+            p.start_visit(now);
+            if let Some(customer) = &customer {
+                p.link_customer(customer, now);
+            }
+        })?;
+        let returning = existing.is_some() && profile.visits().number > 1;
+        let mut conversation = Conversation { shopper: id, session: Session::new(&usable_slots(&profile), returning), context };
+        let decision = agent.open(&mut conversation.session, &conversation.context);
+        let durable = conversation.note_asked(profiles, now)?;
+        let reply = agent.respond(&mut conversation.session, &decision, surroundings(agent, &conversation.context, &profile, profiles, now))?;
+        Ok(Opened { conversation, returning, turn: Turn { reply, durable, new_shopper: None, handover: false } })
+    }
+
+    /// Handles one message from the shopper.
+    pub fn say(&mut self, agent: &Agent, profiles: &Profiles, text: &str, now: OffsetDateTime) -> Result<Turn, ConversationError> {
+        let said = agent.understand(&self.session, text);
+        let decision = agent.decide(&mut self.session, &said);
+        let mut new_shopper = None;
+        let (profile, durable) = if decision.forget == Some(Forget::Everything) {
+            let erased = profiles.store.erase(self.shopper)?;
+            self.shopper = ShopperId::random();
+            new_shopper = Some(self.shopper);
+            (Profile::new(self.shopper, now), Some(erased))
+        } else {
+            let asked = match decision.ask {
+                Some(Asking::Slot(slot)) => Some(slot),
+                _ => None,
+            };
+            let slots = self.session.slots.clone();
+            let (profile, durable) = profiles.store.update(self.shopper, now, &mut |p: &mut Profile| {
+                if p.consent().personalization {
+                    for slot in &decision.declared {
+                        p.declare(*slot, &slots, Source::Chat, now);
+                    }
+                }
+                if let Some(Forget::Slot(slot)) = decision.forget {
+                    p.forget(slot);
+                }
+                if let Some(slot) = asked {
+                    p.note_asked(slot, now);
+                }
+            })?;
+            (profile, Some(durable))
+        };
+        let handover = matches!(decision.action, crate::dialogue::Action::Handover);
+        let reply = agent.respond(&mut self.session, &decision, surroundings(agent, &self.context, &profile, profiles, now))?;
+        Ok(Turn { reply, durable, new_shopper, handover })
+    }
+
+    /// Records a behavioural event from the widget (`product_viewed`, ...). Events change
+    /// what later recommendations use; they get no reply of their own.
+    pub fn event(&mut self, profiles: &Profiles, event: serde_json::Value, now: OffsetDateTime) -> Result<Durable, ConversationError> {
+        let input: EventInput =
+            serde_json::from_value(event).map_err(|e| InputError::Order(format!("not an event: {e}")))?;
+        let event = crate::profile::Event::parse(input, now)?;
+        let limits = profiles.limits;
+        // A repeat or an event refused for want of consent is not an error: nothing to say.
+        let (_, durable) = profiles.store.update(self.shopper, now, &mut |p: &mut Profile| {
+            p.record(event.clone(), &limits);
+        })?;
+        Ok(durable)
+    }
+
+    fn note_asked(&self, profiles: &Profiles, now: OffsetDateTime) -> Result<Option<Durable>, ConversationError> {
+        let Some(Asking::Slot(slot)) = self.session.asking else { return Ok(None) };
+        let (_, durable) = profiles.store.update(self.shopper, now, &mut |p: &mut Profile| p.note_asked(slot, now))?;
+        Ok(Some(durable))
+    }
+
+}
+
+/// What a reply is built from besides the session: the page, recent behaviour, stored facts.
+fn surroundings<'a>(
+    agent: &Agent,
+    context: &'a PageContext,
+    profile: &Profile,
+    profiles: &Profiles,
+    now: OffsetDateTime,
+) -> Surroundings<'a> {
+    let behaviour = profile.behaviour(now, profiles.window);
+    let recent = Recent {
+        viewed: behaviour.viewed.iter().map(|t| t.product_id.clone()).collect(),
+        bought: behaviour.owned.clone(),
+    };
+    let currency = agent.index().catalog().currency();
+    Surroundings { context: Some(context), recent, facts: facts(agent, profile, currency) }
+}
+
+/// The profile's declared slots, when the shopper lets us use them.
+fn usable_slots(profile: &Profile) -> Slots {
+    if profile.consent().personalization { profile.slots() } else { Slots::default() }
+}
+
+/// What the shopper told us, in words, for "what do you know about me?".
+fn facts(agent: &Agent, profile: &Profile, currency: Currency) -> Vec<Fact> {
+    let slots = profile.slots();
+    let replies = agent.prompts().replies();
+    profile
+        .declared()
+        .iter()
+        .map(|(slot, declared)| Fact {
+            label: replies.label(*slot).to_string(),
+            value: describe(*slot, &slots, currency),
+            source: format!("{:?}", declared.source).to_lowercase(),
+        })
+        .collect()
+}
+
+/// A slot's value in plain words: "under £25", "trains, dinosaurs", "6".
+pub fn describe(slot: SlotName, slots: &Slots, currency: Currency) -> String {
+    match slot {
+        SlotName::Purpose => slots.purpose.map_or(String::new(), |p| if p.as_str() == "gift" { "a gift".into() } else { "for yourself".into() }),
+        SlotName::Recipient => slots.recipient_word.clone().or(slots.recipient.clone()).unwrap_or_default(),
+        SlotName::Age => slots.age.map_or(String::new(), |a| a.to_string()),
+        SlotName::Occasion => slots.occasion.clone().unwrap_or_default().replace('_', " "),
+        SlotName::Budget => slots.budget.map_or(String::new(), |b| {
+            let c = b.currency.unwrap_or(currency);
+            match (b.min, b.max) {
+                (Some(min), Some(max)) => format!("{} to {}", c.format(min), c.format(max)),
+                (None, Some(max)) => format!("under {}", c.format(max)),
+                (Some(min), None) => format!("from {}", c.format(min)),
+                (None, None) => String::new(),
+            }
+        }),
+        SlotName::Interests => slots.interests.join(", "),
+        SlotName::Exclude => slots.exclude.join(", "),
+    }
+}
