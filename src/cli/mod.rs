@@ -7,6 +7,8 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+pub mod understand;
+
 /// concierge: a conversational shopping agent backend.
 #[derive(Debug, Parser)]
 #[command(name = "concierge", version, about)]
@@ -16,9 +18,14 @@ pub struct Cli {
 }
 
 #[derive(Debug, Subcommand)]
-pub enum Command {}
+pub enum Command {
+    /// What the agent understands from one shopper message (slots, acts, keywords).
+    Understand(understand::UnderstandArgs),
+}
 
 /// Runs one parsed command line; `Err` carries a message for a human, printed with its causes.
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
-    match cli.command {}
+    match cli.command {
+        Command::Understand(args) => understand::run(args).map(|()| ExitCode::SUCCESS),
+    }
 }
