@@ -106,7 +106,12 @@ fn cue_before(scan: &Scan, lex: &Lexicon, i: usize) -> bool {
 /// Bare "years" and "months" need `cued`, except months up to 36 not after "in"/"every".
 fn number_with_unit(scan: &Scan, lex: &Lexicon, i: usize, cued: bool) -> Option<(u32, usize)> {
     let ages = &lex.ages;
-    let (n, j) = age_number(scan, i)?;
+    let (n, mut j) = age_number(scan, i)?;
+    let plus = scan.is(j.saturating_sub(1), "+"); // "8+ years"
+    if scan.free(j).is_some_and(|t| t.is_dash()) {
+        j += 1; // "6-year-old"
+    }
+    let cued = cued || plus;
     if let Some((end, _)) = ages.years_old.longest_at(scan, j) {
         return Some((n, end));
     }
@@ -147,7 +152,7 @@ fn age_number(scan: &Scan, i: usize) -> Option<(u32, usize)> {
     let whole = |v: rust_decimal::Decimal| v.to_u32().filter(|n| *n <= MAX_AGE);
     let first = whole(value).filter(|_| value.fract().is_zero())?;
     let mut age = first;
-    let joiner = scan.free(end).filter(|t| t.is_dash() || matches!(t.text.as_str(), "to" | "or"));
+    let joiner = scan.free(end).filter(|t| t.is_dash() || matches!(t.text.as_str(), "to" | "or" | "and"));
     if joiner.is_some()
         && let Some((second, after)) = number_at(scan, end + 1)
         && let Some(second) = whole(second).filter(|s| *s > first && second.fract().is_zero())

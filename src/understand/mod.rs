@@ -124,6 +124,7 @@ impl Understander {
         }
         occasions::extract(&mut scan, lex, &mut draft);
         ages::extract(&mut scan, lex, asking, &mut draft);
+        money::cheap_hint(&mut scan, lex, &mut draft);
         money::extract(&mut scan, lex, asking, &mut draft);
         let acts = acts::extract(&mut scan, lex);
         people::extract(&mut scan, lex, asking, &mut draft);

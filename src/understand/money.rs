@@ -75,6 +75,11 @@ pub(crate) fn extract(scan: &mut Scan, lex: &Lexicon, asking: Option<SlotName>, 
         }
     }
     combine(&statements, lex, draft);
+}
+
+/// "nothing too expensive", "on a budget": low prices wanted, no amount named. Read before
+/// amounts so a money word inside ("my budget is tight") is not taken as a budget's cue.
+pub(crate) fn cheap_hint(scan: &mut Scan, lex: &Lexicon, draft: &mut Draft) {
     let cheap: Vec<(usize, usize)> = lex.money.cheap.find_all(scan).into_iter().map(|(s, e, _)| (s, e)).collect();
     for &(start, end) in &cheap {
         scan.consume(start, end);
@@ -113,14 +118,14 @@ fn statement(
         }
     }
     let cue = cue_near(scan, lex, pre_start, end);
-    let evidence = marked
+    let strong = marked
         || before.is_some()
         || (b.is_some() && between)
         || (after.is_some() && !weak)
         || cue.is_some()
-        || asking == Some(SlotName::Budget)
-        || only_this_in(scan, lex, pre_start, end);
-    if !evidence {
+        || asking == Some(SlotName::Budget);
+    // "8+" alone is as likely an age as a price; "30" alone is a price.
+    if !strong && (weak || !only_this_in(scan, lex, pre_start, end)) {
         return None;
     }
     let kind = match (&b, before, after) {
@@ -247,7 +252,7 @@ fn cue_near(scan: &Scan, lex: &Lexicon, start: usize, end: usize) -> Option<(usi
     None
 }
 
-/// Whether everything outside `start..end` is punctuation, stopwords, hedges ("I guess") or
+/// Whether everything outside `start..end` is punctuation, hedges ("I guess", "please") or
 /// already understood: the message is only this amount ("30", "30 I guess", "about 30?").
 fn only_this_in(scan: &Scan, lex: &Lexicon, start: usize, end: usize) -> bool {
     let mut k = 0;
@@ -264,7 +269,7 @@ fn only_this_in(scan: &Scan, lex: &Lexicon, start: usize, end: usize) -> bool {
             k = e;
             continue;
         }
-        if token.is_word() && !lex.stop.words.contains(&token.text) {
+        if token.is_word() {
             return false;
         }
         k += 1;

@@ -79,7 +79,7 @@ pub(crate) fn not_money(
     pre_start: usize,
     after: usize,
 ) -> Option<&'static str> {
-    if let Some(reason) = shape(scan, lex, amount).or_else(|| digits_context(scan, amount)) {
+    if let Some(reason) = shape(scan, lex, amount).or_else(|| digits_context(scan, amount, pre_start)) {
         return Some(reason);
     }
     let has_comparator = pre_start < amount.start;
@@ -121,9 +121,9 @@ pub(crate) fn shape(scan: &Scan, lex: &Lexicon, amount: &Amount) -> Option<&'sta
 }
 
 /// Years, times, dates and phone-like runs of numbers.
-fn digits_context(scan: &Scan, amount: &Amount) -> Option<&'static str> {
+fn digits_context(scan: &Scan, amount: &Amount, pre_start: usize) -> Option<&'static str> {
     let digits = &scan.get(amount.num_start).filter(|t| t.is_num())?.text;
-    let previous = scan.prev(amount.start).and_then(|p| scan.get(p));
+    let previous = scan.prev(pre_start).and_then(|p| scan.get(p));
     let previous_word = previous.filter(|t| t.is_word()).map(|t| t.text.as_str());
     let next = scan.get(amount.end);
     let is_year = digits.len() == 4 && digits.parse::<u32>().is_ok_and(|y| (1900..=2100).contains(&y));
@@ -159,7 +159,7 @@ fn before(scan: &Scan, lex: &Lexicon, amount: &Amount, pre_start: usize, has_com
         p -= 1; // "no. 2"
     }
     let token = scan.get(p)?;
-    if !token.is_word() {
+    if !token.is_word() || money_phrase_ends(scan, lex, p + 1) {
         return None;
     }
     if lex.ages.persons.ending_at(scan, p + 1, 2).is_some() || lex.ages.persons.has_word(token.base()) {
@@ -175,6 +175,14 @@ fn before(scan: &Scan, lex: &Lexicon, amount: &Amount, pre_start: usize, has_com
         return Some("a number belonging to the word before (size 10, iPhone 15)");
     }
     None
+}
+
+/// Whether a money phrase ("price range", "budget") ends right before `end`.
+fn money_phrase_ends(scan: &Scan, lex: &Lexicon, end: usize) -> bool {
+    let money = &lex.money;
+    money.cues.ending_at(scan, end, 3).is_some()
+        || money.before.ending_at(scan, end, 4).is_some()
+        || money.between.ending_at(scan, end, 2).is_some()
 }
 
 /// Whether the word after the amount (and its modifiers) is a noun it counts or measures.

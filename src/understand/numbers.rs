@@ -21,7 +21,8 @@ pub(crate) fn parse_digits(text: &str) -> Option<Decimal> {
     let plain = match (commas, dots) {
         (0, 0) => text.to_string(),
         (_, 0) if thousands_groups(text, ',') => text.replace(',', ""),
-        (1, 0) => text.replace(',', "."),
+        (1, 0) if text.rsplit(',').next().is_some_and(|f| (1..=2).contains(&f.len())) => text.replace(',', "."),
+        (_, 0) => return None,
         (0, _) if thousands_groups(text, '.') => text.replace('.', ""),
         (0, 1) => text.to_string(),
         _ => {
