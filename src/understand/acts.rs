@@ -177,8 +177,7 @@ fn more_like(scan: &mut Scan, lex: &Lexicon, found: &mut Vec<(usize, Act)>) {
     }
     let Some(first) = (0..scan.len()).find(|&i| scan.free(i).is_some_and(|t| !t.is_punct())) else { return };
     if let Some((n, stop)) = position_at(scan, lex, first) {
-        let rest_is_filler =
-            (stop..scan.len()).all(|k| scan.free(k).is_none_or(|t| t.is_punct() || lex.stop.words.contains(&t.text)));
+        let rest_is_filler = (stop..scan.len()).all(|k| scan.free(k).is_none_or(|t| t.is_punct() || t.stop));
         if rest_is_filler {
             found.push((first, Act::MoreLike(n)));
             scan.consume(first, stop);

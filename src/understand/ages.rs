@@ -66,12 +66,13 @@ fn age_at(scan: &Scan, lex: &Lexicon, i: usize) -> Option<Found> {
     if let Some((end, _)) = ages.newborn.longest_at(scan, i) {
         return at(0, end);
     }
-    if let Some((age, end)) = number_with_unit(scan, lex, i, cue_before(scan, lex, i)) {
+    if let Some((age, end)) = number_with_unit(scan, lex, i, || cue_before(scan, lex, i)) {
         return at(age, end);
     }
     if let Some((j, _)) = ages.before.longest_at(scan, i) {
         let j = skip(&ages.approx, scan, j);
-        if let Some((age, end)) = number_with_unit(scan, lex, j, true).or_else(|| plain_number(scan, lex, j, false)) {
+        if let Some((age, end)) = number_with_unit(scan, lex, j, || true).or_else(|| plain_number(scan, lex, j, false))
+        {
             return at(age, end);
         }
     }
@@ -79,10 +80,8 @@ fn age_at(scan: &Scan, lex: &Lexicon, i: usize) -> Option<Found> {
         return Some(found);
     }
     if let Some((j, _)) = ages.persons.longest_at(scan, i) {
-        let j = if scan.is(j, "of") { j + 1 } else { skip(&ages.approx, scan, j) };
-        if j > i + 1
-            && let Some((age, end)) = plain_number(scan, lex, j, true)
-        {
+        let j = if scan.is(j, "of") || scan.is(j, ",") { j + 1 } else { skip(&ages.approx, scan, j) };
+        if let Some((age, end)) = plain_number(scan, lex, j, true) {
             return at(age, end);
         }
     }
@@ -104,14 +103,14 @@ fn cue_before(scan: &Scan, lex: &Lexicon, i: usize) -> bool {
 
 /// A number (or range) followed by an age unit: "6yo", "6-8 year olds", "18 months old".
 /// Bare "years" and "months" need `cued`, except months up to 36 not after "in"/"every".
-fn number_with_unit(scan: &Scan, lex: &Lexicon, i: usize, cued: bool) -> Option<(u32, usize)> {
+fn number_with_unit(scan: &Scan, lex: &Lexicon, i: usize, cued: impl Fn() -> bool) -> Option<(u32, usize)> {
     let ages = &lex.ages;
     let (n, mut j) = age_number(scan, i)?;
     let plus = scan.is(j.saturating_sub(1), "+"); // "8+ years"
     if scan.free(j).is_some_and(|t| t.is_dash()) {
         j += 1; // "6-year-old"
     }
-    let cued = cued || plus;
+    let cued = || plus || cued();
     if let Some((end, _)) = ages.years_old.longest_at(scan, j) {
         return Some((n, end));
     }
@@ -121,17 +120,20 @@ fn number_with_unit(scan: &Scan, lex: &Lexicon, i: usize, cued: bool) -> Option<
     if let Some((end, _)) = ages.weeks_old.longest_at(scan, j) {
         return Some((0, end));
     }
-    if cued && let Some((end, _)) = ages.years.longest_at(scan, j) {
+    if let Some((end, _)) = ages.years.longest_at(scan, j)
+        && cued()
+    {
         return Some((n, end));
     }
     let (end, _) = ages.months.longest_at(scan, j)?;
     let duration = scan.prev(i).and_then(|p| scan.word(p)).is_some_and(|w| DURATION_BEFORE.contains(&w));
     let counts_a_noun = is_content(scan, lex, end); // "a 12 month subscription"
-    (cued || (n <= 36 && !duration && !counts_a_noun)).then_some((n / 12, end))
+    ((n <= 36 && !duration && !counts_a_noun) || cued()).then_some((n / 12, end))
 }
 
 /// A number that is an age without a unit ("turning 40", "she's 12"), unless a currency, a
-/// percentage or a measure follows it (and, when `strict`, any other noun).
+/// percentage or a measure follows it (and, when `strict`, any other noun: "son 6 books"; an
+/// interest or exclusion may follow: "son 6 loves trains").
 fn plain_number(scan: &Scan, lex: &Lexicon, i: usize, strict: bool) -> Option<(u32, usize)> {
     let (n, end) = age_number(scan, i)?;
     if let Some((unit_end, _)) = lex.ages.years.longest_at(scan, end) {
@@ -141,8 +143,12 @@ fn plain_number(scan: &Scan, lex: &Lexicon, i: usize, strict: bool) -> Option<(u
     let blocked = next
         .is_some_and(|t| t.text == "%" || (t.is_word() && t.glued) || MEASURES.contains(&t.text.as_str()))
         || lex.currency.marks.starts_at(scan, end)
-        || (strict && is_content(scan, lex, end));
+        || (strict && is_content(scan, lex, end) && !starts_likes(scan, lex, end));
     (!blocked).then_some((n, end))
+}
+
+fn starts_likes(scan: &Scan, lex: &Lexicon, i: usize) -> bool {
+    lex.interests.likes.starts_at(scan, i) || lex.interests.dislikes.starts_at(scan, i)
 }
 
 /// A whole number (digits or words) up to [`MAX_AGE`], or a range of two ("6-8", "6 to 8":
@@ -179,8 +185,11 @@ fn subject_is(scan: &Scan, lex: &Lexicon, i: usize) -> Option<Found> {
     let last = scan.get(subject_end.checked_sub(1)?)?;
     let j = match ages.be.longest_at(scan, subject_end) {
         Some((end, _)) => end,
+        // "son, 6, loves dinosaurs" and "my son 6": a recipient followed by a bare number.
+        None if recipient && scan.is(subject_end, ",") => subject_end + 1,
+        None if recipient && !last.possessive => subject_end,
         None => {
-            // "she's", "I'm", "my daughter's" carry their "is"; "she", "I", "my son" do not.
+            // "she's", "I'm", "my daughter's" carry their "is"; "she", "I" do not.
             let plain = matches!(last.text.as_str(), "he" | "she" | "they" | "who" | "i" | "we" | "you");
             let contracted = if recipient { last.possessive } else { !plain };
             if !contracted {
@@ -190,7 +199,7 @@ fn subject_is(scan: &Scan, lex: &Lexicon, i: usize) -> Option<Found> {
         }
     };
     let j = skip(&ages.approx, scan, j);
-    let (age, end) = number_with_unit(scan, lex, j, true).or_else(|| plain_number(scan, lex, j, true))?;
+    let (age, end) = number_with_unit(scan, lex, j, || true).or_else(|| plain_number(scan, lex, j, true))?;
     Some(Found { age, start: i, end, shoppers })
 }
 

@@ -113,7 +113,7 @@ mod tests {
 
     fn read(text: &str) -> Option<(String, Option<String>, usize)> {
         let lex = Lexicon::builtin();
-        let scan = Scan::new(text);
+        let scan = Scan::read(text, &lex.vocab, &lex.stop.words);
         let a = amount_at(&scan, &lex, 0)?;
         Some((a.value.normalize().to_string(), a.mark.map(|m| m.currency.code().to_string()), a.end))
     }

@@ -117,9 +117,7 @@ fn item_span(scan: &Scan, lex: &Lexicon, i: usize) -> (usize, usize) {
             Kind::Sym => joins_word && matches!(token.text.as_str(), "-" | "&" | "+"),
             Kind::Num => token.glued || count > 0,
             Kind::Word if SEPARATORS.contains(&token.text.as_str()) => false,
-            Kind::Word if lex.stop.words.contains(&token.text) => {
-                count > 0 && INSIDE.contains(&token.text.as_str()) && content_at(scan, lex, i + 1)
-            }
+            Kind::Word if token.stop => count > 0 && INSIDE.contains(&token.text.as_str()) && content_at(scan, i + 1),
             Kind::Word => !words.likes.starts_at(scan, i) && !words.dislikes.starts_at(scan, i),
         };
         if !keep {
@@ -131,8 +129,8 @@ fn item_span(scan: &Scan, lex: &Lexicon, i: usize) -> (usize, usize) {
     (start, i)
 }
 
-fn content_at(scan: &Scan, lex: &Lexicon, i: usize) -> bool {
-    scan.free(i).is_some_and(|t| t.is_word() && !lex.stop.words.contains(&t.text))
+fn content_at(scan: &Scan, i: usize) -> bool {
+    scan.free(i).is_some_and(|t| t.is_word() && !t.stop)
 }
 
 /// The item's text, trailing filler trimmed and synonyms applied; `None` when nothing is left.
@@ -149,7 +147,7 @@ fn item_text(scan: &Scan, lex: &Lexicon, start: usize, end: usize) -> Option<Str
         }
     }
     let tokens = scan.tokens.get(start..end)?;
-    if !tokens.iter().any(|t| t.is_word() && !lex.stop.words.contains(&t.text)) {
+    if !tokens.iter().any(|t| t.is_word() && !t.stop) {
         return None;
     }
     let mut text = String::new();
@@ -223,7 +221,7 @@ fn words_before(scan: &Scan, lex: &Lexicon, i: usize) -> usize {
     for _ in 0..3 {
         let Some(p) = scan.prev(k) else { break };
         let Some(token) = scan.free(p).filter(|t| t.is_word()) else { break };
-        if lex.stop.words.contains(&token.text) || skip.has_word(&token.text) {
+        if token.stop || skip.has_word(token) {
             break;
         }
         start = p;
@@ -234,7 +232,7 @@ fn words_before(scan: &Scan, lex: &Lexicon, i: usize) -> usize {
 
 /// A reply that is only a list: the items from its first content word.
 fn answer(scan: &mut Scan, lex: &Lexicon) -> Vec<String> {
-    let Some(first) = (0..scan.len()).find(|&k| content_at(scan, lex, k)) else { return Vec::new() };
+    let Some(first) = (0..scan.len()).find(|&k| content_at(scan, k)) else { return Vec::new() };
     let (items, end) = items_at(scan, lex, first);
     if !items.is_empty() {
         scan.consume(first, end);

@@ -30,13 +30,11 @@ pub(crate) fn keywords(scan: &Scan, lex: &Lexicon) -> Vec<String> {
         }
         let run = &scan.tokens[i..j];
         let keep = if run.len() > 1 {
-            run.iter().any(|t| t.is_num() || (t.is_word() && !lex.stop.words.contains(&t.text)))
+            run.iter().any(|t| t.is_num() || (t.is_word() && !t.stop))
         } else if token.is_num() {
             kept_until == i
         } else {
-            token.text.chars().count() > 1
-                && !lex.stop.words.contains(&token.text)
-                && !lex.stop.words.contains(token.base())
+            token.text.chars().count() > 1 && !token.stop
         };
         if keep {
             let text = written(run);

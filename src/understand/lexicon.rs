@@ -13,7 +13,7 @@ use std::path::Path;
 use rust_decimal::Decimal;
 
 use super::acts::Simple;
-use super::phrases::PhraseSet;
+use super::phrases::{PhraseSet, Vocab, WordSet};
 use super::schema;
 use crate::money::Currency;
 use crate::problem::Problem;
@@ -35,6 +35,7 @@ pub(crate) const FILES: [(&str, &str); 9] = [
 /// Every word list the understanding rules use, compiled for fast matching.
 #[derive(Debug, Clone, Default)]
 pub struct Lexicon {
+    pub(crate) vocab: Vocab,
     pub(crate) stop: Stopwords,
     pub(crate) purpose: PurposeWords,
     pub(crate) recipients: RecipientWords,
@@ -48,7 +49,7 @@ pub struct Lexicon {
 
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Stopwords {
-    pub(crate) words: HashSet<String>,
+    pub(crate) words: WordSet,
     pub(crate) filler: PhraseSet<()>,
     pub(crate) ignore: PhraseSet<()>,
 }
@@ -238,8 +239,9 @@ fn unknown_files(lexicon_dir: &Path) -> Vec<Problem> {
 fn compile(texts: &[(String, String)]) -> Result<Lexicon, Vec<Problem>> {
     let mut problems = Vec::new();
     let mut lexicon = Lexicon::default();
+    let mut vocab = Vocab::default();
     for ((name, _), (shown, text)) in FILES.iter().zip(texts) {
-        let mut source = schema::Source::new(shown, text, &mut problems);
+        let mut source = schema::Source::new(shown, text, &mut problems, &mut vocab);
         match *name {
             "acts.toml" => lexicon.acts = schema::acts(&mut source),
             "ages.toml" => lexicon.ages = schema::ages(&mut source),
@@ -252,6 +254,7 @@ fn compile(texts: &[(String, String)]) -> Result<Lexicon, Vec<Problem>> {
             _ => lexicon.stop = schema::stopwords(&mut source),
         }
     }
+    lexicon.vocab = vocab;
     if problems.is_empty() { Ok(lexicon) } else { Err(problems) }
 }
 

@@ -114,7 +114,7 @@ impl Understander {
     /// `Purpose`, "me" means self.
     pub fn understand_with(&self, text: &str, asking: Option<SlotName>) -> Understanding {
         let lex = &self.lexicon;
-        let mut scan = Scan::new(text);
+        let mut scan = Scan::read(text, &lex.vocab, &lex.stop.words);
         let mut draft = Draft::default();
         if !lex.money.corrections.find_all(&scan).is_empty() {
             draft.notes.push(Note::Correction);

@@ -96,7 +96,7 @@ pub(crate) fn shape(scan: &Scan, lex: &Lexicon, amount: &Amount) -> Option<&'sta
     }
     if first.glued && amount.num_start > 0 && amount.start == amount.num_start {
         let before = &scan.tokens[amount.num_start - 1];
-        let money_word = lex.money.before.has_word(&before.text) || lex.money.cues.has_word(&before.text);
+        let money_word = lex.money.before.has_word(before) || lex.money.cues.has_word(before);
         match before.kind {
             Kind::Word if !money_word => return Some("a model number (letters glued before)"),
             Kind::Sym if matches!(before.text.as_str(), "#" | "+" | "/" | "@" | "*" | "=" | "x") => {
@@ -162,10 +162,10 @@ fn before(scan: &Scan, lex: &Lexicon, amount: &Amount, pre_start: usize, has_com
     if !token.is_word() || money_phrase_ends(scan, lex, p + 1) {
         return None;
     }
-    if lex.ages.persons.ending_at(scan, p + 1, 2).is_some() || lex.ages.persons.has_word(token.base()) {
+    if lex.ages.persons.ending_at(scan, p + 1, 2).is_some() || lex.ages.persons.has_base(token) {
         return Some("an age group (kids under 5)");
     }
-    if lex.acts.position_markers.has_word(&token.text) && amount.end == amount.num_end {
+    if lex.acts.position_markers.has_word(token) && amount.end == amount.num_end {
         return Some("a position or number (option 2)");
     }
     if has_comparator || amount.start < amount.num_start {
@@ -201,7 +201,7 @@ pub(crate) fn counted_after(scan: &Scan, lex: &Lexicon, after: usize) -> Option<
 pub(crate) fn is_content(scan: &Scan, lex: &Lexicon, i: usize) -> bool {
     let Some(token) = scan.free(i).filter(|t| t.is_word()) else { return false };
     let money = &lex.money;
-    !(lex.stop.words.contains(&token.text)
+    !(token.stop
         || money.cues.starts_at(scan, i)
         || money.hedges.starts_at(scan, i)
         || money.negations.starts_at(scan, i)

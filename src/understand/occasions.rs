@@ -52,11 +52,11 @@ fn implicit_birthday(scan: &mut Scan, lex: &Lexicon, draft: &mut Draft) {
         let Some(before) = scan.prev(i).and_then(|p| scan.get(p)) else { continue };
         let in_digits = scan.tokens[i].is_num();
         let owned = before.possessive
-            || lex.recipients.possessives.has_word(&before.text)
+            || lex.recipients.possessives.has_word(before)
             || (matches!(before.text.as_str(), "a" | "an") && in_digits && n >= 10);
         let ends_phrase = match scan.free(end) {
             None => true,
-            Some(t) => t.is_punct() || PARTY_WORDS.contains(&t.text.as_str()) || lex.stop.words.contains(&t.text),
+            Some(t) => t.is_punct() || PARTY_WORDS.contains(&t.text.as_str()) || t.stop,
         };
         // Word ordinals under ten are positions far more often ("my first choice").
         if owned && ends_phrase && (in_digits || n >= 10) {

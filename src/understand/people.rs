@@ -71,7 +71,7 @@ fn recipient_at(scan: &Scan, lex: &Lexicon, i: usize) -> Option<(usize, String)>
         return Some((end, canonical.clone()));
     }
     let owner = i.checked_sub(1).and_then(|p| scan.get(p))?;
-    if !words.possessives.has_word(&owner.text) {
+    if !words.possessives.has_word(owner) {
         return None;
     }
     words.after_my.longest_at(scan, i).map(|(end, canonical)| (end, canonical.clone()))

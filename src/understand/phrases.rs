@@ -7,49 +7,132 @@
 //! "sister in law". The last word of a phrase also matches its possessive (`dad` matches
 //! "dad's"), so "mum's birthday" still names a mum.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+use std::hash::{BuildHasherDefault, Hasher};
 
-use super::tokens::{Scan, Token, tokenize};
+use super::tokens::{Scan, Token, UNKNOWN, tokenize};
 
 /// The most variants one pattern may expand to; more is surely a typo in the file.
 const MAX_VARIANTS: usize = 4096;
 
-/// A set of phrases, each with a value, found in a [`Scan`] by their first word.
+/// FNV-1a: a fast hash for the short words of the vocabulary. The tables hashed with it are
+/// built from the merchant's files only; shoppers' words are looked up, never inserted.
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct Fnv(u64);
+
+impl Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        let mut hash = if self.0 == 0 { 0xcbf2_9ce4_8422_2325 } else { self.0 };
+        for byte in bytes {
+            hash ^= u64::from(*byte);
+            hash = hash.wrapping_mul(0x0100_0000_01b3);
+        }
+        self.0 = hash;
+    }
+}
+
+pub(crate) type FnvBuild = BuildHasherDefault<Fnv>;
+
+/// A set of words, hashed with [`Fnv`].
+pub(crate) type WordSet = HashSet<String, FnvBuild>;
+
+/// Every word any phrase of the lexicon uses, numbered, so a message's tokens are looked up
+/// once and phrase matching compares numbers.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Vocab {
+    ids: HashMap<String, u32, FnvBuild>,
+}
+
+impl Vocab {
+    /// The id of `word`, adding it when new.
+    pub(crate) fn intern(&mut self, word: &str) -> u32 {
+        if let Some(&id) = self.ids.get(word) {
+            return id;
+        }
+        let id = u32::try_from(self.ids.len()).unwrap_or(UNKNOWN - 1);
+        self.ids.insert(word.to_string(), id);
+        id
+    }
+
+    /// The id of `word`, or [`UNKNOWN`].
+    pub(crate) fn get(&self, word: &str) -> u32 {
+        self.ids.get(word).copied().unwrap_or(UNKNOWN)
+    }
+}
+
+/// A set of phrases, each with a value, stored as a trie of word ids so finding the longest
+/// phrase at a position costs one comparison search per word, however many phrases there are.
 #[derive(Debug, Clone)]
 pub(crate) struct PhraseSet<V> {
-    by_first: HashMap<String, Vec<Entry<V>>>,
+    /// The first word's node by word id (0: none), so most positions are rejected at once.
+    root: Vec<u32>,
+    nodes: Vec<Node<V>>,
 }
 
 #[derive(Debug, Clone)]
-struct Entry<V> {
-    words: Vec<String>,
-    value: V,
+struct Node<V> {
+    /// (word id, child node), sorted by word id.
+    next: Vec<(u32, u32)>,
+    value: Option<V>,
+}
+
+impl<V> Node<V> {
+    fn child(&self, id: u32) -> Option<usize> {
+        if id == UNKNOWN {
+            return None;
+        }
+        self.next.binary_search_by_key(&id, |(w, _)| *w).ok().map(|k| self.next[k].1 as usize)
+    }
 }
 
 impl<V> Default for PhraseSet<V> {
     fn default() -> Self {
-        PhraseSet { by_first: HashMap::new() }
+        PhraseSet { root: Vec::new(), nodes: vec![Node { next: Vec::new(), value: None }] }
     }
 }
 
 impl<V: Clone> PhraseSet<V> {
-    /// Adds every variant of `pattern` with `value`; `Err` explains a malformed pattern.
-    /// A later duplicate replaces the earlier one's value.
-    pub(crate) fn insert(&mut self, pattern: &str, value: V) -> Result<(), String> {
+    /// Adds every variant of `pattern` with `value`, its words numbered in `vocab`; `Err`
+    /// explains a malformed pattern. A later duplicate replaces the earlier one's value.
+    pub(crate) fn insert(&mut self, vocab: &mut Vocab, pattern: &str, value: V) -> Result<(), String> {
         for variant in expand(pattern)? {
-            let words: Vec<String> = tokenize(&variant).into_iter().filter(|t| !t.is_dash()).map(|t| t.text).collect();
-            let Some(first) = words.first().cloned() else {
+            let words: Vec<u32> =
+                tokenize(&variant).into_iter().filter(|t| !t.is_dash()).map(|t| vocab.intern(&t.text)).collect();
+            if words.is_empty() {
                 return Err(format!("`{pattern}` has no words"));
-            };
-            let entries = self.by_first.entry(first).or_default();
-            match entries.iter_mut().find(|e| e.words == words) {
-                Some(entry) => entry.value = value.clone(),
-                None => entries.push(Entry { words, value: value.clone() }),
             }
-            // Longest first, so the first match found at a position is the longest.
-            entries.sort_by(|a, b| b.words.len().cmp(&a.words.len()));
+            let mut node = self.first(words[0]);
+            for &word in &words[1..] {
+                node = match self.nodes[node].next.binary_search_by_key(&word, |(w, _)| *w) {
+                    Ok(k) => self.nodes[node].next[k].1 as usize,
+                    Err(k) => {
+                        self.nodes.push(Node { next: Vec::new(), value: None });
+                        let child = self.nodes.len() - 1;
+                        self.nodes[node].next.insert(k, (word, child as u32));
+                        child
+                    }
+                };
+            }
+            self.nodes[node].value = Some(value.clone());
         }
         Ok(())
+    }
+
+    /// The node of a phrase's first word, created when new.
+    fn first(&mut self, word: u32) -> usize {
+        let slot = word as usize;
+        if self.root.len() <= slot {
+            self.root.resize(slot + 1, 0);
+        }
+        if self.root[slot] == 0 {
+            self.nodes.push(Node { next: Vec::new(), value: None });
+            self.root[slot] = (self.nodes.len() - 1) as u32;
+        }
+        self.root[slot] as usize
     }
 }
 
@@ -57,13 +140,47 @@ impl<V> PhraseSet<V> {
     /// The longest phrase starting at token `i` made of unused tokens: its end (exclusive)
     /// and its value.
     pub(crate) fn longest_at(&self, scan: &Scan, i: usize) -> Option<(usize, &V)> {
+        self.walk(scan, i, usize::MAX)
+    }
+
+    /// Walks the trie from token `i`; returns the longest match, or with `only_end` set, the
+    /// match ending exactly there.
+    fn walk(&self, scan: &Scan, i: usize, only_end: usize) -> Option<(usize, &V)> {
         let first = scan.free(i)?;
-        let found = |key: &str| {
-            let entries = self.by_first.get(key)?;
-            entries.iter().find_map(|e| matches(&e.words, scan, i).map(|end| (end, &e.value)))
-        };
-        // A possessive is also found under its base word: "dad's" under "dad".
-        found(&first.text).or_else(|| if first.possessive { found(first.base()) } else { None })
+        if self.start(first.id).is_none() && !(first.possessive && self.start(first.base_id).is_some()) {
+            return None; // most tokens start no phrase: one array read
+        }
+        let mut node = 0;
+        let mut t = i;
+        let mut best = None;
+        loop {
+            if t > i {
+                while scan.free(t).is_some_and(Token::is_dash) {
+                    t += 1; // dashes between words: "sister-in-law"
+                }
+            }
+            let Some(token) = scan.free(t) else { break };
+            let here = &self.nodes[node];
+            let child_of = |id: u32| if node == 0 { self.start(id) } else { here.child(id) };
+            if token.possessive
+                && let Some(value) = child_of(token.base_id).and_then(|c| self.nodes[c].value.as_ref())
+                && (only_end == usize::MAX || only_end == t + 1)
+            {
+                best = Some((t + 1, value)); // "dad's" ends a phrase "dad"
+            }
+            let Some(child) = child_of(token.id) else { break };
+            node = child;
+            t += 1;
+            if let Some(value) = &self.nodes[node].value
+                && (only_end == usize::MAX || only_end == t)
+            {
+                best = Some((t, value));
+            }
+            if t >= only_end {
+                break;
+            }
+        }
+        best
     }
 
     /// Whether a phrase starts at `i`.
@@ -74,11 +191,7 @@ impl<V> PhraseSet<V> {
     /// The longest phrase ending exactly at `end` (exclusive): its start and value.
     pub(crate) fn ending_at(&self, scan: &Scan, end: usize, max_words: usize) -> Option<(usize, &V)> {
         let earliest = end.saturating_sub(max_words * 2);
-        (earliest..end).find_map(|start| {
-            let first = scan.free(start)?;
-            let entries = self.by_first.get(first.text.as_str())?;
-            entries.iter().find_map(|e| (matches(&e.words, scan, start) == Some(end)).then_some((start, &e.value)))
-        })
+        (earliest..end).find_map(|start| self.walk(scan, start, end).map(|(_, v)| (start, v)))
     }
 
     /// Every phrase in order, leftmost-longest and not overlapping: `(start, end, value)`.
@@ -97,33 +210,27 @@ impl<V> PhraseSet<V> {
         found
     }
 
-    /// Whether `word` on its own is one of the phrases.
-    pub(crate) fn has_word(&self, word: &str) -> bool {
-        self.by_first.get(word).is_some_and(|entries| entries.iter().any(|e| e.words.len() == 1))
+    /// The node of phrases starting with word `id`.
+    fn start(&self, id: u32) -> Option<usize> {
+        self.root.get(id as usize).filter(|&&n| n != 0).map(|&n| n as usize)
     }
-}
 
-/// Where `words` match the unused tokens from `start` (dashes between words skipped).
-fn matches(words: &[String], scan: &Scan, start: usize) -> Option<usize> {
-    let mut t = start;
-    for (k, word) in words.iter().enumerate() {
-        if k > 0 {
-            while scan.free(t).is_some_and(Token::is_dash) {
-                t += 1;
-            }
-        }
-        let token = scan.free(t)?;
-        let last = k + 1 == words.len();
-        if token.text != *word && !(last && token.possessive && token.base() == word) {
-            return None;
-        }
-        t += 1;
+    /// Whether `token` on its own is one of the phrases.
+    pub(crate) fn has_word(&self, token: &Token) -> bool {
+        self.start(token.id).is_some_and(|c| self.nodes[c].value.is_some())
     }
-    Some(t)
+
+    /// Whether `token`'s base word (`dad` for `dad's`) on its own is one of the phrases.
+    pub(crate) fn has_base(&self, token: &Token) -> bool {
+        self.start(token.base_id).is_some_and(|c| self.nodes[c].value.is_some())
+    }
 }
 
 /// Expands `(a|b)` and `[a|b]` groups into every variant, whitespace collapsed.
 pub(crate) fn expand(pattern: &str) -> Result<Vec<String>, String> {
+    if pattern.contains(")?") || pattern.contains("]?") {
+        return Err(format!("`{pattern}`: `(...)?` is not pattern syntax; write optional words as `[word]`"));
+    }
     let mut variants = vec![String::new()];
     let mut rest = pattern;
     while !rest.is_empty() {
@@ -177,12 +284,17 @@ fn append(variants: &mut Vec<String>, choices: &[&str]) {
 mod tests {
     use super::*;
 
-    fn set(patterns: &[&str]) -> PhraseSet<u32> {
+    fn set(patterns: &[&str]) -> (PhraseSet<u32>, Vocab) {
         let mut set = PhraseSet::default();
+        let mut vocab = Vocab::default();
         for (i, p) in patterns.iter().enumerate() {
-            set.insert(p, i as u32).unwrap();
+            set.insert(&mut vocab, p, i as u32).unwrap();
         }
-        set
+        (set, vocab)
+    }
+
+    fn scan(text: &str, vocab: &Vocab) -> Scan {
+        Scan::read(text, vocab, &WordSet::default())
     }
 
     #[test]
@@ -203,8 +315,8 @@ mod tests {
 
     #[test]
     fn the_longest_phrase_wins_and_dashes_are_skipped() {
-        let phrases = set(&["no", "no more than", "sister in law"]);
-        let scan = Scan::new("no more than 20 for my sister-in-law");
+        let (phrases, vocab) = set(&["no", "no more than", "sister in law"]);
+        let scan = scan("no more than 20 for my sister-in-law", &vocab);
         let found = phrases.find_all(&scan);
         assert_eq!(found[0], (0, 3, &1));
         assert_eq!(found[1].2, &2);
@@ -212,16 +324,16 @@ mod tests {
 
     #[test]
     fn a_possessive_matches_its_base_word() {
-        let phrases = set(&["dad", "mothers day"]);
-        let scan = Scan::new("dad's gift, mother's day");
+        let (phrases, vocab) = set(&["dad", "mothers day"]);
+        let scan = scan("dad's gift, mother's day", &vocab);
         let found = phrases.find_all(&scan);
         assert_eq!(found.len(), 2);
     }
 
     #[test]
     fn phrases_ending_at_a_position_are_found() {
-        let phrases = set(&["less than", "no less than"]);
-        let scan = Scan::new("no less than 20");
+        let (phrases, vocab) = set(&["less than", "no less than"]);
+        let scan = scan("no less than 20", &vocab);
         assert_eq!(phrases.ending_at(&scan, 3, 4), Some((0, &1)));
     }
 }

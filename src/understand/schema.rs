@@ -17,7 +17,7 @@ use super::lexicon::{
     ActWords, AgeWords, Bound, CurrencyWords, InterestWords, Mark, MoneyWords, OccasionWords, PurposeWords,
     RecipientWords, Stopwords,
 };
-use super::phrases::PhraseSet;
+use super::phrases::{PhraseSet, Vocab, WordSet};
 use super::tokens::tokenize;
 use crate::money::Currency;
 use crate::problem::Problem;
@@ -31,11 +31,17 @@ pub(crate) struct Source<'a> {
     file: &'a str,
     text: &'a str,
     problems: &'a mut Vec<Problem>,
+    vocab: &'a mut Vocab,
 }
 
 impl<'a> Source<'a> {
-    pub(crate) fn new(file: &'a str, text: &'a str, problems: &'a mut Vec<Problem>) -> Source<'a> {
-        Source { file, text, problems }
+    pub(crate) fn new(
+        file: &'a str,
+        text: &'a str,
+        problems: &'a mut Vec<Problem>,
+        vocab: &'a mut Vocab,
+    ) -> Source<'a> {
+        Source { file, text, problems, vocab }
     }
 
     fn problem(&mut self, span: Range<usize>, message: String) {
@@ -60,7 +66,7 @@ impl<'a> Source<'a> {
     /// Adds every phrase of `list` to `set` with `value`.
     fn add<V: Clone>(&mut self, set: &mut PhraseSet<V>, list: &[Spanned<String>], value: V) {
         for phrase in list {
-            if let Err(message) = set.insert(phrase.get_ref(), value.clone()) {
+            if let Err(message) = set.insert(self.vocab, phrase.get_ref(), value.clone()) {
                 self.problem(phrase.span(), message);
             }
         }
@@ -107,7 +113,7 @@ struct StopwordsFile {
 pub(crate) fn stopwords(source: &mut Source) -> Stopwords {
     let file: StopwordsFile = source.parse();
     Stopwords {
-        words: file.words.iter().map(|w| normal(w.get_ref())).collect(),
+        words: file.words.iter().map(|w| normal(w.get_ref())).collect::<WordSet>(),
         filler: source.set(&file.filler),
         ignore: source.set(&file.ignore),
     }

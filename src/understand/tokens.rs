@@ -11,6 +11,8 @@
 //! Tokens own their text: nothing ever slices the original string, so odd input (combining
 //! marks, emoji, characters whose lowercase is longer) can never split a character.
 
+use super::phrases::{Vocab, WordSet};
+
 /// What kind of text a token holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Kind {
@@ -33,7 +35,15 @@ pub(crate) struct Token {
     pub(crate) glued: bool,
     /// The word was written with a trailing `'s` (`dad's`): `text` is `dads`, `base()` is `dad`.
     pub(crate) possessive: bool,
+    /// The lexicon's id for `text` (and for `base()`), [`UNKNOWN`] when no phrase uses it.
+    pub(crate) id: u32,
+    pub(crate) base_id: u32,
+    /// A stopword (or the possessive of one).
+    pub(crate) stop: bool,
 }
+
+/// The id of a word no lexicon phrase contains.
+pub(crate) const UNKNOWN: u32 = u32::MAX;
 
 impl Token {
     pub(crate) fn is_word(&self) -> bool {
@@ -74,7 +84,15 @@ pub(crate) fn tokenize(text: &str) -> Vec<Token> {
         let glued = !spaced && !tokens.is_empty();
         if c == '\n' {
             if tokens.last().is_some_and(|t| !t.is_punct()) {
-                tokens.push(Token { text: "\n".into(), kind: Kind::Punct, glued: false, possessive: false });
+                tokens.push(Token {
+                    text: "\n".into(),
+                    kind: Kind::Punct,
+                    glued: false,
+                    possessive: false,
+                    id: UNKNOWN,
+                    base_id: UNKNOWN,
+                    stop: false,
+                });
             }
             spaced = true;
             i += 1;
@@ -83,7 +101,15 @@ pub(crate) fn tokenize(text: &str) -> Vec<Token> {
             i += 1;
         } else if c.is_ascii_digit() {
             let end = number_end(&chars, i);
-            tokens.push(Token { text: chars[i..end].iter().collect(), kind: Kind::Num, glued, possessive: false });
+            tokens.push(Token {
+                text: chars[i..end].iter().collect(),
+                kind: Kind::Num,
+                glued,
+                possessive: false,
+                id: UNKNOWN,
+                base_id: UNKNOWN,
+                stop: false,
+            });
             spaced = false;
             i = end;
         } else if c.is_alphabetic() {
@@ -95,7 +121,15 @@ pub(crate) fn tokenize(text: &str) -> Vec<Token> {
             // A stray apostrophe ('bout, 90's) is dropped without separating what it joined.
             i += 1;
         } else if let Some(kind) = symbol_kind(c) {
-            tokens.push(Token { text: c.to_string(), kind, glued, possessive: false });
+            tokens.push(Token {
+                text: c.to_string(),
+                kind,
+                glued,
+                possessive: false,
+                id: UNKNOWN,
+                base_id: UNKNOWN,
+                stop: false,
+            });
             spaced = false;
             i += 1;
         } else {
@@ -139,7 +173,7 @@ fn word(chars: &[char], start: usize, glued: bool) -> (Token, usize) {
     }
     let possessive = raw.ends_with("'s");
     let text: String = raw.chars().filter(|&c| c != '\'').collect();
-    (Token { text, kind: Kind::Word, glued, possessive }, j)
+    (Token { text, kind: Kind::Word, glued, possessive, id: UNKNOWN, base_id: UNKNOWN, stop: false }, j)
 }
 
 fn symbol_kind(c: char) -> Option<Kind> {
@@ -209,10 +243,24 @@ pub(crate) struct Scan {
 }
 
 impl Scan {
+    /// Tokens without lexicon ids: only for tokenising phrases and for tests.
     pub(crate) fn new(text: &str) -> Scan {
         let tokens = tokenize(text);
         let used = vec![false; tokens.len()];
         Scan { tokens, used }
+    }
+
+    /// Tokens of a shopper's message, each looked up once in the lexicon's vocabulary so that
+    /// every later phrase match compares numbers, not strings.
+    pub(crate) fn read(text: &str, vocab: &Vocab, stopwords: &WordSet) -> Scan {
+        let mut scan = Scan::new(text);
+        for token in &mut scan.tokens {
+            token.id = vocab.get(&token.text);
+            token.base_id = if token.possessive { vocab.get(token.base()) } else { token.id };
+            token.stop = token.is_word()
+                && (stopwords.contains(token.text.as_str()) || (token.possessive && stopwords.contains(token.base())));
+        }
+        scan
     }
 
     pub(crate) fn len(&self) -> usize {
@@ -246,9 +294,9 @@ impl Scan {
         }
     }
 
-    /// The index of the previous token before `i`, skipping dashes (`sister-in-law`).
+    /// The index of the previous token before `i`, skipping a dash or two (`sister-in-law`).
     pub(crate) fn prev(&self, i: usize) -> Option<usize> {
-        (0..i).rev().find(|&j| !self.tokens[j].is_dash())
+        (i.saturating_sub(3)..i).rev().find(|&j| !self.tokens[j].is_dash())
     }
 }
 
