@@ -175,13 +175,19 @@ fn more_like(scan: &mut Scan, lex: &Lexicon, found: &mut Vec<(usize, Act)>) {
             scan.consume(i, stop);
         }
     }
-    let Some(first) = (0..scan.len()).find(|&i| scan.free(i).is_some_and(|t| !t.is_punct())) else { return };
-    if let Some((n, stop)) = position_at(scan, lex, first) {
-        let rest_is_filler = (stop..scan.len()).all(|k| scan.free(k).is_none_or(|t| t.is_punct() || t.stop));
-        if rest_is_filler {
-            found.push((first, Act::MoreLike(n)));
-            scan.consume(first, stop);
+    // A message that starts by pointing at a product is about it: "the third one looks good",
+    // "yes, the second one".
+    let mut first = 0;
+    while let Some(token) = scan.free(first) {
+        match lex.acts.replies.longest_at(scan, first) {
+            Some((end, _)) => first = end,
+            None if token.is_punct() => first += 1,
+            None => break,
         }
+    }
+    if let Some((n, stop)) = position_at(scan, lex, first) {
+        found.push((first, Act::MoreLike(n)));
+        scan.consume(first, stop);
     }
 }
 

@@ -200,7 +200,8 @@ fn subject_is(scan: &Scan, lex: &Lexicon, i: usize) -> Option<Found> {
     };
     let j = skip(&ages.approx, scan, j);
     let (age, end) = number_with_unit(scan, lex, j, || true).or_else(|| plain_number(scan, lex, j, true))?;
-    Some(Found { age, start: i, end, shoppers })
+    // The subject stays for the recipient rules: "my son is 6" still names a son.
+    Some(Found { age, start: subject_end, end, shoppers })
 }
 
 /// "in his 30s", "in her forties", "in their teens": the middle of the decade.

@@ -47,7 +47,10 @@ pub(crate) fn interests(scan: &mut Scan, lex: &Lexicon, asking: Option<SlotName>
     let words = &lex.interests;
     let mut found = Vec::new();
     for i in 0..scan.len() {
-        let Some((start, _)) = words.likes.longest_at(scan, i) else { continue };
+        let at_start = i == 0 || scan.tokens[i - 1].is_punct() || scan.tokens[i - 1].is_dash();
+        let trigger = words.likes.longest_at(scan, i);
+        let trigger = trigger.or_else(|| if at_start { words.likes_at_start.longest_at(scan, i) } else { None });
+        let Some((start, _)) = trigger else { continue };
         if words.not_after.ending_at(scan, i, 3).is_some() {
             continue; // "I'd love a ...": a wish, not an interest
         }

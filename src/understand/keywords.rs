@@ -29,7 +29,10 @@ pub(crate) fn keywords(scan: &Scan, lex: &Lexicon) -> Vec<String> {
             j += 1;
         }
         let run = &scan.tokens[i..j];
-        let keep = if run.len() > 1 {
+        let decade = run.len() == 2 && run[0].is_num() && run[1].text == "s"; // "over 60s"
+        let keep = if decade {
+            false
+        } else if run.len() > 1 {
             run.iter().any(|t| t.is_num() || (t.is_word() && !t.stop))
         } else if token.is_num() {
             kept_until == i

@@ -138,6 +138,7 @@ pub(crate) struct MoneyWords {
 #[derive(Debug, Clone, Default)]
 pub(crate) struct InterestWords {
     pub(crate) likes: PhraseSet<()>,
+    pub(crate) likes_at_start: PhraseSet<()>,
     pub(crate) not_after: PhraseSet<()>,
     pub(crate) dislikes: PhraseSet<()>,
     pub(crate) fans: PhraseSet<()>,

@@ -124,8 +124,8 @@ impl Understander {
         }
         occasions::extract(&mut scan, lex, &mut draft);
         ages::extract(&mut scan, lex, asking, &mut draft);
-        money::cheap_hint(&mut scan, lex, &mut draft);
         money::extract(&mut scan, lex, asking, &mut draft);
+        money::cheap_hint(&mut scan, lex, &mut draft);
         let acts = acts::extract(&mut scan, lex);
         people::extract(&mut scan, lex, asking, &mut draft);
         interests::exclusions(&mut scan, lex, asking, &mut draft);

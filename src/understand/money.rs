@@ -63,11 +63,8 @@ pub(crate) fn extract(scan: &mut Scan, lex: &Lexicon, asking: Option<SlotName>, 
             continue;
         };
         match statement(scan, lex, asking, &amount) {
-            Some((statement, cue)) => {
+            Some(statement) => {
                 scan.consume(statement.start, statement.end);
-                if let Some((start, end)) = cue {
-                    scan.consume(start, end);
-                }
                 i = statement.end;
                 statements.push(statement);
             }
@@ -77,8 +74,8 @@ pub(crate) fn extract(scan: &mut Scan, lex: &Lexicon, asking: Option<SlotName>, 
     combine(&statements, lex, draft);
 }
 
-/// "nothing too expensive", "on a budget": low prices wanted, no amount named. Read before
-/// amounts so a money word inside ("my budget is tight") is not taken as a budget's cue.
+/// "nothing too expensive", "on a budget": low prices wanted, no amount named. Read after
+/// amounts, so "nothing over £20" is a budget, before exclusions, so it is not one.
 pub(crate) fn cheap_hint(scan: &mut Scan, lex: &Lexicon, draft: &mut Draft) {
     let cheap: Vec<(usize, usize)> = lex.money.cheap.find_all(scan).into_iter().map(|(s, e, _)| (s, e)).collect();
     for &(start, end) in &cheap {
@@ -89,13 +86,8 @@ pub(crate) fn cheap_hint(scan: &mut Scan, lex: &Lexicon, draft: &mut Draft) {
     }
 }
 
-/// The statement an amount makes, with the cue phrase that made it money, if it is money.
-fn statement(
-    scan: &Scan,
-    lex: &Lexicon,
-    asking: Option<SlotName>,
-    a: &Amount,
-) -> Option<(Statement, Option<(usize, usize)>)> {
+/// The statement an amount makes, if it is money.
+fn statement(scan: &Scan, lex: &Lexicon, asking: Option<SlotName>, a: &Amount) -> Option<Statement> {
     let (before, pre_start, between) = comparator_before(scan, lex, a.start);
     let b = range_end(scan, lex, a, between);
     let last_end = b.as_ref().map_or(a.end, |b| b.end);
@@ -117,13 +109,10 @@ fn statement(
             return None;
         }
     }
-    let cue = cue_near(scan, lex, pre_start, end);
-    let strong = marked
-        || before.is_some()
-        || (b.is_some() && between)
-        || (after.is_some() && !weak)
-        || cue.is_some()
-        || asking == Some(SlotName::Budget);
+    let said = marked || before.is_some() || (b.is_some() && between) || (after.is_some() && !weak);
+    // Money words ("budget") are left for the cheap-hint rule ("tight budget"); they are
+    // stopwords, so they never become keywords.
+    let strong = said || cue_near(scan, lex, pre_start, end) || asking == Some(SlotName::Budget);
     // "8+" alone is as likely an age as a price; "30" alone is a price.
     if !strong && (weak || !only_this_in(scan, lex, pre_start, end)) {
         return None;
@@ -136,7 +125,7 @@ fn statement(
         (None, None, None) => Kind::Max(a.value),
     };
     let mark = a.mark.clone().or_else(|| b.and_then(|b| b.mark));
-    Some((Statement { kind, mark, start: pre_start, end }, cue))
+    Some(Statement { kind, mark, start: pre_start, end })
 }
 
 fn kind_of(bound: Bound, value: Decimal) -> Kind {
@@ -232,31 +221,30 @@ fn modifier_after(scan: &Scan, lex: &Lexicon, end: usize) -> (Option<Bound>, boo
 
 /// A money word ("budget", "spend", "price") in the same sentence, up to six tokens before
 /// the statement or four after it.
-fn cue_near(scan: &Scan, lex: &Lexicon, start: usize, end: usize) -> Option<(usize, usize)> {
-    for k in (start.saturating_sub(6)..start).rev() {
-        if scan.tokens[k].ends_sentence() {
-            break;
-        }
-        if let Some((e, _)) = lex.money.cues.longest_at(scan, k) {
-            return Some((k, e));
-        }
-    }
-    for k in end..(end + 4).min(scan.len()) {
-        if scan.tokens[k].ends_sentence() {
-            break;
-        }
-        if let Some((e, _)) = lex.money.cues.longest_at(scan, k) {
-            return Some((k, e));
+fn cue_near(scan: &Scan, lex: &Lexicon, start: usize, end: usize) -> bool {
+    let before = (start.saturating_sub(6)..start).rev();
+    let after = end..(end + 4).min(scan.len());
+    for range in [before.collect::<Vec<_>>(), after.collect()] {
+        for k in range {
+            if scan.tokens[k].ends_sentence() {
+                break;
+            }
+            if lex.money.cues.starts_at(scan, k) {
+                return true;
+            }
         }
     }
-    None
+    false
 }
 
-/// Whether everything outside `start..end` is punctuation, hedges ("I guess", "please") or
-/// already understood: the message is only this amount ("30", "30 I guess", "about 30?").
+/// Whether everything else in the sentence around `start..end` is punctuation, hedges ("I
+/// guess", "please") or already understood: the message, or one sentence of it, is only this
+/// amount ("30", "30 I guess", "For my mum. Maybe 40?").
 fn only_this_in(scan: &Scan, lex: &Lexicon, start: usize, end: usize) -> bool {
-    let mut k = 0;
-    while k < scan.len() {
+    let first = (0..start).rev().find(|&k| scan.tokens[k].ends_sentence()).map_or(0, |k| k + 1);
+    let last = (end..scan.len()).find(|&k| scan.tokens[k].ends_sentence()).unwrap_or(scan.len());
+    let mut k = first;
+    while k < last {
         if (start..end).contains(&k) || scan.used[k] {
             k += 1;
             continue;

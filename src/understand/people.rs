@@ -110,7 +110,7 @@ fn written(scan: &Scan, start: usize, end: usize) -> String {
 /// an occasion's gift word or someone else's age make it a gift.
 fn purpose(scan: &mut Scan, lex: &Lexicon, asking: Option<SlotName>, draft: &mut Draft) {
     let words = &lex.purpose;
-    let gift = consume_all(scan, &words.gift);
+    let gift = consume_all(scan, &words.gift) || someone_else(scan);
     let mut myself = consume_all(scan, &words.myself);
     let first = (0..scan.len()).find(|&k| scan.free(k).is_some_and(|t| !t.is_punct()));
     if let Some(first) = first
@@ -129,6 +129,13 @@ fn purpose(scan: &mut Scan, lex: &Lexicon, asking: Option<SlotName>, draft: &mut
     } else {
         None
     };
+}
+
+/// Whether the message talks about a third person ("she loves horses"): then it is for them.
+fn someone_else(scan: &Scan) -> bool {
+    scan.tokens
+        .iter()
+        .any(|t| matches!(t.text.as_str(), "he" | "she" | "hes" | "shes" | "him" | "his" | "her" | "hers"))
 }
 
 fn consume_all(scan: &mut Scan, set: &super::phrases::PhraseSet<()>) -> bool {

@@ -377,6 +377,7 @@ pub(crate) fn money(source: &mut Source) -> MoneyWords {
 #[serde(default, deny_unknown_fields)]
 struct InterestsFile {
     likes: List,
+    likes_at_start: List,
     not_after: List,
     dislikes: List,
     fans: List,
@@ -400,6 +401,7 @@ pub(crate) fn interests(source: &mut Source) -> InterestWords {
     let synonyms = file.synonyms.iter().map(|(k, v)| (normal(k.get_ref()), normal(v.get_ref()))).collect();
     InterestWords {
         likes: source.set(&file.likes),
+        likes_at_start: source.set(&file.likes_at_start),
         not_after: source.set(&file.not_after),
         dislikes: source.set(&file.dislikes),
         fans: source.set(&file.fans),
