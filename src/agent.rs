@@ -16,7 +16,7 @@ use crate::money::ExchangeRates;
 use crate::prompts::Prompts;
 use crate::recommend::{self, PageContext, Recent, Request};
 use crate::reply::{self, Fact, ProductCard, Render, Reply};
-use crate::understand::{Expecting, Understander, Understanding};
+use crate::understand::{Understander, Understanding};
 
 pub struct Agent {
     index: Arc<CatalogIndex>,
@@ -54,11 +54,11 @@ impl Agent {
 
     /// What `text` says, read in the light of what the session just asked.
     pub fn understand(&self, session: &Session, text: &str) -> Understanding {
-        let expecting = match session.asking {
-            Some(Asking::Slot(slot)) => Expecting::Slot(slot),
-            _ => Expecting::Nothing,
+        let asking = match session.asking {
+            Some(Asking::Slot(slot)) => Some(slot),
+            _ => None,
         };
-        self.understander.understand(text, expecting)
+        self.understander.understand_with(text, asking)
     }
 
     /// The opening decision right after `hello` (see [`dialogue::open`]).

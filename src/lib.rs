@@ -17,6 +17,7 @@
 //! - [`replay`]: scripted conversations played against the chat, with reports and golden files.
 //! - [`server`]: the chat server: WebSocket chat, HTTP API, auth, limits, metrics, widget.
 //! - [`profile`]: one shopper's declared slots, behaviour, orders and consent, kept on sled.
+//! - [`understand`]: a shopper's message -> slots, dialogue acts and keywords (rules + lexicon).
 //! - [`cli`]: the `concierge` command line, one file per command.
 #![forbid(unsafe_code)]
 

@@ -60,7 +60,7 @@ pub fn build_agent(catalog: &CatalogArg, prompts: &PromptsArg) -> anyhow::Result
 /// `prompts/` when it exists, else the built-in set).
 pub fn build_agent_from(catalog: &Path, prompts: Option<&Path>) -> anyhow::Result<Agent> {
     let loaded = PromptsArg { prompts: prompts.map(Path::to_path_buf) }.load()?;
-    let understander = Understander::builtin();
+    let understander = Understander::new(loaded.lexicon().clone());
     let index = load_index(catalog)?;
     Ok(Agent::new(Arc::new(index), Arc::new(loaded), Arc::new(understander), ExchangeRates::default()))
 }

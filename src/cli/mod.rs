@@ -16,6 +16,8 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+pub mod understand;
+
 /// concierge: a conversational shopping agent backend.
 #[derive(Debug, Parser)]
 #[command(name = "concierge", version, about)]
@@ -37,6 +39,8 @@ pub enum Command {
     Import(import::ImportArgs),
     /// Replay scripted conversations (files or folders) and report what broke.
     Replay(replay::ReplayArgs),
+    /// What the agent understands from one shopper message (slots, acts, keywords).
+    Understand(understand::UnderstandArgs),
 }
 
 /// Runs one parsed command line; `Err` carries a message for a human, printed with its causes.
@@ -47,5 +51,6 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Recommend(args) => recommend::run(args),
         Command::Import(args) => import::run(args),
         Command::Replay(args) => replay::run(args),
+        Command::Understand(args) => understand::run(args).map(|()| ExitCode::SUCCESS),
     }
 }

@@ -7,11 +7,13 @@
 //!
 //! Files: `why.toml` (a template per signal kind), `questions.toml` (a question per slot),
 //! `replies.toml` (every other reply), `policy.toml` (what to ask, in what order, how much),
-//! `hints.toml` (product words for recipients and occasions).
+//! `hints.toml` (product words for recipients and occasions), `lexicon/*.toml` (the words
+//! understanding uses: see [`crate::understand::Lexicon`]).
 
 mod hints;
 mod policy;
 mod questions;
+mod quick_replies;
 mod replies;
 mod samples;
 mod templates;
@@ -28,6 +30,7 @@ pub use templates::money_filter;
 pub use why::WhyTemplates;
 
 use crate::problem::Problem;
+use crate::understand::Lexicon;
 
 /// The built-in copies of the repository's prompt files, used when no prompts folder exists.
 const BUILTIN: &[(&str, &str)] = &[
@@ -46,6 +49,7 @@ pub struct Prompts {
     replies: Replies,
     policy: Policy,
     hints: Hints,
+    lexicon: Lexicon,
 }
 
 impl Prompts {
@@ -72,7 +76,15 @@ impl Prompts {
         if !problems.is_empty() {
             return Err(problems);
         }
-        Prompts::parse(&files)
+        let lexicon = Lexicon::load(dir);
+        match (Prompts::parse(&files, lexicon.as_ref().ok().cloned()), lexicon) {
+            (Ok(prompts), Ok(_)) => Ok(prompts),
+            (Ok(_), Err(more)) => Err(more),
+            (Err(mut found), lexicon) => {
+                found.extend(lexicon.err().unwrap_or_default());
+                Err(found)
+            }
+        }
     }
 
     /// The prompt files compiled into the binary (the repository's `prompts/` folder).
@@ -80,7 +92,8 @@ impl Prompts {
         let files: Vec<(&str, (String, String))> =
             BUILTIN.iter().map(|(name, text)| (*name, (format!("<built-in>/{name}"), text.to_string()))).collect();
         // The built-in files are tested (`builtin_prompts_are_valid`), so this cannot fail.
-        Prompts::parse(&files).unwrap_or_else(|problems| panic!("built-in prompts are invalid: {problems:?}"))
+        Prompts::parse(&files, Some(Lexicon::builtin()))
+            .unwrap_or_else(|problems| panic!("built-in prompts are invalid: {problems:?}"))
     }
 
     /// Loads `dir` when given, else `prompts/` when it exists, else the built-in set.
@@ -92,8 +105,9 @@ impl Prompts {
         }
     }
 
-    /// `files`: (file name, (display path, text)).
-    fn parse(files: &[(&str, (String, String))]) -> Result<Prompts, Vec<Problem>> {
+    /// `files`: (file name, (display path, text)); `lexicon`: the loaded lexicon, `None` when it
+    /// had problems (reported by the caller).
+    fn parse(files: &[(&str, (String, String))], lexicon: Option<Lexicon>) -> Result<Prompts, Vec<Problem>> {
         let mut problems = Vec::new();
         let find = |name: &str| files.iter().find(|(n, _)| *n == name).map(|(_, f)| f);
         let mut load = |name: &str| -> Option<&(String, String)> {
@@ -119,9 +133,16 @@ impl Prompts {
                 });
             }
         }
-        match (why, questions, replies, policy, hints) {
-            (Some(why), Some(questions), Some(replies), Some(policy), Some(hints)) if problems.is_empty() => {
-                Ok(Prompts { why, questions, replies, policy, hints })
+        if let (Some(policy), Some(questions), Some(lexicon), Some((file, _))) =
+            (&policy, &questions, &lexicon, find("questions.toml"))
+        {
+            problems.extend(quick_replies::check(file, policy, questions, lexicon));
+        }
+        match (why, questions, replies, policy, hints, lexicon) {
+            (Some(why), Some(questions), Some(replies), Some(policy), Some(hints), Some(lexicon))
+                if problems.is_empty() =>
+            {
+                Ok(Prompts { why, questions, replies, policy, hints, lexicon })
             }
             _ => Err(problems),
         }
@@ -146,6 +167,11 @@ impl Prompts {
     pub fn hints(&self) -> &Hints {
         &self.hints
     }
+
+    /// The understanding lexicon (`lexicon/*.toml`).
+    pub fn lexicon(&self) -> &Lexicon {
+        &self.lexicon
+    }
 }
 
 #[cfg(test)]
@@ -156,7 +182,7 @@ mod tests {
     fn builtin_prompts_are_valid() {
         let files: Vec<(&str, (String, String))> =
             BUILTIN.iter().map(|(n, t)| (*n, (n.to_string(), t.to_string()))).collect();
-        if let Err(problems) = Prompts::parse(&files) {
+        if let Err(problems) = Prompts::parse(&files, Some(Lexicon::builtin())) {
             panic!("{problems:#?}");
         }
     }

@@ -1,0 +1,145 @@
+//! `concierge understand`: what the agent understands from one shopper message, with no
+//! history. Human-readable by default, the INTERFACE JSON shape with `--json`, and one JSON
+//! line per message with `--requests FILE` (streamed, so a file of any size works; `-` is stdin).
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+use clap::Args;
+
+use crate::slots::Budget;
+use crate::understand::{Lexicon, Understander, Understanding};
+
+#[derive(Debug, Args)]
+pub struct UnderstandArgs {
+    /// The prompts directory; its `lexicon/*.toml` files hold the words understood. When the
+    /// default `prompts/` does not exist, the built-in lexicon is used.
+    #[arg(long, env = "CONCIERGE_PROMPTS", value_name = "DIR")]
+    pub prompts: Option<PathBuf>,
+    /// Print one JSON object (the slots, then keywords, acts and notes).
+    #[arg(long)]
+    pub json: bool,
+    /// Read one message per line from FILE (`-` for stdin) and print one JSON line each.
+    #[arg(long, value_name = "FILE", conflicts_with = "text")]
+    pub requests: Option<PathBuf>,
+    /// The shopper's message.
+    #[arg(required_unless_present = "requests")]
+    pub text: Option<String>,
+}
+
+/// Runs the command; problems in the lexicon files are printed as `file:line: message`.
+pub fn run(args: UnderstandArgs) -> anyhow::Result<()> {
+    let understander = Understander::new(lexicon(args.prompts.as_deref())?);
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    if let Some(path) = &args.requests {
+        let input: Box<dyn BufRead> = if path.as_os_str() == "-" {
+            Box::new(BufReader::new(std::io::stdin().lock()))
+        } else {
+            let file = std::fs::File::open(path).with_context(|| format!("{}: cannot open", path.display()))?;
+            Box::new(BufReader::new(file))
+        };
+        return requests(&understander, input, &mut out, path);
+    }
+    let text = args.text.unwrap_or_default();
+    let understanding = understander.understand(&text);
+    if args.json {
+        writeln!(out, "{}", serde_json::to_string(&understanding)?)?;
+    } else {
+        write!(out, "{}", human(&understanding))?;
+    }
+    out.flush()?;
+    Ok(())
+}
+
+/// The lexicon from `dir`, or from `prompts/` when it exists, else the built-in one.
+fn lexicon(dir: Option<&Path>) -> anyhow::Result<Lexicon> {
+    let dir = match dir {
+        Some(dir) if !dir.is_dir() => bail!("{}: no such prompts directory", dir.display()),
+        Some(dir) => dir.to_path_buf(),
+        None if Path::new("prompts").is_dir() => PathBuf::from("prompts"),
+        None => return Ok(Lexicon::builtin()),
+    };
+    Lexicon::load(&dir).map_err(|problems| {
+        let lines: Vec<String> = problems.iter().map(ToString::to_string).collect();
+        anyhow::anyhow!("the lexicon has {} problem(s):\n{}", problems.len(), lines.join("\n"))
+    })
+}
+
+/// One JSON line out per line in, in order; invalid UTF-8 is read lossily, never fatal.
+fn requests(
+    understander: &Understander,
+    mut input: impl BufRead,
+    out: &mut impl Write,
+    path: &Path,
+) -> anyhow::Result<()> {
+    let mut line = Vec::new();
+    loop {
+        line.clear();
+        let read = input.read_until(b'\n', &mut line).with_context(|| format!("{}: cannot read", path.display()))?;
+        if read == 0 {
+            break;
+        }
+        let text = String::from_utf8_lossy(&line);
+        let text = text.trim_end_matches(['\n', '\r']);
+        writeln!(out, "{}", serde_json::to_string(&understander.understand(text))?)?;
+    }
+    out.flush()?;
+    Ok(())
+}
+
+/// One line per known slot, then keywords, acts and notes; "nothing understood" when empty.
+pub fn human(u: &Understanding) -> String {
+    let s = &u.slots;
+    let mut lines = Vec::new();
+    if let Some(purpose) = s.purpose {
+        lines.push(format!("purpose: {}", purpose.as_str()));
+    }
+    if let Some(recipient) = &s.recipient {
+        match &s.recipient_word {
+            Some(word) if word != recipient => lines.push(format!("recipient: {recipient} ({word})")),
+            _ => lines.push(format!("recipient: {recipient}")),
+        }
+    }
+    if let Some(age) = s.age {
+        lines.push(format!("age: {age}"));
+    }
+    if let Some(occasion) = &s.occasion {
+        lines.push(format!("occasion: {occasion}"));
+    }
+    if let Some(budget) = &s.budget {
+        lines.push(format!("budget: {}", budget_text(budget)));
+    }
+    for (name, list) in [("interests", &s.interests), ("exclude", &s.exclude), ("keywords", &u.keywords)] {
+        if !list.is_empty() {
+            lines.push(format!("{name}: {}", list.join(", ")));
+        }
+    }
+    if !u.acts.is_empty() {
+        let acts: Vec<String> = u.acts.iter().map(|a| serde_json::to_string(a).unwrap_or_default()).collect();
+        lines.push(format!("acts: {}", acts.join(", ").replace('"', "")));
+    }
+    for note in &u.notes {
+        lines.push(format!("note: {}", serde_json::to_string(note).unwrap_or_default()));
+    }
+    if lines.is_empty() {
+        lines.push("nothing understood".to_string());
+    }
+    lines.iter().map(|l| format!("{l}\n")).collect()
+}
+
+/// "up to £25", "£20 to £30", "from 50 (store currency)".
+fn budget_text(budget: &Budget) -> String {
+    let money = |amount: crate::money::Amount| match budget.currency {
+        Some(currency) => currency.format(amount),
+        None => amount.to_string(),
+    };
+    let range = match (budget.min, budget.max) {
+        (Some(min), Some(max)) => format!("{} to {}", money(min), money(max)),
+        (Some(min), None) => format!("from {}", money(min)),
+        (None, Some(max)) => format!("up to {}", money(max)),
+        (None, None) => "any".to_string(),
+    };
+    if budget.currency.is_none() { format!("{range} (store currency)") } else { range }
+}
