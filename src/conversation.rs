@@ -98,15 +98,26 @@ impl Conversation {
             }
         })?;
         let returning = existing.is_some() && profile.visits().number > 1;
-        let mut conversation = Conversation { shopper: id, session: Session::new(&usable_slots(&profile), returning), context };
+        let mut conversation =
+            Conversation { shopper: id, session: Session::new(&usable_slots(&profile), returning), context };
         let decision = agent.open(&mut conversation.session, &conversation.context);
         let durable = conversation.note_asked(profiles, now)?;
-        let reply = agent.respond(&mut conversation.session, &decision, surroundings(agent, &conversation.context, &profile, profiles, now))?;
+        let reply = agent.respond(
+            &mut conversation.session,
+            &decision,
+            surroundings(agent, &conversation.context, &profile, profiles, now),
+        )?;
         Ok(Opened { conversation, returning, turn: Turn { reply, durable, new_shopper: None, handover: false } })
     }
 
     /// Handles one message from the shopper.
-    pub fn say(&mut self, agent: &Agent, profiles: &Profiles, text: &str, now: OffsetDateTime) -> Result<Turn, ConversationError> {
+    pub fn say(
+        &mut self,
+        agent: &Agent,
+        profiles: &Profiles,
+        text: &str,
+        now: OffsetDateTime,
+    ) -> Result<Turn, ConversationError> {
         let said = agent.understand(&self.session, text);
         let decision = agent.decide(&mut self.session, &said);
         let mut new_shopper = None;
@@ -137,13 +148,19 @@ impl Conversation {
             (profile, Some(durable))
         };
         let handover = matches!(decision.action, crate::dialogue::Action::Handover);
-        let reply = agent.respond(&mut self.session, &decision, surroundings(agent, &self.context, &profile, profiles, now))?;
+        let reply =
+            agent.respond(&mut self.session, &decision, surroundings(agent, &self.context, &profile, profiles, now))?;
         Ok(Turn { reply, durable, new_shopper, handover })
     }
 
     /// Records a behavioural event from the widget (`product_viewed`, ...). Events change
     /// what later recommendations use; they get no reply of their own.
-    pub fn event(&mut self, profiles: &Profiles, event: serde_json::Value, now: OffsetDateTime) -> Result<Durable, ConversationError> {
+    pub fn event(
+        &mut self,
+        profiles: &Profiles,
+        event: serde_json::Value,
+        now: OffsetDateTime,
+    ) -> Result<Durable, ConversationError> {
         let input: EventInput =
             serde_json::from_value(event).map_err(|e| InputError::Order(format!("not an event: {e}")))?;
         let event = crate::profile::Event::parse(input, now)?;
@@ -160,7 +177,6 @@ impl Conversation {
         let (_, durable) = profiles.store.update(self.shopper, now, &mut |p: &mut Profile| p.note_asked(slot, now))?;
         Ok(Some(durable))
     }
-
 }
 
 /// What a reply is built from besides the session: the page, recent behaviour, stored facts.
@@ -203,7 +219,9 @@ fn facts(agent: &Agent, profile: &Profile, currency: Currency) -> Vec<Fact> {
 /// A slot's value in plain words: "under £25", "trains, dinosaurs", "6".
 pub fn describe(slot: SlotName, slots: &Slots, currency: Currency) -> String {
     match slot {
-        SlotName::Purpose => slots.purpose.map_or(String::new(), |p| if p.as_str() == "gift" { "a gift".into() } else { "for yourself".into() }),
+        SlotName::Purpose => slots
+            .purpose
+            .map_or(String::new(), |p| if p.as_str() == "gift" { "a gift".into() } else { "for yourself".into() }),
         SlotName::Recipient => slots.recipient_word.clone().or(slots.recipient.clone()).unwrap_or_default(),
         SlotName::Age => slots.age.map_or(String::new(), |a| a.to_string()),
         SlotName::Occasion => slots.occasion.clone().unwrap_or_default().replace('_', " "),

@@ -50,7 +50,7 @@ pub fn query(index: &CatalogIndex, request: &Request<'_>) -> Query {
     let mut query = Query {
         keywords: session.keywords.clone(),
         interests: slots.interests.clone(),
-        exclude_words: slots.exclude.clone(),
+        exclude_words: request.hints.expand(&slots.exclude),
         age: slots.age,
         below: session.refinement.below,
         above: session.refinement.above,
@@ -78,6 +78,9 @@ pub fn query(index: &CatalogIndex, request: &Request<'_>) -> Query {
     }
     if request.kind == RecommendKind::Other {
         query.exclude_ids.extend(session.seen.iter().cloned());
+    }
+    if let Some(id) = &request.context.product_id {
+        query.exclude_ids.push(id.clone());
     }
     for id in &request.recent.bought {
         if catalog.get(id).is_none_or(|p| !p.replenishable) {
@@ -117,6 +120,7 @@ fn hints(index: &CatalogIndex, request: &Request<'_>) -> Vec<Hint> {
         && let Some(product) = catalog.get(id)
         && let Some(term) = product.category.last()
     {
+        // The product on the page is related, not a suggestion: the shopper is looking at it.
         out.push(Hint {
             words: term.clone(),
             signal: Signal::Context { source: "product".into(), term: term.clone() },

@@ -89,6 +89,10 @@ pub fn render(decision: &crate::dialogue::Decision, r: Render<'_>) -> Reply {
         "currency": r.currency.code(),
         "summary": "",
     });
+    // Templates run in strict mode: every slot key must exist, even the optional word.
+    if let Some(slots) = base["slots"].as_object_mut() {
+        slots.entry("recipient_word").or_insert(serde_json::Value::Null);
+    }
     let summary = replies.render("summary", &minijinja::Value::from_serialize(&base));
     base["summary"] = summary.into();
     let with = |extra: serde_json::Value| {
@@ -172,11 +176,30 @@ pub fn render(decision: &crate::dialogue::Decision, r: Render<'_>) -> Reply {
     }
 }
 
-/// A round budget that includes `price`: the next multiple of 5 (or of 10 above 100).
+/// The smallest round budget that includes `price`: whole units under 10, then the next
+/// multiple of 5 under 100, of 10 under 500, of 50 above.
 fn round_up_budget(price: Amount) -> Amount {
-    let step = if price.to_f64() > 100.0 { 10 } else { 5 };
-    let whole = price.decimal().ceil();
-    let step_d = rust_decimal::Decimal::from(step);
-    let rounded = ((whole / step_d).ceil()) * step_d;
-    Amount::new(if rounded < price.decimal() { rounded + step_d } else { rounded }).unwrap_or(price)
+    let value = price.decimal();
+    let step = rust_decimal::Decimal::from(match price.to_f64() {
+        p if p < 10.0 => 1,
+        p if p < 100.0 => 5,
+        p if p < 500.0 => 10,
+        _ => 50,
+    });
+    Amount::new((value / step).ceil() * step).unwrap_or(price)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_suggested_budget_is_round_and_includes_the_price() {
+        let round = |p: &str| round_up_budget(p.parse().unwrap()).to_string();
+        assert_eq!(round("5.99"), "6");
+        assert_eq!(round("32.50"), "35");
+        assert_eq!(round("35"), "35");
+        assert_eq!(round("129.99"), "130");
+        assert_eq!(round("612"), "650");
+    }
 }

@@ -30,7 +30,7 @@ impl Default for Policy {
     fn default() -> Policy {
         Policy {
             order: vec![SlotName::Purpose, SlotName::Recipient, SlotName::Budget, SlotName::Interests],
-            max_questions: 3,
+            max_questions: 4,
             max_questions_returning: 1,
             products: 3,
         }

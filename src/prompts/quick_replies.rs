@@ -21,7 +21,9 @@ pub(crate) fn check(file: &str, policy: &Policy, questions: &Questions, lexicon:
                 problems.push(Problem {
                     file: file.to_string(),
                     line: 0,
-                    message: format!("the quick reply `{reply}` of the `{slot}` question is not understood as an answer to it"),
+                    message: format!(
+                        "the quick reply `{reply}` of the `{slot}` question is not understood as an answer to it"
+                    ),
                 });
             }
         }

@@ -50,7 +50,11 @@ impl InProcess {
         // Nothing to protect from a crash in a replay: skip the flushes.
         let options = StoreOptions { durability: Durability::None, ..StoreOptions::default() };
         let store = SledStore::open(dir.path(), options).map_err(|e| unavailable(&e))?;
-        let profiles = Profiles { store: Arc::new(store), window: crate::profile::DEFAULT_BEHAVIOUR_WINDOW, limits: Limits::default() };
+        let profiles = Profiles {
+            store: Arc::new(store),
+            window: crate::profile::DEFAULT_BEHAVIOUR_WINDOW,
+            limits: Limits::default(),
+        };
         Ok(InProcess { agent, profiles, _dir: dir, shopper: None, conversation: None, now: EPOCH })
     }
 
@@ -62,7 +66,8 @@ impl InProcess {
     fn start(&mut self, context: &Value) -> Result<Vec<ServerFrame>, DriverError> {
         let context: PageContext = serde_json::from_value(context.clone()).unwrap_or_default();
         let now = self.tick();
-        let opened = Conversation::start(&self.agent, &self.profiles, self.shopper, None, context, now).map_err(fail)?;
+        let opened =
+            Conversation::start(&self.agent, &self.profiles, self.shopper, None, context, now).map_err(fail)?;
         let shopper = opened.conversation.shopper;
         self.shopper = Some(shopper);
         let welcome = ServerFrame::Welcome {
@@ -99,8 +104,9 @@ impl Driver for InProcess {
         durable.wait().map_err(|e| DriverError::Unavailable(e.to_string()))?;
         let mut conversation = Conversation { shopper, session: Default::default(), context: PageContext::default() };
         for event in fixture.order_events().into_iter().chain(fixture.events.iter().cloned()) {
-            let durable =
-                conversation.event(&self.profiles, event, now).map_err(|e| DriverError::Protocol(format!("fixture: {e}")))?;
+            let durable = conversation
+                .event(&self.profiles, event, now)
+                .map_err(|e| DriverError::Protocol(format!("fixture: {e}")))?;
             durable.wait().map_err(|e| DriverError::Unavailable(e.to_string()))?;
         }
         match problems.is_empty() {
@@ -127,7 +133,8 @@ impl Driver for InProcess {
     async fn event(&mut self, event: &Value) -> Result<Vec<ServerFrame>, DriverError> {
         let now = self.tick();
         let profiles = self.profiles.clone();
-        let conversation = self.conversation.as_mut().ok_or_else(|| DriverError::Protocol("event before open".into()))?;
+        let conversation =
+            self.conversation.as_mut().ok_or_else(|| DriverError::Protocol("event before open".into()))?;
         match conversation.event(&profiles, event.clone(), now) {
             Ok(_) => Ok(Vec::new()),
             Err(ConversationError::Input(e)) => {
