@@ -35,13 +35,21 @@ pub struct Surroundings<'a> {
 }
 
 impl Agent {
-    pub fn new(
-        index: Arc<CatalogIndex>,
-        prompts: Arc<Prompts>,
-        understander: Arc<Understander>,
-        rates: ExchangeRates,
-    ) -> Agent {
+    /// An agent over a catalog and a prompt set; its understanding uses the prompts' lexicon.
+    pub fn new(index: Arc<CatalogIndex>, prompts: Arc<Prompts>, rates: ExchangeRates) -> Agent {
+        let understander = Arc::new(Understander::new(prompts.lexicon().clone()));
         Agent { index, prompts, understander, rates }
+    }
+
+    /// The same agent over another catalog (an admin catalog replace).
+    pub fn with_catalog(&self, index: Arc<CatalogIndex>) -> Agent {
+        let (prompts, understander) = (Arc::clone(&self.prompts), Arc::clone(&self.understander));
+        Agent { index, prompts, understander, rates: self.rates.clone() }
+    }
+
+    /// The same agent with other prompt files (a reload).
+    pub fn with_prompts(&self, prompts: Arc<Prompts>) -> Agent {
+        Agent::new(Arc::clone(&self.index), prompts, self.rates.clone())
     }
 
     pub fn index(&self) -> &Arc<CatalogIndex> {

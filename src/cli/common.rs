@@ -10,7 +10,6 @@ use crate::agent::Agent;
 use crate::catalog::{Catalog, CatalogIndex};
 use crate::money::ExchangeRates;
 use crate::prompts::Prompts;
-use crate::understand::Understander;
 
 /// The default catalog: the demo store shipped in the repository.
 pub const DEFAULT_CATALOG: &str = "catalog/demo.jsonl";
@@ -60,7 +59,6 @@ pub fn build_agent(catalog: &CatalogArg, prompts: &PromptsArg) -> anyhow::Result
 /// `prompts/` when it exists, else the built-in set).
 pub fn build_agent_from(catalog: &Path, prompts: Option<&Path>) -> anyhow::Result<Agent> {
     let loaded = PromptsArg { prompts: prompts.map(Path::to_path_buf) }.load()?;
-    let understander = Understander::new(loaded.lexicon().clone());
     let index = load_index(catalog)?;
-    Ok(Agent::new(Arc::new(index), Arc::new(loaded), Arc::new(understander), ExchangeRates::default()))
+    Ok(Agent::new(Arc::new(index), Arc::new(loaded), ExchangeRates::default()))
 }

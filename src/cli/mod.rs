@@ -11,6 +11,7 @@ mod import;
 mod recommend;
 mod replay;
 mod search;
+mod serve;
 
 use std::process::ExitCode;
 
@@ -28,6 +29,8 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Run the chat server (WebSocket chat, HTTP API, the widget and a demo page).
+    Serve(serve::ServeArgs),
     /// Search the catalog with explicit filters (for merchants checking their catalog).
     Search(search::SearchArgs),
     /// Rank products for a shopper's opening request, exactly as the chat would.
@@ -46,6 +49,7 @@ pub enum Command {
 /// Runs one parsed command line; `Err` carries a message for a human, printed with its causes.
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
+        Command::Serve(args) => serve::run(args),
         Command::Search(args) => search::run(args),
         Command::Check(args) => check::run(args),
         Command::Recommend(args) => recommend::run(args),

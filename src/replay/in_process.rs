@@ -12,7 +12,7 @@ use time::macros::datetime;
 use super::driver::{Driver, DriverError, DriverFactory};
 use super::script::{Fixture, Script};
 use crate::agent::Agent;
-use crate::conversation::{Conversation, ConversationError, Profiles, Turn};
+use crate::conversation::{Conversation, ConversationError, Profiles};
 use crate::profile::{Durability, Limits, Profile, ShopperId, SledStore, Source, StoreOptions};
 use crate::recommend::PageContext;
 use crate::server::frames::ServerFrame;
@@ -127,7 +127,7 @@ impl Driver for InProcess {
         if let Some(new) = turn.new_shopper {
             self.shopper = Some(new);
         }
-        Ok(frames(turn))
+        Ok(ServerFrame::for_turn(turn))
     }
 
     async fn event(&mut self, event: &Value) -> Result<Vec<ServerFrame>, DriverError> {
@@ -146,15 +146,6 @@ impl Driver for InProcess {
 
     async fn visit(&mut self, context: &Value) -> Result<Vec<ServerFrame>, DriverError> {
         self.start(context)
-    }
-}
-
-/// The frames the socket would send for a turn: a handover alone, or the reply.
-pub(crate) fn frames(turn: Turn) -> Vec<ServerFrame> {
-    if turn.handover {
-        vec![ServerFrame::Handover { reason: "asked for a person".into(), message: turn.reply.text }]
-    } else {
-        vec![ServerFrame::Reply(Box::new(turn.reply))]
     }
 }
 

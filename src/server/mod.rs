@@ -1,4 +1,180 @@
-//! The chat server. On this branch only the frame types exist, so replay compiles; the
-//! lead's real server replaces this module at merge.
+//! The chat server: WebSocket conversations, the HTTP API, the widget, limits and metrics.
+//!
+//! [`Application::build`] loads everything and binds the listener (port 0 works, for tests);
+//! [`Application::run_until_stopped`] serves until the shutdown future resolves, then tells
+//! every socket, waits for them, and flushes the store. [`app`] is the router alone.
+//!
+//! - `state`: the shared handle; `chat`: the socket; `frames`: the protocol's frames;
+//! - `rest`, `admin`: the HTTP API; `edge`: origin, rate limits, credentials;
+//! - `tokens`: shopper tokens and customer signatures; `limits`, `metrics`; `widget`;
+//! - `openapi`: the OpenAPI document generated from the handlers.
 
+mod admin;
+mod chat;
+mod edge;
+mod error;
 pub mod frames;
+mod limits;
+mod metrics;
+mod openapi;
+mod rest;
+mod state;
+pub mod tokens;
+mod widget;
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use anyhow::Context;
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, State, WebSocketUpgrade};
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post, put};
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+
+pub use state::AppState;
+
+use crate::agent::Agent;
+use crate::catalog::{Catalog, CatalogIndex};
+use crate::config::Config;
+use crate::conversation::Profiles;
+use crate::profile::{Durability, Limits, SledStore, Store, StoreOptions};
+use crate::prompts::Prompts;
+
+/// The router with every route, for the server and for tests (`oneshot`).
+pub fn app(state: AppState) -> Router {
+    let limits = &state.config.limits;
+    let admin = Router::new()
+        .route("/v1/admin/catalog", put(admin::replace_catalog))
+        .layer(DefaultBodyLimit::max(limits.catalog_body_bytes))
+        .route("/v1/admin/reload", post(admin::reload));
+    Router::new()
+        .route("/", get(widget::demo_page))
+        .route("/widget.js", get(widget::script))
+        .route("/healthz", get(rest::healthz))
+        .route("/metrics", get(rest::metrics))
+        .route("/openapi.json", get(openapi::document))
+        .route("/v1/chat", get(chat_upgrade))
+        .route("/v1/events", post(rest::post_events))
+        .route("/v1/profile", get(rest::get_profile).patch(rest::patch_profile).delete(rest::delete_profile))
+        .route("/v1/profile/export", get(rest::export_profile))
+        .route("/v1/recommendations", get(rest::recommendations))
+        .layer(DefaultBodyLimit::max(limits.rest_body_bytes))
+        .merge(admin)
+        .layer(axum::middleware::from_fn_with_state(state.clone(), edge::guard))
+        .with_state(state)
+}
+
+/// `GET /v1/chat`: upgrades to a WebSocket with the configured frame limits and small buffers.
+async fn chat_upgrade(State(state): State<AppState>, headers: HeaderMap, upgrade: WebSocketUpgrade) -> Response {
+    // The origin was checked by the edge guard; this keeps the check next to the upgrade too.
+    if !edge::origin_allowed(&state, &headers) {
+        return error::ApiError::new(axum::http::StatusCode::FORBIDDEN, "forbidden_origin", "origin not allowed")
+            .into_response();
+    }
+    let hard = state.config.limits.hard_frame_bytes;
+    upgrade
+        .max_message_size(hard)
+        .max_frame_size(hard)
+        .write_buffer_size(0)
+        .max_write_buffer_size(256 * 1024)
+        .read_buffer_size(4 * 1024)
+        .on_upgrade(move |socket| chat::serve(state, socket))
+}
+
+/// A built server: state loaded, listener bound.
+pub struct Application {
+    listener: TcpListener,
+    state: AppState,
+    stop: watch::Sender<bool>,
+}
+
+impl Application {
+    /// Loads the catalog, prompt files and store named by `config` and binds its address.
+    pub async fn build(config: Config) -> anyhow::Result<Application> {
+        let prompts = Prompts::load_or_builtin(config.prompts.as_deref()).map_err(|problems| {
+            let lines: Vec<String> = problems.iter().map(ToString::to_string).collect();
+            anyhow::anyhow!("invalid prompt files:\n{}", lines.join("\n"))
+        })?;
+        let (catalog, report) = Catalog::load(&config.catalog)
+            .with_context(|| format!("cannot load catalog {}", config.catalog.display()))?;
+        for problem in &report.problems {
+            tracing::warn!(%problem, "catalog line skipped");
+        }
+        let index = CatalogIndex::build(Arc::new(catalog))?;
+        let rates = config.exchange_rates()?;
+        let agent = Agent::new(Arc::new(index), Arc::new(prompts), rates);
+        let durability: Durability = config.profile.durability.parse().map_err(anyhow::Error::msg)?;
+        std::fs::create_dir_all(&config.data_dir)
+            .with_context(|| format!("cannot create data directory {}", config.data_dir.display()))?;
+        let store = SledStore::open(&config.data_dir, StoreOptions { durability, ..StoreOptions::default() })
+            .with_context(|| format!("cannot open the store in {}", config.data_dir.display()))?;
+        let secret = tokens::load_or_create_secret(config.secret.as_deref(), &config.data_dir)
+            .context("cannot read or create the token secret")?;
+        let previous: Vec<Vec<u8>> = config.previous_secrets.iter().map(|s| s.as_bytes().to_vec()).collect();
+        let profiles = Profiles {
+            store: Arc::new(store),
+            window: time::Duration::days(i64::from(config.profile.behaviour_window_days)),
+            limits: Limits::default(),
+        };
+        let listener =
+            TcpListener::bind(config.addr).await.with_context(|| format!("cannot listen on {}", config.addr))?;
+        let (stop, stopped) = watch::channel(false);
+        let state = AppState::new(agent, profiles, tokens::Tokens::new(&secret, &previous), config, stopped);
+        Ok(Application { listener, state, stop })
+    }
+
+    /// The address actually bound (useful with port 0).
+    pub fn addr(&self) -> SocketAddr {
+        self.listener.local_addr().unwrap_or_else(|_| self.state.config.addr)
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serves until `shutdown` resolves; then closes sockets (status 1001), finishes requests in
+    /// flight and flushes the store.
+    pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+        let Application { listener, state, stop } = self;
+        let store: Arc<dyn Store> = Arc::clone(&state.profiles.store);
+        let idle = time::Duration::days(i64::from(state.config.profile.retention_days));
+        let sweeper = crate::profile::spawn_sweeper(Arc::clone(&store), std::time::Duration::from_secs(3600), idle);
+        let router = app(state).into_make_service_with_connect_info::<SocketAddr>();
+        let signal = async move {
+            shutdown.await;
+            tracing::info!("shutting down: closing conversations and flushing the store");
+            let _ = stop.send(true);
+        };
+        axum::serve(listener, router).with_graceful_shutdown(signal).await.context("server failed")?;
+        sweeper.abort();
+        tokio::task::spawn_blocking(move || store.flush()).await?.context("flushing the store")?;
+        tracing::info!("stopped");
+        Ok(())
+    }
+}
+
+/// Resolves on SIGINT (Ctrl-C) or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+}

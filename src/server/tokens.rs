@@ -45,9 +45,9 @@ impl Tokens {
         let (id, tag) = token.split_once('.')?;
         let tag = hex::decode(tag).ok()?;
         let valid = std::iter::once(&self.current).chain(&self.previous).any(|secret| {
-            let mut m = HmacSha256::new_from_slice(secret).ok();
-            m.as_mut().map(|m| m.update(id.as_bytes()));
-            m.is_some_and(|m| m.verify_slice(&tag).is_ok())
+            let Ok(mut m) = HmacSha256::new_from_slice(secret) else { return false };
+            m.update(id.as_bytes());
+            m.verify_slice(&tag).is_ok()
         });
         if valid { id.parse().ok() } else { None }
     }

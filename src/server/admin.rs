@@ -1,0 +1,90 @@
+//! Admin routes, on only when an admin key is configured: replace the catalog atomically and
+//! reload the prompt files, validating before anything changes.
+
+use std::sync::Arc;
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use serde::Serialize;
+
+use super::edge::{bearer, key_matches};
+use super::error::{ApiError, ErrorBody};
+use super::state::AppState;
+use crate::catalog::{Catalog, CatalogError, CatalogIndex};
+use crate::prompts::Prompts;
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct CatalogReplaced {
+    loaded: usize,
+    /// Lines skipped, as `file:line: message`.
+    problems: Vec<String>,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Reloaded {
+    reloaded: bool,
+}
+
+fn authorize(state: &AppState, headers: &HeaderMap) -> Result<(), ApiError> {
+    let Some(key) = state.config.admin_key.as_deref() else {
+        return Err(ApiError::not_found("admin routes are off (no admin key is configured)"));
+    };
+    if key_matches(bearer(headers), key) {
+        Ok(())
+    } else {
+        Err(ApiError::unauthorized("the admin key is required (Authorization: Bearer <key>)"))
+    }
+}
+
+/// Replaces the catalog with the native JSONL body. Shoppers see the old catalog or the new,
+/// never a mix; a body with no usable product changes nothing.
+#[utoipa::path(put, path = "/v1/admin/catalog", security(("admin" = [])), request_body(content = String, content_type = "application/x-ndjson"),
+    responses((status = 200, body = CatalogReplaced), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn replace_catalog(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: String,
+) -> Result<Json<CatalogReplaced>, ApiError> {
+    authorize(&state, &headers)?;
+    let built = tokio::task::spawn_blocking(move || -> Result<_, ApiError> {
+        let (catalog, report) = Catalog::parse_jsonl(&body, "catalog").map_err(|e| match e {
+            CatalogError::Empty { report } => {
+                let problems: Vec<String> = report.problems.iter().take(20).map(ToString::to_string).collect();
+                ApiError::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "invalid_catalog",
+                    format!("no usable product: {}", problems.join("; ")),
+                )
+            }
+            other => ApiError::internal(&other),
+        })?;
+        let index = CatalogIndex::build(Arc::new(catalog)).map_err(|e| ApiError::internal(&e))?;
+        Ok((index, report))
+    })
+    .await??;
+    let (index, report) = built;
+    let loaded = index.len();
+    let agent = state.agent().with_catalog(Arc::new(index));
+    state.swap_agent(agent);
+    tracing::info!(products = loaded, skipped = report.problems.len(), "catalog replaced");
+    Ok(Json(CatalogReplaced { loaded, problems: report.problems.iter().map(ToString::to_string).collect() }))
+}
+
+/// Reloads the prompt files from the prompts folder; an invalid set is refused with every
+/// `file:line` problem and the old set stays.
+#[utoipa::path(post, path = "/v1/admin/reload", security(("admin" = [])),
+    responses((status = 200, body = Reloaded), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn reload(State(state): State<AppState>, headers: HeaderMap) -> Result<Json<Reloaded>, ApiError> {
+    authorize(&state, &headers)?;
+    let dir = state.config.prompts.clone();
+    let loaded = tokio::task::spawn_blocking(move || Prompts::load_or_builtin(dir.as_deref())).await?;
+    let prompts = loaded.map_err(|problems| {
+        let lines: Vec<String> = problems.iter().map(ToString::to_string).collect();
+        ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_prompts", lines.join("\n"))
+    })?;
+    let agent = state.agent().with_prompts(Arc::new(prompts));
+    state.swap_agent(agent);
+    tracing::info!("prompt files reloaded");
+    Ok(Json(Reloaded { reloaded: true }))
+}

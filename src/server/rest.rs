@@ -1,0 +1,276 @@
+//! The HTTP API (INTERFACE.md, "HTTP API"): health, metrics, the shopper's own profile (view,
+//! edit, export, erase), events from the widget or the shop's backend, and recommendations by
+//! placement. Every route that reads shopper data takes the shopper from a verified token, so
+//! no request can reach another shopper's data.
+
+use axum::Json;
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::IntoResponse;
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+use super::edge::{bearer, key_matches, shopper};
+use super::error::{ApiError, ErrorBody};
+use super::state::AppState;
+use crate::agent::Surroundings;
+use crate::dialogue::{RecommendKind, Session};
+use crate::profile::{Event, EventInput, InputError, Profile, Recorded, ShopperId, Source, update_customer};
+use crate::recommend::{PageContext, Recent};
+use crate::reply::ProductCard;
+use crate::slots::SlotName;
+
+/// Most events accepted in one request.
+const MAX_EVENTS: usize = 500;
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Health {
+    status: &'static str,
+}
+
+/// Liveness: `{"status":"ok"}`.
+#[utoipa::path(get, path = "/healthz", responses((status = 200, body = Health)))]
+pub async fn healthz() -> Json<Health> {
+    Json(Health { status: "ok" })
+}
+
+/// Prometheus metrics in text format.
+#[utoipa::path(get, path = "/metrics", responses((status = 200, description = "Prometheus text format", content_type = "text/plain")))]
+pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], state.metrics.render())
+}
+
+/// What we know about the shopper and where each fact came from.
+#[utoipa::path(get, path = "/v1/profile", security(("shopper" = [])),
+    responses((status = 200, description = "declared facts with provenance, recent behaviour, orders, consent"),
+              (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn get_profile(State(state): State<AppState>, headers: HeaderMap) -> Result<impl IntoResponse, ApiError> {
+    let profile = load(&state, shopper(&state, &headers)?).await?;
+    Ok(Json(profile.view(OffsetDateTime::now_utc(), state.profiles.window)))
+}
+
+/// Everything stored about the shopper, as JSON.
+#[utoipa::path(get, path = "/v1/profile/export", security(("shopper" = [])),
+    responses((status = 200, description = "the whole profile"), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn export_profile(State(state): State<AppState>, headers: HeaderMap) -> Result<impl IntoResponse, ApiError> {
+    let profile = load(&state, shopper(&state, &headers)?).await?;
+    let disposition = [(header::CONTENT_DISPOSITION, "attachment; filename=\"my-data.json\"")];
+    Ok((disposition, Json(profile.export())))
+}
+
+/// Erases everything about the shopper; their token starts a new shopper afterwards.
+#[utoipa::path(delete, path = "/v1/profile", security(("shopper" = [])),
+    responses((status = 204, description = "erased"), (status = 401, body = ErrorBody)))]
+pub async fn delete_profile(State(state): State<AppState>, headers: HeaderMap) -> Result<StatusCode, ApiError> {
+    let id = shopper(&state, &headers)?;
+    let store = state.profiles.store.clone();
+    let durable = tokio::task::spawn_blocking(move || store.erase(id)).await??;
+    durable.await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `PATCH /v1/profile`: `{"declared":{"budget":null,"age":7}, "consent":{"personalization":false}}`.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ProfilePatch {
+    /// Slot name to its new value in the slot's JSON shape; `null` removes it.
+    #[serde(default)]
+    #[schema(value_type = Object)]
+    declared: serde_json::Map<String, serde_json::Value>,
+    #[serde(default)]
+    consent: Option<ConsentPatch>,
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ConsentPatch {
+    personalization: bool,
+}
+
+/// Edits or removes declared slots and sets consent; answers with the updated profile view.
+#[utoipa::path(patch, path = "/v1/profile", security(("shopper" = [])), request_body = ProfilePatch,
+    responses((status = 200, description = "the updated profile view"), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
+pub async fn patch_profile(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Json(patch): Json<ProfilePatch>,
+) -> Result<impl IntoResponse, ApiError> {
+    let id = shopper(&state, &headers)?;
+    let now = OffsetDateTime::now_utc();
+    // Check every edit on a scratch profile first, so a bad value changes nothing.
+    let mut edits = Vec::new();
+    let mut scratch = Profile::new(id, now);
+    for (name, value) in &patch.declared {
+        let slot = SlotName::parse(name).ok_or_else(|| ApiError::bad_request(format!("unknown slot `{name}`")))?;
+        scratch.edit(slot, value, Source::Settings, now)?;
+        edits.push((slot, value.clone()));
+    }
+    let store = state.profiles.store.clone();
+    let consent = patch.consent.map(|c| c.personalization);
+    let (profile, durable) = tokio::task::spawn_blocking(move || {
+        store.update(id, now, &mut |p: &mut Profile| {
+            for (slot, value) in &edits {
+                let _ = p.edit(*slot, value, Source::Settings, now);
+            }
+            if let Some(on) = consent {
+                p.set_personalization(on, now);
+            }
+        })
+    })
+    .await??;
+    durable.await?;
+    Ok(Json(profile.view(now, state.profiles.window)))
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct EventBatch {
+    /// Events as INTERFACE.md describes them; `id` makes a repeat harmless.
+    #[schema(value_type = Vec<Object>)]
+    events: Vec<serde_json::Value>,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct EventResults {
+    /// One per event, in order: `stored`, `duplicate`, `not_consented` or `rejected`.
+    results: Vec<EventResult>,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct EventResult {
+    status: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<String>,
+}
+
+/// Records events: with a shopper token for that shopper, or with the backend key for the
+/// shop's customers (each event then names its `customer_id`).
+#[utoipa::path(post, path = "/v1/events", request_body = EventBatch,
+    responses((status = 200, body = EventResults), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
+pub async fn post_events(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Json(batch): Json<EventBatch>,
+) -> Result<Json<EventResults>, ApiError> {
+    if batch.events.len() > MAX_EVENTS {
+        return Err(ApiError::bad_request(format!("at most {MAX_EVENTS} events per request")));
+    }
+    let backend = state.config.backend_key.as_deref().is_some_and(|key| key_matches(bearer(&headers), key));
+    let shopper = if backend { None } else { Some(shopper(&state, &headers)?) };
+    let (profiles, now) = (state.profiles.clone(), OffsetDateTime::now_utc());
+    let (results, tickets) = tokio::task::spawn_blocking(move || {
+        let mut results = Vec::new();
+        let mut tickets = Vec::new();
+        for raw in batch.events {
+            match record(&profiles, shopper, raw, now) {
+                Ok((recorded, durable)) => {
+                    tickets.push(durable);
+                    let status = match recorded {
+                        Recorded::Stored => "stored",
+                        Recorded::Duplicate => "duplicate",
+                        Recorded::NotConsented => "not_consented",
+                    };
+                    results.push(EventResult { status, error: None });
+                }
+                Err(ApiError { message, status: StatusCode::BAD_REQUEST, .. }) => {
+                    results.push(EventResult { status: "rejected", error: Some(message) });
+                }
+                Err(error) => return Err(error),
+            }
+        }
+        Ok((results, tickets))
+    })
+    .await??;
+    for durable in tickets {
+        durable.await?;
+    }
+    Ok(Json(EventResults { results }))
+}
+
+/// Records one event for `shopper`, or (backend) for the customer it names.
+fn record(
+    profiles: &crate::conversation::Profiles,
+    shopper: Option<ShopperId>,
+    raw: serde_json::Value,
+    now: OffsetDateTime,
+) -> Result<(Recorded, crate::profile::Durable), ApiError> {
+    let input: EventInput =
+        serde_json::from_value(raw).map_err(|e| ApiError::bad_request(format!("not an event: {e}")))?;
+    let customer = input.customer()?;
+    let event = Event::parse(input, now)?;
+    let limits = profiles.limits;
+    let mut outcome = Recorded::Duplicate;
+    let mut change = |p: &mut Profile| outcome = p.record(event.clone(), &limits);
+    let (_, durable) = match (shopper, customer) {
+        (Some(_), Some(_)) => {
+            return Err(
+                InputError::Order("`customer_id` is for the shop's backend key, not a shopper token".into()).into()
+            );
+        }
+        (Some(id), None) => profiles.store.update(id, now, &mut change)?,
+        (None, Some(customer)) => update_customer(profiles.store.as_ref(), &customer, now, &mut change)?,
+        (None, None) => return Err(ApiError::bad_request("with the backend key, each event needs a `customer_id`")),
+    };
+    Ok((outcome, durable))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct RecommendationParams {
+    /// `home`, `product`, `cart` or `post_purchase`.
+    placement: Option<String>,
+    /// The product on the page (placement `product`).
+    product_id: Option<String>,
+    /// How many products (default 5, at most 50).
+    k: Option<usize>,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Recommendations {
+    #[schema(value_type = Vec<Object>)]
+    products: Vec<ProductCard>,
+}
+
+/// Recommendations for a placement, personal when a shopper token is given.
+#[utoipa::path(get, path = "/v1/recommendations", params(RecommendationParams),
+    responses((status = 200, body = Recommendations), (status = 400, body = ErrorBody)))]
+pub async fn recommendations(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(params): Query<RecommendationParams>,
+) -> Result<Json<Recommendations>, ApiError> {
+    let placement = params.placement.unwrap_or_else(|| "home".into());
+    if !matches!(placement.as_str(), "home" | "product" | "cart" | "post_purchase") {
+        return Err(ApiError::bad_request("placement is one of home, product, cart, post_purchase"));
+    }
+    let k = params.k.unwrap_or(5).clamp(1, 50);
+    let shopper = bearer(&headers).and_then(|t| state.tokens.verify(t));
+    let profile = match shopper {
+        Some(id) => {
+            let store = state.profiles.store.clone();
+            tokio::task::spawn_blocking(move || store.load(id)).await??
+        }
+        None => None,
+    };
+    let now = OffsetDateTime::now_utc();
+    let (slots, recent) = match profile.as_ref().filter(|p| p.consent().personalization) {
+        Some(p) => {
+            let behaviour = p.behaviour(now, state.profiles.window);
+            let viewed = behaviour.viewed.iter().map(|t| t.product_id.clone()).collect();
+            (p.slots(), Recent { viewed, bought: behaviour.owned })
+        }
+        None => Default::default(),
+    };
+    let context = PageContext { page: Some(placement), product_id: params.product_id, ..PageContext::default() };
+    let kind = if context.product_id.is_some() { RecommendKind::Context } else { RecommendKind::Fresh };
+    let session = Session::new(&slots, profile.is_some());
+    let agent = state.agent();
+    let around = Surroundings { context: Some(&context), recent, facts: Vec::new() };
+    let products = agent.recommend(&session, kind, &around, k).map_err(|e| ApiError::internal(&e))?;
+    Ok(Json(Recommendations { products }))
+}
+
+async fn load(state: &AppState, id: ShopperId) -> Result<Profile, ApiError> {
+    let store = state.profiles.store.clone();
+    tokio::task::spawn_blocking(move || store.load(id))
+        .await??
+        .ok_or_else(|| ApiError::not_found("nothing is stored about this shopper"))
+}
