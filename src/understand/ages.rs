@@ -112,7 +112,8 @@ fn number_with_unit(scan: &Scan, lex: &Lexicon, i: usize, cued: impl Fn() -> boo
     }
     let cued = || plus || cued();
     if let Some((end, _)) = ages.years_old.longest_at(scan, j) {
-        return Some((n, end));
+        // "a 12 year old whisky" is the whisky's age; "a 6 year old (boy)" a person's.
+        return (!is_content(scan, lex, end) || names_a_person(scan, lex, end)).then_some((n, end));
     }
     if let Some((end, _)) = ages.months_old.longest_at(scan, j) {
         return Some((n / 12, end));
@@ -145,6 +146,11 @@ fn plain_number(scan: &Scan, lex: &Lexicon, i: usize, strict: bool) -> Option<(u
         || lex.currency.marks.starts_at(scan, end)
         || (strict && is_content(scan, lex, end) && !starts_likes(scan, lex, end));
     (!blocked).then_some((n, end))
+}
+
+/// Whether a recipient or person word starts at `i` ("boy", "nephew", "twin girls").
+fn names_a_person(scan: &Scan, lex: &Lexicon, i: usize) -> bool {
+    lex.recipients.words.starts_at(scan, i) || lex.ages.persons.starts_at(scan, i) || starts_likes(scan, lex, i)
 }
 
 fn starts_likes(scan: &Scan, lex: &Lexicon, i: usize) -> bool {

@@ -47,7 +47,11 @@ pub(crate) fn interests(scan: &mut Scan, lex: &Lexicon, asking: Option<SlotName>
     let words = &lex.interests;
     let mut found = Vec::new();
     for i in 0..scan.len() {
-        let at_start = i == 0 || scan.tokens[i - 1].is_punct() || scan.tokens[i - 1].is_dash();
+        // "Love baking", "..., into gaming", and after a person another rule read: "my boys love".
+        let at_start = i == 0 || {
+            let before = &scan.tokens[i - 1];
+            before.is_punct() || before.is_dash() || (scan.used[i - 1] && before.is_word())
+        };
         let trigger = words.likes.longest_at(scan, i);
         let trigger = trigger.or_else(|| if at_start { words.likes_at_start.longest_at(scan, i) } else { None });
         let Some((start, _)) = trigger else { continue };

@@ -29,7 +29,9 @@ pub(crate) fn keywords(scan: &Scan, lex: &Lexicon) -> Vec<String> {
             j += 1;
         }
         let run = &scan.tokens[i..j];
-        let decade = run.len() == 2 && run[0].is_num() && run[1].text == "s"; // "over 60s"
+        // "over 60s", "the 2nd": age groups and ordinals are not search words.
+        let decade =
+            run.len() == 2 && run[0].is_num() && matches!(run[1].text.as_str(), "s" | "st" | "nd" | "rd" | "th");
         let keep = if decade {
             false
         } else if run.len() > 1 {
