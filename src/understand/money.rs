@@ -89,6 +89,10 @@ pub(crate) fn cheap_hint(scan: &mut Scan, lex: &Lexicon, draft: &mut Draft) {
 /// The statement an amount makes, if it is money.
 fn statement(scan: &Scan, lex: &Lexicon, asking: Option<SlotName>, a: &Amount) -> Option<Statement> {
     let (before, pre_start, between) = comparator_before(scan, lex, a.start);
+    if before.is_none() && scan.prev(pre_start).is_some_and(|p| matches!(scan.tokens[p].text.as_str(), "not" | "never"))
+    {
+        return None; // "I meant £30 not £20": the amount said not to be the budget
+    }
     let b = range_end(scan, lex, a, between);
     let last_end = b.as_ref().map_or(a.end, |b| b.end);
     let (after, weak, end) = modifier_after(scan, lex, last_end);
