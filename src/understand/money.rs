@@ -197,13 +197,9 @@ fn negated(scan: &Scan, lex: &Lexicon, at: usize) -> bool {
 /// "between"). It must not be below the first.
 fn range_end(scan: &Scan, lex: &Lexicon, a: &Amount, between: bool) -> Option<Amount> {
     let j = a.end;
-    let connector_end = if scan.free(j).is_some_and(|t| t.is_dash()) {
-        j + 1
-    } else if between && scan.is(j, "and") {
-        j + 1
-    } else {
-        lex.money.range_to.longest_at(scan, j)?.0
-    };
+    let dash = scan.free(j).is_some_and(|t| t.is_dash());
+    let connector_end =
+        if dash || (between && scan.is(j, "and")) { j + 1 } else { lex.money.range_to.longest_at(scan, j)?.0 };
     let b = amount_at(scan, lex, connector_end)?;
     (b.value >= a.value).then_some(b)
 }
