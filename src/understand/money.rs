@@ -164,6 +164,10 @@ fn comparator_before(scan: &Scan, lex: &Lexicon, start: usize) -> (Option<Bound>
         {
             return (None, s, true);
         }
+        if let Some((s, _)) = lex.money.cues.ending_at(scan, p, 3) {
+            pos = s; // "min budget £30", "max spend of 40"
+            continue;
+        }
         match p.checked_sub(1).and_then(|q| scan.word(q)) {
             Some(word) if BRIDGES.contains(&word) => pos = p - 1,
             _ => break,

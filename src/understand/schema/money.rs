@@ -19,6 +19,7 @@ struct CurrenciesFile {
     ambiguous: Table,
     minor: Table,
     amounts: BTreeMap<Spanned<String>, AmountEntry>,
+    multipliers: BTreeMap<Spanned<String>, Spanned<f64>>,
 }
 
 #[derive(Deserialize)]
@@ -58,6 +59,12 @@ pub(crate) fn currencies(source: &mut Source) -> CurrencyWords {
             source.add(&mut amounts, std::slice::from_ref(word), (value, currency));
         }
     }
+    let mut multipliers = PhraseSet::default();
+    for (word, factor) in &file.multipliers {
+        if let Some(factor) = positive(source, factor) {
+            source.add(&mut multipliers, std::slice::from_ref(word), factor);
+        }
+    }
     let around_factor = match &file.around_factor {
         None => DEFAULT_AROUND_FACTOR,
         Some(factor) => match positive(source, factor) {
@@ -68,7 +75,7 @@ pub(crate) fn currencies(source: &mut Source) -> CurrencyWords {
             }
         },
     };
-    CurrencyWords { around_factor, marks, amounts }
+    CurrencyWords { around_factor, marks, amounts, multipliers }
 }
 
 fn positive(source: &mut Source, value: &Spanned<f64>) -> Option<Decimal> {

@@ -137,6 +137,8 @@ fn floors_give_a_minimum() {
             ("no less than 25", Some("25"), None, None),
             ("50 or more", Some("50"), None, None),
             ("atleast 30", Some("30"), None, None),
+            ("min budget £30", Some("30"), None, Some("GBP")),
+            ("£20 minimum", Some("20"), None, Some("GBP")),
         ],
         None,
     );
@@ -181,6 +183,9 @@ fn numbers_are_read_in_every_common_notation() {
             ("a hundred and fifty dollars", None, Some("150"), Some("USD")),
             ("under twenty five", None, Some("25"), None),
             ("300,- kr", None, Some("300"), Some("NOK")),
+            ("budget under 2 lakh", None, Some("200000"), None),
+            ("around 1,50,000 rupees", None, Some("172500"), Some("INR")),
+            ("twenty to thirty pounds", Some("20"), Some("30"), Some("GBP")),
         ],
         None,
     );
