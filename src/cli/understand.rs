@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, bail};
 use clap::Args;
 
-use crate::slots::Budget;
+use crate::slots::{Budget, SlotName};
 use crate::understand::{Lexicon, Understander, Understanding};
 
 #[derive(Debug, Args)]
@@ -20,6 +20,10 @@ pub struct UnderstandArgs {
     /// Print one JSON object (the slots, then keywords, acts and notes).
     #[arg(long)]
     pub json: bool,
+    /// Read the message as the reply to a question about this slot (purpose, recipient, age,
+    /// occasion, budget, interests, exclude): "30" then means a budget of 30, "6" an age of 6.
+    #[arg(long, value_name = "SLOT", value_parser = parse_slot)]
+    pub asking: Option<SlotName>,
     /// Read one message per line from FILE (`-` for stdin) and print one JSON line each.
     #[arg(long, value_name = "FILE", conflicts_with = "text")]
     pub requests: Option<PathBuf>,
@@ -40,10 +44,10 @@ pub fn run(args: UnderstandArgs) -> anyhow::Result<()> {
             let file = std::fs::File::open(path).with_context(|| format!("{}: cannot open", path.display()))?;
             Box::new(BufReader::new(file))
         };
-        return requests(&understander, input, &mut out, path);
+        return requests(&understander, args.asking, input, &mut out, path);
     }
     let text = args.text.unwrap_or_default();
-    let understanding = understander.understand(&text);
+    let understanding = understander.understand_with(&text, args.asking);
     if args.json {
         writeln!(out, "{}", serde_json::to_string(&understanding)?)?;
     } else {
@@ -51,6 +55,11 @@ pub fn run(args: UnderstandArgs) -> anyhow::Result<()> {
     }
     out.flush()?;
     Ok(())
+}
+
+fn parse_slot(name: &str) -> Result<SlotName, String> {
+    let names: Vec<&str> = SlotName::ALL.iter().map(|s| s.as_str()).collect();
+    SlotName::parse(name).ok_or_else(|| format!("`{name}` is not a slot; expected one of {}", names.join(", ")))
 }
 
 /// The lexicon from `dir`, or from `prompts/` when it exists, else the built-in one.
@@ -70,6 +79,7 @@ fn lexicon(dir: Option<&Path>) -> anyhow::Result<Lexicon> {
 /// One JSON line out per line in, in order; invalid UTF-8 is read lossily, never fatal.
 fn requests(
     understander: &Understander,
+    asking: Option<SlotName>,
     mut input: impl BufRead,
     out: &mut impl Write,
     path: &Path,
@@ -83,7 +93,7 @@ fn requests(
         }
         let text = String::from_utf8_lossy(&line);
         let text = text.trim_end_matches(['\n', '\r']);
-        writeln!(out, "{}", serde_json::to_string(&understander.understand(text))?)?;
+        writeln!(out, "{}", serde_json::to_string(&understander.understand_with(text, asking))?)?;
     }
     out.flush()?;
     Ok(())

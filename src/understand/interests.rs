@@ -87,8 +87,16 @@ fn items_at(scan: &Scan, lex: &Lexicon, start: usize) -> (Vec<String>, usize) {
     let (mut i, mut end) = (start, start);
     while items.len() < MAX_ITEMS {
         let (item_start, item_end) = item_span(scan, lex, i);
-        let Some(text) = item_text(scan, lex, item_start, item_end) else { break };
-        items.push(text);
+        let mut any = false;
+        for (s, e) in activities(scan, item_start, item_end) {
+            if let Some(text) = item_text(scan, lex, s, e) {
+                items.push(text);
+                any = true;
+            }
+        }
+        if !any {
+            break;
+        }
         end = item_end;
         let Some(separator) = scan.free(item_end) else { break };
         if separator.text != "," && !SEPARATORS.contains(&separator.text.as_str()) {
@@ -100,6 +108,26 @@ fn items_at(scan: &Scan, lex: &Lexicon, start: usize) -> (Vec<String>, usize) {
         }
     }
     (items, end)
+}
+
+/// Splits a run of activities written without commas ("running cycling swimming"): each word
+/// ending in "-ing" after another starts a new item. Other items stay whole.
+fn activities(scan: &Scan, start: usize, end: usize) -> Vec<(usize, usize)> {
+    if start >= end {
+        return Vec::new();
+    }
+    let gerund =
+        |k: usize| scan.tokens[k].is_word() && scan.tokens[k].text.len() > 5 && scan.tokens[k].text.ends_with("ing");
+    let mut pieces = Vec::new();
+    let mut piece_start = start;
+    for k in start + 1..end {
+        if gerund(k) && gerund(k - 1) && !scan.tokens[k].glued {
+            pieces.push((piece_start, k));
+            piece_start = k;
+        }
+    }
+    pieces.push((piece_start, end));
+    pieces
 }
 
 /// The span of one item from `i`, leading filler skipped.
