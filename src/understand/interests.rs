@@ -23,6 +23,7 @@ const INSIDE: [&str; 6] = ["of", "the", "de", "du", "la", "n"];
 /// The most words in one item, and the most items in one list.
 const MAX_WORDS: usize = 5;
 const MAX_ITEMS: usize = 8;
+const MAX_LISTED: usize = 20;
 
 /// Reads exclusions ("no lego"), consuming them. With `asking` = exclude, a message that is
 /// only a list ("lego and barbie") is the list.
@@ -61,7 +62,7 @@ pub(crate) fn interests(scan: &mut Scan, lex: &Lexicon, asking: Option<SlotName>
         let (items, end) = items_at(scan, lex, start);
         if !items.is_empty() {
             scan.consume(i, end);
-            found.extend(items);
+            push_all(&mut found, items);
         }
     }
     found.extend(agents(scan, lex));
@@ -73,9 +74,10 @@ pub(crate) fn interests(scan: &mut Scan, lex: &Lexicon, asking: Option<SlotName>
     push_all(&mut draft.slots.interests, found);
 }
 
+/// Adds new items, at most [`MAX_LISTED`] in all: more is not a shopper describing someone.
 fn push_all(into: &mut Vec<String>, items: Vec<String>) {
     for item in items {
-        if !into.contains(&item) {
+        if into.len() < MAX_LISTED && !into.contains(&item) {
             into.push(item);
         }
     }
@@ -134,8 +136,11 @@ fn activities(scan: &Scan, start: usize, end: usize) -> Vec<(usize, usize)> {
 fn item_span(scan: &Scan, lex: &Lexicon, i: usize) -> (usize, usize) {
     let words = &lex.interests;
     let mut i = i;
-    while let Some((end, _)) = words.strip_leading.longest_at(scan, i) {
-        i = end;
+    for _ in 0..MAX_WORDS {
+        match words.strip_leading.longest_at(scan, i) {
+            Some((end, _)) => i = end,
+            None => break,
+        }
     }
     let start = i;
     let mut count = 0;

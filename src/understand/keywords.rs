@@ -4,6 +4,8 @@
 //! is not a stopword, not filler ("looking for") and not a hedge ("I guess"). A number on its
 //! own is only kept right after a kept word, as in a model name ("iPhone 15").
 
+use std::collections::HashSet;
+
 use super::lexicon::Lexicon;
 use super::tokens::{Kind, Scan, Token};
 
@@ -16,6 +18,7 @@ pub(crate) fn keywords(scan: &Scan, lex: &Lexicon) -> Vec<String> {
         }
     }
     let mut out: Vec<String> = Vec::new();
+    let mut seen: HashSet<String> = HashSet::new();
     let mut kept_until = usize::MAX;
     let mut i = 0;
     while i < scan.len() {
@@ -43,7 +46,7 @@ pub(crate) fn keywords(scan: &Scan, lex: &Lexicon) -> Vec<String> {
         };
         if keep {
             let text = written(run);
-            if !out.contains(&text) {
+            if seen.insert(text.clone()) {
                 out.push(text);
             }
             kept_until = j;

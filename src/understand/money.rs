@@ -245,8 +245,19 @@ fn cue_near(scan: &Scan, lex: &Lexicon, start: usize, end: usize) -> bool {
 /// guess", "please") or already understood: the message, or one sentence of it, is only this
 /// amount ("30", "30 I guess", "For my mum. Maybe 40?").
 fn only_this_in(scan: &Scan, lex: &Lexicon, start: usize, end: usize) -> bool {
-    let first = (0..start).rev().find(|&k| scan.tokens[k].ends_sentence()).map_or(0, |k| k + 1);
-    let last = (end..scan.len()).find(|&k| scan.tokens[k].ends_sentence()).unwrap_or(scan.len());
+    // A reply that is only an amount is short: looking further than this cannot say yes.
+    const REACH: usize = 24;
+    let earliest = start.saturating_sub(REACH);
+    let first = (earliest..start).rev().find(|&k| scan.tokens[k].ends_sentence()).map_or(earliest, |k| k + 1);
+    if first == earliest && earliest > 0 {
+        return false;
+    }
+    let latest = (end + REACH).min(scan.len());
+    let Some(last) =
+        (end..latest).find(|&k| scan.tokens[k].ends_sentence()).or((latest == scan.len()).then_some(latest))
+    else {
+        return false;
+    };
     let mut k = first;
     while k < last {
         if (start..end).contains(&k) || scan.used[k] {
