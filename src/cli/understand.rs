@@ -9,7 +9,7 @@ use anyhow::{Context, bail};
 use clap::Args;
 
 use crate::slots::{Budget, SlotName};
-use crate::understand::{Lexicon, Understander, Understanding};
+use crate::understand::{Act, Lexicon, Note, Understander, Understanding};
 
 #[derive(Debug, Args)]
 pub struct UnderstandArgs {
@@ -127,16 +127,40 @@ pub fn human(u: &Understanding) -> String {
         }
     }
     if !u.acts.is_empty() {
-        let acts: Vec<String> = u.acts.iter().map(|a| serde_json::to_string(a).unwrap_or_default()).collect();
-        lines.push(format!("acts: {}", acts.join(", ").replace('"', "")));
+        let acts: Vec<String> = u.acts.iter().map(act_text).collect();
+        lines.push(format!("acts: {}", acts.join(", ")));
     }
     for note in &u.notes {
-        lines.push(format!("note: {}", serde_json::to_string(note).unwrap_or_default()));
+        lines.push(format!("note: {}", note_text(note)));
     }
     if lines.is_empty() {
         lines.push("nothing understood".to_string());
     }
     lines.iter().map(|l| format!("{l}\n")).collect()
+}
+
+/// An act as its JSON name and value: "yes", "more_like 2", "why last", "forget budget".
+fn act_text(act: &Act) -> String {
+    match serde_json::to_value(act) {
+        Ok(serde_json::Value::String(name)) => name,
+        Ok(serde_json::Value::Object(map)) => map
+            .iter()
+            .map(|(name, value)| match value {
+                serde_json::Value::Null => name.clone(),
+                serde_json::Value::String(v) => format!("{name} {v}"),
+                other => format!("{name} {other}"),
+            })
+            .collect(),
+        _ => format!("{act:?}"),
+    }
+}
+
+fn note_text(note: &Note) -> String {
+    match note {
+        Note::AmbiguousCurrency { symbol, assumed } => format!("\"{symbol}\" read as {assumed} (ambiguous)"),
+        Note::Correction => "corrects an earlier answer".to_string(),
+        Note::WantsCheap => "wants low prices".to_string(),
+    }
 }
 
 /// "up to £25", "£20 to £30", "from 50 (store currency)".
