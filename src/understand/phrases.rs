@@ -220,6 +220,12 @@ impl<V> PhraseSet<V> {
         self.start(token.id).is_some_and(|c| self.nodes[c].value.is_some())
     }
 
+    /// The value of the one-word phrase that `token` is the plural (or apostrophe-less
+    /// possessive) of: "wifes", "nans".
+    pub(crate) fn singular_value(&self, token: &Token) -> Option<&V> {
+        self.start(token.singular_id).and_then(|c| self.nodes[c].value.as_ref())
+    }
+
     /// Whether `token`'s base word (`dad` for `dad's`) on its own is one of the phrases.
     pub(crate) fn has_base(&self, token: &Token) -> bool {
         self.start(token.base_id).is_some_and(|c| self.nodes[c].value.is_some())

@@ -94,6 +94,8 @@ fn around_gives_a_maximum_with_the_factor_and_no_minimum() {
             ("arond 20", None, Some("23"), None),
             ("abt 20", None, Some("23"), None),
             ("something around the £40 mark", None, Some("46"), Some("GBP")),
+            ("in the 20 range", None, Some("23"), None),
+            ("in the £50 region", None, Some("57.5"), Some("GBP")),
             ("my budget is about 30", None, Some("34.5"), None),
             ("around £30 max", None, Some("30"), Some("GBP")),
         ],
