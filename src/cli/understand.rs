@@ -100,7 +100,7 @@ fn requests(
 }
 
 /// One line per known slot, then keywords, acts and notes; "nothing understood" when empty.
-pub fn human(u: &Understanding) -> String {
+pub(crate) fn human(u: &Understanding) -> String {
     let s = &u.slots;
     let mut lines = Vec::new();
     if let Some(purpose) = s.purpose {
