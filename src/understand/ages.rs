@@ -80,7 +80,8 @@ fn age_at(scan: &Scan, lex: &Lexicon, i: usize) -> Option<Found> {
         return Some(found);
     }
     if let Some((j, _)) = ages.persons.longest_at(scan, i) {
-        let j = if scan.is(j, "of") || scan.is(j, ",") { j + 1 } else { skip(&ages.approx, scan, j) };
+        let j =
+            if scan.is(j, "of") || scan.is(j, ",") || scan.is(j, "(") { j + 1 } else { skip(&ages.approx, scan, j) };
         if let Some((age, end)) = plain_number(scan, lex, j, true) {
             return at(age, end);
         }
@@ -192,7 +193,7 @@ fn subject_is(scan: &Scan, lex: &Lexicon, i: usize) -> Option<Found> {
     let j = match ages.be.longest_at(scan, subject_end) {
         Some((end, _)) => end,
         // "son, 6, loves dinosaurs" and "my son 6": a recipient followed by a bare number.
-        None if recipient && scan.is(subject_end, ",") => subject_end + 1,
+        None if recipient && (scan.is(subject_end, ",") || scan.is(subject_end, "(")) => subject_end + 1,
         None if recipient && !last.possessive => subject_end,
         None => {
             // "she's", "I'm", "my daughter's" carry their "is"; "she", "I" do not.
