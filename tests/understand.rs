@@ -61,6 +61,16 @@ fn the_default_output_is_one_line_per_known_slot() {
 }
 
 #[test]
+fn asking_reads_a_bare_reply_as_that_slot() {
+    let (ok, stdout, _) = run(&["understand", "--prompts", PROMPTS, "--asking", "age", "--json", "6"]);
+    assert!(ok);
+    assert!(stdout.contains(r#""age":6"#) && stdout.contains(r#""budget":null"#), "{stdout}");
+    let (ok, _, stderr) = run(&["understand", "--asking", "colour", "6"]);
+    assert!(!ok);
+    assert!(stderr.contains("not a slot"), "{stderr}");
+}
+
+#[test]
 fn requests_can_come_from_stdin() {
     use std::io::Write;
     let mut child = Command::new(BIN)

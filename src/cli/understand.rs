@@ -8,8 +8,8 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, bail};
 use clap::Args;
 
-use crate::slots::Budget;
-use crate::understand::{Lexicon, Understander, Understanding};
+use crate::slots::{Budget, SlotName};
+use crate::understand::{Act, Lexicon, Note, Understander, Understanding};
 
 #[derive(Debug, Args)]
 pub struct UnderstandArgs {
@@ -20,6 +20,10 @@ pub struct UnderstandArgs {
     /// Print one JSON object (the slots, then keywords, acts and notes).
     #[arg(long)]
     pub json: bool,
+    /// Read the message as the reply to a question about this slot (purpose, recipient, age,
+    /// occasion, budget, interests, exclude): "30" then means a budget of 30, "6" an age of 6.
+    #[arg(long, value_name = "SLOT", value_parser = parse_slot)]
+    pub asking: Option<SlotName>,
     /// Read one message per line from FILE (`-` for stdin) and print one JSON line each.
     #[arg(long, value_name = "FILE", conflicts_with = "text")]
     pub requests: Option<PathBuf>,
@@ -40,10 +44,10 @@ pub fn run(args: UnderstandArgs) -> anyhow::Result<()> {
             let file = std::fs::File::open(path).with_context(|| format!("{}: cannot open", path.display()))?;
             Box::new(BufReader::new(file))
         };
-        return requests(&understander, input, &mut out, path);
+        return requests(&understander, args.asking, input, &mut out, path);
     }
     let text = args.text.unwrap_or_default();
-    let understanding = understander.understand(&text);
+    let understanding = understander.understand_with(&text, args.asking);
     if args.json {
         writeln!(out, "{}", serde_json::to_string(&understanding)?)?;
     } else {
@@ -51,6 +55,11 @@ pub fn run(args: UnderstandArgs) -> anyhow::Result<()> {
     }
     out.flush()?;
     Ok(())
+}
+
+fn parse_slot(name: &str) -> Result<SlotName, String> {
+    let names: Vec<&str> = SlotName::ALL.iter().map(|s| s.as_str()).collect();
+    SlotName::parse(name).ok_or_else(|| format!("`{name}` is not a slot; expected one of {}", names.join(", ")))
 }
 
 /// The lexicon from `dir`, or from `prompts/` when it exists, else the built-in one.
@@ -70,6 +79,7 @@ fn lexicon(dir: Option<&Path>) -> anyhow::Result<Lexicon> {
 /// One JSON line out per line in, in order; invalid UTF-8 is read lossily, never fatal.
 fn requests(
     understander: &Understander,
+    asking: Option<SlotName>,
     mut input: impl BufRead,
     out: &mut impl Write,
     path: &Path,
@@ -83,14 +93,14 @@ fn requests(
         }
         let text = String::from_utf8_lossy(&line);
         let text = text.trim_end_matches(['\n', '\r']);
-        writeln!(out, "{}", serde_json::to_string(&understander.understand(text))?)?;
+        writeln!(out, "{}", serde_json::to_string(&understander.understand_with(text, asking))?)?;
     }
     out.flush()?;
     Ok(())
 }
 
 /// One line per known slot, then keywords, acts and notes; "nothing understood" when empty.
-pub fn human(u: &Understanding) -> String {
+pub(crate) fn human(u: &Understanding) -> String {
     let s = &u.slots;
     let mut lines = Vec::new();
     if let Some(purpose) = s.purpose {
@@ -117,16 +127,40 @@ pub fn human(u: &Understanding) -> String {
         }
     }
     if !u.acts.is_empty() {
-        let acts: Vec<String> = u.acts.iter().map(|a| serde_json::to_string(a).unwrap_or_default()).collect();
-        lines.push(format!("acts: {}", acts.join(", ").replace('"', "")));
+        let acts: Vec<String> = u.acts.iter().map(act_text).collect();
+        lines.push(format!("acts: {}", acts.join(", ")));
     }
     for note in &u.notes {
-        lines.push(format!("note: {}", serde_json::to_string(note).unwrap_or_default()));
+        lines.push(format!("note: {}", note_text(note)));
     }
     if lines.is_empty() {
         lines.push("nothing understood".to_string());
     }
     lines.iter().map(|l| format!("{l}\n")).collect()
+}
+
+/// An act as its JSON name and value: "yes", "more_like 2", "why last", "forget budget".
+fn act_text(act: &Act) -> String {
+    match serde_json::to_value(act) {
+        Ok(serde_json::Value::String(name)) => name,
+        Ok(serde_json::Value::Object(map)) => map
+            .iter()
+            .map(|(name, value)| match value {
+                serde_json::Value::Null => name.clone(),
+                serde_json::Value::String(v) => format!("{name} {v}"),
+                other => format!("{name} {other}"),
+            })
+            .collect(),
+        _ => format!("{act:?}"),
+    }
+}
+
+fn note_text(note: &Note) -> String {
+    match note {
+        Note::AmbiguousCurrency { symbol, assumed } => format!("\"{symbol}\" read as {assumed} (ambiguous)"),
+        Note::Correction => "corrects an earlier answer".to_string(),
+        Note::WantsCheap => "wants low prices".to_string(),
+    }
 }
 
 /// "up to £25", "£20 to £30", "from 50 (store currency)".

@@ -227,7 +227,7 @@ fn replies(scan: &mut Scan, lex: &Lexicon, found: &mut Vec<(usize, Act)>) {
         let simple = *simple;
         let followed_well = match scan.get(end) {
             None => true,
-            Some(t) if t.is_punct() => true,
+            Some(t) if t.is_punct() || t.is_dash() => true,
             Some(t) => {
                 lex.acts.reply_followers.contains(&t.text)
                     || lex.acts.replies.starts_at(scan, end)

@@ -80,7 +80,8 @@ fn age_at(scan: &Scan, lex: &Lexicon, i: usize) -> Option<Found> {
         return Some(found);
     }
     if let Some((j, _)) = ages.persons.longest_at(scan, i) {
-        let j = if scan.is(j, "of") || scan.is(j, ",") { j + 1 } else { skip(&ages.approx, scan, j) };
+        let j =
+            if scan.is(j, "of") || scan.is(j, ",") || scan.is(j, "(") { j + 1 } else { skip(&ages.approx, scan, j) };
         if let Some((age, end)) = plain_number(scan, lex, j, true) {
             return at(age, end);
         }
@@ -112,7 +113,8 @@ fn number_with_unit(scan: &Scan, lex: &Lexicon, i: usize, cued: impl Fn() -> boo
     }
     let cued = || plus || cued();
     if let Some((end, _)) = ages.years_old.longest_at(scan, j) {
-        return Some((n, end));
+        // "a 12 year old whisky" is the whisky's age; "a 6 year old (boy)" a person's.
+        return (!is_content(scan, lex, end) || names_a_person(scan, lex, end)).then_some((n, end));
     }
     if let Some((end, _)) = ages.months_old.longest_at(scan, j) {
         return Some((n / 12, end));
@@ -145,6 +147,11 @@ fn plain_number(scan: &Scan, lex: &Lexicon, i: usize, strict: bool) -> Option<(u
         || lex.currency.marks.starts_at(scan, end)
         || (strict && is_content(scan, lex, end) && !starts_likes(scan, lex, end));
     (!blocked).then_some((n, end))
+}
+
+/// Whether a recipient or person word starts at `i` ("boy", "nephew", "twin girls").
+fn names_a_person(scan: &Scan, lex: &Lexicon, i: usize) -> bool {
+    lex.recipients.words.starts_at(scan, i) || lex.ages.persons.starts_at(scan, i) || starts_likes(scan, lex, i)
 }
 
 fn starts_likes(scan: &Scan, lex: &Lexicon, i: usize) -> bool {
@@ -186,7 +193,7 @@ fn subject_is(scan: &Scan, lex: &Lexicon, i: usize) -> Option<Found> {
     let j = match ages.be.longest_at(scan, subject_end) {
         Some((end, _)) => end,
         // "son, 6, loves dinosaurs" and "my son 6": a recipient followed by a bare number.
-        None if recipient && scan.is(subject_end, ",") => subject_end + 1,
+        None if recipient && (scan.is(subject_end, ",") || scan.is(subject_end, "(")) => subject_end + 1,
         None if recipient && !last.possessive => subject_end,
         None => {
             // "she's", "I'm", "my daughter's" carry their "is"; "she", "I" do not.

@@ -1,6 +1,6 @@
 //! Amounts: a number with what is attached to it. A currency before or after, glued or spaced
-//! (`£20`, `20£`, `20 GBP`, `gbp20`, `20 quid`, `kr 300,-`), a multiplier (`1.5k`, `2 grand`,
-//! `3 hundred`), a minor unit (`50p` is 0.50 GBP), or a word that is an amount by itself
+//! (`£20`, `20£`, `20 GBP`, `gbp20`, `20 quid`, `kr 300,-`), a multiplier (`1.5k`, `3 hundred`,
+//! and the lexicon's money multipliers: `2 grand`, `1.5 lakh`), a minor unit (`50p` is 0.50 GBP), or a word that is an amount by itself
 //! (`a tenner`). Whether the amount is a budget is decided by `money` and `notmoney`.
 
 use rust_decimal::Decimal;
@@ -39,14 +39,14 @@ pub(crate) fn amount_at(scan: &Scan, lex: &Lexicon, i: usize) -> Option<Amount> 
             num_start = after_dot;
         }
     }
-    let (mut value, num_end, written_in_words) = number(scan, num_start)?;
+    let (mut value, num_end, written_in_words) = number(scan, lex, num_start)?;
     let mut end = num_end;
     let mut money_word = false;
     // "300,-": a Scandinavian whole amount.
     if scan.is(end, ",") && scan.free(end + 1).is_some_and(|t| t.is_dash() && t.glued) {
         end += 2;
     }
-    if let Some((factor, after, says_money)) = multiplier(scan, end, written_in_words) {
+    if let Some((factor, after, says_money)) = multiplier(scan, lex, end, written_in_words) {
         value *= factor;
         end = after;
         money_word |= says_money;
@@ -75,10 +75,11 @@ pub(crate) fn amount_at(scan: &Scan, lex: &Lexicon, i: usize) -> Option<Amount> 
     Some(Amount { value, mark, money_word, start, end, num_start, num_end })
 }
 
-/// A number in digits or words at `i`, or "a"/"one" before "grand": value, end, in words.
-fn number(scan: &Scan, i: usize) -> Option<(Decimal, usize, bool)> {
+/// A number in digits or words at `i`, or "a"/"one" before a multiplier ("a grand", "a
+/// lakh"): value, end, in words.
+fn number(scan: &Scan, lex: &Lexicon, i: usize) -> Option<(Decimal, usize, bool)> {
     let token = scan.free(i)?;
-    if matches!(token.text.as_str(), "a" | "one") && scan.is(i + 1, "grand") {
+    if matches!(token.text.as_str(), "a" | "one") && lex.currency.multipliers.starts_at(scan, i + 1) {
         return Some((Decimal::ONE, i + 1, true));
     }
     let (value, end) = number_at(scan, i)?;
@@ -87,12 +88,14 @@ fn number(scan: &Scan, i: usize) -> Option<(Decimal, usize, bool)> {
 
 /// A multiplier after the number at `i`: `k` (glued), `grand`, `hundred`, `thousand`
 /// (after digits). Returns the factor, where it ends, and whether it says money itself.
-fn multiplier(scan: &Scan, i: usize, written_in_words: bool) -> Option<(Decimal, usize, bool)> {
+fn multiplier(scan: &Scan, lex: &Lexicon, i: usize, written_in_words: bool) -> Option<(Decimal, usize, bool)> {
+    if let Some((end, factor)) = lex.currency.multipliers.longest_at(scan, i) {
+        return Some((*factor, end, true)); // "2 grand", "1.5 lakh": money words themselves
+    }
     let token = scan.free(i)?;
     let thousand = Decimal::from(1000);
     match token.text.as_str() {
         "k" if token.glued => Some((thousand, i + 1, false)),
-        "grand" => Some((thousand, i + 1, true)),
         "hundred" if !written_in_words => Some((Decimal::from(100), i + 1, false)),
         "thousand" if !written_in_words => Some((thousand, i + 1, false)),
         _ => None,
@@ -136,6 +139,8 @@ mod tests {
         assert_eq!(read("£2K").map(|a| a.0), Some("2000".into()));
         assert_eq!(read("2 grand").map(|a| a.0), Some("2000".into()));
         assert_eq!(read("a grand").map(|a| a.0), Some("1000".into()));
+        assert_eq!(read("1.5 lakh").map(|a| a.0), Some("150000".into()));
+        assert_eq!(read("₹1,50,000"), Some(("150000".into(), Some("INR".into()), 2)));
         assert_eq!(read("50p"), Some(("0.5".into(), Some("GBP".into()), 2)));
         assert_eq!(read("a tenner"), None);
         assert_eq!(read("tenner"), Some(("10".into(), Some("GBP".into()), 1)));

@@ -23,6 +23,7 @@ const INSIDE: [&str; 6] = ["of", "the", "de", "du", "la", "n"];
 /// The most words in one item, and the most items in one list.
 const MAX_WORDS: usize = 5;
 const MAX_ITEMS: usize = 8;
+const MAX_LISTED: usize = 20;
 
 /// Reads exclusions ("no lego"), consuming them. With `asking` = exclude, a message that is
 /// only a list ("lego and barbie") is the list.
@@ -47,7 +48,11 @@ pub(crate) fn interests(scan: &mut Scan, lex: &Lexicon, asking: Option<SlotName>
     let words = &lex.interests;
     let mut found = Vec::new();
     for i in 0..scan.len() {
-        let at_start = i == 0 || scan.tokens[i - 1].is_punct() || scan.tokens[i - 1].is_dash();
+        // "Love baking", "..., into gaming", and after a person another rule read: "my boys love".
+        let at_start = i == 0 || {
+            let before = &scan.tokens[i - 1];
+            before.is_punct() || before.is_dash() || (scan.used[i - 1] && before.is_word())
+        };
         let trigger = words.likes.longest_at(scan, i);
         let trigger = trigger.or_else(|| if at_start { words.likes_at_start.longest_at(scan, i) } else { None });
         let Some((start, _)) = trigger else { continue };
@@ -57,7 +62,7 @@ pub(crate) fn interests(scan: &mut Scan, lex: &Lexicon, asking: Option<SlotName>
         let (items, end) = items_at(scan, lex, start);
         if !items.is_empty() {
             scan.consume(i, end);
-            found.extend(items);
+            push_all(&mut found, items);
         }
     }
     found.extend(agents(scan, lex));
@@ -69,9 +74,10 @@ pub(crate) fn interests(scan: &mut Scan, lex: &Lexicon, asking: Option<SlotName>
     push_all(&mut draft.slots.interests, found);
 }
 
+/// Adds new items, at most [`MAX_LISTED`] in all: more is not a shopper describing someone.
 fn push_all(into: &mut Vec<String>, items: Vec<String>) {
     for item in items {
-        if !into.contains(&item) {
+        if into.len() < MAX_LISTED && !into.contains(&item) {
             into.push(item);
         }
     }
@@ -83,8 +89,16 @@ fn items_at(scan: &Scan, lex: &Lexicon, start: usize) -> (Vec<String>, usize) {
     let (mut i, mut end) = (start, start);
     while items.len() < MAX_ITEMS {
         let (item_start, item_end) = item_span(scan, lex, i);
-        let Some(text) = item_text(scan, lex, item_start, item_end) else { break };
-        items.push(text);
+        let mut any = false;
+        for (s, e) in activities(scan, item_start, item_end) {
+            if let Some(text) = item_text(scan, lex, s, e) {
+                items.push(text);
+                any = true;
+            }
+        }
+        if !any {
+            break;
+        }
         end = item_end;
         let Some(separator) = scan.free(item_end) else { break };
         if separator.text != "," && !SEPARATORS.contains(&separator.text.as_str()) {
@@ -98,12 +112,35 @@ fn items_at(scan: &Scan, lex: &Lexicon, start: usize) -> (Vec<String>, usize) {
     (items, end)
 }
 
+/// Splits a run of activities written without commas ("running cycling swimming"): each word
+/// ending in "-ing" after another starts a new item. Other items stay whole.
+fn activities(scan: &Scan, start: usize, end: usize) -> Vec<(usize, usize)> {
+    if start >= end {
+        return Vec::new();
+    }
+    let gerund =
+        |k: usize| scan.tokens[k].is_word() && scan.tokens[k].text.len() > 5 && scan.tokens[k].text.ends_with("ing");
+    let mut pieces = Vec::new();
+    let mut piece_start = start;
+    for k in start + 1..end {
+        if gerund(k) && gerund(k - 1) && !scan.tokens[k].glued {
+            pieces.push((piece_start, k));
+            piece_start = k;
+        }
+    }
+    pieces.push((piece_start, end));
+    pieces
+}
+
 /// The span of one item from `i`, leading filler skipped.
 fn item_span(scan: &Scan, lex: &Lexicon, i: usize) -> (usize, usize) {
     let words = &lex.interests;
     let mut i = i;
-    while let Some((end, _)) = words.strip_leading.longest_at(scan, i) {
-        i = end;
+    for _ in 0..MAX_WORDS {
+        match words.strip_leading.longest_at(scan, i) {
+            Some((end, _)) => i = end,
+            None => break,
+        }
     }
     let start = i;
     let mut count = 0;

@@ -4,6 +4,8 @@
 //! is not a stopword, not filler ("looking for") and not a hedge ("I guess"). A number on its
 //! own is only kept right after a kept word, as in a model name ("iPhone 15").
 
+use std::collections::HashSet;
+
 use super::lexicon::Lexicon;
 use super::tokens::{Kind, Scan, Token};
 
@@ -16,6 +18,7 @@ pub(crate) fn keywords(scan: &Scan, lex: &Lexicon) -> Vec<String> {
         }
     }
     let mut out: Vec<String> = Vec::new();
+    let mut seen: HashSet<String> = HashSet::new();
     let mut kept_until = usize::MAX;
     let mut i = 0;
     while i < scan.len() {
@@ -29,7 +32,9 @@ pub(crate) fn keywords(scan: &Scan, lex: &Lexicon) -> Vec<String> {
             j += 1;
         }
         let run = &scan.tokens[i..j];
-        let decade = run.len() == 2 && run[0].is_num() && run[1].text == "s"; // "over 60s"
+        // "over 60s", "the 2nd": age groups and ordinals are not search words.
+        let decade =
+            run.len() == 2 && run[0].is_num() && matches!(run[1].text.as_str(), "s" | "st" | "nd" | "rd" | "th");
         let keep = if decade {
             false
         } else if run.len() > 1 {
@@ -41,7 +46,7 @@ pub(crate) fn keywords(scan: &Scan, lex: &Lexicon) -> Vec<String> {
         };
         if keep {
             let text = written(run);
-            if !out.contains(&text) {
+            if seen.insert(text.clone()) {
                 out.push(text);
             }
             kept_until = j;

@@ -109,6 +109,7 @@ pub(crate) struct CurrencyWords {
     pub(crate) around_factor: Decimal,
     pub(crate) marks: PhraseSet<Mark>,
     pub(crate) amounts: PhraseSet<(Decimal, Currency)>,
+    pub(crate) multipliers: PhraseSet<Decimal>,
 }
 
 /// Which end of a budget a comparator sets.

@@ -4,10 +4,15 @@
 //! One message is tokenised once ([`tokens`]) and read by rules in a fixed order, each using up
 //! the tokens it understood so no later rule reads them again:
 //!
-//! 1. occasions ("mother's day", "40th birthday": age 40), 2. ages ("6yo", "turning 40"),
-//! 3. money (budgets; sizes, counts, years, times ... are never money), 4. dialogue acts,
-//! 5. recipients and purpose, 6. exclusions ("no lego"), 7. interests ("loves trains"),
-//! 8. whatever content words remain become search keywords.
+//! 1. idioms that only look meaningful ("no rush") are set aside;
+//! 2. occasions ("mother's day"; "40th birthday" is also age 40);
+//! 3. ages ("6yo", "turning 40");
+//! 4. money (budgets; sizes, counts, years, times ... are never money), then cheap hints;
+//! 5. dialogue acts;
+//! 6. recipients and purpose;
+//! 7. exclusions ("no lego");
+//! 8. interests ("loves trains");
+//! 9. whatever content words remain become search keywords.
 //!
 //! The order is the point: "40th" is an age before money can see it, "nothing over £20" is a
 //! budget before it can be an exclusion, "cheaper than £20" a budget before it can be a

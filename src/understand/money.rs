@@ -89,6 +89,10 @@ pub(crate) fn cheap_hint(scan: &mut Scan, lex: &Lexicon, draft: &mut Draft) {
 /// The statement an amount makes, if it is money.
 fn statement(scan: &Scan, lex: &Lexicon, asking: Option<SlotName>, a: &Amount) -> Option<Statement> {
     let (before, pre_start, between) = comparator_before(scan, lex, a.start);
+    if before.is_none() && scan.prev(pre_start).is_some_and(|p| matches!(scan.tokens[p].text.as_str(), "not" | "never"))
+    {
+        return None; // "I meant £30 not £20": the amount said not to be the budget
+    }
     let b = range_end(scan, lex, a, between);
     let last_end = b.as_ref().map_or(a.end, |b| b.end);
     let (after, weak, end) = modifier_after(scan, lex, last_end);
@@ -160,6 +164,10 @@ fn comparator_before(scan: &Scan, lex: &Lexicon, start: usize) -> (Option<Bound>
         {
             return (None, s, true);
         }
+        if let Some((s, _)) = lex.money.cues.ending_at(scan, p, 3) {
+            pos = s; // "min budget £30", "max spend of 40"
+            continue;
+        }
         match p.checked_sub(1).and_then(|q| scan.word(q)) {
             Some(word) if BRIDGES.contains(&word) => pos = p - 1,
             _ => break,
@@ -193,11 +201,9 @@ fn negated(scan: &Scan, lex: &Lexicon, at: usize) -> bool {
 /// "between"). It must not be below the first.
 fn range_end(scan: &Scan, lex: &Lexicon, a: &Amount, between: bool) -> Option<Amount> {
     let j = a.end;
-    let connector_end = if scan.free(j).is_some_and(|t| t.is_dash()) || (between && scan.is(j, "and")) {
-        j + 1
-    } else {
-        lex.money.range_to.longest_at(scan, j)?.0
-    };
+    let dash = scan.free(j).is_some_and(|t| t.is_dash());
+    let connector_end =
+        if dash || (between && scan.is(j, "and")) { j + 1 } else { lex.money.range_to.longest_at(scan, j)?.0 };
     let b = amount_at(scan, lex, connector_end)?;
     (b.value >= a.value).then_some(b)
 }
@@ -239,8 +245,19 @@ fn cue_near(scan: &Scan, lex: &Lexicon, start: usize, end: usize) -> bool {
 /// guess", "please") or already understood: the message, or one sentence of it, is only this
 /// amount ("30", "30 I guess", "For my mum. Maybe 40?").
 fn only_this_in(scan: &Scan, lex: &Lexicon, start: usize, end: usize) -> bool {
-    let first = (0..start).rev().find(|&k| scan.tokens[k].ends_sentence()).map_or(0, |k| k + 1);
-    let last = (end..scan.len()).find(|&k| scan.tokens[k].ends_sentence()).unwrap_or(scan.len());
+    // A reply that is only an amount is short: looking further than this cannot say yes.
+    const REACH: usize = 24;
+    let earliest = start.saturating_sub(REACH);
+    let first = (earliest..start).rev().find(|&k| scan.tokens[k].ends_sentence()).map_or(earliest, |k| k + 1);
+    if first == earliest && earliest > 0 {
+        return false;
+    }
+    let latest = (end + REACH).min(scan.len());
+    let Some(last) =
+        (end..latest).find(|&k| scan.tokens[k].ends_sentence()).or((latest == scan.len()).then_some(latest))
+    else {
+        return false;
+    };
     let mut k = first;
     while k < last {
         if (start..end).contains(&k) || scan.used[k] {

@@ -162,7 +162,16 @@ fn before(scan: &Scan, lex: &Lexicon, amount: &Amount, pre_start: usize, has_com
     if !token.is_word() || money_phrase_ends(scan, lex, p + 1) {
         return None;
     }
-    if lex.ages.persons.ending_at(scan, p + 1, 2).is_some() || lex.ages.persons.has_base(token) {
+    // "kids under 5", "kids, all under 10", "the children are all over 6".
+    let mut q = p;
+    while q > 0 && q + 3 > p && matches!(scan.tokens[q].text.as_str(), "all" | "both" | "are" | "is" | "aged" | ",") {
+        q -= 1;
+    }
+    let person = &scan.tokens[q];
+    if lex.ages.persons.ending_at(scan, q + 1, 2).is_some()
+        || lex.ages.persons.has_base(person)
+        || (q < p && lex.recipients.words.ending_at(scan, q + 1, 3).is_some())
+    {
         return Some("an age group (kids under 5)");
     }
     if lex.acts.position_markers.has_word(token) && amount.end == amount.num_end {

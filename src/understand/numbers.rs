@@ -20,7 +20,7 @@ pub(crate) fn parse_digits(text: &str) -> Option<Decimal> {
     let dots = text.matches('.').count();
     let plain = match (commas, dots) {
         (0, 0) => text.to_string(),
-        (_, 0) if thousands_groups(text, ',') => text.replace(',', ""),
+        (_, 0) if thousands_groups(text, ',') || lakh_groups(text) => text.replace(',', ""),
         (1, 0) if text.rsplit(',').next().is_some_and(|f| (1..=2).contains(&f.len())) => text.replace(',', "."),
         (_, 0) => return None,
         (0, _) if thousands_groups(text, '.') => text.replace('.', ""),
@@ -36,6 +36,18 @@ pub(crate) fn parse_digits(text: &str) -> Option<Decimal> {
         }
     };
     Decimal::from_str(&plain).ok()
+}
+
+/// Whether `text` is grouped the Indian way: `1,50,000`, `12,34,567` (twos, then three).
+fn lakh_groups(text: &str) -> bool {
+    let groups: Vec<&str> = text.split(',').collect();
+    let Some((last, rest)) = groups.split_last() else { return false };
+    let Some((lead, middle)) = rest.split_first() else { return false };
+    last.len() == 3
+        && !middle.is_empty()
+        && (1..=2).contains(&lead.len())
+        && !lead.starts_with('0')
+        && middle.iter().all(|g| g.len() == 2)
 }
 
 /// Whether `text` is `d{1,3}(SEP ddd)+` with a lead that is not `0`.
@@ -281,6 +293,8 @@ mod tests {
             ("0.750", "0.75"),
             ("2.5", "2.5"),
             ("1,000,000", "1000000"),
+            ("1,50,000", "150000"),
+            ("12,34,567", "1234567"),
         ];
         for (text, want) in cases {
             assert_eq!(digits(text).as_deref(), Some(want), "{text}");

@@ -51,7 +51,9 @@ fn implicit_birthday(scan: &mut Scan, lex: &Lexicon, draft: &mut Draft) {
         let Some((n, end)) = ordinal_at(scan, i) else { continue };
         let Some(before) = scan.prev(i).and_then(|p| scan.get(p)) else { continue };
         let in_digits = scan.tokens[i].is_num();
+        let recipient = lex.recipients.words.has_word(before) || lex.recipients.words.singular_value(before).is_some();
         let owned = before.possessive
+            || recipient // "nans 80th", apostrophe left out
             || lex.recipients.possessives.has_word(before)
             || (matches!(before.text.as_str(), "a" | "an") && in_digits && n >= 10);
         let ends_phrase = match scan.free(end) {

@@ -70,6 +70,9 @@ fn recipient_at(scan: &Scan, lex: &Lexicon, i: usize) -> Option<(usize, String)>
     if let Some((end, canonical)) = words.words.longest_at(scan, i) {
         return Some((end, canonical.clone()));
     }
+    if let Some(canonical) = scan.free(i).and_then(|t| words.words.singular_value(t)) {
+        return Some((i + 1, canonical.clone())); // "my wifes birthday", "the bros"
+    }
     let owner = i.checked_sub(1).and_then(|p| scan.get(p))?;
     if !words.possessives.has_word(owner) {
         return None;
@@ -96,6 +99,11 @@ fn negated(scan: &Scan, i: usize) -> bool {
 
 /// The shopper's words for the recipient, possessive dropped: "nephew", "sister-in-law".
 fn written(scan: &Scan, start: usize, end: usize) -> String {
+    let token = &scan.tokens[start];
+    if end == start + 1 && token.id == super::tokens::UNKNOWN && token.singular_id != super::tokens::UNKNOWN {
+        // Found through its singular ("wifes birthday"): the word without its "s".
+        return token.text.strip_suffix('s').unwrap_or(&token.text).to_string();
+    }
     let mut out = String::new();
     for (k, token) in scan.tokens[start..end].iter().enumerate() {
         if k > 0 && !token.glued {

@@ -162,20 +162,23 @@ impl<V> PhraseSet<V> {
             let Some(token) = scan.free(t) else { break };
             let here = &self.nodes[node];
             let child_of = |id: u32| if node == 0 { self.start(id) } else { here.child(id) };
+            let child = child_of(token.id);
+            if let Some(value) = child.and_then(|c| self.nodes[c].value.as_ref())
+                && (only_end == usize::MAX || only_end == t + 1)
+            {
+                best = Some((t + 1, value));
+            }
+            // A possessive ends a phrase in its base form, and that reading wins over the
+            // plain text: "girlfriend's" is a girlfriend, not "girlfriends".
             if token.possessive
                 && let Some(value) = child_of(token.base_id).and_then(|c| self.nodes[c].value.as_ref())
                 && (only_end == usize::MAX || only_end == t + 1)
             {
-                best = Some((t + 1, value)); // "dad's" ends a phrase "dad"
+                best = Some((t + 1, value));
             }
-            let Some(child) = child_of(token.id) else { break };
+            let Some(child) = child else { break };
             node = child;
             t += 1;
-            if let Some(value) = &self.nodes[node].value
-                && (only_end == usize::MAX || only_end == t)
-            {
-                best = Some((t, value));
-            }
             if t >= only_end {
                 break;
             }
@@ -218,6 +221,12 @@ impl<V> PhraseSet<V> {
     /// Whether `token` on its own is one of the phrases.
     pub(crate) fn has_word(&self, token: &Token) -> bool {
         self.start(token.id).is_some_and(|c| self.nodes[c].value.is_some())
+    }
+
+    /// The value of the one-word phrase that `token` is the plural (or apostrophe-less
+    /// possessive) of: "wifes", "nans".
+    pub(crate) fn singular_value(&self, token: &Token) -> Option<&V> {
+        self.start(token.singular_id).and_then(|c| self.nodes[c].value.as_ref())
     }
 
     /// Whether `token`'s base word (`dad` for `dad's`) on its own is one of the phrases.

@@ -38,6 +38,8 @@ pub(crate) struct Token {
     /// The lexicon's id for `text` (and for `base()`), [`UNKNOWN`] when no phrase uses it.
     pub(crate) id: u32,
     pub(crate) base_id: u32,
+    /// The id of the word without a final `s` ("wifes" → "wife"), [`UNKNOWN`] when none.
+    pub(crate) singular_id: u32,
     /// A stopword (or the possessive of one).
     pub(crate) stop: bool,
 }
@@ -91,6 +93,7 @@ pub(crate) fn tokenize(text: &str) -> Vec<Token> {
                     possessive: false,
                     id: UNKNOWN,
                     base_id: UNKNOWN,
+                    singular_id: UNKNOWN,
                     stop: false,
                 });
             }
@@ -108,6 +111,7 @@ pub(crate) fn tokenize(text: &str) -> Vec<Token> {
                 possessive: false,
                 id: UNKNOWN,
                 base_id: UNKNOWN,
+                singular_id: UNKNOWN,
                 stop: false,
             });
             spaced = false;
@@ -128,6 +132,7 @@ pub(crate) fn tokenize(text: &str) -> Vec<Token> {
                 possessive: false,
                 id: UNKNOWN,
                 base_id: UNKNOWN,
+                singular_id: UNKNOWN,
                 stop: false,
             });
             spaced = false;
@@ -173,7 +178,19 @@ fn word(chars: &[char], start: usize, glued: bool) -> (Token, usize) {
     }
     let possessive = raw.ends_with("'s");
     let text: String = raw.chars().filter(|&c| c != '\'').collect();
-    (Token { text, kind: Kind::Word, glued, possessive, id: UNKNOWN, base_id: UNKNOWN, stop: false }, j)
+    (
+        Token {
+            text,
+            kind: Kind::Word,
+            glued,
+            possessive,
+            id: UNKNOWN,
+            base_id: UNKNOWN,
+            singular_id: UNKNOWN,
+            stop: false,
+        },
+        j,
+    )
 }
 
 fn symbol_kind(c: char) -> Option<Kind> {
@@ -257,6 +274,9 @@ impl Scan {
         for token in &mut scan.tokens {
             token.id = vocab.get(&token.text);
             token.base_id = if token.possessive { vocab.get(token.base()) } else { token.id };
+            if token.is_word() && token.text.len() > 3 && !token.text.ends_with("ss") {
+                token.singular_id = token.text.strip_suffix('s').map_or(UNKNOWN, |s| vocab.get(s));
+            }
             token.stop = token.is_word()
                 && (stopwords.contains(token.text.as_str()) || (token.possessive && stopwords.contains(token.base())));
         }

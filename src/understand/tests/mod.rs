@@ -6,6 +6,7 @@ mod money;
 mod not_money;
 mod occasions;
 mod people;
+mod realistic;
 mod whole;
 
 use super::*;

@@ -94,6 +94,8 @@ fn around_gives_a_maximum_with_the_factor_and_no_minimum() {
             ("arond 20", None, Some("23"), None),
             ("abt 20", None, Some("23"), None),
             ("something around the £40 mark", None, Some("46"), Some("GBP")),
+            ("in the 20 range", None, Some("23"), None),
+            ("in the £50 region", None, Some("57.5"), Some("GBP")),
             ("my budget is about 30", None, Some("34.5"), None),
             ("around £30 max", None, Some("30"), Some("GBP")),
         ],
@@ -137,6 +139,8 @@ fn floors_give_a_minimum() {
             ("no less than 25", Some("25"), None, None),
             ("50 or more", Some("50"), None, None),
             ("atleast 30", Some("30"), None, None),
+            ("min budget £30", Some("30"), None, Some("GBP")),
+            ("£20 minimum", Some("20"), None, Some("GBP")),
         ],
         None,
     );
@@ -181,6 +185,9 @@ fn numbers_are_read_in_every_common_notation() {
             ("a hundred and fifty dollars", None, Some("150"), Some("USD")),
             ("under twenty five", None, Some("25"), None),
             ("300,- kr", None, Some("300"), Some("NOK")),
+            ("budget under 2 lakh", None, Some("200000"), None),
+            ("around 1,50,000 rupees", None, Some("172500"), Some("INR")),
+            ("twenty to thirty pounds", Some("20"), Some("30"), Some("GBP")),
         ],
         None,
     );

@@ -101,6 +101,8 @@ fn ages_are_not_money() {
         "in her 30s",
         "board game for 2-4 players",
         "8+",
+        "for over 18s",
+        "a couple of hundred",
     ]);
 }
 

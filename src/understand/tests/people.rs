@@ -60,6 +60,13 @@ fn family_words_normalise_to_the_interface_recipients() {
         ("for a colleague", Some("colleague"), Some("colleague")),
         ("my son's teacher", Some("teacher"), Some("teacher")),
         ("my auntie", Some("family"), Some("auntie")),
+        ("my wifes birthday", Some("partner"), Some("wife")),
+        ("my girlfriend's 25th", Some("partner"), Some("girlfriend")),
+        ("a night out with the girlfriends", Some("friend"), Some("girlfriends")),
+        ("gift for the bros", Some("sibling"), Some("bro")),
+        ("for my neice", Some("child"), Some("neice")),
+        ("my boyfreind", Some("partner"), Some("boyfreind")),
+        ("for mum and dad", Some("parents"), Some("mum and dad")),
     ]);
 }
 
@@ -167,6 +174,8 @@ fn ages_in_every_common_phrasing() {
             ("his fortieth birthday", Some(40)),
             ("for his 70th", Some(70)),
             ("mum's 60th", Some(60)),
+            ("nans 80th", Some(80)),
+            ("my grandson (12) loves science", Some(12)),
             ("in his 30s", Some(35)),
             ("in her forties", Some(45)),
             ("in their teens", Some(15)),

@@ -111,3 +111,24 @@ fn long_input_is_understood_in_linear_time() {
     let weird = "1-".repeat(5000) + &"£".repeat(5000) + &"no ".repeat(3000);
     let _ = u.understand(&weird);
 }
+
+#[test]
+fn adversarial_long_input_stays_linear() {
+    let u = understander();
+    let cases = [
+        "ok ".repeat(2000) + &"1 ".repeat(2000),
+        "loves the ".repeat(1500),
+        "no all ".repeat(1500),
+        (0..2000).map(|i| format!("word{i} ")).collect::<String>(),
+        "under £1 ".repeat(1200),
+        "my son is 6 and ".repeat(600),
+        "-".repeat(10_000),
+        "the ".repeat(2500) + "lego",
+    ];
+    for text in cases {
+        let started = std::time::Instant::now();
+        let _ = u.understand(&text);
+        let elapsed = started.elapsed();
+        assert!(elapsed < std::time::Duration::from_millis(800), "{} bytes took {elapsed:?}", text.len());
+    }
+}
