@@ -115,6 +115,7 @@ pub fn render(decision: &crate::dialogue::Decision, r: Render<'_>) -> Reply {
                 replies.render("forgot", &with(serde_json::json!({"label": replies.label(*slot)})))
             }
             Preface::ForgotAll => replies.render("forgot_all", &with(serde_json::json!({}))),
+            Preface::KeptEverything => replies.render("kept_everything", &with(serde_json::json!({}))),
             Preface::Thanks => replies.render("thanks", &with(serde_json::json!({}))),
             Preface::NotUnderstood => replies.render("not_understood", &with(serde_json::json!({}))),
         });
@@ -163,6 +164,10 @@ pub fn render(decision: &crate::dialogue::Decision, r: Render<'_>) -> Reply {
             let stated = pending.currency.map_or_else(|| r.currency.format(amount), |c| c.format(amount));
             let context = with(serde_json::json!({"stated": stated, "assumed": r.currency.format(amount)}));
             parts.push(replies.render("confirm_currency", &context));
+            quick_replies = replies.confirm_currency_replies().to_vec();
+        }
+        Some(Asking::Confirm) => {
+            parts.push(replies.render("confirm_erase", &with(serde_json::json!({}))));
             quick_replies = replies.confirm_currency_replies().to_vec();
         }
         None => {}

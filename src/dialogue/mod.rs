@@ -59,6 +59,8 @@ pub enum Preface {
         slot: SlotName,
     },
     ForgotAll,
+    /// The shopper did not confirm erasing everything: nothing was erased.
+    KeptEverything,
     Thanks,
     NotUnderstood,
 }

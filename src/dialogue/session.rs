@@ -16,6 +16,8 @@ pub enum Asking {
     Slot(SlotName),
     /// "Did you mean £30?" after a budget in another currency.
     Currency,
+    /// "Shall I erase everything?" before forgetting all the shopper told us.
+    Confirm,
 }
 
 impl Asking {
@@ -24,6 +26,7 @@ impl Asking {
         match self {
             Asking::Slot(slot) => slot.as_str(),
             Asking::Currency => "currency",
+            Asking::Confirm => "confirm",
         }
     }
 }

@@ -256,8 +256,21 @@ fn forgetting_a_fact_removes_it_and_forgetting_everything_erases() {
     assert_eq!(d.forget, Some(Forget::Slot(SlotName::Budget)));
     assert_eq!((s.slots.budget, s.slots.age), (None, Some(7)));
     let d = f.say(&mut s, acts(&[Act::Forget(None)]));
+    assert_eq!((d.forget, d.ask), (None, Some(Asking::Confirm)), "erasing everything is confirmed first");
+    let d = f.say(&mut s, acts(&[Act::Yes]));
     assert_eq!(d.forget, Some(Forget::Everything));
     assert_eq!(s.slots, Slots::default());
+}
+
+#[test]
+fn anything_but_yes_to_erasing_keeps_everything() {
+    let f = Fixture::new();
+    let mut s = Session { slots: Slots { age: Some(7), ..Slots::default() }, ..Session::default() };
+    f.say(&mut s, acts(&[Act::Forget(None)]));
+    let d = f.say(&mut s, acts(&[Act::No]));
+    assert_eq!(d.forget, None);
+    assert_eq!(d.preface, vec![Preface::KeptEverything]);
+    assert_eq!(s.slots.age, Some(7));
 }
 
 #[test]

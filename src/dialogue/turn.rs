@@ -21,7 +21,22 @@ pub fn step(session: &mut Session, said: &Understanding, shop: &Shop<'_>) -> Dec
         session.reset();
         decision.preface.push(Preface::StartedOver);
     }
+    if session.asking == Some(Asking::Confirm) {
+        session.asking = None;
+        if has(&Act::Yes) {
+            return forget_fact(session, decision, None);
+        }
+        decision.preface.push(Preface::KeptEverything);
+        if has(&Act::No) && said.slots.eq(&Slots::default()) && said.keywords.is_empty() {
+            return finish(session, decision);
+        }
+    }
     if let Some(forget) = acts.iter().find_map(|a| if let Act::Forget(slot) = a { Some(*slot) } else { None }) {
+        if forget.is_none() {
+            // Erasing everything cannot be undone: ask first ("forget that" lands here too).
+            decision.ask = Some(Asking::Confirm);
+            return finish(session, decision);
+        }
         return forget_fact(session, decision, forget);
     }
     for (act, action) in [(Act::ShowProfile, Action::ShowProfile), (Act::Privacy, Action::Privacy)] {

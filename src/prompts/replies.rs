@@ -48,6 +48,8 @@ fn catalogue() -> Vec<(&'static str, Vec<serde_json::Value>)> {
         ),
         ("forgot", vec![json!({"label": "your budget"})]),
         ("forgot_all", none()),
+        ("confirm_erase", none()),
+        ("kept_everything", none()),
         ("start_over", none()),
         ("handover", none()),
         ("privacy", none()),
