@@ -319,3 +319,17 @@ async fn browsers_from_other_origins_are_refused() {
     let metrics = reqwest::get(format!("http://{}/metrics", server.addr)).await.unwrap().text().await.unwrap();
     assert!(metrics.contains("concierge_refusals_total{limit=\"origin\"}"), "{metrics}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_project_conversations_pass_over_a_live_server() {
+    let server = start(|_| {}).await;
+    let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_concierge"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(["replay", "--url", &format!("ws://{}/v1/chat", server.addr), "tests/conversations"])
+        .output()
+        .await
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&output.stderr));
+    assert!(stdout.contains(" passed, 0 failed"), "{stdout}");
+}

@@ -1,0 +1,163 @@
+//! Catalog and turn benchmarks with percentiles: index build time, ranking latency and index
+//! size at 10,000 products (the Amazon UK toys) and, with `CONCIERGE_BENCH_1M=1`, at 1,000,000
+//! (synthesised by varying the real rows); and a whole turn (understand, step, rank, render)
+//! on the demo store and on the toys.
+//!
+//! Run: `cargo bench --bench catalog` (add `CONCIERGE_BENCH_1M=1` for the million).
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use concierge::agent::{Agent, Surroundings};
+use concierge::catalog::{Catalog, CatalogIndex, Format, ImportOptions, Product, Query, import};
+use concierge::dialogue::Session;
+use concierge::money::{Amount, ExchangeRates};
+use concierge::prompts::Prompts;
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+
+const TOYS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/data/amazon-uk-toys.csv");
+const DEMO: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/catalog/demo.jsonl");
+
+fn main() {
+    let demo = Catalog::load(Path::new(DEMO)).expect("demo catalog").0;
+    turns("demo store (220 products)", demo);
+    let Some(toys) = load_toys() else {
+        println!("skipping the 10,000-product benchmarks: {TOYS} not found");
+        return;
+    };
+    rank("Amazon UK toys", toys.clone());
+    turns("Amazon UK toys", toys.clone());
+    if std::env::var("CONCIERGE_BENCH_1M").is_ok() {
+        rank("1,000,000 synthesised products", synthesise(&toys, 1_000_000));
+    } else {
+        println!("(set CONCIERGE_BENCH_1M=1 to also measure 1,000,000 products)");
+    }
+}
+
+fn load_toys() -> Option<Catalog> {
+    if !Path::new(TOYS).exists() {
+        return None;
+    }
+    let map = "id=uniq_id,title=product_name,category=amazon_category_and_sub_category,brand=manufacturer,price=price,stock=number_available_in_stock,review_count=number_of_reviews,rating=average_rating";
+    let options = ImportOptions {
+        format: Format::Csv,
+        map: concierge::catalog::import::parse_map(map).ok()?,
+        delimiter: Some(b';'),
+        currency: "GBP".parse().ok(),
+    };
+    let imported = import(Path::new(TOYS), &options).ok()?;
+    let text: String = imported.products.iter().map(|p| serde_json::to_string(p).unwrap_or_default() + "\n").collect();
+    Catalog::parse_jsonl(&text, "toys").ok().map(|(c, _)| c)
+}
+
+/// Copies of the real rows with varied titles, ids and prices, to `n` products.
+fn synthesise(base: &Catalog, n: usize) -> Catalog {
+    let mut rng = StdRng::seed_from_u64(7);
+    let words: Vec<&str> = base.products().iter().flat_map(|p| p.title.split_whitespace()).take(50_000).collect();
+    let mut text = String::with_capacity(n * 300);
+    for i in 0..n {
+        let mut p: Product = base.products()[i % base.len()].clone();
+        p.id = format!("syn-{i}");
+        p.title = format!("{} {}", p.title, words[rng.random_range(0..words.len())]);
+        p.price = Amount::from_f64((p.price.to_f64() * rng.random_range(0.7..1.3) * 100.0).round() / 100.0 + 0.01)
+            .unwrap_or(p.price);
+        text.push_str(&serde_json::to_string(&p).unwrap_or_default());
+        text.push('\n');
+    }
+    Catalog::parse_jsonl(&text, "synthetic").expect("synthetic catalog").0
+}
+
+fn rank(name: &str, catalog: Catalog) {
+    let n = catalog.len();
+    let started = Instant::now();
+    let index = CatalogIndex::build(Arc::new(catalog)).expect("index");
+    let built = started.elapsed();
+    let bytes = index
+        .tantivy()
+        .reader()
+        .map(|r| r.searcher().space_usage().map(|u| u.total().get_bytes()).unwrap_or(0))
+        .unwrap_or(0);
+    println!("\n== ranking: {name}");
+    println!(
+        "index build: {:.0} ms for {n} products; index size {:.1} MiB",
+        built.as_secs_f64() * 1e3,
+        bytes as f64 / 1048576.0
+    );
+    let mut rng = StdRng::seed_from_u64(1);
+    let products = index.catalog().products().to_vec();
+    let queries: Vec<Query> = (0..500)
+        .map(|i| {
+            let p = &products[rng.random_range(0..products.len())];
+            let words: Vec<String> =
+                p.title.split_whitespace().filter(|w| w.len() > 3).take(2).map(str::to_lowercase).collect();
+            Query {
+                keywords: if i % 10 == 0 { Vec::new() } else { words },
+                max_price: (i % 2 == 0).then(|| Amount::units(rng.random_range(10..60))),
+                k: 5,
+                ..Query::default()
+            }
+        })
+        .collect();
+    for q in queries.iter().take(50) {
+        let _ = index.rank(q);
+    }
+    let mut times = Vec::with_capacity(queries.len());
+    for q in &queries {
+        let t = Instant::now();
+        let ranked = index.rank(q).expect("rank");
+        times.push(t.elapsed());
+        std::hint::black_box(ranked);
+    }
+    report("rank one query (k=5)", &mut times);
+}
+
+fn turns(name: &str, catalog: Catalog) {
+    let index = CatalogIndex::build(Arc::new(catalog)).expect("index");
+    let prompts = Prompts::load(Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/prompts"))).expect("prompts");
+    let agent = Agent::new(Arc::new(index), Arc::new(prompts), ExchangeRates::default());
+    let messages = [
+        "I need a present for my 6 year old nephew, he loves trains, under £25",
+        "something for my mum who likes gardening, around 30 quid",
+        "wooden puzzle under 15",
+        "cheaper",
+        "something else",
+        "a birthday gift for my husband who is into cooking",
+        "it's for me, a board game between 20 and 40",
+        "why the second one?",
+    ];
+    let mut understand = Vec::new();
+    let mut whole = Vec::new();
+    for round in 0..200 {
+        let mut session = Session::default();
+        for text in messages {
+            let t = Instant::now();
+            let said = agent.understand(&session, text);
+            let u = t.elapsed();
+            let decision = agent.decide(&mut session, &said);
+            let reply = agent.respond(&mut session, &decision, Surroundings::default()).expect("turn");
+            if round > 10 {
+                understand.push(u);
+                whole.push(t.elapsed());
+            }
+            std::hint::black_box(reply);
+        }
+    }
+    println!("\n== turns: {name}");
+    report("understand one message", &mut understand);
+    report("whole turn (understand, step, rank, render)", &mut whole);
+}
+
+fn report(what: &str, times: &mut [Duration]) {
+    times.sort();
+    let at = |q: f64| times[((times.len() as f64 - 1.0) * q) as usize];
+    let us = |d: Duration| d.as_secs_f64() * 1e6;
+    println!(
+        "{what}: p50 {:.0} µs, p99 {:.0} µs, max {:.0} µs ({} samples)",
+        us(at(0.5)),
+        us(at(0.99)),
+        us(at(1.0)),
+        times.len()
+    );
+}
