@@ -333,3 +333,46 @@ async fn the_project_conversations_pass_over_a_live_server() {
     assert!(output.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&output.stderr));
     assert!(stdout.contains(" passed, 0 failed"), "{stdout}");
 }
+
+fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &to.join(entry.file_name()));
+        } else {
+            std::fs::copy(entry.path(), to.join(entry.file_name())).unwrap();
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_merchant_edits_a_question_and_the_next_reply_uses_it_while_a_broken_edit_is_refused() {
+    let prompts = tempfile::tempdir().unwrap();
+    copy_dir(std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/prompts")), prompts.path());
+    let dir = prompts.path().to_path_buf();
+    let server = start(move |c| {
+        c.prompts = Some(dir);
+        c.admin_key = Some("admin-secret".into());
+    })
+    .await;
+    let questions = prompts.path().join("questions.toml");
+    let original = std::fs::read_to_string(&questions).unwrap();
+    let edited = original.replace("Are you shopping for yourself, or is it a gift?", "Treat for you, or a present?");
+    assert_ne!(edited, original);
+    std::fs::write(&questions, edited).unwrap();
+    assert_eq!(http(&server, "POST", "/v1/admin/reload", Some("admin-secret"), None).await.0, 200);
+    let mut socket = connect(&server).await;
+    let (_, greeting) = hello(&mut socket, None, None).await;
+    assert!(greeting["text"].as_str().unwrap().contains("Treat for you, or a present?"), "{greeting}");
+
+    let broken =
+        std::fs::read_to_string(&questions).unwrap().replace("Treat for you, or a present?", "{{ slots.nope }}");
+    std::fs::write(&questions, broken).unwrap();
+    let (status, error) = http(&server, "POST", "/v1/admin/reload", Some("admin-secret"), None).await;
+    assert_eq!(status, 422, "{error}");
+    assert!(error["error"]["message"].as_str().unwrap().contains("questions.toml:"), "{error}");
+    let mut again = connect(&server).await;
+    let (_, greeting) = hello(&mut again, None, None).await;
+    assert!(greeting["text"].as_str().unwrap().contains("Treat for you"), "the old set stays: {greeting}");
+}
