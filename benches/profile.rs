@@ -1,7 +1,8 @@
 //! Profile store benchmarks: load latency (criterion, plus p50/p99 over many random shoppers),
 //! durable-write throughput and p99 with 1, 100 and 1,000 concurrent writers per durability
 //! mode, and disk bytes per shopper. Run: `cargo bench --bench profile`.
-//! `PROFILE_BENCH_SECS` (default 3) sets how long each write scenario runs.
+//! `PROFILE_BENCH_SECS` (default 3) sets how long each write scenario runs, 0 skipping them;
+//! `PROFILE_BENCH_MODES` (default `group,each,none`) which durability modes to measure.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -76,6 +77,15 @@ fn fill(store: &SledStore, shoppers: u64, events: u64) {
     store.flush().unwrap();
 }
 
+fn codec_benches(c: &mut Criterion) {
+    let typical = profile(1, 30);
+    let bytes = serde_json::to_vec(&typical).unwrap();
+    c.bench_function("encode typical profile", |b| b.iter(|| black_box(serde_json::to_vec(&typical).unwrap())));
+    c.bench_function("decode typical profile", |b| {
+        b.iter(|| black_box(serde_json::from_slice::<Profile>(&bytes).unwrap()))
+    });
+}
+
 fn load_benches(c: &mut Criterion, shoppers: u64) {
     for (name, events) in [("typical (30 events)", 30), ("full (500 events)", 500)] {
         let dir = tempfile::tempdir().unwrap();
@@ -145,6 +155,9 @@ fn durable_writes(durability: Durability, writers: u64, secs: u64) {
                             .unwrap();
                         durable.await.unwrap();
                         times.push(began.elapsed());
+                        // A server task awaits its socket next; without this a ready ticket
+                        // (durability each/none) would let one task hog a worker forever.
+                        tokio::task::yield_now().await;
                     }
                     times
                 })
@@ -202,13 +215,18 @@ fn main() {
     // `cargo test --benches` runs this binary without `--bench`: a quick pass, no write runs.
     let benching = std::env::args().any(|a| a == "--bench");
     let mut criterion = Criterion::default().configure_from_args();
+    codec_benches(&mut criterion);
     load_benches(&mut criterion, if benching { 2_000 } else { 20 });
     criterion.final_summary();
     if !benching {
         return;
     }
     let secs = std::env::var("PROFILE_BENCH_SECS").ok().and_then(|s| s.parse().ok()).unwrap_or(3);
-    for durability in [Durability::Group, Durability::Each, Durability::None] {
+    if secs == 0 {
+        return;
+    }
+    let modes = std::env::var("PROFILE_BENCH_MODES").unwrap_or_else(|_| "group,each,none".into());
+    for durability in modes.split(',').filter_map(|m| m.parse::<Durability>().ok()) {
         for writers in [1, 100, 1000] {
             durable_writes(durability, writers, secs);
         }

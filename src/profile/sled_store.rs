@@ -111,13 +111,26 @@ impl SledStore {
         })
     }
 
-    /// Writes one profile and its indexes in one transaction; the caller holds its stripe.
+    /// Writes one profile and its indexes atomically; the caller holds its stripe.
+    ///
+    /// When the customer link is unchanged (nearly every write) no other shopper's keys are
+    /// involved, so one atomic batch does; a changed link needs a transaction to check and
+    /// move the `c/` index.
     fn apply(&self, profile: &Profile) -> Result<(), StoreError> {
         let value = codec::encode(profile).map_err(StoreError::Encode)?;
         let shopper = profile.id();
-        let hex = shopper.to_string();
         let customer = profile.customer().map(|c| c.id.as_str());
         let last_seen = profile.last_seen().unix_timestamp().to_be_bytes();
+        // Holding the stripe, nobody else changes this shopper's `l/` before the batch lands.
+        if self.db.get(key(b"l/", shopper))?.as_deref() == customer.map(str::as_bytes) {
+            let mut batch = sled::Batch::default();
+            if customer.is_none() {
+                batch.insert(key(b"a/", shopper), &last_seen[..]);
+            }
+            batch.insert(key(b"p/", shopper), value);
+            return Ok(self.db.apply_batch(batch)?);
+        }
+        let hex = shopper.to_string();
         let result = self.db.transaction(|tx| {
             let old = tx.get(key(b"l/", shopper))?;
             if let Some(old) = old.as_deref().filter(|old| Some(*old) != customer.map(str::as_bytes)) {
