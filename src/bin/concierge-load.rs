@@ -104,7 +104,13 @@ async fn run(args: Args, think: (u64, u64)) -> anyhow::Result<()> {
 
 /// One shopper: hello, then a turn every think time until the deadline. `Err` names what
 /// went wrong.
-async fn shopper(url: &str, i: usize, think: (u64, u64), deadline: Instant, tally: &Mutex<Tally>) -> Result<(), String> {
+async fn shopper(
+    url: &str,
+    i: usize,
+    think: (u64, u64),
+    deadline: Instant,
+    tally: &Mutex<Tally>,
+) -> Result<(), String> {
     let (mut socket, _) = tokio_tungstenite::connect_async(url).await.map_err(|e| format!("connect: {e}"))?;
     let hello = r#"{"type":"hello","shopper":null,"session":null,"context":{"page":"home"}}"#;
     socket.send(Message::Text(hello.into())).await.map_err(|_| "send".to_string())?;
