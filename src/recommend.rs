@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::catalog::{CatalogIndex, Hint, Query, Signal};
 use crate::dialogue::{RecommendKind, Session};
-use crate::money::{Currency, ExchangeRates};
+use crate::money::ExchangeRates;
 use crate::prompts::Hints;
 
 /// Where the shopper is, from `hello` (INTERFACE.md): used for cold start.
@@ -182,9 +182,4 @@ pub fn referrer_topics(index: &CatalogIndex, referrer: &str) -> Vec<String> {
     }
     out.truncate(3);
     out
-}
-
-/// The shop's currency as a `Currency`, for callers building [`crate::dialogue::Shop`].
-pub fn shop_currency(index: &CatalogIndex) -> Currency {
-    index.catalog().currency()
 }

@@ -60,9 +60,4 @@ impl Catalog {
     pub fn get(&self, id: &str) -> Option<&Product> {
         self.by_id.get(id).map(|&i| &self.products[i])
     }
-
-    /// The product's position in [`Catalog::products`], the handle the index stores.
-    pub fn position(&self, id: &str) -> Option<usize> {
-        self.by_id.get(id).copied()
-    }
 }

@@ -180,6 +180,10 @@ impl Connection {
 
     async fn say(&mut self, text: String) -> bool {
         let Some(mut conversation) = self.conversation.take() else { return true };
+        // Shoppers' words stay out of the logs unless a debugging operator asks for them.
+        if self.state.config.log.debug_shopper_text {
+            tracing::debug!(shopper = %conversation.shopper, %text, "say");
+        }
         let (agent, profiles) = (self.state.agent(), self.state.profiles.clone());
         let started = Instant::now();
         let done = tokio::task::spawn_blocking(move || {
