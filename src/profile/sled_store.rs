@@ -9,9 +9,15 @@
 //! | `l/<shopper>` | `<customer_id>` | the reverse link, so relinking and erasing find `c/` without decoding |
 //! | `a/<shopper>` | last seen, Unix seconds, i64 big-endian | anonymous shoppers only: retention scans this, not the profiles |
 //!
-//! One shopper's keys change together in one sled transaction, so a crash leaves all of a
-//! write or none of it. Writers of the same shopper are also serialised by a striped lock so
-//! `update` is a true read-modify-write without retries.
+//! One shopper's keys change together (one atomic batch, or a transaction when the customer
+//! link changes), so a crash leaves all of a write or none of it. Writers of the same shopper
+//! are also serialised by a striped lock so `update` is a true read-modify-write without retries.
+//!
+//! Caveat: sled 0.34.7 can deadlock under sustained, unthrottled rewriting of a small database
+//! (seen in the benchmark with durability `none`, never with `group` or `each`): a writer rolling
+//! to a new log segment waits, holding the segment accountant, for a file truncation queued
+//! behind sled's io threads, which wait for the segment accountant. The `Store` trait keeps a
+//! move to another engine local to this file.
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering;
