@@ -22,6 +22,23 @@ const WRITER_DIR: &str = "CONCIERGE_TEST_WRITER_DIR";
 const WRITER_START: &str = "CONCIERGE_TEST_WRITER_START";
 const WRITER_SHOPPERS: u64 = 50;
 
+/// The raw sled database, waiting (as `SledStore::open` does) for the dropped store's
+/// background threads to release the directory lock.
+fn raw_open(path: &Path) -> sled::Db {
+    let started = std::time::Instant::now();
+    loop {
+        match sled::open(path) {
+            Err(sled::Error::Io(e))
+                if e.kind() == std::io::ErrorKind::WouldBlock
+                    && started.elapsed() < std::time::Duration::from_secs(5) =>
+            {
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            other => return other.unwrap(),
+        }
+    }
+}
+
 fn open(dir: &Path) -> SledStore {
     SledStore::open(dir, StoreOptions::default()).unwrap()
 }
@@ -150,7 +167,7 @@ fn erase_leaves_no_key_or_value_mentioning_the_shopper_in_any_tree() {
         }
         store.erase(gone).unwrap().wait().unwrap();
     }
-    let db = sled::open(dir.path().join("profiles")).unwrap();
+    let db = raw_open(&dir.path().join("profiles"));
     let needle = gone.to_string();
     let mut entries = 0;
     for name in db.tree_names() {
@@ -181,7 +198,7 @@ fn a_value_written_by_the_first_format_with_fewer_fields_still_reads() {
         "declared": {"age": {"value": 6, "source": "quiz", "at": "2024-01-01T09:00:00Z"}}
     });
     {
-        let db = sled::open(dir.path().join("profiles")).unwrap();
+        let db = raw_open(&dir.path().join("profiles"));
         let mut value = vec![1u8];
         value.extend(serde_json::to_vec(&body).unwrap());
         db.insert(format!("p/{id}"), value).unwrap();
@@ -199,7 +216,7 @@ fn unreadable_values_are_reported_for_that_shopper_only() {
     let dir = tempfile::tempdir().unwrap();
     let (bad, newer, good) = (ShopperId::random(), ShopperId::random(), ShopperId::random());
     {
-        let db = sled::open(dir.path().join("profiles")).unwrap();
+        let db = raw_open(&dir.path().join("profiles"));
         db.insert(format!("p/{bad}"), &b"\x01not json"[..]).unwrap();
         db.insert(format!("p/{newer}"), &b"\x07{}"[..]).unwrap();
         db.flush().unwrap();

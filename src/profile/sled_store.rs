@@ -58,12 +58,31 @@ pub struct SledStore {
     stripes: Vec<Mutex<()>>,
 }
 
+/// How long `open` waits for a previous handle on the same directory to let go of its lock.
+const LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Opens the database, waiting while another handle still holds the directory's lock: sled's
+/// background threads release it a moment after the last handle drops, so a store reopened at
+/// once (a quick restart, a test that closes and reopens) would otherwise fail spuriously.
+fn open_when_unlocked(config: &sled::Config) -> sled::Result<sled::Db> {
+    let started = std::time::Instant::now();
+    loop {
+        match config.open() {
+            Err(sled::Error::Io(e)) if e.kind() == std::io::ErrorKind::WouldBlock && started.elapsed() < LOCK_WAIT => {
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            other => return other,
+        }
+    }
+}
+
 impl SledStore {
     /// Opens (creating if needed) the store in `<data_dir>/profiles`.
     pub fn open(data_dir: &Path, options: StoreOptions) -> Result<SledStore, StoreError> {
         let path = data_dir.join("profiles");
         let open_error = |source| StoreError::Open { path: path.display().to_string(), source };
-        let db = sled::Config::new().path(&path).cache_capacity(options.cache_bytes).open().map_err(open_error)?;
+        let config = sled::Config::new().path(&path).cache_capacity(options.cache_bytes);
+        let db = open_when_unlocked(&config).map_err(open_error)?;
         let group = match options.durability {
             Durability::Group => Some(GroupCommit::start(db.clone()).map_err(|e| open_error(sled::Error::Io(e)))?),
             _ => None,

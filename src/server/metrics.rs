@@ -34,7 +34,7 @@ impl Metrics {
         let mut registry = Registry::with_prefix("concierge");
         let connections = Gauge::default();
         let turns = Counter::default();
-        let turn_seconds = Histogram::new(exponential_buckets(0.000_05, 2.0, 16));
+        let turn_seconds = Histogram::new(exponential_buckets(0.000_1, 1.25, 40));
         let errors = Family::<CodeLabel, Counter>::default();
         let refusals = Family::<LimitLabel, Counter>::default();
         let flush_seconds = Histogram::new(exponential_buckets(0.000_05, 2.0, 16));
