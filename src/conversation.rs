@@ -131,6 +131,13 @@ impl Conversation {
                 Some(Asking::Slot(slot)) => Some(slot),
                 _ => None,
             };
+            // Most refinements ("cheaper", "why that one?") change nothing stored: read, don't
+            // write, so they cost no flush.
+            let writes = !decision.declared.is_empty() || decision.forget.is_some() || asked.is_some();
+            if !writes {
+                let profile = profiles.store.load(self.shopper)?.unwrap_or_else(|| Profile::new(self.shopper, now));
+                return self.reply(agent, profiles, &decision, &profile, now, None, None);
+            }
             let slots = self.session.slots.clone();
             let (profile, durable) = profiles.store.update(self.shopper, now, &mut |p: &mut Profile| {
                 if p.consent().personalization {
@@ -147,9 +154,24 @@ impl Conversation {
             })?;
             (profile, Some(durable))
         };
+        self.reply(agent, profiles, &decision, &profile, now, durable, new_shopper)
+    }
+
+    /// Ranks and renders the reply to a decision, given the profile as it now stands.
+    #[allow(clippy::too_many_arguments)]
+    fn reply(
+        &mut self,
+        agent: &Agent,
+        profiles: &Profiles,
+        decision: &crate::dialogue::Decision,
+        profile: &Profile,
+        now: OffsetDateTime,
+        durable: Option<Durable>,
+        new_shopper: Option<ShopperId>,
+    ) -> Result<Turn, ConversationError> {
         let handover = matches!(decision.action, crate::dialogue::Action::Handover);
         let reply =
-            agent.respond(&mut self.session, &decision, surroundings(agent, &self.context, &profile, profiles, now))?;
+            agent.respond(&mut self.session, decision, surroundings(agent, &self.context, profile, profiles, now))?;
         Ok(Turn { reply, durable, new_shopper, handover })
     }
 
