@@ -96,14 +96,55 @@ pub struct ProfileConfig {
     pub durability: String,
 }
 
-#[derive(Debug, Clone, Deserialize, Default)]
+/// The optional language model (`[llm]`): none unless both `base_url` and `model` are set.
+#[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct LlmConfig {
+    /// An OpenAI-compatible endpoint, e.g. `https://api.openai.com/v1` or `http://127.0.0.1:11434/v1`.
     pub base_url: Option<String>,
     pub model: Option<String>,
     pub api_key: Option<String>,
-    pub understand_timeout_ms: Option<u64>,
-    pub phrase_timeout_ms: Option<u64>,
+    /// Use the model to read messages the rules only partly understand.
+    pub understand: bool,
+    /// Use the model to word replies (streamed as `reply_delta` frames).
+    pub phrase: bool,
+    /// The longest a turn waits for the model to read a message before using the rules alone.
+    pub understand_timeout_ms: u64,
+    /// The longest a reply may take to stream before the template reply is sent instead.
+    pub phrase_timeout_ms: u64,
+    /// The model's context window in tokens; prompts are fitted to it, oldest history first.
+    pub context_tokens: usize,
+    /// Room kept for the answer, and its limit.
+    pub max_reply_tokens: u32,
+    /// A tiktoken encoding (`o200k_base`, `cl100k_base`) to count tokens with; by default the
+    /// model's own when tiktoken knows it, else `o200k_base` plus a 25% safety margin.
+    pub encoding: Option<String>,
+    /// Whether facts from earlier visits may be sent to the model; when `false`, replies built
+    /// from remembered facts are never sent to it (they keep their template wording).
+    pub share_profile: bool,
+    /// Failed calls in a row that stop calls for `breaker_cooldown_secs`.
+    pub breaker_failures: u32,
+    pub breaker_cooldown_secs: u64,
+}
+
+impl Default for LlmConfig {
+    fn default() -> LlmConfig {
+        LlmConfig {
+            base_url: None,
+            model: None,
+            api_key: None,
+            understand: true,
+            phrase: true,
+            understand_timeout_ms: 2_000,
+            phrase_timeout_ms: 6_000,
+            context_tokens: 4_096,
+            max_reply_tokens: 200,
+            encoding: None,
+            share_profile: true,
+            breaker_failures: 3,
+            breaker_cooldown_secs: 30,
+        }
+    }
 }
 
 impl Default for Config {

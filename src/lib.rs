@@ -9,6 +9,7 @@
 //! - [`understand`]: a shopper's message -> typed slots and dialogue acts (rules, lexicons).
 //! - [`dialogue`]: the pure state machine: what to ask, when to recommend, refinements.
 //! - [`recommend`]: what the conversation knows -> a catalog query (filters and hints).
+//! - [`llm`]: the optional language model: checked understanding and phrasing, with fallbacks.
 //! - [`agent`]: one message through understand -> dialogue -> catalog -> reply.
 //! - [`conversation`]: a shopper's hello/say/event through the agent and the profile store.
 //! - [`prompts`]: merchant-editable prompt files (templates, wording), validated on load.
@@ -27,6 +28,7 @@ pub mod cli;
 pub mod config;
 pub mod conversation;
 pub mod dialogue;
+pub mod llm;
 pub mod money;
 pub mod problem;
 pub mod profile;

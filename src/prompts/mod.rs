@@ -8,9 +8,11 @@
 //! Files: `why.toml` (a template per signal kind), `questions.toml` (a question per slot),
 //! `replies.toml` (every other reply), `policy.toml` (what to ask, in what order, how much),
 //! `hints.toml` (product words for recipients and occasions), `lexicon/*.toml` (the words
-//! understanding uses: see [`crate::understand::Lexicon`]).
+//! understanding uses: see [`crate::understand::Lexicon`]), and `model.toml` (the optional
+//! language model's prompts and the privacy disclosure; the built-in copy when absent).
 
 mod hints;
+mod model;
 mod policy;
 mod questions;
 mod quick_replies;
@@ -23,6 +25,7 @@ mod why;
 use std::path::Path;
 
 pub use hints::Hints;
+pub use model::ModelPrompts;
 pub use policy::Policy;
 pub use questions::{Question, Questions};
 pub use replies::Replies;
@@ -41,6 +44,9 @@ const BUILTIN: &[(&str, &str)] = &[
     ("hints.toml", include_str!("../../prompts/hints.toml")),
 ];
 
+/// Optional files: the built-in copy stands in when a merchant's folder lacks one.
+const MODEL: (&str, &str) = ("model.toml", include_str!("../../prompts/model.toml"));
+
 /// A validated set of prompt files.
 #[derive(Debug)]
 pub struct Prompts {
@@ -50,6 +56,7 @@ pub struct Prompts {
     policy: Policy,
     hints: Hints,
     lexicon: Lexicon,
+    model: ModelPrompts,
 }
 
 impl Prompts {
@@ -72,6 +79,16 @@ impl Prompts {
                 Ok(file) => files.push((*name, file)),
                 Err(problem) => problems.push(problem),
             }
+        }
+        let model_path = dir.join(MODEL.0);
+        match std::fs::read_to_string(&model_path) {
+            Ok(text) => files.push((MODEL.0, (model_path.display().to_string(), text))),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => problems.push(Problem {
+                file: model_path.display().to_string(),
+                line: 0,
+                message: format!("cannot read: {e}"),
+            }),
         }
         if !problems.is_empty() {
             return Err(problems);
@@ -124,6 +141,9 @@ impl Prompts {
         let replies = replies.and_then(|(f, t)| Replies::parse(f, t).map_err(|p| problems.extend(p)).ok());
         let policy = policy.and_then(|(f, t)| Policy::parse(f, t).map_err(|p| problems.push(p)).ok());
         let hints = hints.and_then(|(f, t)| Hints::parse(f, t).map_err(|p| problems.push(p)).ok());
+        let builtin_model = (format!("<built-in>/{}", MODEL.0), MODEL.1.to_string());
+        let (file, text) = find(MODEL.0).unwrap_or(&builtin_model);
+        let model = ModelPrompts::parse(file, text).map_err(|p| problems.extend(p)).ok();
         if let (Some(policy), Some(questions), Some((file, _))) = (&policy, &questions, find("questions.toml")) {
             for slot in policy.order.iter().filter(|s| !questions.has(**s)) {
                 problems.push(Problem {
@@ -138,11 +158,11 @@ impl Prompts {
         {
             problems.extend(quick_replies::check(file, policy, questions, lexicon));
         }
-        match (why, questions, replies, policy, hints, lexicon) {
-            (Some(why), Some(questions), Some(replies), Some(policy), Some(hints), Some(lexicon))
+        match (why, questions, replies, policy, hints, lexicon, model) {
+            (Some(why), Some(questions), Some(replies), Some(policy), Some(hints), Some(lexicon), Some(model))
                 if problems.is_empty() =>
             {
-                Ok(Prompts { why, questions, replies, policy, hints, lexicon })
+                Ok(Prompts { why, questions, replies, policy, hints, lexicon, model })
             }
             _ => Err(problems),
         }
@@ -166,6 +186,11 @@ impl Prompts {
 
     pub fn hints(&self) -> &Hints {
         &self.hints
+    }
+
+    /// The language model's prompts and disclosure (`model.toml`).
+    pub fn model(&self) -> &ModelPrompts {
+        &self.model
     }
 
     /// The understanding lexicon (`lexicon/*.toml`).
