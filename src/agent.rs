@@ -23,6 +23,8 @@ pub struct Agent {
     prompts: Arc<Prompts>,
     understander: Arc<Understander>,
     rates: ExchangeRates,
+    /// The language model shoppers' messages go to, named in the privacy reply.
+    model: Option<String>,
 }
 
 /// What a reply is built from besides the session: the page and the shopper's recent
@@ -38,18 +40,29 @@ impl Agent {
     /// An agent over a catalog and a prompt set; its understanding uses the prompts' lexicon.
     pub fn new(index: Arc<CatalogIndex>, prompts: Arc<Prompts>, rates: ExchangeRates) -> Agent {
         let understander = Arc::new(Understander::new(prompts.lexicon().clone()));
-        Agent { index, prompts, understander, rates }
+        Agent { index, prompts, understander, rates, model: None }
+    }
+
+    /// The same agent, telling shoppers who ask about privacy that `model` reads their messages.
+    pub fn with_model(mut self, model: Option<String>) -> Agent {
+        self.model = model;
+        self
     }
 
     /// The same agent over another catalog (an admin catalog replace).
     pub fn with_catalog(&self, index: Arc<CatalogIndex>) -> Agent {
         let (prompts, understander) = (Arc::clone(&self.prompts), Arc::clone(&self.understander));
-        Agent { index, prompts, understander, rates: self.rates.clone() }
+        Agent { index, prompts, understander, rates: self.rates.clone(), model: self.model.clone() }
     }
 
     /// The same agent with other prompt files (a reload).
     pub fn with_prompts(&self, prompts: Arc<Prompts>) -> Agent {
-        Agent::new(Arc::clone(&self.index), prompts, self.rates.clone())
+        Agent::new(Arc::clone(&self.index), prompts, self.rates.clone()).with_model(self.model.clone())
+    }
+
+    /// The merchant's lexicon, as understanding uses it.
+    pub fn understander(&self) -> &Understander {
+        &self.understander
     }
 
     pub fn index(&self) -> &Arc<CatalogIndex> {
@@ -114,7 +127,12 @@ impl Agent {
             facts: around.facts,
             like_title,
         };
-        Ok(reply::render(decision, render))
+        let mut reply = reply::render(decision, render);
+        if let (Action::Privacy, Some(model)) = (&decision.action, &self.model) {
+            let disclosure = self.prompts.model().disclosure(model);
+            reply.text = format!("{} {disclosure}", reply.text).trim().to_string();
+        }
+        Ok(reply)
     }
 
     /// The top `k` products for what the session knows, as cards with their reasons.

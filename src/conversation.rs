@@ -47,7 +47,26 @@ pub struct Conversation {
     pub shopper: ShopperId,
     pub session: Session,
     pub context: PageContext,
+    /// The session began with facts from earlier visits (which a language model may be kept
+    /// from seeing).
+    #[serde(default)]
+    pub remembered: bool,
+    /// The last few messages each way, kept only when a language model phrases replies.
+    #[serde(default)]
+    pub history: Vec<Said>,
 }
+
+/// One message of the conversation's recent history.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Said {
+    /// `true` for the shopper, `false` for the assistant.
+    pub shopper: bool,
+    pub text: String,
+}
+
+/// Messages kept in [`Conversation::history`], and the characters kept of each.
+const HISTORY: usize = 8;
+const HISTORY_CHARS: usize = 500;
 
 /// The result of a message: the reply, and the write it depends on.
 pub struct Turn {
@@ -98,8 +117,14 @@ impl Conversation {
             }
         })?;
         let returning = existing.is_some() && profile.visits().number > 1;
-        let mut conversation =
-            Conversation { shopper: id, session: Session::new(&usable_slots(&profile), returning), context };
+        let known = usable_slots(&profile);
+        let mut conversation = Conversation {
+            shopper: id,
+            remembered: known != Slots::default(),
+            session: Session::new(&known, returning),
+            context,
+            history: Vec::new(),
+        };
         let decision = agent.open(&mut conversation.session, &conversation.context);
         let durable = conversation.note_asked(profiles, now)?;
         let reply = agent.respond(
@@ -110,7 +135,7 @@ impl Conversation {
         Ok(Opened { conversation, returning, turn: Turn { reply, durable, new_shopper: None, handover: false } })
     }
 
-    /// Handles one message from the shopper.
+    /// Handles one message from the shopper, understood by the rules.
     pub fn say(
         &mut self,
         agent: &Agent,
@@ -119,7 +144,27 @@ impl Conversation {
         now: OffsetDateTime,
     ) -> Result<Turn, ConversationError> {
         let said = agent.understand(&self.session, text);
-        let decision = agent.decide(&mut self.session, &said);
+        self.say_understood(agent, profiles, &said, now)
+    }
+
+    /// Keeps a message in the recent history (bounded in count and length).
+    pub fn remember(&mut self, shopper: bool, text: &str) {
+        if self.history.len() == HISTORY {
+            self.history.remove(0);
+        }
+        self.history.push(Said { shopper, text: text.chars().take(HISTORY_CHARS).collect() });
+    }
+
+    /// Handles one message from the shopper, already understood (by the rules, or by the
+    /// rules and a language model).
+    pub fn say_understood(
+        &mut self,
+        agent: &Agent,
+        profiles: &Profiles,
+        said: &crate::understand::Understanding,
+        now: OffsetDateTime,
+    ) -> Result<Turn, ConversationError> {
+        let decision = agent.decide(&mut self.session, said);
         let mut new_shopper = None;
         let (profile, durable) = if decision.forget == Some(Forget::Everything) {
             let erased = profiles.store.erase(self.shopper)?;

@@ -88,6 +88,11 @@ impl Llm {
         &self.settings
     }
 
+    /// The tiktoken encoding prompts are counted with.
+    pub fn encoding(&self) -> &'static str {
+        self.counter.encoding()
+    }
+
     /// Whether a message is worth the model's time: typed (not a quick reply), and the rules
     /// left words they could not place, or understood nothing at all.
     pub fn wants_to_understand(&self, rules: &Understanding, quick_reply: bool) -> bool {
@@ -235,9 +240,8 @@ impl Llm {
             return Err(LlmError::BreakerOpen);
         }
         let started = Instant::now();
-        let result = tokio::time::timeout(deadline, call())
-            .await
-            .unwrap_or(Err(LlmError::Timeout(deadline.as_millis() as u64)));
+        let result =
+            tokio::time::timeout(deadline, call()).await.unwrap_or(Err(LlmError::Timeout(deadline.as_millis() as u64)));
         self.observe(purpose, started);
         match &result {
             // A nonsense answer still came from a working endpoint.

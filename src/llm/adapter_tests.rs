@@ -147,7 +147,9 @@ const YOGA: &str = "gift for my sister-in-law, she's taken up yoga lately";
 
 #[tokio::test]
 async fn a_valid_answer_is_merged_with_the_rules() {
-    let (llm, _) = llm(vec![Script::Answer(r#"{"purpose":"gift","recipient":"sister-in-law","age":null,"occasion":null,"budget":null,"interests":["yoga"],"exclude":[]}"#)]);
+    let (llm, _) = llm(vec![Script::Answer(
+        r#"{"purpose":"gift","recipient":"sister-in-law","age":null,"occasion":null,"budget":null,"interests":["yoga"],"exclude":[]}"#,
+    )]);
     let got = understand(&llm, YOGA).await;
     assert_eq!(got.slots.interests, ["yoga"], "{got:?}");
     assert_eq!(got.slots.purpose, Some(crate::slots::Purpose::Gift));
@@ -176,9 +178,8 @@ async fn a_hanging_model_costs_the_timeout_then_the_breaker_skips_it() {
 
 #[tokio::test]
 async fn a_faithful_reply_streams_sentence_by_sentence() {
-    let (llm, _) = llm(vec![Script::Answer(
-        "How about the Roast & Ritual Pour-Over Coffee Gift Set? It is £32.00 and lovely.",
-    )]);
+    let (llm, _) =
+        llm(vec![Script::Answer("How about the Roast & Ritual Pour-Over Coffee Gift Set? It is £32.00 and lovely.")]);
     let (text, sentences) = phrase(&llm).await;
     assert_eq!(sentences.len(), 2, "{sentences:?}");
     assert_eq!(text.as_deref(), Some(sentences.concat().trim()));

@@ -47,7 +47,8 @@ impl OpenAiModel {
             response_format: request.schema.map(|(name, schema)| ResponseFormat::JsonSchema {
                 json_schema: ResponseFormatJsonSchema { description: None, name, schema, strict: Some(true) },
             }),
-            stream_options: stream.then_some(ChatCompletionStreamOptions { include_usage: Some(true), ..Default::default() }),
+            stream_options: stream
+                .then_some(ChatCompletionStreamOptions { include_usage: Some(true), ..Default::default() }),
             ..Default::default()
         }
     }

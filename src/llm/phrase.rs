@@ -118,7 +118,9 @@ impl Checker {
         if let Some(n) = numbers(sentence).find(|n| !self.numbers.contains(n)) {
             return Err(format!("the number {n}, which no fact has"));
         }
-        if let Some(claim) = self.claims.iter().find(|c| lower.contains(c.as_str()) && !self.allowed_lower.contains(c.as_str())) {
+        if let Some(claim) =
+            self.claims.iter().find(|c| lower.contains(c.as_str()) && !self.allowed_lower.contains(c.as_str()))
+        {
             return Err(format!("the claim `{claim}`"));
         }
         // Capitalised words past a sentence's first are names: of products, brands, people.

@@ -156,7 +156,8 @@ pub fn merge(text: &str, rules: Understanding, model: ModelSlots, vocab: &Vocabu
             _ => None,
         };
     }
-    let used: Vec<String> = slots.interests.iter().chain(slots.recipient_word.iter()).flat_map(|w| vocab.index.analyze(w)).collect();
+    let used: Vec<String> =
+        slots.interests.iter().chain(slots.recipient_word.iter()).flat_map(|w| vocab.index.analyze(w)).collect();
     merged.keywords.retain(|k| !vocab.index.analyze(k).iter().all(|s| used.contains(s)));
     merged
 }

@@ -114,4 +114,3 @@ fn a_gift_purpose_needs_someone_or_an_occasion() {
     let me = merged("treating myself to something ceramic", r#"{"purpose":"self"}"#);
     assert_eq!(me.slots.purpose, Some(Purpose::Myself));
 }
-

@@ -102,7 +102,13 @@ impl Driver for InProcess {
             })
             .map_err(|e| DriverError::Unavailable(e.to_string()))?;
         durable.wait().map_err(|e| DriverError::Unavailable(e.to_string()))?;
-        let mut conversation = Conversation { shopper, session: Default::default(), context: PageContext::default() };
+        let mut conversation = Conversation {
+            shopper,
+            session: Default::default(),
+            context: PageContext::default(),
+            remembered: false,
+            history: Vec::new(),
+        };
         for event in fixture.order_events().into_iter().chain(fixture.events.iter().cloned()) {
             let durable = conversation
                 .event(&self.profiles, event, now)

@@ -1,5 +1,6 @@
 //! Prometheus metrics: connections, turns, turn latency, errors by code, refusals by limit,
-//! store flush latency. Served as text at `GET /metrics`.
+//! store flush latency, and the language model's calls, latency and tokens (`llm_*`). Served
+//! as text at `GET /metrics`.
 
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
@@ -27,6 +28,7 @@ pub struct Metrics {
     pub errors: Family<CodeLabel, Counter>,
     pub refusals: Family<LimitLabel, Counter>,
     pub flush_seconds: Histogram,
+    pub llm: crate::llm::LlmMetrics,
 }
 
 impl Metrics {
@@ -44,7 +46,9 @@ impl Metrics {
         registry.register("errors", "Error frames and responses sent, by code", errors.clone());
         registry.register("refusals", "Requests refused by a limit, by limit", refusals.clone());
         registry.register("store_flush_seconds", "Time for an answer to become durable", flush_seconds.clone());
-        Metrics { registry, connections, turns, turn_seconds, errors, refusals, flush_seconds }
+        let llm = crate::llm::LlmMetrics::new();
+        llm.register(&mut registry);
+        Metrics { registry, connections, turns, turn_seconds, errors, refusals, flush_seconds, llm }
     }
 
     pub fn error(&self, code: &str) {

@@ -106,7 +106,10 @@ impl Application {
         }
         let index = CatalogIndex::build(Arc::new(catalog))?;
         let rates = config.exchange_rates()?;
-        let agent = Agent::new(Arc::new(index), Arc::new(prompts), rates);
+        let metrics = metrics::Metrics::new();
+        let llm = language_model(&config, &metrics)?;
+        let model = llm.as_ref().map(|l| l.settings().model.clone());
+        let agent = Agent::new(Arc::new(index), Arc::new(prompts), rates).with_model(model);
         let durability: Durability = config.profile.durability.parse().map_err(anyhow::Error::msg)?;
         std::fs::create_dir_all(&config.data_dir)
             .with_context(|| format!("cannot create data directory {}", config.data_dir.display()))?;
@@ -123,7 +126,8 @@ impl Application {
         let listener =
             TcpListener::bind(config.addr).await.with_context(|| format!("cannot listen on {}", config.addr))?;
         let (stop, stopped) = watch::channel(false);
-        let state = AppState::new(agent, profiles, tokens::Tokens::new(&secret, &previous), config, stopped);
+        let tokens = tokens::Tokens::new(&secret, &previous);
+        let state = AppState::new(agent, profiles, tokens, config, stopped, (metrics, llm));
         Ok(Application { listener, state, stop })
     }
 
@@ -177,4 +181,22 @@ pub async fn shutdown_signal() {
         _ = ctrl_c => {},
         _ = term => {},
     }
+}
+
+/// The configured language model, if any, with its metrics in the server's registry.
+fn language_model(config: &Config, metrics: &metrics::Metrics) -> anyhow::Result<Option<crate::llm::Llm>> {
+    let Some(settings) = crate::llm::LlmSettings::from_config(&config.llm) else {
+        return Ok(None);
+    };
+    let base_url = config.llm.base_url.as_deref().unwrap_or_default();
+    let connect = std::time::Duration::from_millis(config.llm.understand_timeout_ms.min(2_000));
+    let model = crate::llm::openai::OpenAiModel::new(base_url, &settings.model, config.llm.api_key.as_deref(), connect);
+    let llm = crate::llm::Llm::new(Arc::new(model), settings, metrics.llm.clone()).map_err(anyhow::Error::msg)?;
+    tracing::info!(
+        model = %llm.settings().model,
+        base_url,
+        encoding = llm.encoding(),
+        "language model configured; it reads messages and words replies, with the rules and templates as fallback"
+    );
+    Ok(Some(llm))
 }

@@ -32,6 +32,8 @@ pub struct Shared {
     pub tokens: Tokens,
     pub config: Config,
     pub metrics: Metrics,
+    /// The language model, when one is configured.
+    pub llm: Option<Arc<crate::llm::Llm>>,
     pub(crate) sessions: Mutex<HashMap<String, Parked>>,
     pub connections: Arc<Semaphore>,
     pub rest_limits: PerClient,
@@ -52,12 +54,14 @@ impl std::ops::Deref for AppState {
 }
 
 impl AppState {
+    /// The shared state; `llm` was built with `metrics.llm`, so its calls are exported.
     pub fn new(
         agent: Agent,
         profiles: Profiles,
         tokens: Tokens,
         config: Config,
         shutdown: watch::Receiver<bool>,
+        (metrics, llm): (Metrics, Option<crate::llm::Llm>),
     ) -> AppState {
         let connections = Arc::new(Semaphore::new(config.limits.max_connections));
         let rest_limits = PerClient::new(config.limits.rest_per_minute);
@@ -65,7 +69,8 @@ impl AppState {
             agent: RwLock::new(Arc::new(agent)),
             profiles,
             tokens,
-            metrics: Metrics::new(),
+            metrics,
+            llm: llm.map(Arc::new),
             sessions: Mutex::new(HashMap::new()),
             connections,
             rest_limits,

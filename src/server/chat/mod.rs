@@ -4,6 +4,12 @@
 //! pool, since a turn touches sled), and a writer task drains a small queue to the socket, so
 //! a peer that stops reading stalls only itself (its queue fills, and it is disconnected).
 //! A reply is sent only once the answer it acknowledges is durable.
+//!
+//! With a language model configured ([`model`]), a message the rules only partly understand is
+//! also read by the model, and each reply is reworded by it, streamed as `reply_delta` frames
+//! before the authoritative `reply`.
+
+mod model;
 
 use std::time::{Duration, Instant};
 
@@ -135,7 +141,7 @@ impl Connection {
                 self.hello(shopper, session, customer, context).await
             }
             (_, false) => self.error(&FrameError::new("hello_required", "send hello first")).await,
-            (ClientFrame::Say { text, .. }, true) => self.say(text).await,
+            (ClientFrame::Say { text, choice }, true) => self.say(text, choice.is_some()).await,
             (ClientFrame::Event { event }, true) => self.event(event).await,
         }
     }
@@ -175,10 +181,11 @@ impl Connection {
         self.session_id = Some(hex::encode(rand::random::<[u8; 16]>()));
         self.conversation = Some(opened.conversation);
         let returning = opened.returning;
-        self.finish_turn(opened.turn, started, Some(returning)).await
+        self.finish_turn(opened.turn, started, Some(returning), "").await
     }
 
-    async fn say(&mut self, text: String) -> bool {
+    /// `quick_reply`: the text is a quick-reply button's (no need for a model to read it).
+    async fn say(&mut self, text: String, quick_reply: bool) -> bool {
         let Some(mut conversation) = self.conversation.take() else { return true };
         // Shoppers' words stay out of the logs unless a debugging operator asks for them.
         if self.state.config.log.debug_shopper_text {
@@ -186,8 +193,12 @@ impl Connection {
         }
         let (agent, profiles) = (self.state.agent(), self.state.profiles.clone());
         let started = Instant::now();
+        let said = model::read(&self.state, &agent, &conversation, &text, quick_reply).await;
+        if self.state.llm.is_some() {
+            conversation.remember(true, &text);
+        }
         let done = tokio::task::spawn_blocking(move || {
-            let turn = conversation.say(&agent, &profiles, &text, OffsetDateTime::now_utc());
+            let turn = conversation.say_understood(&agent, &profiles, &said, OffsetDateTime::now_utc());
             (conversation, turn)
         })
         .await;
@@ -195,7 +206,7 @@ impl Connection {
             Ok((conversation, turn)) => {
                 self.conversation = Some(conversation);
                 match turn {
-                    Ok(turn) => self.finish_turn(turn, started, None).await,
+                    Ok(turn) => self.finish_turn(turn, started, None, &text).await,
                     Err(error) => self.internal(&error).await,
                 }
             }
@@ -227,19 +238,30 @@ impl Connection {
     }
 
     /// Waits for the turn's write, then sends what it says: a new welcome when the shopper
-    /// was replaced (`returning` for a hello), and the reply or handover.
-    async fn finish_turn(&mut self, mut turn: Turn, started: Instant, returning: Option<bool>) -> bool {
+    /// was replaced (`returning` for a hello), and the reply or handover, reworded by the
+    /// language model when one is configured. `said`: the shopper's message ("" for a hello).
+    async fn finish_turn(&mut self, mut turn: Turn, started: Instant, returning: Option<bool>, said: &str) -> bool {
         if let Some(durable) = turn.durable.take()
             && !self.durable(durable).await
         {
             return false;
         }
-        let metrics = &self.state.metrics;
-        metrics.turns.inc();
-        metrics.turn_seconds.observe(started.elapsed().as_secs_f64());
         if (returning.is_some() || turn.new_shopper.is_some()) && !self.welcome(returning.unwrap_or(false)).await {
             return false;
         }
+        if !turn.handover
+            && let Some(text) = self.phrase(&turn.reply, said).await
+        {
+            turn.reply.text = text;
+        }
+        if self.state.llm.is_some()
+            && let Some(conversation) = self.conversation.as_mut()
+        {
+            conversation.remember(false, &turn.reply.text);
+        }
+        let metrics = &self.state.metrics;
+        metrics.turns.inc();
+        metrics.turn_seconds.observe(started.elapsed().as_secs_f64());
         self.last_reply = Some(turn.reply.clone());
         let frames = ServerFrame::for_turn(turn);
         for frame in frames {
