@@ -2,8 +2,8 @@
 //! OpenAI-compatible endpoint. The faults (a hanging endpoint, garbage, a model that invents a
 //! price) use a misbehaving HTTP server (tests/common/fake_llm.rs) and always run; the real
 //! model (llama.cpp with SmolLM2-135M, started by `../shared/llm/serve-local-llm.sh`) runs when
-//! `CONCIERGE_LLM_BASE_URL` points at it, and is required when `CONCIERGE_LLM_TESTS=required`
-//! (CI sets both).
+//! `CONCIERGE_TEST_LLM_BASE_URL` points at it, and is required when `CONCIERGE_LLM_TESTS=required`
+//! (CI sets both). A variable of its own, so servers other tests start stay in rules mode.
 
 mod common;
 
@@ -129,13 +129,13 @@ async fn the_privacy_reply_says_a_model_reads_messages_only_when_one_does() {
 
 /// The real local model's base URL, or `None` (with a note) when the tests run without one.
 fn local_model() -> Option<String> {
-    match std::env::var("CONCIERGE_LLM_BASE_URL") {
+    match std::env::var("CONCIERGE_TEST_LLM_BASE_URL") {
         Ok(url) if !url.is_empty() => Some(url),
         _ if std::env::var("CONCIERGE_LLM_TESTS").as_deref() == Ok("required") => {
-            panic!("CONCIERGE_LLM_TESTS=required but CONCIERGE_LLM_BASE_URL is not set")
+            panic!("CONCIERGE_LLM_TESTS=required but CONCIERGE_TEST_LLM_BASE_URL is not set")
         }
         _ => {
-            eprintln!("skipping: no local model (run `eval \"$(../shared/llm/serve-local-llm.sh)\"` first)");
+            eprintln!("skipping: no local model; see \"Language model\" in the README to run these tests");
             None
         }
     }
