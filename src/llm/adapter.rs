@@ -117,10 +117,12 @@ impl Llm {
         // The shopper's words go in as a quoted string: data to read, not instructions.
         let said = Message::new(Role::User, format!("Shopper's message: {}", serde_json::json!(text)));
         let budget = self.budget();
-        let Ok((messages, _)) = self.counter.fit(vec![Message::new(Role::System, system)], &[], said, budget) else {
+        let Ok((messages, tokens)) = self.counter.fit(vec![Message::new(Role::System, system)], &[], said, budget)
+        else {
             self.metrics.outcome("understand", "over_budget");
             return rules;
         };
+        tracing::debug!(purpose = "understand", estimated_prompt_tokens = tokens, "calling the model");
         let request = Request {
             messages,
             schema: Some(("shopper_message_slots".into(), understand::schema())),
@@ -160,10 +162,16 @@ impl Llm {
             return None;
         }
         let system = Message::new(Role::System, format!("{}\n\nVoice: {}", prompts.phrase, prompts.voice));
-        let Ok((messages, _)) = self.counter.fit(vec![system], history, brief.prompt(), self.budget()) else {
+        let Ok((messages, tokens)) = self.counter.fit(vec![system], history, brief.prompt(), self.budget()) else {
             self.metrics.outcome("phrase", "over_budget");
             return None;
         };
+        tracing::debug!(
+            purpose = "phrase",
+            estimated_prompt_tokens = tokens,
+            history = messages.len() - 2,
+            "calling the model"
+        );
         let request = Request { messages, schema: None, max_tokens: self.settings.max_reply_tokens };
         let checker = Checker::new(brief, shopper_said, &prompts.claims);
         let started = Instant::now();

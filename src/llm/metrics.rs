@@ -59,7 +59,14 @@ impl LlmMetrics {
         self.calls.get_or_create(&CallLabel { purpose, outcome }).inc();
     }
 
+    /// Counts (and logs) the tokens one call used, as the server reported them.
     pub(crate) fn usage(&self, purpose: &'static str, usage: super::Usage) {
+        tracing::info!(
+            purpose,
+            prompt_tokens = usage.prompt,
+            completion_tokens = usage.completion,
+            "model tokens used"
+        );
         self.tokens.get_or_create(&TokenLabel { purpose, kind: "prompt" }).inc_by(usage.prompt);
         self.tokens.get_or_create(&TokenLabel { purpose, kind: "completion" }).inc_by(usage.completion);
     }

@@ -100,10 +100,27 @@ fn require_everything(schema: &mut serde_json::Value) {
     }
 }
 
-/// Parses a model's answer against the schema's type; `Err` says why it is unusable.
+/// Parses a model's answer against the schema: its types (serde) and its limits (lengths,
+/// counts, ranges), which not every server enforces. `Err` says why it is unusable.
 pub fn parse(text: &str) -> Result<ModelSlots, String> {
     let trimmed = text.trim().trim_start_matches("```json").trim_start_matches("```").trim_end_matches("```");
-    serde_json::from_str(trimmed).map_err(|e| format!("does not match the slot schema: {e}"))
+    let slots: ModelSlots =
+        serde_json::from_str(trimmed).map_err(|e| format!("does not match the slot schema: {e}"))?;
+    let words = [&slots.recipient, &slots.occasion].into_iter().flatten().chain(&slots.interests).chain(&slots.exclude);
+    if let Some(long) = words.into_iter().find(|w| w.chars().count() > 40) {
+        return Err(format!("a value longer than the schema allows: {long:?}"));
+    }
+    if slots.interests.len() > 5 || slots.exclude.len() > 5 {
+        return Err("more list items than the schema allows".into());
+    }
+    if slots.age.is_some_and(|a| a > 120) {
+        return Err("an age over 120".into());
+    }
+    let limits = slots.budget.iter().flat_map(|b| [b.min, b.max]).flatten();
+    if limits.into_iter().any(|v| !v.is_finite() || v < 0.0) {
+        return Err("a budget that is not a positive amount".into());
+    }
+    Ok(slots)
 }
 
 /// What the merge needs to check a model's words: the lexicon and the catalog.

@@ -44,6 +44,10 @@ fn an_answer_with_a_field_the_schema_lacks_is_invalid() {
     assert!(parse(r#"{"purpose":"gift","discount":90}"#).is_err());
     assert!(parse("not json at all").is_err());
     assert!(parse(r#"{"age":"six"}"#).is_err());
+    assert!(parse(r#"{"age":300}"#).is_err(), "the schema's range holds even when a server ignores it");
+    assert!(parse(r#"{"interests":["a","b","c","d","e","f"]}"#).is_err());
+    assert!(parse(r#"{"budget":{"min":-5,"max":null}}"#).is_err());
+    assert!(parse("```json\n{\"age\": 6}\n```").is_ok(), "a fenced answer is read");
 }
 
 #[test]
