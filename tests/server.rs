@@ -1,57 +1,19 @@
 //! The chat server over real sockets: each test starts the real server on port 0 with its own
 //! data directory and talks to it with tokio-tungstenite and plain HTTP.
 
-use std::net::SocketAddr;
 use std::time::Duration;
 
-use concierge::config::Config;
-use concierge::server::Application;
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::Message;
 
-type Socket = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+mod common;
 
-struct Server {
-    addr: SocketAddr,
-    _dir: tempfile::TempDir,
-}
-
-async fn start(configure: impl FnOnce(&mut Config)) -> Server {
-    let dir = tempfile::tempdir().unwrap();
-    let mut config = Config {
-        addr: "127.0.0.1:0".parse().unwrap(),
-        data_dir: dir.path().to_path_buf(),
-        catalog: concat!(env!("CARGO_MANIFEST_DIR"), "/catalog/demo.jsonl").into(),
-        prompts: Some(concat!(env!("CARGO_MANIFEST_DIR"), "/prompts").into()),
-        ..Config::default()
-    };
-    configure(&mut config);
-    let app = Application::build(config).await.unwrap();
-    let addr = app.addr();
-    tokio::spawn(app.run_until_stopped(std::future::pending()));
-    Server { addr, _dir: dir }
-}
-
-async fn connect(server: &Server) -> Socket {
-    let (socket, _) = tokio_tungstenite::connect_async(format!("ws://{}/v1/chat", server.addr)).await.unwrap();
-    socket
-}
-
-async fn send(socket: &mut Socket, frame: Value) {
-    socket.send(Message::Text(frame.to_string().into())).await.unwrap();
-}
+use common::{Server, Socket, connect, send, start};
 
 /// The next JSON frame, skipping pings.
 async fn next(socket: &mut Socket) -> Value {
-    loop {
-        let message = tokio::time::timeout(Duration::from_secs(10), socket.next()).await.expect("a frame in time");
-        match message.expect("the socket is open").expect("a readable frame") {
-            Message::Text(text) => return serde_json::from_str(&text).unwrap(),
-            Message::Close(frame) => panic!("closed: {frame:?}"),
-            _ => continue,
-        }
-    }
+    common::next_within(socket, Duration::from_secs(10)).await
 }
 
 /// Sends hello and returns (welcome, first reply).
