@@ -35,9 +35,9 @@ pub struct BriefProduct {
 }
 
 impl Brief {
-    /// The facts of a rendered reply. `reasons`: include the why lines (they may carry what the
-    /// shopper told us on earlier visits).
-    pub fn of(reply: &Reply, reasons: bool) -> Brief {
+    /// The facts of a rendered reply: its text, its products with their prices and why lines,
+    /// its quick replies.
+    pub fn of(reply: &Reply) -> Brief {
         Brief {
             draft: reply.text.clone(),
             products: reply
@@ -46,7 +46,7 @@ impl Brief {
                 .map(|p| BriefProduct {
                     title: p.title.clone(),
                     price: p.currency.format(p.price),
-                    why: if reasons { p.why.clone() } else { Vec::new() },
+                    why: p.why.clone(),
                 })
                 .collect(),
             quick_replies: reply.quick_replies.clone(),

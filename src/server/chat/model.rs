@@ -55,12 +55,12 @@ impl Connection {
         }
         let llm = self.state.llm.clone()?;
         let conversation = self.conversation.as_ref()?;
-        let share = llm.settings().share_profile;
-        // Kept from the model: a conversation built on remembered facts, when the shop says so.
-        if !share && conversation.remembered {
+        // Kept from the model: a conversation built on remembered facts, when the shop says so
+        // (its replies and why lines carry those facts).
+        if !llm.settings().share_profile && conversation.remembered {
             return None;
         }
-        let brief = Brief::of(reply, share || !conversation.remembered);
+        let brief = Brief::of(reply);
         // The history's last message is the one being answered, which the brief's checks use.
         let all = conversation.history.len();
         let earlier = if said.is_empty() { all } else { all.saturating_sub(1) };
