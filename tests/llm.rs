@@ -225,3 +225,27 @@ async fn the_model_server_killed_mid_conversation_leaves_replies_coming() {
     let (_, reply) = say(&mut socket, "cheaper", Duration::from_secs(10)).await;
     assert!(!titles(&reply).is_empty(), "replies keep coming: {reply}");
 }
+
+#[tokio::test]
+async fn with_share_profile_off_a_returning_shoppers_facts_never_reach_the_model() {
+    let slots =
+        json!({"purpose":null,"recipient":null,"age":null,"occasion":null,"budget":null,"interests":[],"exclude":[]});
+    let fake = fake_llm::start(Behaviour::Fixed { slots, reply: "Here you go.".into() }).await;
+    for share in [true, false] {
+        let server = start(|config| {
+            model_at(&fake.base_url, 2_000)(config);
+            config.llm.share_profile = share;
+        })
+        .await;
+        let mut first = connect(&server).await;
+        let (welcome, _) = hello(&mut first).await;
+        let (deltas, _) = say(&mut first, "a gift for my sister under £40", Duration::from_secs(5)).await;
+        assert!(!deltas.is_empty(), "a new shopper's conversation is phrased either way");
+        drop(first);
+        let mut again = connect(&server).await;
+        send(&mut again, json!({"type":"hello","shopper":welcome["shopper"],"context":{}})).await;
+        reply_within(&mut again, Duration::from_secs(5)).await;
+        let (deltas, reply) = say(&mut again, "something with candles", Duration::from_secs(5)).await;
+        assert_eq!(!deltas.is_empty(), share, "share_profile = {share}: {deltas:?} {reply}");
+    }
+}

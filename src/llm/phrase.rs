@@ -43,11 +43,7 @@ impl Brief {
             products: reply
                 .products
                 .iter()
-                .map(|p| BriefProduct {
-                    title: p.title.clone(),
-                    price: p.currency.format(p.price),
-                    why: p.why.clone(),
-                })
+                .map(|p| BriefProduct { title: p.title.clone(), price: p.currency.format(p.price), why: p.why.clone() })
                 .collect(),
             quick_replies: reply.quick_replies.clone(),
         }
