@@ -4,6 +4,9 @@
 //! on the demo store and on the toys.
 //!
 //! Run: `cargo bench --bench catalog` (add `CONCIERGE_BENCH_1M=1` for the million).
+//! `CONCIERGE_BENCH_DEMO_ONLY=1` runs only the demo store's turns and `CONCIERGE_BENCH_ROUNDS=n`
+//! sets how many times the conversation is played (200 by default): with two round counts
+//! under `valgrind --tool=callgrind`, the difference gives the instructions of one turn.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -23,6 +26,9 @@ const DEMO: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/catalog/demo.jsonl");
 fn main() {
     let demo = Catalog::load(Path::new(DEMO)).expect("demo catalog").0;
     turns("demo store (220 products)", demo);
+    if std::env::var("CONCIERGE_BENCH_DEMO_ONLY").is_ok() {
+        return;
+    }
     let Some(toys) = load_toys() else {
         println!("skipping the 10,000-product benchmarks: {TOYS} not found");
         return;
@@ -37,7 +43,9 @@ fn main() {
 }
 
 fn load_toys() -> Option<Catalog> {
-    if !Path::new(TOYS).exists() {
+    // `CONCIERGE_TOYS` points at the file when this checkout is not next to `shared/`.
+    let path = std::env::var("CONCIERGE_TOYS").unwrap_or_else(|_| TOYS.to_string());
+    if !Path::new(&path).exists() {
         return None;
     }
     let map = "id=uniq_id,title=product_name,category=amazon_category_and_sub_category,brand=manufacturer,price=price,stock=number_available_in_stock,review_count=number_of_reviews,rating=average_rating";
@@ -47,7 +55,7 @@ fn load_toys() -> Option<Catalog> {
         delimiter: Some(b';'),
         currency: "GBP".parse().ok(),
     };
-    let imported = import(Path::new(TOYS), &options).ok()?;
+    let imported = import(Path::new(&path), &options).ok()?;
     let text: String = imported.products.iter().map(|p| serde_json::to_string(p).unwrap_or_default() + "\n").collect();
     Catalog::parse_jsonl(&text, "toys").ok().map(|(c, _)| c)
 }
@@ -129,7 +137,8 @@ fn turns(name: &str, catalog: Catalog) {
     ];
     let mut understand = Vec::new();
     let mut whole = Vec::new();
-    for round in 0..200 {
+    let rounds: usize = std::env::var("CONCIERGE_BENCH_ROUNDS").ok().and_then(|r| r.parse().ok()).unwrap_or(200);
+    for round in 0..rounds {
         let mut session = Session::default();
         for text in messages {
             let t = Instant::now();

@@ -3,6 +3,10 @@
 
 use serde::{Deserialize, Serialize};
 
+use std::collections::BTreeMap;
+
+use minijinja::Value;
+
 use crate::catalog::{Ranked, Signal};
 use crate::money::{Amount, Currency};
 use crate::prompts::Prompts;
@@ -84,23 +88,22 @@ pub struct Render<'a> {
 pub fn render(decision: &crate::dialogue::Decision, r: Render<'_>) -> Reply {
     use crate::dialogue::{Action, Asking, Preface};
     let replies = r.prompts.replies();
-    let mut base = serde_json::json!({
-        "slots": r.session.slots,
-        "currency": r.currency.code(),
-        "summary": "",
-    });
-    // Templates run in strict mode: every slot key must exist, even the optional word.
-    if let Some(slots) = base["slots"].as_object_mut() {
-        slots.entry("recipient_word").or_insert(serde_json::Value::Null);
-    }
-    let summary = replies.render("summary", &minijinja::Value::from_serialize(&base));
-    base["summary"] = summary.into();
+    let mut base = Context::new();
+    base.insert("slots".into(), slots_value(&r.session.slots));
+    base.insert("currency".into(), Value::from(r.currency.code()));
+    base.insert("summary".into(), Value::from(""));
+    let summary = replies.render("summary", &Value::from(base.clone()));
+    base.insert("summary".into(), Value::from(summary));
+    // Each template sees the common variables plus its own; the map's values are shared, so a
+    // copy of the base is a handful of reference counts.
     let with = |extra: serde_json::Value| {
         let mut context = base.clone();
-        if let (Some(map), Some(add)) = (context.as_object_mut(), extra.as_object()) {
-            map.extend(add.clone());
+        if let Some(add) = extra.as_object() {
+            for (key, value) in add {
+                context.insert(key.clone(), Value::from_serialize(value));
+            }
         }
-        minijinja::Value::from_serialize(&context)
+        Value::from(context)
     };
     let mut parts: Vec<String> = Vec::new();
     for preface in &decision.preface {
@@ -179,6 +182,25 @@ pub fn render(decision: &crate::dialogue::Decision, r: Render<'_>) -> Reply {
         slots: r.session.slots.clone(),
         products,
     }
+}
+
+/// A template context: variable name -> value.
+type Context = BTreeMap<String, Value>;
+
+/// What the conversation knows, as templates see it: every slot key present (templates run in
+/// strict mode), the optional word as none when unknown.
+fn slots_value(slots: &crate::slots::Slots) -> Value {
+    let fields = Value::from_serialize(slots);
+    let mut map = Context::new();
+    map.insert("recipient_word".into(), Value::from(()));
+    if let Ok(keys) = fields.try_iter() {
+        for key in keys {
+            if let (Some(name), Ok(value)) = (key.as_str(), fields.get_item(&key)) {
+                map.insert(name.to_string(), value);
+            }
+        }
+    }
+    Value::from(map)
 }
 
 /// The smallest round budget that includes `price`: whole units under 10, then the next

@@ -13,12 +13,13 @@ use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 use tantivy::collector::TopDocs;
 use tantivy::query::{
-    AllQuery, BooleanQuery, BoostQuery, EnableScoring, Occur, Query as TantivyQuery, RangeQuery, TermQuery,
+    AllQuery, Bm25StatisticsProvider, BooleanQuery, BoostQuery, Occur, Query as TantivyQuery, RangeQuery, TermQuery,
 };
 use tantivy::schema::{FAST, Field, INDEXED, IndexRecordOption, Schema, TextFieldIndexing, TextOptions};
 use tantivy::tokenizer::TextAnalyzer;
-use tantivy::{DocAddress, DocId, Index, IndexReader, Order, ReloadPolicy, Searcher, TantivyDocument, Term};
+use tantivy::{DocAddress, Index, IndexReader, Order, ReloadPolicy, Searcher, TantivyDocument, Term};
 
+use super::lookup::{Lookup, Totals};
 use super::{Catalog, Product};
 use crate::money::Amount;
 
@@ -56,6 +57,8 @@ pub struct CatalogIndex {
     quality: Vec<f32>,
     /// Review count from which a product counts as one of the catalog's most reviewed.
     popular_reviews: u64,
+    /// The corpus totals of BM25, fixed since the index never changes once built.
+    totals: Totals,
 }
 
 /// Filters that are never relaxed: a product outside them is not shown, whatever its score.
@@ -144,8 +147,9 @@ impl CatalogIndex {
         writer.wait_merging_threads()?;
         let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
         let positions = read_positions(&reader.searcher())?;
+        let totals = Totals::read(&reader.searcher(), &text)?;
         let popular_reviews = popularity_threshold(catalog.products());
-        Ok(CatalogIndex { catalog, index, reader, fields, analyzer, positions, quality, popular_reviews })
+        Ok(CatalogIndex { catalog, index, reader, fields, analyzer, positions, quality, popular_reviews, totals })
     }
 
     pub fn catalog(&self) -> &Arc<Catalog> {
@@ -168,14 +172,14 @@ impl CatalogIndex {
     /// The best `limit` products within `filters` by quality alone: the cold-start order.
     pub(crate) fn top_quality(
         &self,
-        searcher: &Searcher,
+        lookup: &Lookup<'_>,
         filters: &Filters,
         limit: usize,
     ) -> Result<Vec<DocAddress>, IndexError> {
         let mut clauses = self.filter_clauses(filters);
         clauses.push((Occur::Must, Box::new(AllQuery)));
         let collector = TopDocs::with_limit(limit).order_by_fast_field::<f64>("quality", Order::Desc);
-        let hits = searcher.search(&BooleanQuery::new(clauses), &collector)?;
+        let hits = lookup.search(&BooleanQuery::new(clauses), &collector)?;
         Ok(hits.into_iter().map(|(_, addr)| addr).collect())
     }
 
@@ -206,14 +210,37 @@ impl CatalogIndex {
         self.reader.searcher()
     }
 
+    /// A searcher for one ranking, with BM25 statistics looked up once (see [`Lookup`]).
+    pub(crate) fn lookup(&self) -> Lookup<'_> {
+        Lookup::new(self.reader.searcher(), &self.totals)
+    }
+
     /// How many products mention the stemmed word in any text field (for weighting words).
-    pub(crate) fn doc_freq(&self, searcher: &Searcher, stem: &str) -> u64 {
+    pub(crate) fn doc_freq(&self, stats: &dyn Bm25StatisticsProvider, stem: &str) -> u64 {
         self.fields
             .text
             .iter()
-            .map(|&f| searcher.doc_freq(&Term::from_field_text(f, stem)).unwrap_or(0))
+            .map(|&f| stats.doc_freq(&Term::from_field_text(f, stem)).unwrap_or(0))
             .max()
             .unwrap_or(0)
+    }
+
+    /// For each candidate, whether it mentions every stem of `stems` in some text field: what
+    /// [`CatalogIndex::concept_query`] matches, read from the postings without scoring.
+    pub(crate) fn mention_all(
+        &self,
+        lookup: &Lookup<'_>,
+        stems: &[String],
+        candidates: &[DocAddress],
+    ) -> Result<Vec<bool>, IndexError> {
+        let mut out = vec![true; candidates.len()];
+        for stem in stems {
+            let has = lookup.has_stem(&self.fields.text, stem, candidates)?;
+            for (all, one) in out.iter_mut().zip(has) {
+                *all &= one;
+            }
+        }
+        Ok(out)
     }
 
     /// A query matching products that mention every stem of `stems` in some text field,
@@ -277,42 +304,15 @@ impl CatalogIndex {
     /// The best `limit` documents for `query` restricted by `filters`, by BM25.
     pub(crate) fn top_scored(
         &self,
-        searcher: &Searcher,
+        lookup: &Lookup<'_>,
         query: Box<dyn TantivyQuery>,
         filters: &Filters,
         limit: usize,
     ) -> Result<Vec<(DocAddress, f32)>, IndexError> {
         let mut clauses = self.filter_clauses(filters);
         clauses.push((Occur::Must, query));
-        let hits = searcher.search(&BooleanQuery::new(clauses), &TopDocs::with_limit(limit).order_by_score())?;
+        let hits = lookup.search(&BooleanQuery::new(clauses), &TopDocs::with_limit(limit).order_by_score())?;
         Ok(hits.into_iter().map(|(score, addr)| (addr, score)).collect())
-    }
-
-    /// For each of `positions`, whether it matches `query` (no scoring): one pass over the
-    /// query's postings per segment, seeking to each candidate in document order.
-    pub(crate) fn matches(
-        &self,
-        searcher: &Searcher,
-        query: &dyn TantivyQuery,
-        candidates: &[DocAddress],
-    ) -> Result<Vec<bool>, IndexError> {
-        let weight = query.weight(EnableScoring::disabled_from_searcher(searcher))?;
-        let mut order: Vec<usize> = (0..candidates.len()).collect();
-        order.sort_by_key(|&i| (candidates[i].segment_ord, candidates[i].doc_id));
-        let mut out = vec![false; candidates.len()];
-        let mut current: Option<(u32, Box<dyn tantivy::query::Scorer>)> = None;
-        for i in order {
-            let DocAddress { segment_ord, doc_id } = candidates[i];
-            if current.as_ref().is_none_or(|(seg, _)| *seg != segment_ord) {
-                let scorer = weight.scorer(searcher.segment_reader(segment_ord), 1.0)?;
-                current = Some((segment_ord, scorer));
-            }
-            if let Some((_, scorer)) = current.as_mut() {
-                let at: DocId = if scorer.doc() < doc_id { scorer.seek(doc_id) } else { scorer.doc() };
-                out[i] = at == doc_id;
-            }
-        }
-        Ok(out)
     }
 
     pub(crate) fn position_of(&self, addr: DocAddress) -> usize {

@@ -7,6 +7,7 @@
 pub mod import;
 mod index;
 mod load;
+mod lookup;
 mod product;
 mod rank;
 mod signal;

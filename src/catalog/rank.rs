@@ -29,6 +29,7 @@ use tantivy::DocAddress;
 use tantivy::query::{BooleanQuery, Occur, Query as TantivyQuery};
 
 use super::index::{CatalogIndex, Filters, IndexError};
+use super::lookup::Lookup;
 use super::{Product, Signal};
 use crate::money::Amount;
 
@@ -129,28 +130,34 @@ impl CatalogIndex {
     /// Ranks the catalog for `query`: at most `query.k` products, all within the hard filters,
     /// each with the signals that placed it. Deterministic for the same catalog and query.
     pub fn rank(&self, query: &Query) -> Result<Vec<Ranked<'_>>, IndexError> {
-        let searcher = self.searcher();
+        let lookup = self.lookup();
         let filters = self.filters(query);
-        let concepts = self.concepts(query, &searcher);
-        let searchable: Vec<&Concept> = concepts.iter().filter(|c| !matches!(c.kind, ConceptKind::Hint(_))).collect();
+        let concepts = self.concepts(query, &lookup);
+        let queries: Vec<Box<dyn TantivyQuery>> = concepts.iter().map(|c| self.concept_query(&c.stems)).collect();
+        let searchable: Vec<&dyn TantivyQuery> = concepts
+            .iter()
+            .zip(&queries)
+            .filter(|(c, _)| !matches!(c.kind, ConceptKind::Hint(_)))
+            .map(|(_, q)| q.as_ref())
+            .collect();
 
         let mut scored: HashMap<DocAddress, f32> = HashMap::new();
         if !concepts.is_empty() {
-            let any = concepts.iter().map(|c| (Occur::Should, self.concept_query(&c.stems))).collect();
-            for (addr, score) in self.top_scored(&searcher, Box::new(BooleanQuery::new(any)), &filters, CANDIDATES)? {
+            let any = queries.iter().map(|q| (Occur::Should, q.box_clone())).collect();
+            for (addr, score) in self.top_scored(&lookup, Box::new(BooleanQuery::new(any)), &filters, CANDIDATES)? {
                 scored.insert(addr, score);
             }
         }
         if searchable.len() > 1 {
             // Products matching everything asked for must not be crowded out of the candidates
             // by products scoring high on one frequent word.
-            let all = searchable.iter().map(|c| (Occur::Must, self.concept_query(&c.stems))).collect();
-            for (addr, score) in self.top_scored(&searcher, Box::new(BooleanQuery::new(all)), &filters, CANDIDATES)? {
+            let all = searchable.iter().map(|q| (Occur::Must, q.box_clone())).collect();
+            for (addr, score) in self.top_scored(&lookup, Box::new(BooleanQuery::new(all)), &filters, CANDIDATES)? {
                 scored.insert(addr, score);
             }
         }
         if searchable.is_empty() || scored.len() < query.k {
-            for addr in self.top_quality(&searcher, &filters, CANDIDATES.max(query.k))? {
+            for addr in self.top_quality(&lookup, &filters, CANDIDATES.max(query.k))? {
                 scored.entry(addr).or_insert(0.0);
             }
         }
@@ -166,7 +173,7 @@ impl CatalogIndex {
             })
             .filter(|c| filters.admit(&self.catalog().products()[c.position]))
             .collect();
-        self.mark_matches(&searcher, &concepts, &mut candidates)?;
+        self.mark_matches(&lookup, &concepts, &mut candidates)?;
         let best_bm25 = candidates.iter().map(|c| c.bm25).fold(0.0_f32, f32::max);
         for c in &mut candidates {
             c.key = self.rank_key(c, &concepts, best_bm25);
@@ -189,10 +196,10 @@ impl CatalogIndex {
         }
     }
 
-    fn concepts(&self, query: &Query, searcher: &tantivy::Searcher) -> Vec<Concept> {
+    fn concepts(&self, query: &Query, lookup: &Lookup<'_>) -> Vec<Concept> {
         let total = self.len().max(1) as f32;
         let idf = |stems: &[String]| {
-            stems.iter().map(|s| (1.0 + total / (1 + self.doc_freq(searcher, s)) as f32).ln()).fold(0.0_f32, f32::max)
+            stems.iter().map(|s| (1.0 + total / (1 + self.doc_freq(lookup, s)) as f32).ln()).fold(0.0_f32, f32::max)
         };
         let mut out = Vec::new();
         for (i, word) in query.keywords.iter().enumerate() {
@@ -219,7 +226,7 @@ impl CatalogIndex {
 
     fn mark_matches(
         &self,
-        searcher: &tantivy::Searcher,
+        lookup: &Lookup<'_>,
         concepts: &[Concept],
         candidates: &mut [Candidate],
     ) -> Result<(), IndexError> {
@@ -228,8 +235,7 @@ impl CatalogIndex {
             c.matched = vec![false; concepts.len()];
         }
         for (ci, concept) in concepts.iter().enumerate() {
-            let query: Box<dyn TantivyQuery> = self.concept_query(&concept.stems);
-            for (cand, hit) in candidates.iter_mut().zip(self.matches(searcher, query.as_ref(), &addresses)?) {
+            for (cand, hit) in candidates.iter_mut().zip(self.mention_all(lookup, &concept.stems, &addresses)?) {
                 cand.matched[ci] = hit;
             }
         }

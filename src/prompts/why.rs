@@ -74,17 +74,26 @@ impl WhyTemplates {
 }
 
 fn context(signal: &Signal, product: &Product, currency: &str) -> minijinja::Value {
-    let mut value = serde_json::to_value(signal).unwrap_or_default();
-    if let Some(map) = value.as_object_mut() {
-        let facts = ProductFacts { title: &product.title, brand: product.brand.as_deref(), price: product.price };
-        map.insert("product".into(), serde_json::to_value(facts).unwrap_or_default());
-        map.insert("currency".into(), currency.into());
-        // Optional fields are present (as none) so `{% if min %}` works under strict mode.
-        for optional in ["min", "max", "word", "currency_assumed"] {
-            map.entry(optional).or_insert(serde_json::Value::Null);
+    use minijinja::Value;
+    // A plain map, built without a JSON detour: the signal's own fields, then the product and
+    // currency over them.
+    let mut map: BTreeMap<String, Value> = BTreeMap::new();
+    // Optional fields are present (as none) so `{% if min %}` works under strict mode.
+    for optional in ["min", "max", "word", "currency_assumed"] {
+        map.insert(optional.to_string(), Value::from(()));
+    }
+    let fields = Value::from_serialize(signal);
+    if let Ok(keys) = fields.try_iter() {
+        for key in keys {
+            if let (Some(name), Ok(value)) = (key.as_str(), fields.get_item(&key)) {
+                map.insert(name.to_string(), value);
+            }
         }
     }
-    minijinja::Value::from_serialize(&value)
+    let facts = ProductFacts { title: &product.title, brand: product.brand.as_deref(), price: product.price };
+    map.insert("product".into(), Value::from_serialize(facts));
+    map.insert("currency".into(), Value::from(currency));
+    Value::from(map)
 }
 
 fn sample_product() -> Product {
