@@ -12,6 +12,7 @@ use axum::extract::WebSocketUpgrade;
 use axum::extract::ws::{Message, WebSocket};
 use axum::response::Response;
 use axum::routing::get;
+use axum::serve::ListenerExt;
 use clap::Parser;
 
 #[derive(Parser, Debug)]
@@ -25,8 +26,11 @@ fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     runtime.block_on(async {
-        let listener = tokio::net::TcpListener::bind(args.addr).await?;
-        println!("echo listening on {}", listener.local_addr()?);
+        // TCP_NODELAY as in concierge serve, so both pay the same for the socket.
+        let listener = tokio::net::TcpListener::bind(args.addr).await?.tap_io(|tcp| {
+            let _ = tcp.set_nodelay(true);
+        });
+        println!("echo listening on {}", args.addr);
         let app = Router::new().fallback(get(upgrade));
         axum::serve(listener, app).await?;
         Ok(())

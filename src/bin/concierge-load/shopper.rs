@@ -37,7 +37,7 @@ pub async fn run(plan: &Plan, i: usize, tally: &Tally) {
 
 async fn converse(plan: &Plan, i: usize, tally: &Tally) -> Result<(), String> {
     let mut rng = StdRng::seed_from_u64(plan.seed.wrapping_mul(1_000_003).wrapping_add(i as u64));
-    let (mut socket, _) = tokio_tungstenite::connect_async(plan.url.as_str())
+    let (mut socket, _) = tokio_tungstenite::connect_async_with_config(plan.url.as_str(), None, true)
         .await
         .map_err(|e| format!("connect: {}", first_words(&e.to_string())))?;
     let mut budget_start = 10;
