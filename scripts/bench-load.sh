@@ -25,11 +25,14 @@ echo "open files limit: $(ulimit -n); cores: $(nproc)"
 
 WORK=$(mktemp -d)
 SERVER_PID=""
+ECHO_PID=""
 cleanup() {
-  [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null && wait "$SERVER_PID" 2>/dev/null
+  for pid in $SERVER_PID $ECHO_PID; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
   rm -rf "$WORK"
 }
 trap cleanup EXIT
+trap 'exit 130' INT TERM
 RESULTS=$WORK/results.jsonl
 : > "$RESULTS"
 
@@ -100,11 +103,11 @@ for scenario in "${SCENARIOS[@]}"; do
       stop_server ;;
     saturation)
       "$BIN/concierge-echo" --addr "127.0.0.1:$ECHO_PORT" > /dev/null &
-      echo_pid=$!
+      ECHO_PID=$!
       sleep 0.5
       load "saturation echo" --url "ws://127.0.0.1:$ECHO_PORT/v1/chat" --metrics none --shoppers 64 \
         --seconds "$RUN_SECONDS" --think-ms 0
-      kill "$echo_pid"; wait "$echo_pid" 2>/dev/null || true
+      kill "$ECHO_PID"; wait "$ECHO_PID" 2>/dev/null || true; ECHO_PID=""
       saturate "saturation concierge (group)" group "$demo" ;;
     durability)
       saturate "saturation durability each" each "$demo"

@@ -179,14 +179,15 @@ async fn greeted(addr: SocketAddr) -> (Socket, String) {
     (socket, welcome["shopper"].as_str().unwrap().to_string())
 }
 
-/// Ten turns of a normal shopper; returns the slowest, and panics on any error frame.
+/// Six turns of a normal shopper (inside the default burst); returns the slowest, and panics
+/// on any error frame.
 async fn normal_shopper(addr: SocketAddr) -> Duration {
     let (mut socket, _) = greeted(addr).await;
     let mut slowest = Duration::ZERO;
     for text in ["a present for my nephew", "under £25", "cheaper", "something else", "why the second one?"]
         .iter()
         .cycle()
-        .take(10)
+        .take(6)
     {
         let sent = Instant::now();
         send(&mut socket, json!({"type":"say","text":text})).await;
@@ -236,18 +237,19 @@ async fn clients_that_never_read_are_cut_off_while_the_others_chat_on() {
     })
     .await;
     let mut slow = Vec::new();
-    for _ in 0..4 {
+    for _ in 0..2 {
         // A tiny receive window: the server's replies back up quickly.
         let socket = tokio::net::TcpSocket::new_v4().unwrap();
         socket.set_recv_buffer_size(2048).unwrap();
         let stream = socket.connect(addr).await.unwrap();
         let (mut ws, _) = tokio_tungstenite::client_async(format!("ws://{addr}/v1/chat"), stream).await.unwrap();
-        send(&mut ws, json!({"type":"hello","shopper":null,"session":null})).await;
+        let hello = json!({"type":"hello","shopper":null,"session":null}).to_string();
+        ws.send(Message::Text(hello.into())).await.unwrap();
         slow.push(tokio::spawn(async move {
             // Sends turns and never reads, until the server gives up on this peer.
             let started = Instant::now();
             let frame = json!({"type":"say","text":"something else"}).to_string();
-            while started.elapsed() < Duration::from_secs(25) {
+            while started.elapsed() < Duration::from_secs(40) {
                 let sent = tokio::time::timeout(Duration::from_secs(1), ws.send(Message::Text(frame.clone().into())));
                 if matches!(sent.await, Ok(Err(_))) {
                     return true;
@@ -260,7 +262,9 @@ async fn clients_that_never_read_are_cut_off_while_the_others_chat_on() {
     let slowest = normal_shopper(addr).await;
     assert!(slowest < Duration::from_secs(2), "a normal shopper waited {slowest:?} beside clients that never read");
     let metrics = reqwest::get(format!("http://{addr}/metrics")).await.unwrap().text().await.unwrap();
-    let deadline = Instant::now() + Duration::from_secs(20);
+    // The server's socket buffer (about a megabyte on loopback) fills first, then its queue
+    // of 16 frames, then it waits 5 s before giving up on the peer.
+    let deadline = Instant::now() + Duration::from_secs(40);
     let mut cut = metrics.contains("limit=\"slow_reader\"");
     while !cut && Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(250)).await;
