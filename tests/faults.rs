@@ -62,7 +62,8 @@ fn serve_process(data_dir: &Path) -> ServeProcess {
         for line in BufReader::new(stdout).lines().map_while(Result::ok) {
             if let Some(at) = line.find("listening on http://") {
                 let rest = &line[at + "listening on http://".len()..];
-                let _ = found.send(rest.split(|c: char| c.is_whitespace() || c == '\u{1b}').next().unwrap().to_string());
+                let _ =
+                    found.send(rest.split(|c: char| c.is_whitespace() || c == '\u{1b}').next().unwrap().to_string());
             }
         }
     });
@@ -221,7 +222,8 @@ async fn a_client_flooding_one_connection_leaves_the_others_their_replies() {
     let mut flooder = flood.await.unwrap();
     // The flooder was told it is rate limited, and its connection still works.
     let mut codes = Vec::new();
-    while let Ok(Some(Ok(Message::Text(text)))) = tokio::time::timeout(Duration::from_millis(500), flooder.next()).await {
+    while let Ok(Some(Ok(Message::Text(text)))) = tokio::time::timeout(Duration::from_millis(500), flooder.next()).await
+    {
         let frame: Value = serde_json::from_str(&text).unwrap();
         codes.push(frame["code"].as_str().unwrap_or("").to_string());
     }

@@ -24,8 +24,9 @@ pub async fn run(args: &Args) -> anyhow::Result<()> {
     for _ in 0..args.shoppers {
         let url = args.url.clone();
         tasks.push(tokio::spawn(async move {
-            let (mut socket, _) =
-                tokio_tungstenite::connect_async_with_config(url.as_str(), None, true).await.map_err(|e| format!("connect: {e}"))?;
+            let (mut socket, _) = tokio_tungstenite::connect_async_with_config(url.as_str(), None, true)
+                .await
+                .map_err(|e| format!("connect: {e}"))?;
             let hello = r#"{"type":"hello","shopper":null,"session":null,"context":{"page":"home"}}"#;
             socket.send(Message::Text(hello.into())).await.map_err(|_| "send".to_string())?;
             let first = next_frame(&mut socket).await?;
