@@ -32,6 +32,7 @@ use axum::extract::{DefaultBodyLimit, State, WebSocketUpgrade};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
+use axum::serve::ListenerExt;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
@@ -153,6 +154,13 @@ impl Application {
             tracing::info!("shutting down: closing conversations and flushing the store");
             let _ = stop.send(true);
         };
+        // Replies are small frames written as soon as they are ready: without TCP_NODELAY,
+        // Nagle's algorithm holds a frame's last segment until the peer's delayed ACK (~40 ms).
+        let listener = listener.tap_io(|tcp| {
+            if let Err(error) = tcp.set_nodelay(true) {
+                tracing::debug!(%error, "cannot set TCP_NODELAY");
+            }
+        });
         axum::serve(listener, router).with_graceful_shutdown(signal).await.context("server failed")?;
         sweeper.abort();
         tokio::task::spawn_blocking(move || store.flush()).await?.context("flushing the store")?;

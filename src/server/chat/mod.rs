@@ -226,7 +226,7 @@ impl Connection {
             Ok((conversation, recorded)) => {
                 self.conversation = Some(conversation);
                 match recorded {
-                    Ok(durable) => self.durable(durable).await,
+                    Ok(durable) => self.durable(durable).await.err().unwrap_or(true),
                     Err(ConversationError::Input(e)) => {
                         self.error(&FrameError::new("bad_message", e.to_string())).await
                     }
@@ -241,10 +241,12 @@ impl Connection {
     /// was replaced (`returning` for a hello), and the reply or handover, reworded by the
     /// language model when one is configured. `said`: the shopper's message ("" for a hello).
     async fn finish_turn(&mut self, mut turn: Turn, started: Instant, returning: Option<bool>, said: &str) -> bool {
+        // A write that did not become durable must not be acknowledged: the shopper gets the
+        // error frame instead of the reply.
         if let Some(durable) = turn.durable.take()
-            && !self.durable(durable).await
+            && let Err(alive) = self.durable(durable).await
         {
-            return false;
+            return alive;
         }
         if (returning.is_some() || turn.new_shopper.is_some()) && !self.welcome(returning.unwrap_or(false)).await {
             return false;
@@ -272,13 +274,15 @@ impl Connection {
         true
     }
 
-    async fn durable(&mut self, durable: Durable) -> bool {
+    /// Waits until a write is durable. When it cannot be, sends an `internal` error frame and
+    /// returns `Err(alive)`, `alive` saying whether the peer is still there.
+    async fn durable(&mut self, durable: Durable) -> Result<(), bool> {
         let started = Instant::now();
         let result = durable.await;
         self.state.metrics.flush_seconds.observe(started.elapsed().as_secs_f64());
         match result {
-            Ok(()) => true,
-            Err(error) => self.internal(&error).await,
+            Ok(()) => Ok(()),
+            Err(error) => Err(self.internal(&error).await),
         }
     }
 
