@@ -126,13 +126,14 @@ impl Conversation {
             history: Vec::new(),
         };
         let decision = agent.open(&mut conversation.session, &conversation.context);
-        let durable = conversation.note_asked(profiles, now)?;
+        conversation.note_asked(profiles, now)?;
         let reply = agent.respond(
             &mut conversation.session,
             &decision,
             surroundings(agent, &conversation.context, &profile, profiles, now),
         )?;
-        Ok(Opened { conversation, returning, turn: Turn { reply, durable, new_shopper: None, handover: false } })
+        // Nothing the shopper said is acknowledged by a greeting: no need to wait for a flush.
+        Ok(Opened { conversation, returning, turn: Turn { reply, durable: None, new_shopper: None, handover: false } })
     }
 
     /// Handles one message from the shopper, understood by the rules.
@@ -197,7 +198,11 @@ impl Conversation {
                     p.note_asked(slot, now);
                 }
             })?;
-            (profile, Some(durable))
+            // Only answers need to be durable before the reply acknowledges them; "asked about
+            // the budget" is bookkeeping a crash may lose (the worst is asking once more), so
+            // it does not make the shopper wait for a flush.
+            let acknowledges = !decision.declared.is_empty() || decision.forget.is_some();
+            (profile, acknowledges.then_some(durable))
         };
         self.reply(agent, profiles, &decision, &profile, now, durable, new_shopper)
     }
@@ -239,10 +244,13 @@ impl Conversation {
         Ok(durable)
     }
 
-    fn note_asked(&self, profiles: &Profiles, now: OffsetDateTime) -> Result<Option<Durable>, ConversationError> {
-        let Some(Asking::Slot(slot)) = self.session.asking else { return Ok(None) };
-        let (_, durable) = profiles.store.update(self.shopper, now, &mut |p: &mut Profile| p.note_asked(slot, now))?;
-        Ok(Some(durable))
+    /// Records that the session is asking about a slot (so a later visit does not ask again);
+    /// written without waiting for it to be durable.
+    fn note_asked(&self, profiles: &Profiles, now: OffsetDateTime) -> Result<(), ConversationError> {
+        let Some(Asking::Slot(slot)) = self.session.asking else { return Ok(()) };
+        let (_, _not_awaited) =
+            profiles.store.update(self.shopper, now, &mut |p: &mut Profile| p.note_asked(slot, now))?;
+        Ok(())
     }
 }
 
