@@ -1,0 +1,140 @@
+//! Proof that ranking from the in-memory postings gives what tantivy's searches give: for
+//! thousands of generated queries on the demo store and on a slice of the Amazon UK toys, the
+//! same candidates with bit-identical BM25 scores, and the same ranked products and reasons.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+
+use super::import::{Format, ImportOptions, import, parse_map};
+use super::{Catalog, CatalogIndex, Hint, Query, Signal};
+use crate::money::Amount;
+
+const DEMO: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/catalog/demo.jsonl");
+const TOYS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/data/amazon-uk-toys.csv");
+
+/// Queries generated per catalog.
+const QUERIES: usize = 2500;
+
+fn toys(limit: usize) -> Option<Catalog> {
+    if !Path::new(TOYS).exists() {
+        eprintln!("skipping: {TOYS} not found");
+        return None;
+    }
+    let map = "id=uniq_id,title=product_name,category=amazon_category_and_sub_category,brand=manufacturer,price=price,stock=number_available_in_stock,review_count=number_of_reviews,rating=average_rating";
+    let options = ImportOptions {
+        format: Format::Csv,
+        map: parse_map(map).unwrap(),
+        delimiter: Some(b';'),
+        currency: "GBP".parse().ok(),
+    };
+    let imported = import(Path::new(TOYS), &options).unwrap();
+    let text: String = imported.products.iter().take(limit).map(|p| serde_json::to_string(p).unwrap() + "\n").collect();
+    Some(Catalog::parse_jsonl(&text, "toys").unwrap().0)
+}
+
+fn words_of(catalog: &Catalog) -> Vec<String> {
+    let mut words: Vec<String> = catalog
+        .products()
+        .iter()
+        .flat_map(|p| p.title.split_whitespace().chain(p.tags.iter().map(String::as_str)).map(str::to_lowercase))
+        .filter(|w| w.chars().any(char::is_alphabetic))
+        .collect();
+    words.sort();
+    words.dedup();
+    words
+}
+
+fn phrase(rng: &mut StdRng, words: &[String], most: usize) -> String {
+    let n = rng.random_range(1..=most);
+    (0..n).map(|_| words[rng.random_range(0..words.len())].clone()).collect::<Vec<_>>().join(" ")
+}
+
+fn price(rng: &mut StdRng) -> Amount {
+    format!("{}.{:02}", rng.random_range(0..80), rng.random_range(0..100)).parse().unwrap()
+}
+
+fn query(rng: &mut StdRng, words: &[String], catalog: &Catalog) -> Query {
+    let pick = |rng: &mut StdRng, most: usize| rng.random_range(0..=most);
+    let mut q = Query { k: rng.random_range(1..=12), ..Query::default() };
+    q.keywords = (0..pick(rng, 4)).map(|_| phrase(rng, words, 1)).collect();
+    q.interests = (0..pick(rng, 2)).map(|_| phrase(rng, words, 2)).collect();
+    q.hints = (0..pick(rng, 2))
+        .map(|_| {
+            let words = phrase(rng, words, 2);
+            Hint { signal: Signal::Context { source: "page".into(), term: words.clone() }, words }
+        })
+        .collect();
+    if rng.random_bool(0.3) {
+        q.exclude_words = (0..pick(rng, 2)).map(|_| phrase(rng, words, 2)).collect();
+    }
+    if rng.random_bool(0.2) {
+        let products = catalog.products();
+        q.exclude_ids = (0..pick(rng, 5)).map(|_| products[rng.random_range(0..products.len())].id.clone()).collect();
+    }
+    if rng.random_bool(0.5) {
+        q.max_price = Some(price(rng));
+    }
+    if rng.random_bool(0.3) {
+        q.min_price = Some(price(rng));
+    }
+    if rng.random_bool(0.1) {
+        q.below = Some(price(rng));
+    }
+    if rng.random_bool(0.1) {
+        q.above = Some(price(rng));
+    }
+    if rng.random_bool(0.3) {
+        q.age = Some(rng.random_range(0..18));
+    }
+    q.include_unavailable = rng.random_bool(0.2);
+    q
+}
+
+/// Runs `QUERIES` generated queries through both paths; returns how many had candidates.
+fn assert_paths_agree(index: &CatalogIndex, words: &[String], seed: u64) -> usize {
+    assert!(index.lookup().memory().is_some(), "the catalog should be scored from memory");
+    let mut rng = StdRng::seed_from_u64(seed);
+    let mut with_candidates = 0;
+    for n in 0..QUERIES {
+        let q = query(&mut rng, words, index.catalog());
+        let (memory, tantivy) = (index.lookup(), index.tantivy_lookup());
+        let fast = index.retrieved(&memory, &q).unwrap();
+        let slow = index.retrieved(&tantivy, &q).unwrap();
+        assert_eq!(fast.len(), slow.len(), "query {n}: candidate count differs for {q:?}");
+        for (addr, score) in &slow {
+            let mine = fast.get(addr).unwrap_or_else(|| panic!("query {n}: {addr:?} missing for {q:?}"));
+            assert_eq!(mine.to_bits(), score.to_bits(), "query {n}: score of {addr:?} differs for {q:?}");
+        }
+        with_candidates += usize::from(!slow.is_empty());
+        let shown = |lookup| -> Vec<String> {
+            let ranked = index.rank_with(lookup, &q).unwrap();
+            ranked.iter().map(|r| format!("{} {:?}", r.product.id, r.signals)).collect()
+        };
+        assert_eq!(shown(&memory), shown(&tantivy), "query {n}: ranking differs for {q:?}");
+    }
+    with_candidates
+}
+
+#[test]
+fn memory_scoring_matches_tantivy_on_the_demo_store() {
+    let demo = Catalog::load(Path::new(DEMO)).unwrap().0;
+    let mut words = words_of(&demo);
+    if let Some(toys) = toys(usize::MAX) {
+        words.extend(words_of(&toys).into_iter().step_by(7));
+    }
+    let index = CatalogIndex::build(Arc::new(demo)).unwrap();
+    let found = assert_paths_agree(&index, &words, 11);
+    assert!(found > QUERIES / 2, "too few queries found anything ({found})");
+}
+
+#[test]
+fn memory_scoring_matches_tantivy_on_four_thousand_toys() {
+    let Some(toys) = toys(4000) else { return };
+    let words = words_of(&toys);
+    let index = CatalogIndex::build(Arc::new(toys)).unwrap();
+    let found = assert_paths_agree(&index, &words, 12);
+    assert!(found > QUERIES / 2, "too few queries found anything ({found})");
+}
