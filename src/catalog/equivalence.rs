@@ -47,6 +47,20 @@ fn words_of(catalog: &Catalog) -> Vec<String> {
     words
 }
 
+/// The most frequent title words, so that many queries find more than the candidate limit
+/// (and ties at its edge).
+fn frequent(catalog: &Catalog) -> Vec<String> {
+    let mut counts: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    for p in catalog.products() {
+        for w in p.title.split_whitespace().filter(|w| w.chars().all(char::is_alphabetic)) {
+            *counts.entry(w.to_lowercase()).or_default() += 1;
+        }
+    }
+    let mut counts: Vec<(String, usize)> = counts.into_iter().collect();
+    counts.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    counts.into_iter().take(40).map(|(w, _)| w).collect()
+}
+
 fn phrase(rng: &mut StdRng, words: &[String], most: usize) -> String {
     let n = rng.random_range(1..=most);
     (0..n).map(|_| words[rng.random_range(0..words.len())].clone()).collect::<Vec<_>>().join(" ")
@@ -56,10 +70,11 @@ fn price(rng: &mut StdRng) -> Amount {
     format!("{}.{:02}", rng.random_range(0..80), rng.random_range(0..100)).parse().unwrap()
 }
 
-fn query(rng: &mut StdRng, words: &[String], catalog: &Catalog) -> Query {
+fn query(rng: &mut StdRng, words: &[String], common: &[String], catalog: &Catalog) -> Query {
     let pick = |rng: &mut StdRng, most: usize| rng.random_range(0..=most);
     let mut q = Query { k: rng.random_range(1..=12), ..Query::default() };
-    q.keywords = (0..pick(rng, 4)).map(|_| phrase(rng, words, 1)).collect();
+    let pool = if rng.random_bool(0.3) { common } else { words };
+    q.keywords = (0..pick(rng, 4)).map(|_| phrase(rng, pool, 1)).collect();
     q.interests = (0..pick(rng, 2)).map(|_| phrase(rng, words, 2)).collect();
     q.hints = (0..pick(rng, 2))
         .map(|_| {
@@ -93,13 +108,15 @@ fn query(rng: &mut StdRng, words: &[String], catalog: &Catalog) -> Query {
     q
 }
 
-/// Runs `QUERIES` generated queries through both paths; returns how many had candidates.
-fn assert_paths_agree(index: &CatalogIndex, words: &[String], seed: u64) -> usize {
+/// Runs `QUERIES` generated queries through both paths; returns how many had candidates and
+/// how many reached the candidate limit.
+fn assert_paths_agree(index: &CatalogIndex, words: &[String], seed: u64) -> (usize, usize) {
     assert!(index.lookup().memory().is_some(), "the catalog should be scored from memory");
     let mut rng = StdRng::seed_from_u64(seed);
-    let mut with_candidates = 0;
+    let common = frequent(index.catalog());
+    let (mut with_candidates, mut at_limit) = (0, 0);
     for n in 0..QUERIES {
-        let q = query(&mut rng, words, index.catalog());
+        let q = query(&mut rng, words, &common, index.catalog());
         let (memory, tantivy) = (index.lookup(), index.tantivy_lookup());
         let fast = index.retrieved(&memory, &q).unwrap();
         let slow = index.retrieved(&tantivy, &q).unwrap();
@@ -109,13 +126,14 @@ fn assert_paths_agree(index: &CatalogIndex, words: &[String], seed: u64) -> usiz
             assert_eq!(mine.to_bits(), score.to_bits(), "query {n}: score of {addr:?} differs for {q:?}");
         }
         with_candidates += usize::from(!slow.is_empty());
+        at_limit += usize::from(slow.len() >= 300);
         let shown = |lookup| -> Vec<String> {
             let ranked = index.rank_with(lookup, &q).unwrap();
             ranked.iter().map(|r| format!("{} {:?}", r.product.id, r.signals)).collect()
         };
         assert_eq!(shown(&memory), shown(&tantivy), "query {n}: ranking differs for {q:?}");
     }
-    with_candidates
+    (with_candidates, at_limit)
 }
 
 #[test]
@@ -126,7 +144,7 @@ fn memory_scoring_matches_tantivy_on_the_demo_store() {
         words.extend(words_of(&toys).into_iter().step_by(7));
     }
     let index = CatalogIndex::build(Arc::new(demo)).unwrap();
-    let found = assert_paths_agree(&index, &words, 11);
+    let (found, _) = assert_paths_agree(&index, &words, 11);
     assert!(found > QUERIES / 2, "too few queries found anything ({found})");
 }
 
@@ -135,6 +153,35 @@ fn memory_scoring_matches_tantivy_on_four_thousand_toys() {
     let Some(toys) = toys(4000) else { return };
     let words = words_of(&toys);
     let index = CatalogIndex::build(Arc::new(toys)).unwrap();
-    let found = assert_paths_agree(&index, &words, 12);
+    let (found, at_limit) = assert_paths_agree(&index, &words, 12);
     assert!(found > QUERIES / 2, "too few queries found anything ({found})");
+    assert!(at_limit > QUERIES / 20, "too few queries reached the candidate limit ({at_limit})");
+}
+
+#[test]
+fn ties_at_the_candidate_limit_go_the_same_way() {
+    // 500 products scoring alike for "train" (and alike in quality), so which 300 are kept
+    // depends only on how ties are broken.
+    let lines: Vec<String> = (0..500)
+        .map(|i| {
+            let title = if i % 2 == 0 { "Wooden train" } else { "Red train" };
+            format!(r#"{{"id":"p{i}","title":"{title}","price":{}.50,"currency":"GBP"}}"#, 5 + i % 7)
+        })
+        .collect();
+    let catalog = Catalog::parse_jsonl(&lines.join("\n"), "ties.jsonl").unwrap().0;
+    let index = CatalogIndex::build(Arc::new(catalog)).unwrap();
+    for q in [
+        Query { keywords: vec!["train".into()], k: 5, ..Query::default() },
+        Query { keywords: vec!["train".into(), "wooden".into()], k: 5, ..Query::default() },
+        Query { k: 5, ..Query::default() },
+        Query { keywords: vec!["train".into()], max_price: Some(Amount::units(9)), k: 5, ..Query::default() },
+    ] {
+        let fast = index.retrieved(&index.lookup(), &q).unwrap();
+        let slow = index.retrieved(&index.tantivy_lookup(), &q).unwrap();
+        let mut fast: Vec<_> = fast.into_iter().map(|(a, s)| (a.doc_id, s.to_bits())).collect();
+        let mut slow: Vec<_> = slow.into_iter().map(|(a, s)| (a.doc_id, s.to_bits())).collect();
+        fast.sort();
+        slow.sort();
+        assert_eq!(fast, slow, "for {q:?}");
+    }
 }
