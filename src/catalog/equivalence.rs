@@ -19,8 +19,10 @@ const TOYS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/data/amazon-u
 const QUERIES: usize = 2500;
 
 fn toys(limit: usize) -> Option<Catalog> {
-    if !Path::new(TOYS).exists() {
-        eprintln!("skipping: {TOYS} not found");
+    // `CONCIERGE_TOYS` points at the file when this checkout is not next to `shared/`.
+    let path = std::env::var("CONCIERGE_TOYS").unwrap_or_else(|_| TOYS.to_string());
+    if !Path::new(&path).exists() {
+        eprintln!("skipping: {path} not found");
         return None;
     }
     let map = "id=uniq_id,title=product_name,category=amazon_category_and_sub_category,brand=manufacturer,price=price,stock=number_available_in_stock,review_count=number_of_reviews,rating=average_rating";
@@ -30,7 +32,7 @@ fn toys(limit: usize) -> Option<Catalog> {
         delimiter: Some(b';'),
         currency: "GBP".parse().ok(),
     };
-    let imported = import(Path::new(TOYS), &options).unwrap();
+    let imported = import(Path::new(&path), &options).unwrap();
     let text: String = imported.products.iter().take(limit).map(|p| serde_json::to_string(p).unwrap() + "\n").collect();
     Some(Catalog::parse_jsonl(&text, "toys").unwrap().0)
 }
