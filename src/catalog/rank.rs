@@ -138,18 +138,7 @@ impl CatalogIndex {
     pub(crate) fn rank_with(&self, lookup: &Lookup<'_>, query: &Query) -> Result<Vec<Ranked<'_>>, IndexError> {
         let filters = self.filters(query);
         let concepts = self.concepts(query, lookup);
-        let scored = match lookup.memory() {
-            Some(memory) => {
-                let all: Vec<&[String]> = concepts.iter().map(|c| c.stems.as_slice()).collect();
-                let searchable: Vec<&[String]> = concepts
-                    .iter()
-                    .filter(|c| !matches!(c.kind, ConceptKind::Hint(_)))
-                    .map(|c| c.stems.as_slice())
-                    .collect();
-                self.retrieve_in_memory(memory, &all, &searchable, &filters, CANDIDATES, query.k)
-            }
-            None => self.retrieve(lookup, &concepts, &filters, query.k)?,
-        };
+        let scored = self.candidates(lookup, &concepts, &filters, query.k)?;
 
         let mut candidates: Vec<Candidate> = scored
             .into_iter()
@@ -213,20 +202,24 @@ impl CatalogIndex {
     /// The retrieval step alone, through `lookup`: the candidates and their BM25.
     #[cfg(test)]
     pub(crate) fn retrieved(&self, lookup: &Lookup<'_>, query: &Query) -> Result<HashMap<DocAddress, f32>, IndexError> {
-        let filters = self.filters(query);
         let concepts = self.concepts(query, lookup);
-        match lookup.memory() {
-            Some(memory) => {
-                let all: Vec<&[String]> = concepts.iter().map(|c| c.stems.as_slice()).collect();
-                let searchable: Vec<&[String]> = concepts
-                    .iter()
-                    .filter(|c| !matches!(c.kind, ConceptKind::Hint(_)))
-                    .map(|c| c.stems.as_slice())
-                    .collect();
-                Ok(self.retrieve_in_memory(memory, &all, &searchable, &filters, CANDIDATES, query.k))
-            }
-            None => self.retrieve(lookup, &concepts, &filters, query.k),
-        }
+        self.candidates(lookup, &concepts, &self.filters(query), query.k)
+    }
+
+    /// The candidates with their BM25: from the in-memory postings when `lookup` has them,
+    /// else with tantivy's searches.
+    fn candidates(
+        &self,
+        lookup: &Lookup<'_>,
+        concepts: &[Concept],
+        filters: &Filters,
+        k: usize,
+    ) -> Result<HashMap<DocAddress, f32>, IndexError> {
+        let Some(memory) = lookup.memory() else { return self.retrieve(lookup, concepts, filters, k) };
+        let all: Vec<&[String]> = concepts.iter().map(|c| c.stems.as_slice()).collect();
+        let searchable: Vec<&[String]> =
+            concepts.iter().filter(|c| !matches!(c.kind, ConceptKind::Hint(_))).map(|c| c.stems.as_slice()).collect();
+        Ok(self.retrieve_in_memory(memory, &all, &searchable, filters, CANDIDATES, k))
     }
 
     fn filters(&self, query: &Query) -> Filters {
