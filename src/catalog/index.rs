@@ -20,6 +20,7 @@ use tantivy::tokenizer::TextAnalyzer;
 use tantivy::{DocAddress, Index, IndexReader, Order, ReloadPolicy, Searcher, TantivyDocument, Term};
 
 use super::lookup::{Lookup, Totals};
+use super::memory::Memory;
 use super::{Catalog, Product};
 use crate::money::Amount;
 
@@ -31,6 +32,17 @@ pub struct IndexError(#[from] tantivy::TantivyError);
 /// The text fields a concept is looked for in, with their weight in relevance scoring.
 const TEXT_FIELDS: [(&str, f32); 5] =
     [("title", 3.0), ("brand", 2.0), ("tags", 2.0), ("category", 1.5), ("description", 1.0)];
+
+/// One hard filter's range over a fast field (`price_minor`, `available`, `age_min`, `age_max`).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct RangeClause {
+    pub column: &'static str,
+    pub lo: Bound<u64>,
+    pub hi: Bound<u64>,
+}
+
+/// The fast fields the hard filters range over.
+pub(crate) const RANGE_COLUMNS: [&str; 4] = ["price_minor", "available", "age_min", "age_max"];
 
 /// Ages are stored in whole years; an open end is stored as these bounds.
 const AGE_OPEN_MAX: u64 = 200;
@@ -59,6 +71,8 @@ pub struct CatalogIndex {
     popular_reviews: u64,
     /// The corpus totals of BM25, fixed since the index never changes once built.
     totals: Totals,
+    /// A small catalog's postings, scored without tantivy's query machinery.
+    memory: Option<Memory>,
 }
 
 /// Filters that are never relaxed: a product outside them is not shown, whatever its score.
@@ -149,7 +163,20 @@ impl CatalogIndex {
         let positions = read_positions(&reader.searcher())?;
         let totals = Totals::read(&reader.searcher(), &text)?;
         let popular_reviews = popularity_threshold(catalog.products());
-        Ok(CatalogIndex { catalog, index, reader, fields, analyzer, positions, quality, popular_reviews, totals })
+        let weighted = std::array::from_fn(|i| (text[i], TEXT_FIELDS[i].1));
+        let memory = Memory::read(&reader.searcher(), &weighted, &totals)?;
+        Ok(CatalogIndex {
+            catalog,
+            index,
+            reader,
+            fields,
+            analyzer,
+            positions,
+            quality,
+            popular_reviews,
+            totals,
+            memory,
+        })
     }
 
     pub fn catalog(&self) -> &Arc<Catalog> {
@@ -210,9 +237,16 @@ impl CatalogIndex {
         self.reader.searcher()
     }
 
-    /// A searcher for one ranking, with BM25 statistics looked up once (see [`Lookup`]).
+    /// A searcher for one ranking, with BM25 statistics looked up once (see [`Lookup`]), and
+    /// the in-memory postings when the catalog is small enough to have them.
     pub(crate) fn lookup(&self) -> Lookup<'_> {
-        Lookup::new(self.reader.searcher(), &self.totals)
+        Lookup::new(self.reader.searcher(), &self.totals, self.memory.as_ref())
+    }
+
+    /// A lookup that always runs tantivy's searches, for checking the in-memory path.
+    #[cfg(test)]
+    pub(crate) fn tantivy_lookup(&self) -> Lookup<'_> {
+        Lookup::new(self.reader.searcher(), &self.totals, None)
     }
 
     /// How many products mention the stemmed word in any text field (for weighting words).
@@ -233,6 +267,9 @@ impl CatalogIndex {
         stems: &[String],
         candidates: &[DocAddress],
     ) -> Result<Vec<bool>, IndexError> {
+        if let Some(memory) = lookup.memory() {
+            return Ok(candidates.iter().map(|a| stems.iter().all(|s| memory.mentions(s, a.doc_id))).collect());
+        }
         let mut out = vec![true; candidates.len()];
         for stem in stems {
             let has = lookup.has_stem(&self.fields.text, stem, candidates)?;
@@ -268,15 +305,10 @@ impl CatalogIndex {
         Box::new(BooleanQuery::new(clauses))
     }
 
-    /// The hard filters as index clauses (price range, availability, age, excluded words).
+    /// The hard filters' ranges over fast fields, in the order they are added as clauses.
     /// These narrow the search; [`Filters::admit`] still checks each exact product after.
-    pub(crate) fn filter_clauses(&self, filters: &Filters) -> Vec<(Occur, Box<dyn TantivyQuery>)> {
-        let f = &self.fields;
-        let mut clauses: Vec<(Occur, Box<dyn TantivyQuery>)> = Vec::new();
-        let range = |field: Field, lo: Bound<u64>, hi: Bound<u64>| -> Box<dyn TantivyQuery> {
-            let term = |v: u64| Term::from_field_u64(field, v);
-            Box::new(RangeQuery::new(lo.map(term), hi.map(term)))
-        };
+    pub(crate) fn range_clauses(&self, filters: &Filters) -> Vec<RangeClause> {
+        let mut clauses = Vec::new();
         // Exclusive bounds are widened to inclusive ones here; `admit` applies them exactly.
         let min = filters.min_price.max(filters.above);
         let max = match (filters.max_price, filters.below) {
@@ -286,14 +318,33 @@ impl CatalogIndex {
         if min.is_some() || max.is_some() {
             let lo = min.map_or(Bound::Unbounded, |a| Bound::Included(minor_units_floor(a)));
             let hi = max.map_or(Bound::Unbounded, |a| Bound::Included(minor_units_ceil(a)));
-            clauses.push((Occur::Must, range(f.price_minor, lo, hi)));
+            clauses.push(RangeClause { column: "price_minor", lo, hi });
         }
         if !filters.include_unavailable {
-            clauses.push((Occur::Must, range(f.available, Bound::Included(1), Bound::Included(1))));
+            clauses.push(RangeClause { column: "available", lo: Bound::Included(1), hi: Bound::Included(1) });
         }
         if let Some(age) = filters.age {
-            clauses.push((Occur::Must, range(f.age_min, Bound::Unbounded, Bound::Included(u64::from(age)))));
-            clauses.push((Occur::Must, range(f.age_max, Bound::Included(u64::from(age)), Bound::Unbounded)));
+            let age = u64::from(age);
+            clauses.push(RangeClause { column: "age_min", lo: Bound::Unbounded, hi: Bound::Included(age) });
+            clauses.push(RangeClause { column: "age_max", lo: Bound::Included(age), hi: Bound::Unbounded });
+        }
+        clauses
+    }
+
+    /// The hard filters as index clauses (price range, availability, age, excluded words).
+    /// These narrow the search; [`Filters::admit`] still checks each exact product after.
+    pub(crate) fn filter_clauses(&self, filters: &Filters) -> Vec<(Occur, Box<dyn TantivyQuery>)> {
+        let f = &self.fields;
+        let mut clauses: Vec<(Occur, Box<dyn TantivyQuery>)> = Vec::new();
+        for clause in self.range_clauses(filters) {
+            let field = match clause.column {
+                "price_minor" => f.price_minor,
+                "available" => f.available,
+                "age_min" => f.age_min,
+                _ => f.age_max,
+            };
+            let term = |v: u64| Term::from_field_u64(field, v);
+            clauses.push((Occur::Must, Box::new(RangeQuery::new(clause.lo.map(term), clause.hi.map(term)))));
         }
         for stems in filters.exclude_terms.iter().filter(|s| !s.is_empty()) {
             clauses.push((Occur::MustNot, self.concept_query(stems)));

@@ -16,6 +16,7 @@ use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::{DocAddress, DocId, DocSet, Searcher, TERMINATED, Term};
 
 use super::index::IndexError;
+use super::memory::Memory;
 
 /// The corpus totals BM25 needs, per text field, fixed when the index is built.
 #[derive(Debug, Clone)]
@@ -44,6 +45,7 @@ pub(crate) struct Lookup<'a> {
     searcher: Searcher,
     totals: &'a Totals,
     doc_freqs: RefCell<HashMap<Term, u64>>,
+    memory: Option<&'a Memory>,
 }
 
 impl Bm25StatisticsProvider for Lookup<'_> {
@@ -69,8 +71,13 @@ impl Bm25StatisticsProvider for Lookup<'_> {
 }
 
 impl<'a> Lookup<'a> {
-    pub(crate) fn new(searcher: Searcher, totals: &'a Totals) -> Lookup<'a> {
-        Lookup { searcher, totals, doc_freqs: RefCell::new(HashMap::new()) }
+    pub(crate) fn new(searcher: Searcher, totals: &'a Totals, memory: Option<&'a Memory>) -> Lookup<'a> {
+        Lookup { searcher, totals, doc_freqs: RefCell::new(HashMap::new()), memory }
+    }
+
+    /// The in-memory postings, when this ranking scores from them instead of tantivy's search.
+    pub(crate) fn memory(&self) -> Option<&'a Memory> {
+        self.memory
     }
 
     /// Runs `query` with BM25 statistics from this lookup (the same numbers the searcher gives).

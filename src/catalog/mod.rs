@@ -4,12 +4,16 @@
 //! A catalog has exactly one currency. Loading never aborts on a bad row: the row is skipped
 //! and reported as `file:line: message`, and the rest loads.
 
+#[cfg(test)]
+mod equivalence;
 pub mod import;
 mod index;
 mod load;
 mod lookup;
+mod memory;
 mod product;
 mod rank;
+mod retrieve;
 mod signal;
 
 pub use import::{Format, ImportError, ImportOptions, ImportReport, Imported, Skip, SkipReason, import};

@@ -130,37 +130,15 @@ impl CatalogIndex {
     /// Ranks the catalog for `query`: at most `query.k` products, all within the hard filters,
     /// each with the signals that placed it. Deterministic for the same catalog and query.
     pub fn rank(&self, query: &Query) -> Result<Vec<Ranked<'_>>, IndexError> {
-        let lookup = self.lookup();
-        let filters = self.filters(query);
-        let concepts = self.concepts(query, &lookup);
-        let queries: Vec<Box<dyn TantivyQuery>> = concepts.iter().map(|c| self.concept_query(&c.stems)).collect();
-        let searchable: Vec<&dyn TantivyQuery> = concepts
-            .iter()
-            .zip(&queries)
-            .filter(|(c, _)| !matches!(c.kind, ConceptKind::Hint(_)))
-            .map(|(_, q)| q.as_ref())
-            .collect();
+        self.rank_with(&self.lookup(), query)
+    }
 
-        let mut scored: HashMap<DocAddress, f32> = HashMap::new();
-        if !concepts.is_empty() {
-            let any = queries.iter().map(|q| (Occur::Should, q.box_clone())).collect();
-            for (addr, score) in self.top_scored(&lookup, Box::new(BooleanQuery::new(any)), &filters, CANDIDATES)? {
-                scored.insert(addr, score);
-            }
-        }
-        if searchable.len() > 1 {
-            // Products matching everything asked for must not be crowded out of the candidates
-            // by products scoring high on one frequent word.
-            let all = searchable.iter().map(|q| (Occur::Must, q.box_clone())).collect();
-            for (addr, score) in self.top_scored(&lookup, Box::new(BooleanQuery::new(all)), &filters, CANDIDATES)? {
-                scored.insert(addr, score);
-            }
-        }
-        if searchable.is_empty() || scored.len() < query.k {
-            for addr in self.top_quality(&lookup, &filters, CANDIDATES.max(query.k))? {
-                scored.entry(addr).or_insert(0.0);
-            }
-        }
+    /// [`CatalogIndex::rank`] through `lookup`: from the in-memory postings when it has them,
+    /// else with tantivy's searches.
+    pub(crate) fn rank_with(&self, lookup: &Lookup<'_>, query: &Query) -> Result<Vec<Ranked<'_>>, IndexError> {
+        let filters = self.filters(query);
+        let concepts = self.concepts(query, lookup);
+        let scored = self.candidates(lookup, &concepts, &filters, query.k)?;
 
         let mut candidates: Vec<Candidate> = scored
             .into_iter()
@@ -173,14 +151,75 @@ impl CatalogIndex {
             })
             .filter(|c| filters.admit(&self.catalog().products()[c.position]))
             .collect();
-        self.mark_matches(&lookup, &concepts, &mut candidates)?;
+        self.mark_matches(lookup, &concepts, &mut candidates)?;
         let best_bm25 = candidates.iter().map(|c| c.bm25).fold(0.0_f32, f32::max);
         for c in &mut candidates {
             c.key = self.rank_key(c, &concepts, best_bm25);
         }
         candidates.sort_by(|a, b| a.key.cmp_desc(&b.key).then(a.position.cmp(&b.position)));
-        let picked = self.diversify(candidates, query.k);
+        let picked = self.diversify(lookup, candidates, query.k);
         Ok(picked.into_iter().map(|c| self.explain(c, &concepts, query)).collect())
+    }
+
+    /// The candidates with their BM25, from tantivy's searches (see the module doc).
+    fn retrieve(
+        &self,
+        lookup: &Lookup<'_>,
+        concepts: &[Concept],
+        filters: &Filters,
+        k: usize,
+    ) -> Result<HashMap<DocAddress, f32>, IndexError> {
+        let queries: Vec<Box<dyn TantivyQuery>> = concepts.iter().map(|c| self.concept_query(&c.stems)).collect();
+        let searchable: Vec<&dyn TantivyQuery> = concepts
+            .iter()
+            .zip(&queries)
+            .filter(|(c, _)| !matches!(c.kind, ConceptKind::Hint(_)))
+            .map(|(_, q)| q.as_ref())
+            .collect();
+        let mut scored: HashMap<DocAddress, f32> = HashMap::new();
+        if !concepts.is_empty() {
+            let any = queries.iter().map(|q| (Occur::Should, q.box_clone())).collect();
+            for (addr, score) in self.top_scored(lookup, Box::new(BooleanQuery::new(any)), filters, CANDIDATES)? {
+                scored.insert(addr, score);
+            }
+        }
+        if searchable.len() > 1 {
+            // Products matching everything asked for must not be crowded out of the candidates
+            // by products scoring high on one frequent word.
+            let all = searchable.iter().map(|q| (Occur::Must, q.box_clone())).collect();
+            for (addr, score) in self.top_scored(lookup, Box::new(BooleanQuery::new(all)), filters, CANDIDATES)? {
+                scored.insert(addr, score);
+            }
+        }
+        if searchable.is_empty() || scored.len() < k {
+            for addr in self.top_quality(lookup, filters, CANDIDATES.max(k))? {
+                scored.entry(addr).or_insert(0.0);
+            }
+        }
+        Ok(scored)
+    }
+
+    /// The retrieval step alone, through `lookup`: the candidates and their BM25.
+    #[cfg(test)]
+    pub(crate) fn retrieved(&self, lookup: &Lookup<'_>, query: &Query) -> Result<HashMap<DocAddress, f32>, IndexError> {
+        let concepts = self.concepts(query, lookup);
+        self.candidates(lookup, &concepts, &self.filters(query), query.k)
+    }
+
+    /// The candidates with their BM25: from the in-memory postings when `lookup` has them,
+    /// else with tantivy's searches.
+    fn candidates(
+        &self,
+        lookup: &Lookup<'_>,
+        concepts: &[Concept],
+        filters: &Filters,
+        k: usize,
+    ) -> Result<HashMap<DocAddress, f32>, IndexError> {
+        let Some(memory) = lookup.memory() else { return self.retrieve(lookup, concepts, filters, k) };
+        let all: Vec<&[String]> = concepts.iter().map(|c| c.stems.as_slice()).collect();
+        let searchable: Vec<&[String]> =
+            concepts.iter().filter(|c| !matches!(c.kind, ConceptKind::Hint(_))).map(|c| c.stems.as_slice()).collect();
+        Ok(self.retrieve_in_memory(memory, &all, &searchable, filters, CANDIDATES, k))
     }
 
     fn filters(&self, query: &Query) -> Filters {
@@ -199,7 +238,8 @@ impl CatalogIndex {
     fn concepts(&self, query: &Query, lookup: &Lookup<'_>) -> Vec<Concept> {
         let total = self.len().max(1) as f32;
         let idf = |stems: &[String]| {
-            stems.iter().map(|s| (1.0 + total / (1 + self.doc_freq(lookup, s)) as f32).ln()).fold(0.0_f32, f32::max)
+            let freq = |s: &String| lookup.memory().map_or_else(|| self.doc_freq(lookup, s), |m| m.doc_freq(s));
+            stems.iter().map(|s| (1.0 + total / (1 + freq(s)) as f32).ln()).fold(0.0_f32, f32::max)
         };
         let mut out = Vec::new();
         for (i, word) in query.keywords.iter().enumerate() {
@@ -270,7 +310,7 @@ impl CatalogIndex {
 
     /// Picks `k` candidates in rank order, passing over brand floods and near-copies within
     /// a relevance bucket (see the module doc).
-    fn diversify(&self, mut remaining: Vec<Candidate>, k: usize) -> Vec<Candidate> {
+    fn diversify(&self, lookup: &Lookup<'_>, mut remaining: Vec<Candidate>, k: usize) -> Vec<Candidate> {
         let products = self.catalog().products();
         let brand_cap = k.div_ceil(3).max(2);
         let mut picked: Vec<Candidate> = Vec::with_capacity(k);
@@ -287,7 +327,12 @@ impl CatalogIndex {
                         && !picked.iter().any(|c| {
                             let q = &products[c.position];
                             let threshold = if same_brand(q) { 0.5 } else { 0.8 };
-                            self.title_similarity(&mut titles, c.position, remaining[i].position) >= threshold
+                            let (a, b) = (c, &remaining[i]);
+                            let similarity = match lookup.memory() {
+                                Some(memory) => overlap(memory.title(a.address.doc_id), memory.title(b.address.doc_id)),
+                                None => self.title_similarity(&mut titles, a.position, b.position),
+                            };
+                            similarity >= threshold
                         })
                 })
                 .unwrap_or(0);
@@ -301,10 +346,7 @@ impl CatalogIndex {
         for pos in [a, b] {
             cache.entry(pos).or_insert_with(|| self.analyze(&products[pos].title));
         }
-        let (ta, tb) = (&cache[&a], &cache[&b]);
-        let shared = ta.iter().filter(|t| tb.contains(t)).count() as f32;
-        let union = (ta.len() + tb.len()) as f32 - shared;
-        if union == 0.0 { 1.0 } else { shared / union }
+        overlap(&cache[&a], &cache[&b])
     }
 
     fn explain(&self, c: Candidate, concepts: &[Concept], query: &Query) -> Ranked<'_> {
@@ -349,6 +391,13 @@ impl CatalogIndex {
         signals.sort_by_key(|s| Signal::KINDS.iter().position(|k| *k == s.kind()));
         Ranked { product, signals }
     }
+}
+
+/// The share of distinct words two titles have in common (Jaccard), 1.0 for two empty titles.
+fn overlap<T: PartialEq>(a: &[T], b: &[T]) -> f32 {
+    let shared = a.iter().filter(|t| b.contains(t)).count() as f32;
+    let union = (a.len() + b.len()) as f32 - shared;
+    if union == 0.0 { 1.0 } else { shared / union }
 }
 
 fn brand_key(product: &Product) -> Option<String> {

@@ -1,0 +1,257 @@
+//! A small catalog's postings held in plain memory, so a ranking scores without tantivy's
+//! per-query machinery.
+//!
+//! A tantivy search costs far more to set up (weights, explanations, a 4,096-slot union buffer
+//! per word) than to run on a few hundred products. For a catalog that fits in one segment of
+//! at most [`MAX_DOCS`] documents, every text field's postings (term frequency and field norm
+//! per document) are read once when the index is built, and a ranking computes BM25 from them
+//! with tantivy's own formula, constants, field boosts and summation order, so the scores are
+//! the very same `f32`s. At that size tantivy's union buffer covers the whole segment in one
+//! window, which is what makes its summation order simple enough to reproduce. Larger catalogs
+//! keep the tantivy searches.
+//!
+//! Nothing here outlives the index it was read from: a new catalog builds a new index and a
+//! new `Memory`.
+
+use std::collections::HashMap;
+
+use tantivy::fieldnorm::FieldNormReader;
+use tantivy::postings::Postings as _;
+use tantivy::schema::{Field, IndexRecordOption};
+use tantivy::{DocSet, Searcher, TERMINATED};
+
+use super::index::{IndexError, RANGE_COLUMNS};
+use super::lookup::Totals;
+
+/// The largest catalog scored from memory: one window of tantivy's buffered union.
+pub(crate) const MAX_DOCS: u32 = 4096;
+
+/// BM25 constants, as tantivy has them.
+const K1: f32 = 1.2;
+const B: f32 = 0.75;
+
+/// One document's mention of a stem in one field.
+#[derive(Clone, Copy)]
+struct Hit {
+    doc: u32,
+    tf: u32,
+    norm: u8,
+}
+
+/// A stem's postings in one field, with its BM25 weight (idf × (1 + k1) × field boost).
+#[derive(Default)]
+struct List {
+    weight: f32,
+    hits: Vec<Hit>,
+}
+
+/// Documents a scorer matches, ascending, with their scores and the cost tantivy would give
+/// that scorer (which decides the order an intersection adds its parts in).
+pub(crate) struct Matches {
+    pub hits: Vec<(u32, f32)>,
+    pub cost: u64,
+}
+
+/// The postings of every stem in every text field, and the stemmed title words per document.
+pub(crate) struct Memory {
+    stems: HashMap<String, usize>,
+    lists: Vec<[List; 5]>,
+    /// Per field, `k1 · (1 − b + b · fieldnorm / average)` for each field norm id.
+    norms: Vec<[f32; 256]>,
+    /// Stem ids of each document's title, by document id.
+    titles: Vec<Vec<u32>>,
+    /// The fast fields the hard filters range over.
+    columns: Vec<Column>,
+    docs: u32,
+}
+
+/// One fast field's values by document id, with the bounds tantivy's range query checks.
+pub(crate) struct Column {
+    pub name: &'static str,
+    pub values: Vec<u64>,
+    pub min: u64,
+    pub max: u64,
+}
+
+impl Memory {
+    /// Reads the postings of `fields` (with their boosts) when the index is one segment of at
+    /// most [`MAX_DOCS`] documents without deletions; `None` otherwise.
+    pub(crate) fn read(
+        searcher: &Searcher,
+        fields: &[(Field, f32); 5],
+        totals: &Totals,
+    ) -> Result<Option<Memory>, IndexError> {
+        let [segment] = searcher.segment_readers() else { return Ok(None) };
+        if segment.max_doc() > MAX_DOCS || segment.num_deleted_docs() > 0 {
+            return Ok(None);
+        }
+        let docs = segment.max_doc();
+        let titles = vec![Vec::new(); docs as usize];
+        let mut memory =
+            Memory { stems: HashMap::new(), lists: Vec::new(), norms: Vec::new(), titles, columns: Vec::new(), docs };
+        for name in RANGE_COLUMNS {
+            let column = segment.fast_fields().u64(name)?;
+            let values = (0..docs).map(|d| column.first(d).unwrap_or(0)).collect();
+            memory.columns.push(Column { name, values, min: column.min_value(), max: column.max_value() });
+        }
+        for (fi, &(field, boost)) in fields.iter().enumerate() {
+            let tokens = totals.tokens.iter().find(|(f, _)| *f == field).map_or(0, |(_, t)| *t);
+            let average = tokens as f32 / totals.docs as f32;
+            let mut cache = [0.0_f32; 256];
+            for (id, slot) in cache.iter_mut().enumerate() {
+                *slot = K1 * (1.0 - B + B * FieldNormReader::id_to_fieldnorm(id as u8) as f32 / average);
+            }
+            memory.norms.push(cache);
+            let inverted = segment.inverted_index(field)?;
+            let fieldnorms = segment.get_fieldnorms_reader(field)?;
+            let mut stream = inverted.terms().stream().map_err(tantivy::TantivyError::from)?;
+            while stream.advance() {
+                let Ok(stem) = std::str::from_utf8(stream.key()) else { continue };
+                let mut postings = inverted
+                    .read_postings_from_terminfo(stream.value(), IndexRecordOption::WithFreqs)
+                    .map_err(tantivy::TantivyError::from)?;
+                let mut hits = Vec::new();
+                while postings.doc() != TERMINATED {
+                    let doc = postings.doc();
+                    hits.push(Hit { doc, tf: postings.term_freq(), norm: fieldnorms.fieldnorm_id(doc) });
+                    postings.advance();
+                }
+                let next = memory.stems.len();
+                let id = *memory.stems.entry(stem.to_string()).or_insert(next);
+                if id == memory.lists.len() {
+                    memory.lists.push(Default::default());
+                }
+                if fi == 0 {
+                    for hit in &hits {
+                        memory.titles[hit.doc as usize].push(id as u32);
+                    }
+                }
+                let weight = idf(hits.len() as u64, totals.docs) * (1.0 + K1) * boost;
+                memory.lists[id][fi] = List { weight, hits };
+            }
+        }
+        Ok(Some(memory))
+    }
+
+    /// The values of the fast field `name`, if it is one the filters range over.
+    pub(crate) fn column(&self, name: &str) -> Option<&Column> {
+        self.columns.iter().find(|c| c.name == name)
+    }
+
+    /// Number of documents.
+    pub(crate) fn docs(&self) -> u32 {
+        self.docs
+    }
+
+    /// How many documents mention `stem` in the field where it is most frequent.
+    pub(crate) fn doc_freq(&self, stem: &str) -> u64 {
+        self.stems.get(stem).map_or(0, |&id| self.lists[id].iter().map(|l| l.hits.len() as u64).max().unwrap_or(0))
+    }
+
+    /// Whether `doc` mentions `stem` in some text field.
+    pub(crate) fn mentions(&self, stem: &str, doc: u32) -> bool {
+        self.stems
+            .get(stem)
+            .is_some_and(|&id| self.lists[id].iter().any(|l| l.hits.binary_search_by_key(&doc, |h| h.doc).is_ok()))
+    }
+
+    /// The stem ids of a document's title (each once).
+    pub(crate) fn title(&self, doc: u32) -> &[u32] {
+        &self.titles[doc as usize]
+    }
+
+    /// What tantivy's `word_query` for `stem` scores: the boosted BM25 of each field that
+    /// mentions it, summed in field order. `None` when no field has the stem (tantivy's empty
+    /// scorer, which unions drop).
+    pub(crate) fn word(&self, stem: &str) -> Option<Matches> {
+        let lists: Vec<(&List, &[f32; 256])> =
+            self.lists[*self.stems.get(stem)?].iter().zip(&self.norms).filter(|(l, _)| !l.hits.is_empty()).collect();
+        let score = |(list, norms): (&List, &[f32; 256]), hit: &Hit| {
+            let tf = hit.tf as f32;
+            list.weight * (tf / (tf + norms[hit.norm as usize]))
+        };
+        match lists.as_slice() {
+            [] => None,
+            &[one] => {
+                let hits = one.0.hits.iter().map(|h| (h.doc, score(one, h))).collect();
+                Some(Matches { hits, cost: one.0.hits.len() as u64 })
+            }
+            _ => {
+                let mut sums: Vec<Option<f32>> = vec![None; self.docs as usize];
+                for &list in &lists {
+                    for hit in &list.0.hits {
+                        let slot = &mut sums[hit.doc as usize];
+                        *slot = Some(slot.unwrap_or(0.0) + score(list, hit));
+                    }
+                }
+                Some(collect(&sums))
+            }
+        }
+    }
+}
+
+/// The documents with a score, ascending, as a buffered union that consumed all its postings
+/// in its first window (so its cost, what is left to drive, is nothing).
+fn collect(sums: &[Option<f32>]) -> Matches {
+    let hits = sums.iter().enumerate().filter_map(|(d, s)| s.map(|s| (d as u32, s))).collect();
+    Matches { hits, cost: 0 }
+}
+
+/// tantivy's BM25 idf: `ln(1 + (N − n + 0.5) / (n + 0.5))`.
+fn idf(doc_freq: u64, docs: u64) -> f32 {
+    let x = (docs.saturating_sub(doc_freq) as f32 + 0.5) / (doc_freq as f32 + 0.5);
+    (1.0 + x).ln()
+}
+
+/// tantivy's union of scorers (a `SHOULD` boolean query): empty parts dropped, a single part
+/// passed through, otherwise the sum of the matching parts in clause order.
+pub(crate) fn union(parts: Vec<Option<Matches>>, docs: u32) -> Option<Matches> {
+    let mut parts: Vec<Matches> = parts.into_iter().flatten().filter(|m| !m.hits.is_empty()).collect();
+    match parts.len() {
+        0 => None,
+        1 => parts.pop(),
+        _ => {
+            let mut sums: Vec<Option<f32>> = vec![None; docs as usize];
+            for part in &parts {
+                for &(doc, score) in &part.hits {
+                    let slot = &mut sums[doc as usize];
+                    *slot = Some(slot.unwrap_or(0.0) + score);
+                }
+            }
+            Some(collect(&sums))
+        }
+    }
+}
+
+/// tantivy's intersection of scorers (a `MUST` boolean query): empty if any part is, a single
+/// part passed through, otherwise the parts ordered by cost (stably) and a document's score
+/// `first + second + (sum of the rest)`; its cost is the first part's.
+pub(crate) fn intersection(parts: Vec<Option<Matches>>) -> Option<Matches> {
+    let mut parts: Vec<Matches> = parts.into_iter().collect::<Option<Vec<_>>>()?;
+    if parts.iter().any(|m| m.hits.is_empty()) {
+        return None;
+    }
+    if parts.len() == 1 {
+        return parts.pop();
+    }
+    parts.sort_by_key(|m| m.cost);
+    let cost = parts[0].cost;
+    let mut cursors = vec![0_usize; parts.len()];
+    let mut hits = Vec::new();
+    'docs: for &(doc, first) in &parts[0].hits {
+        let mut scores = Vec::with_capacity(parts.len());
+        scores.push(first);
+        for (part, cursor) in parts.iter().zip(cursors.iter_mut()).skip(1) {
+            while *cursor < part.hits.len() && part.hits[*cursor].0 < doc {
+                *cursor += 1;
+            }
+            match part.hits.get(*cursor) {
+                Some(&(d, s)) if d == doc => scores.push(s),
+                _ => continue 'docs,
+            }
+        }
+        let rest: f32 = scores[2..].iter().copied().sum();
+        hits.push((doc, scores[0] + scores[1] + rest));
+    }
+    if hits.is_empty() { None } else { Some(Matches { hits, cost }) }
+}

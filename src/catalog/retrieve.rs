@@ -1,0 +1,143 @@
+//! The ranker's retrieval step on a small catalog, from the in-memory postings: the same
+//! candidates with the same BM25 scores as the tantivy searches of `rank`, without their
+//! per-query set-up.
+//!
+//! It mirrors those searches clause by clause: each hard-filter range is a constant-score
+//! clause worth 1.0 unless it admits every value of its column (tantivy then drops it), an
+//! empty range admits nothing, excluded phrases remove documents without scoring, and the
+//! best `CANDIDATES` are kept by score, ties going to the lower document id.
+
+use std::cmp::Ordering;
+use std::collections::HashMap;
+use std::ops::Bound;
+
+use tantivy::DocAddress;
+
+use super::index::{CatalogIndex, Filters, RangeClause};
+use super::memory::{Matches, Memory, intersection, union};
+
+/// What the hard filters leave, and how many constant-score clauses they add to a score.
+struct Admitted {
+    docs: Vec<bool>,
+    constants: usize,
+}
+
+impl CatalogIndex {
+    /// The candidates of a ranking with their BM25 (0.0 for those found by quality alone):
+    /// `all` are every concept's stems, `searchable` those of the concepts asked for.
+    pub(crate) fn retrieve_in_memory(
+        &self,
+        memory: &Memory,
+        all: &[&[String]],
+        searchable: &[&[String]],
+        filters: &Filters,
+        limit: usize,
+        k: usize,
+    ) -> HashMap<DocAddress, f32> {
+        let mut scored = HashMap::new();
+        let Some(admitted) = self.admitted(memory, filters) else { return scored };
+        let concept = |stems: &[String]| match stems {
+            [one] => memory.word(one),
+            _ => intersection(stems.iter().map(|s| memory.word(s)).collect()),
+        };
+        let docs = memory.docs();
+        if !all.is_empty() {
+            let any = union(all.iter().map(|s| concept(s)).collect(), docs);
+            for (doc, score) in top_scored(any, &admitted, docs, limit) {
+                scored.insert(DocAddress::new(0, doc), score);
+            }
+        }
+        if searchable.len() > 1 {
+            let every = intersection(searchable.iter().map(|s| concept(s)).collect());
+            for (doc, score) in top_scored(every, &admitted, docs, limit) {
+                scored.insert(DocAddress::new(0, doc), score);
+            }
+        }
+        if searchable.is_empty() || scored.len() < k {
+            let mut best: Vec<u32> = (0..docs).filter(|&d| admitted.docs[d as usize]).collect();
+            best.sort_by(|&a, &b| self.quality_of_doc(b).total_cmp(&self.quality_of_doc(a)).then(a.cmp(&b)));
+            for doc in best.into_iter().take(limit.max(k)) {
+                scored.entry(DocAddress::new(0, doc)).or_insert(0.0);
+            }
+        }
+        scored
+    }
+
+    fn quality_of_doc(&self, doc: u32) -> f32 {
+        self.quality(self.position_of(DocAddress::new(0, doc)))
+    }
+
+    /// The documents the filter clauses let through, or `None` when a range is empty (tantivy
+    /// then matches nothing at all).
+    fn admitted(&self, memory: &Memory, filters: &Filters) -> Option<Admitted> {
+        let docs = memory.docs() as usize;
+        let mut admitted = Admitted { docs: vec![true; docs], constants: 0 };
+        for clause in self.range_clauses(filters) {
+            let column = memory.column(clause.column)?;
+            let (start, end) = value_range(&clause, column.min, column.max)?;
+            if start > end {
+                return None;
+            }
+            if column.min >= start && column.max <= end {
+                continue;
+            }
+            admitted.constants += 1;
+            for (ok, value) in admitted.docs.iter_mut().zip(&column.values) {
+                *ok &= (start..=end).contains(value);
+            }
+        }
+        for stems in filters.exclude_terms.iter().filter(|s| !s.is_empty()) {
+            for (doc, ok) in admitted.docs.iter_mut().enumerate() {
+                if *ok && stems.iter().all(|s| memory.mentions(s, doc as u32)) {
+                    *ok = false;
+                }
+            }
+        }
+        Some(admitted)
+    }
+}
+
+/// tantivy's value range for a fast-field range query: the lower end raised to the column's
+/// minimum, an open end taken from the column. `None` when a bound overflows (no match).
+fn value_range(clause: &RangeClause, min: u64, max: u64) -> Option<(u64, u64)> {
+    let start = match clause.lo {
+        Bound::Included(v) => v,
+        Bound::Excluded(v) => v.checked_add(1)?,
+        Bound::Unbounded => min,
+    }
+    .max(min);
+    let end = match clause.hi {
+        Bound::Included(v) => v,
+        Bound::Excluded(v) => v.checked_sub(1)?,
+        Bound::Unbounded => max,
+    };
+    Some((start, end))
+}
+
+/// The best `limit` admitted documents of `query`, each score being what tantivy's top-level
+/// intersection of the range clauses (1.0 each, cost 0.8 × documents) and the query gives.
+fn top_scored(query: Option<Matches>, admitted: &Admitted, docs: u32, limit: usize) -> Vec<(u32, f32)> {
+    let Some(query) = query else { return Vec::new() };
+    let range_cost = (f64::from(docs) * 0.8) as u64;
+    // A stable sort by cost puts the query first only when it is cheaper than the ranges.
+    let query_first = query.cost < range_cost;
+    let n = admitted.constants;
+    let total = |q: f32| -> f32 {
+        if n == 0 {
+            return q;
+        }
+        let mut parts = vec![1.0_f32; n + 1];
+        if query_first {
+            parts[0] = q;
+        } else {
+            parts[n] = q;
+        }
+        let rest: f32 = parts[2..].iter().copied().sum();
+        parts[0] + parts[1] + rest
+    };
+    let mut hits: Vec<(u32, f32)> =
+        query.hits.into_iter().filter(|&(d, _)| admitted.docs[d as usize]).map(|(d, s)| (d, total(s))).collect();
+    hits.sort_by(|a, b| b.1.partial_cmp(&a.1).unwrap_or(Ordering::Equal).then(a.0.cmp(&b.0)));
+    hits.truncate(limit);
+    hits
+}
