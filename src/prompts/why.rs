@@ -1,6 +1,8 @@
 //! `why.toml`: one template per signal kind, rendering a signal as the line a shopper reads.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::fmt::Write;
+use std::sync::Mutex;
 
 use minijinja::Environment;
 use serde::Serialize;
@@ -15,7 +17,13 @@ use crate::problem::Problem;
 #[derive(Debug)]
 pub struct WhyTemplates {
     env: Environment<'static>,
+    /// Rendered lines by everything they depend on: the same products are shown with the same
+    /// reasons to many shoppers, and a template costs far more than a lookup.
+    cache: Mutex<HashMap<String, String>>,
 }
+
+/// Lines kept in the cache; it is emptied when full (bounded memory, no bookkeeping).
+const CACHE_LINES: usize = 50_000;
 
 /// What a why template sees besides the signal's own fields.
 #[derive(Serialize)]
@@ -57,11 +65,27 @@ impl WhyTemplates {
                 problems.push(problem(0, format!("missing the template for signal kind `{kind}`")));
             }
         }
-        if problems.is_empty() { Ok(WhyTemplates { env }) } else { Err(problems) }
+        if problems.is_empty() { Ok(WhyTemplates { env, cache: Mutex::default() }) } else { Err(problems) }
     }
 
     /// The line a shopper reads for one signal about one product.
     pub fn render(&self, signal: &Signal, product: &Product, currency: Currency) -> String {
+        // The key holds all a template can see, so a changed product or price is a new line.
+        let mut key = String::with_capacity(96);
+        let _ = write!(key, "{signal:?}|{}|{:?}|{}|{}", product.title, product.brand, product.price, currency.code());
+        if let Some(line) = self.cache.lock().unwrap_or_else(|e| e.into_inner()).get(&key) {
+            return line.clone();
+        }
+        let line = self.render_uncached(signal, product, currency);
+        let mut cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
+        if cache.len() >= CACHE_LINES {
+            cache.clear();
+        }
+        cache.insert(key, line.clone());
+        line
+    }
+
+    fn render_uncached(&self, signal: &Signal, product: &Product, currency: Currency) -> String {
         let rendered =
             self.env.get_template(signal.kind()).and_then(|t| t.render(context(signal, product, currency.code())));
         // Templates were rendered with every field of their signal at load; a failure here
@@ -139,6 +163,18 @@ mod tests {
         assert_eq!(why.render(&budget, &product, "EUR".parse().unwrap()), "€20, within your €25 budget");
         let rating = Signal::Rating { rating: 4.6, reviews: 120 };
         assert_eq!(why.render(&rating, &product, "GBP".parse().unwrap()), "Rated 4.6/5 by 120 shoppers");
+    }
+
+    #[test]
+    fn a_remembered_line_is_not_reused_for_a_product_whose_price_changed() {
+        let why = WhyTemplates::parse("why.toml", &builtin()).unwrap();
+        let budget = Signal::Budget { min: None, max: Some(Amount::units(25)), currency_assumed: None };
+        let mut product = sample_product();
+        let gbp = "GBP".parse().unwrap();
+        assert_eq!(why.render(&budget, &product, gbp), "£20, within your £25 budget");
+        assert_eq!(why.render(&budget, &product, gbp), "£20, within your £25 budget", "from the cache");
+        product.price = Amount::units(22);
+        assert_eq!(why.render(&budget, &product, gbp), "£22, within your £25 budget");
     }
 
     #[test]
