@@ -5,7 +5,7 @@
 //! turn the new one. Closed conversations wait in `sessions` for a reconnect within the resume
 //! window.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
@@ -34,7 +34,7 @@ pub struct Shared {
     pub metrics: Metrics,
     /// The language model, when one is configured.
     pub llm: Option<Arc<crate::llm::Llm>>,
-    pub(crate) sessions: Mutex<HashMap<String, Parked>>,
+    pub(crate) sessions: Mutex<ParkedSessions>,
     pub connections: Arc<Semaphore>,
     pub rest_limits: PerClient,
     /// Flips to `true` when the server shuts down; sockets say goodbye.
@@ -71,7 +71,7 @@ impl AppState {
             tokens,
             metrics,
             llm: llm.map(Arc::new),
-            sessions: Mutex::new(HashMap::new()),
+            sessions: Mutex::default(),
             connections,
             rest_limits,
             shutdown,
@@ -93,14 +93,80 @@ impl AppState {
     pub(crate) fn park(&self, session: String, parked: Parked) {
         let window = Duration::from_secs(self.config.limits.session_resume_secs);
         let mut sessions = self.sessions.lock().unwrap_or_else(|e| e.into_inner());
-        sessions.retain(|_, p| p.since.elapsed() < window);
-        sessions.insert(session, parked);
+        sessions.expire(window, Instant::now());
+        sessions.park(session, parked);
     }
 
-    /// Takes a parked conversation back, if it is recent enough.
     pub(crate) fn unpark(&self, session: &str) -> Option<Parked> {
         let window = Duration::from_secs(self.config.limits.session_resume_secs);
         let mut sessions = self.sessions.lock().unwrap_or_else(|e| e.into_inner());
-        sessions.remove(session).filter(|p| p.since.elapsed() < window)
+        sessions.parked.remove(session).filter(|p| p.since.elapsed() < window)
+    }
+}
+
+/// Closed conversations awaiting a reconnect, with their parking order so expiry looks only at
+/// the oldest (parking used to scan them all, which made each disconnect cost O(parked)).
+#[derive(Default)]
+pub(crate) struct ParkedSessions {
+    parked: HashMap<String, Parked>,
+    /// Session ids in parking order (a resumed or re-parked id may appear again later).
+    order: VecDeque<(Instant, String)>,
+}
+
+impl ParkedSessions {
+    fn park(&mut self, session: String, parked: Parked) {
+        self.order.push_back((parked.since, session.clone()));
+        self.parked.insert(session, parked);
+    }
+
+    /// Drops the sessions parked longer than `window` ago: amortised O(1) per park.
+    fn expire(&mut self, window: Duration, now: Instant) {
+        while let Some((since, _)) = self.order.front()
+            && now.duration_since(*since) >= window
+        {
+            let Some((since, id)) = self.order.pop_front() else { break };
+            // Only if this entry is the session's latest parking, not an earlier one.
+            if self.parked.get(&id).is_some_and(|p| p.since == since) {
+                self.parked.remove(&id);
+            }
+        }
+    }
+
+    #[cfg(test)]
+    fn len(&self) -> usize {
+        self.parked.len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parked(since: Instant) -> Parked {
+        let conversation = Conversation {
+            shopper: crate::profile::ShopperId::random(),
+            session: Default::default(),
+            context: Default::default(),
+            remembered: false,
+            history: Vec::new(),
+        };
+        Parked { conversation, last_reply: None, since }
+    }
+
+    #[test]
+    fn parked_sessions_expire_oldest_first_and_a_reparked_one_keeps_its_new_time() {
+        let (start, window) = (Instant::now(), Duration::from_secs(60));
+        let mut sessions = ParkedSessions::default();
+        sessions.park("a".into(), parked(start));
+        sessions.park("b".into(), parked(start + Duration::from_secs(10)));
+        sessions.park("a".into(), parked(start + Duration::from_secs(20)));
+        sessions.expire(window, start + Duration::from_secs(65));
+        assert_eq!(sessions.len(), 2, "a was parked again at 20 s; b is 55 s old");
+        sessions.expire(window, start + Duration::from_secs(75));
+        assert_eq!(sessions.len(), 1, "b expired");
+        assert!(sessions.parked.contains_key("a"));
+        sessions.expire(window, start + Duration::from_secs(81));
+        assert_eq!(sessions.len(), 0);
+        assert!(sessions.order.is_empty());
     }
 }
