@@ -169,10 +169,11 @@ impl Connection {
         let agent = state.agent();
         let profiles = state.profiles.clone();
         let started = Instant::now();
-        let opened = tokio::task::spawn_blocking(move || {
-            Conversation::start(&agent, &profiles, shopper, customer, context, OffsetDateTime::now_utc())
-        })
-        .await;
+        let opened = self
+            .blocking(move || {
+                Conversation::start(&agent, &profiles, shopper, customer, context, OffsetDateTime::now_utc())
+            })
+            .await;
         let opened = match opened {
             Ok(Ok(opened)) => opened,
             Ok(Err(error)) => return self.internal(&error).await,
@@ -197,11 +198,12 @@ impl Connection {
         if self.state.llm.is_some() {
             conversation.remember(true, &text);
         }
-        let done = tokio::task::spawn_blocking(move || {
-            let turn = conversation.say_understood(&agent, &profiles, &said, OffsetDateTime::now_utc());
-            (conversation, turn)
-        })
-        .await;
+        let done = self
+            .blocking(move || {
+                let turn = conversation.say_understood(&agent, &profiles, &said, OffsetDateTime::now_utc());
+                (conversation, turn)
+            })
+            .await;
         match done {
             Ok((conversation, turn)) => {
                 self.conversation = Some(conversation);
@@ -217,11 +219,12 @@ impl Connection {
     async fn event(&mut self, event: serde_json::Value) -> bool {
         let Some(mut conversation) = self.conversation.take() else { return true };
         let profiles = self.state.profiles.clone();
-        let done = tokio::task::spawn_blocking(move || {
-            let recorded = conversation.event(&profiles, event, OffsetDateTime::now_utc());
-            (conversation, recorded)
-        })
-        .await;
+        let done = self
+            .blocking(move || {
+                let recorded = conversation.event(&profiles, event, OffsetDateTime::now_utc());
+                (conversation, recorded)
+            })
+            .await;
         match done {
             Ok((conversation, recorded)) => {
                 self.conversation = Some(conversation);
@@ -234,6 +237,23 @@ impl Connection {
                 }
             }
             Err(error) => self.internal(&error).await,
+        }
+    }
+
+    /// Runs a turn's store work. With group commit or no flushing, a store call never waits for
+    /// the disk (sled writes to memory; the flusher thread syncs and the reply awaits its
+    /// ticket), so the turn runs right here: handing ~100 µs of work to the blocking pool and
+    /// back cost more than the work (a third of the server's CPU at saturation went to those
+    /// thread hand-offs). With a flush per write (`durability = "each"`) the call does wait for
+    /// the disk, so it goes to the blocking pool.
+    async fn blocking<T: Send + 'static>(
+        &self,
+        work: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, tokio::task::JoinError> {
+        if self.state.config.profile.durability == "each" {
+            tokio::task::spawn_blocking(work).await
+        } else {
+            Ok(work())
         }
     }
 
