@@ -67,6 +67,8 @@ pub struct Llm {
     settings: LlmSettings,
     breaker: super::breaker::Breaker,
     counter: TokenCounter,
+    /// The understanding schema, generated once rather than on every call.
+    schema: serde_json::Value,
     metrics: LlmMetrics,
 }
 
@@ -81,7 +83,7 @@ impl Llm {
     pub fn new(model: Arc<dyn LanguageModel>, settings: LlmSettings, metrics: LlmMetrics) -> Result<Llm, String> {
         let counter = TokenCounter::for_model(&settings.model, settings.encoding.as_deref())?;
         let breaker = super::breaker::Breaker::new(settings.breaker_failures, settings.breaker_cooldown);
-        Ok(Llm { model, settings, breaker, counter, metrics })
+        Ok(Llm { model, settings, breaker, counter, schema: understand::schema(), metrics })
     }
 
     pub fn settings(&self) -> &LlmSettings {
@@ -125,7 +127,7 @@ impl Llm {
         tracing::debug!(purpose = "understand", estimated_prompt_tokens = tokens, "calling the model");
         let request = Request {
             messages,
-            schema: Some(("shopper_message_slots".into(), understand::schema())),
+            schema: Some(("shopper_message_slots".into(), self.schema.clone())),
             max_tokens: self.settings.max_reply_tokens,
         };
         let answer = self.call("understand", self.settings.understand_timeout, || self.model.complete(request)).await;
@@ -194,13 +196,13 @@ impl Llm {
                     None => sentences.finish().into_iter().collect(),
                 };
                 for sentence in pieces {
-                    checker.check(&sentence).map_err(|why| Rejected::Unbacked(why).into_error())?;
+                    checker.check(&sentence).map_err(unbacked)?;
                     text.push_str(&sentence);
                     if text.len() > MAX_REPLY {
-                        return Err(Rejected::Unbacked("a reply too long".into()).into_error());
+                        return Err(unbacked("a reply too long".into()));
                     }
                     if !emit.emit(sentence).await {
-                        return Err(Rejected::PeerGone.into_error());
+                        return Err(LlmError::Invalid("the shopper left".into()));
                     }
                 }
                 if done {
@@ -276,19 +278,9 @@ impl Llm {
     }
 }
 
-/// Why a phrased reply was abandoned midway (mapped onto [`LlmError`] for the metrics).
-enum Rejected {
-    Unbacked(String),
-    PeerGone,
-}
-
-impl Rejected {
-    fn into_error(self) -> LlmError {
-        match self {
-            Rejected::Unbacked(why) => LlmError::Invalid(format!("the reply said {why}")),
-            Rejected::PeerGone => LlmError::Invalid("the shopper left".into()),
-        }
-    }
+/// A phrased reply abandoned because it said something the facts do not back.
+fn unbacked(why: String) -> LlmError {
+    LlmError::Invalid(format!("the reply said {why}"))
 }
 
 #[cfg(test)]
