@@ -1,7 +1,8 @@
 //! `GET /v1/chat`: one WebSocket conversation per connection.
 //!
-//! Each connection is two tasks: this one reads frames and computes replies (on the blocking
-//! pool, since a turn touches sled), and a writer task drains a small queue to the socket, so
+//! Each connection is two tasks: this one reads frames and computes replies (in place, or on
+//! the blocking pool when every write waits for the disk: see `Connection::blocking`), and a
+//! writer task drains a small queue to the socket, so
 //! a peer that stops reading stalls only itself (its queue fills, and it is disconnected).
 //! A reply is sent only once the answer it acknowledges is durable.
 //!
