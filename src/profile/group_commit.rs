@@ -6,11 +6,17 @@
 //!
 //! A ticket can be awaited (it is a `Future`, for the async server: no runtime thread blocks)
 //! or waited on with [`Durable::wait`] (for threads and tests); it never panics either way.
+//!
+//! A ticket joins the queue only when somebody first waits for it. Writes nobody waits for
+//! (the server's bookkeeping between answers) then cost no flush of their own: the next flush
+//! anybody asks for covers them, and sled's background flush does otherwise. Joining late is
+//! still correct: the write was applied before its ticket existed, so any flush that starts
+//! after the ticket joins covers it.
 
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError, mpsc};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError, Weak, mpsc};
 use std::task::{Context, Poll, Waker};
 use std::thread::JoinHandle;
 
@@ -24,7 +30,31 @@ pub struct Durable(Ticket);
 
 enum Ticket {
     Ready(Option<Result<(), StoreError>>),
+    /// Not queued yet: nobody has waited for it. The queue is held weakly so a ticket kept
+    /// after the store closed cannot keep the flusher thread alive (and its join waiting).
+    Deferred(Weak<mpsc::Sender<Arc<Slot>>>),
     Waiting(Arc<Slot>),
+}
+
+impl Ticket {
+    /// The slot to wait on, queueing a deferred ticket with the flusher first; `Err(outcome)`
+    /// when there is nothing to wait for. A ready outcome is handed out once (then `Ok(())`).
+    fn slot(&mut self) -> Result<Arc<Slot>, Result<(), StoreError>> {
+        match self {
+            Ticket::Ready(result) => Err(result.take().unwrap_or(Ok(()))),
+            Ticket::Waiting(slot) => Ok(Arc::clone(slot)),
+            Ticket::Deferred(queue) => {
+                let slot = Arc::new(Slot::default());
+                let sent = queue.upgrade().is_some_and(|queue| queue.send(Arc::clone(&slot)).is_ok());
+                if !sent {
+                    *self = Ticket::Ready(None);
+                    return Err(Err(StoreError::Flush("the flusher has stopped".into())));
+                }
+                *self = Ticket::Waiting(Arc::clone(&slot));
+                Ok(slot)
+            }
+        }
+    }
 }
 
 #[derive(Default)]
@@ -66,18 +96,17 @@ impl Durable {
 
     /// Blocks the calling thread until the write is durable. Do not call it on an async
     /// runtime's thread; `.await` the ticket there instead.
-    pub fn wait(self) -> Result<(), StoreError> {
-        match self.0 {
-            Ticket::Ready(result) => result.unwrap_or(Ok(())),
-            Ticket::Waiting(slot) => {
-                let mut state = slot.lock();
-                loop {
-                    if let Some(outcome) = state.outcome.take() {
-                        return outcome.map_err(StoreError::Flush);
-                    }
-                    state = slot.done.wait(state).unwrap_or_else(PoisonError::into_inner);
-                }
+    pub fn wait(mut self) -> Result<(), StoreError> {
+        let slot = match self.0.slot() {
+            Ok(slot) => slot,
+            Err(outcome) => return outcome,
+        };
+        let mut state = slot.lock();
+        loop {
+            if let Some(outcome) = state.outcome.take() {
+                return outcome.map_err(StoreError::Flush);
             }
+            state = slot.done.wait(state).unwrap_or_else(PoisonError::into_inner);
         }
     }
 }
@@ -86,23 +115,22 @@ impl Future for Durable {
     type Output = Result<(), StoreError>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        match &mut self.get_mut().0 {
-            Ticket::Ready(result) => Poll::Ready(result.take().unwrap_or(Ok(()))),
-            Ticket::Waiting(slot) => {
-                let mut state = slot.lock();
-                match state.outcome.take() {
-                    Some(outcome) => Poll::Ready(outcome.map_err(StoreError::Flush)),
-                    None => {
-                        state.waker = Some(cx.waker().clone());
-                        Poll::Pending
-                    }
-                }
+        let slot = match self.get_mut().0.slot() {
+            Ok(slot) => slot,
+            Err(outcome) => return Poll::Ready(outcome),
+        };
+        let mut state = slot.lock();
+        match state.outcome.take() {
+            Some(outcome) => Poll::Ready(outcome.map_err(StoreError::Flush)),
+            None => {
+                state.waker = Some(cx.waker().clone());
+                Poll::Pending
             }
         }
     }
 }
 
-/// How many flushes the flusher ran and how many writes they covered.
+/// How many flushes the flusher ran and how many waited-for tickets they covered.
 #[derive(Debug, Default)]
 pub(crate) struct Counters {
     pub(crate) flushes: AtomicU64,
@@ -111,7 +139,7 @@ pub(crate) struct Counters {
 
 /// The flusher thread and the queue into it; dropping it drains the queue and joins the thread.
 pub(crate) struct GroupCommit {
-    queue: Option<mpsc::Sender<Arc<Slot>>>,
+    queue: Option<Arc<mpsc::Sender<Arc<Slot>>>>,
     thread: Option<JoinHandle<()>>,
     pub(crate) counters: Arc<Counters>,
 }
@@ -124,17 +152,16 @@ impl GroupCommit {
         let thread = std::thread::Builder::new()
             .name("profile-flusher".into())
             .spawn(move || flush_loop(&db, &rx, &thread_counters))?;
-        Ok(GroupCommit { queue: Some(queue), thread: Some(thread), counters })
+        Ok(GroupCommit { queue: Some(Arc::new(queue)), thread: Some(thread), counters })
     }
 
-    /// A ticket for a write that has already been applied: resolved by the next flush.
+    /// A ticket for a write that has already been applied: resolved by the first flush that
+    /// starts after somebody waits for it.
     pub(crate) fn ticket(&self) -> Durable {
-        let slot = Arc::new(Slot::default());
-        let sent = self.queue.as_ref().is_some_and(|q| q.send(Arc::clone(&slot)).is_ok());
-        if !sent {
-            return Durable::ready(Err(StoreError::Flush("the flusher has stopped".into())));
+        match &self.queue {
+            Some(queue) => Durable(Ticket::Deferred(Arc::downgrade(queue))),
+            None => Durable::ready(Err(StoreError::Flush("the flusher has stopped".into()))),
         }
-        Durable(Ticket::Waiting(slot))
     }
 }
 

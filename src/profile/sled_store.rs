@@ -7,11 +7,21 @@
 //! | `p/<shopper>` | format byte + profile (see `codec`) | the profile, events and orders together: one read loads it |
 //! | `c/<customer_id>` | `<shopper>` | find the shopper the shop's backend names |
 //! | `l/<shopper>` | `<customer_id>` | the reverse link, so relinking and erasing find `c/` without decoding |
-//! | `a/<shopper>` | last seen, Unix seconds, i64 big-endian | anonymous shoppers only: retention scans this, not the profiles |
+//! | `a/<shopper>` | last seen, Unix seconds, i64 big-endian, up to an hour behind | anonymous shoppers only: retention scans this, not the profiles |
 //!
-//! One shopper's keys change together (one atomic batch, or a transaction when the customer
-//! link changes), so a crash leaves all of a write or none of it. Writers of the same shopper
-//! are also serialised by a striped lock so `update` is a true read-modify-write without retries.
+//! A write whose customer link is unchanged (nearly every write) is one `insert` of `p/`: a
+//! crash leaves the old profile or the new one. A changed link moves `p/`, `c/`, `l/` and `a/`
+//! in one transaction. Writers of the same shopper are serialised by a striped lock so
+//! `update` is a true read-modify-write without retries.
+//!
+//! Why not one atomic batch for `p/` and `a/` on every write: sled rolls its log buffer twice
+//! for each batch (to pin the batch's place in the log), and each roll hands a write to its io
+//! pool with a wake-up of every idle io thread. Under load that cost more than the turn itself.
+//! So `a/` is a hint, kept within [`SEEN_SLACK_SECS`] of the profile's own `last_seen` and
+//! written *before* `p/` when it moves, so a crash in between leaves a hint ahead of its profile
+//! (the sweep comes to it at most an hour late), never a profile without one. The sweep takes
+//! the hint's candidates and erases only those whose profile confirms the idleness: a hint
+//! behind its profile makes a candidate early, and the profile overrules it.
 //!
 //! Caveat: sled 0.34.7 can deadlock under sustained, unthrottled rewriting of a small database
 //! (seen in the benchmark with durability `none`, never with `group` or `each`): a writer rolling
@@ -34,6 +44,10 @@ use super::model::Profile;
 use super::store::{Durability, Store};
 
 const STRIPES: usize = 64;
+
+/// How far the `a/` hint may lag the profile's `last_seen` before a write refreshes it. Small
+/// against any retention period (days), large against a conversation (one refresh per hour).
+pub(crate) const SEEN_SLACK_SECS: i64 = 3600;
 
 /// How to open the store.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -106,7 +120,8 @@ impl SledStore {
         Ok(self.db.size_on_disk()?)
     }
 
-    /// Flushes run by group commit and the writes they covered (writes per flush = grouping).
+    /// Flushes run by group commit and the waited-for writes they covered (per flush: the
+    /// grouping). Writes nobody waits for are not counted: they ask for no flush.
     pub fn group_stats(&self) -> (u64, u64) {
         self.group
             .as_ref()
@@ -142,24 +157,28 @@ impl SledStore {
         })
     }
 
-    /// Writes one profile and its indexes atomically; the caller holds its stripe.
+    /// Writes one profile and its indexes; the caller holds its stripe. The profile lands
+    /// atomically; see the module doc for the order that keeps the `a/` hint safe.
     ///
     /// When the customer link is unchanged (nearly every write) no other shopper's keys are
-    /// involved, so one atomic batch does; a changed link needs a transaction to check and
-    /// move the `c/` index.
+    /// involved and `p/` is one insert; a changed link needs a transaction to check and move
+    /// the `c/` index.
     fn apply(&self, profile: &Profile) -> Result<(), StoreError> {
         let value = codec::encode(profile).map_err(StoreError::Encode)?;
         let shopper = profile.id();
         let customer = profile.customer().map(|c| c.id.as_str());
-        let last_seen = profile.last_seen().unix_timestamp().to_be_bytes();
-        // Holding the stripe, nobody else changes this shopper's `l/` before the batch lands.
+        let seen = profile.last_seen().unix_timestamp();
+        let last_seen = seen.to_be_bytes();
+        // Holding the stripe, nobody else changes this shopper's `l/` before the insert lands.
         if self.db.get(key(b"l/", shopper))?.as_deref() == customer.map(str::as_bytes) {
-            let mut batch = sled::Batch::default();
             if customer.is_none() {
-                batch.insert(key(b"a/", shopper), &last_seen[..]);
+                let hint = self.db.get(key(b"a/", shopper))?.and_then(|v| decode_seen(&v));
+                if hint.is_none_or(|hint| hint > seen || hint < seen - SEEN_SLACK_SECS) {
+                    self.db.insert(key(b"a/", shopper), &last_seen[..])?;
+                }
             }
-            batch.insert(key(b"p/", shopper), value);
-            return Ok(self.db.apply_batch(batch)?);
+            self.db.insert(key(b"p/", shopper), value)?;
+            return Ok(());
         }
         let hex = shopper.to_string();
         let result = self.db.transaction(|tx| {
@@ -193,14 +212,25 @@ impl SledStore {
     }
 
     /// Removes every key of one shopper in one transaction; the caller holds its stripe.
-    /// With `only_if_idle_since`, does nothing unless the shopper is still anonymous and was
-    /// last seen at or before that time (a save racing the sweep wins).
+    /// With `only_if_idle_since`, does nothing unless the shopper is still anonymous and its
+    /// profile was last seen at or before that time (a save racing the sweep wins); a hint
+    /// found lagging is brought up to date instead, and a hint without a profile is dropped.
     fn remove(&self, shopper: ShopperId, only_if_idle_since: Option<i64>) -> Result<bool, StoreError> {
         let hex = shopper.to_string();
         let result = self.db.transaction(|tx| {
             if let Some(limit) = only_if_idle_since {
-                let seen = tx.get(key(b"a/", shopper))?.and_then(|v| decode_seen(&v));
-                if seen.is_none_or(|seen| seen > limit) {
+                if tx.get(key(b"l/", shopper))?.is_some() {
+                    return Ok(false);
+                }
+                let Some(bytes) = tx.get(key(b"p/", shopper))? else {
+                    tx.remove(key(b"a/", shopper))?;
+                    return Ok(false);
+                };
+                // An unreadable profile goes by its hint: nobody can use it, and it is idle.
+                if let Ok(profile) = codec::decode(&bytes)
+                    && profile.last_seen().unix_timestamp() > limit
+                {
+                    tx.insert(key(b"a/", shopper), &profile.last_seen().unix_timestamp().to_be_bytes()[..])?;
                     return Ok(false);
                 }
             }
@@ -214,7 +244,8 @@ impl SledStore {
         flatten(result)
     }
 
-    /// Anonymous shoppers last seen at or before `limit` (Unix seconds), from the `a/` index.
+    /// Candidates for the sweep: anonymous shoppers whose `a/` hint is at or before `limit`
+    /// (Unix seconds). `remove` confirms each against its profile.
     fn idle_since(&self, limit: i64) -> Result<Vec<ShopperId>, StoreError> {
         let mut idle = Vec::new();
         for entry in self.db.scan_prefix(b"a/") {

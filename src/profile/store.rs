@@ -40,8 +40,9 @@ impl FromStr for Durability {
 
 /// Where profiles live. Object-safe: the server holds an `Arc<dyn Store>`.
 ///
-/// Every mutating method applies its change atomically for that shopper (all keys or none)
-/// and returns a [`Durable`] ticket: the change is visible to `load` at once and is durable
+/// Every mutating method applies its change atomically for that shopper (the profile and its
+/// customer link, all or nothing; an index kept only as a hint, such as sled's retention
+/// index, may lag and is checked against the profile before it is acted on) and returns a [`Durable`] ticket: the change is visible to `load` at once and is durable
 /// (survives kill -9 and power loss, as far as the disk's fsync goes) once the ticket
 /// resolves. The server must resolve the ticket before it acknowledges the change: `.await` it
 /// on the runtime (it never blocks a runtime thread), or call [`Durable::wait`] from a thread.

@@ -94,6 +94,28 @@ fn concurrent_updates_of_one_shopper_lose_nothing() {
     assert!(flushes <= writes);
 }
 
+#[test]
+fn a_write_nobody_waits_for_asks_for_no_flush() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(&dir, Durability::Group);
+    for age in 0..20 {
+        drop(store.write(&aged(age, ShopperId::random())).unwrap());
+    }
+    assert_eq!(store.group_stats(), (0, 0), "bookkeeping writes leave the disk to sled's own flush");
+    let last = aged(30, ShopperId::random());
+    store.save(&last).unwrap();
+    assert_eq!(store.group_stats(), (1, 1), "one flush covers the waited write and everything before it");
+}
+
+#[test]
+fn a_ticket_kept_past_the_store_neither_hangs_the_close_nor_claims_durability() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(&dir, Durability::Group);
+    let ticket = store.write(&aged(6, ShopperId::random())).unwrap();
+    drop(store);
+    assert!(matches!(ticket.wait(), Err(StoreError::Flush(_))));
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_async_writer_awaits_durability_without_blocking() {
     let dir = tempfile::tempdir().unwrap();
@@ -182,6 +204,54 @@ fn the_sweep_removes_only_idle_anonymous_shoppers() {
     assert!(store.load(linked.id()).unwrap().is_some());
     assert!(store.load(active.id()).unwrap().is_some());
     assert!(everything(&store).iter().all(|(k, _)| !mentions(k, &idle.id().to_string())));
+}
+
+/// The `a/` retention hint of a shopper, in Unix seconds.
+fn hint(store: &SledStore, id: ShopperId) -> Option<i64> {
+    let value = store.db().get(format!("a/{id}").as_bytes()).unwrap()?;
+    Some(i64::from_be_bytes(value.as_ref().try_into().unwrap()))
+}
+
+#[test]
+fn the_retention_hint_moves_only_when_it_lags_by_more_than_the_slack() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(&dir, Durability::Group);
+    let mut p = aged(6, ShopperId::random());
+    store.save(&p).unwrap();
+    assert_eq!(hint(&store, p.id()), Some(T0.unix_timestamp()), "a new shopper gets a hint at once");
+    p.touch(T0 + Duration::minutes(30));
+    store.save(&p).unwrap();
+    assert_eq!(hint(&store, p.id()), Some(T0.unix_timestamp()), "within the slack only the profile is written");
+    p.touch(T0 + Duration::days(2));
+    store.save(&p).unwrap();
+    assert_eq!(hint(&store, p.id()), Some((T0 + Duration::days(2)).unix_timestamp()));
+}
+
+#[test]
+fn a_lagging_hint_never_erases_a_shopper_the_profile_shows_active() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(&dir, Durability::Group);
+    let mut active = aged(6, ShopperId::random());
+    active.touch(T0 + Duration::days(100));
+    store.save(&active).unwrap();
+    // As if the hint had not caught up (a crash, or a write within the slack).
+    store.db().insert(format!("a/{}", active.id()).as_bytes(), &T0.unix_timestamp().to_be_bytes()[..]).unwrap();
+    let now = T0 + Duration::days(181);
+    assert_eq!(store.sweep(now, Duration::days(180)).unwrap(), 0);
+    assert!(store.load(active.id()).unwrap().is_some());
+    assert_eq!(hint(&store, active.id()), Some((T0 + Duration::days(100)).unix_timestamp()), "the sweep repairs it");
+    assert_eq!(store.sweep(T0 + Duration::days(281), Duration::days(180)).unwrap(), 1, "and erases on time later");
+}
+
+#[test]
+fn a_hint_left_without_its_profile_is_dropped_by_the_sweep() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(&dir, Durability::Group);
+    let stray = ShopperId::random();
+    // A crash between writing a new shopper's hint and its profile leaves this.
+    store.db().insert(format!("a/{stray}").as_bytes(), &T0.unix_timestamp().to_be_bytes()[..]).unwrap();
+    assert_eq!(store.sweep(T0 + Duration::days(181), Duration::days(180)).unwrap(), 0);
+    assert!(hint(&store, stray).is_none());
 }
 
 #[test]
