@@ -107,7 +107,10 @@ impl Agent {
         if let Action::Recommend { why } = decision.action {
             products = self.recommend(session, why, &around, self.prompts.policy().products)?;
             if products.is_empty() {
-                alternative = self.alternative(session, why, &around)?;
+                // Nothing cheaper than the cheapest shown is no reason to offer a pricier one.
+                if why != RecommendKind::Cheaper {
+                    alternative = self.alternative(session, why, &around)?;
+                }
             } else {
                 session.shown = products.iter().map(shown).collect();
                 for card in &products {

@@ -134,13 +134,11 @@ pub fn render(decision: &crate::dialogue::Decision, r: Render<'_>) -> Reply {
             ));
             products = r.products;
         }
-        Action::Recommend { .. } => {
+        Action::Recommend { why } => {
             let alternative = r.alternative.as_ref().map(|p| serde_json::json!({"title": p.title, "price": p.price}));
             let raise_to = r.alternative.as_ref().map(|p| round_up_budget(p.price));
-            parts.push(
-                replies
-                    .render("no_results", &with(serde_json::json!({"alternative": alternative, "raise_to": raise_to}))),
-            );
+            let context = serde_json::json!({"kind": why.as_str(), "alternative": alternative, "raise_to": raise_to});
+            parts.push(replies.render("no_results", &with(context)));
         }
         Action::Explain { product: Some(shown) } => {
             let why: Vec<String> = shown.why.clone();

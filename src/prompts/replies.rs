@@ -33,8 +33,9 @@ fn catalogue() -> Vec<(&'static str, Vec<serde_json::Value>)> {
         (
             "no_results",
             vec![
-                json!({"alternative": null, "raise_to": null}),
-                json!({"alternative": {"title": "Train Set", "price": 32.5}, "raise_to": 35}),
+                json!({"kind": "cheaper", "alternative": null, "raise_to": null}),
+                json!({"kind": "fresh", "alternative": null, "raise_to": null}),
+                json!({"kind": "fresh", "alternative": {"title": "Train Set", "price": 32.5}, "raise_to": 35}),
             ],
         ),
         ("explain", vec![json!({"title": "Wooden Train Set", "why": ["For someone who loves trains"]})]),
