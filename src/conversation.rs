@@ -110,23 +110,32 @@ impl Conversation {
             existing = Some(linked);
         }
         let id = existing.unwrap_or_else(ShopperId::random);
+        // The opening decision is made inside the visit's one write, so the question it asks is
+        // noted in that same write (what was asked is bookkeeping: nobody waits for its flush).
+        let open = |p: &Profile| {
+            let returning = existing.is_some() && p.visits().number > 1;
+            let known = usable_slots(p);
+            let mut session = Session::new(&known, returning);
+            let decision = agent.open(&mut session, &context);
+            (returning, known != Slots::default(), session, decision)
+        };
+        let mut opening = None;
         let (profile, _) = store.update(id, now, &mut |p: &mut Profile| {
-            p.start_visit(now);
+            // A new profile is made at visit 1; only a known shopper starts another visit.
+            if existing.is_some() {
+                p.start_visit(now);
+            }
             if let Some(customer) = &customer {
                 p.link_customer(customer, now);
             }
+            let opened = open(p);
+            if let Some(Asking::Slot(slot)) = opened.2.asking {
+                p.note_asked(slot, now);
+            }
+            opening = Some(opened);
         })?;
-        let returning = existing.is_some() && profile.visits().number > 1;
-        let known = usable_slots(&profile);
-        let mut conversation = Conversation {
-            shopper: id,
-            remembered: known != Slots::default(),
-            session: Session::new(&known, returning),
-            context,
-            history: Vec::new(),
-        };
-        let decision = agent.open(&mut conversation.session, &conversation.context);
-        conversation.note_asked(profiles, now)?;
+        let (returning, remembered, session, decision) = opening.unwrap_or_else(|| open(&profile));
+        let mut conversation = Conversation { shopper: id, remembered, session, context, history: Vec::new() };
         let reply = agent.respond(
             &mut conversation.session,
             &decision,
@@ -243,15 +252,6 @@ impl Conversation {
         })?;
         Ok(durable)
     }
-
-    /// Records that the session is asking about a slot (so a later visit does not ask again);
-    /// written without waiting for it to be durable.
-    fn note_asked(&self, profiles: &Profiles, now: OffsetDateTime) -> Result<(), ConversationError> {
-        let Some(Asking::Slot(slot)) = self.session.asking else { return Ok(()) };
-        let (_, _not_awaited) =
-            profiles.store.update(self.shopper, now, &mut |p: &mut Profile| p.note_asked(slot, now))?;
-        Ok(())
-    }
 }
 
 /// What a reply is built from besides the session: the page, recent behaviour, stored facts.
@@ -311,5 +311,35 @@ pub fn describe(slot: SlotName, slots: &Slots, currency: Currency) -> String {
         }),
         SlotName::Interests => slots.interests.join(", "),
         SlotName::Exclude => slots.exclude.join(", "),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::profile::{Durability, SledStore, StoreOptions};
+
+    fn demo() -> (Agent, Profiles, tempfile::TempDir) {
+        let catalog = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("catalog/demo.jsonl");
+        let agent = crate::cli::build_agent_from(&catalog, None).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let options = StoreOptions { durability: Durability::Group, ..StoreOptions::default() };
+        let store = Arc::new(SledStore::open(dir.path(), options).unwrap());
+        let profiles = Profiles { store, window: crate::profile::DEFAULT_BEHAVIOUR_WINDOW, limits: Limits::default() };
+        (agent, profiles, dir)
+    }
+
+    #[test]
+    fn the_greetings_question_is_noted_in_the_visits_own_write() {
+        let (agent, profiles, _dir) = demo();
+        let now = time::macros::datetime!(2026-11-24 10:00 UTC);
+        let opened = Conversation::start(&agent, &profiles, None, None, PageContext::default(), now).unwrap();
+        assert_eq!(opened.conversation.session.asking, Some(Asking::Slot(crate::slots::SlotName::Purpose)));
+        let stored = profiles.store.load(opened.conversation.shopper).unwrap().unwrap();
+        assert_eq!(stored.asked_this_visit(), 1, "the question asked is remembered for later visits");
+        assert_eq!(stored.visits().number, 1, "a first visit counts as one");
+        let again = Conversation::start(&agent, &profiles, Some(stored.id()), None, PageContext::default(), now).unwrap();
+        assert!(again.returning);
+        assert_eq!(profiles.store.load(stored.id()).unwrap().unwrap().visits().number, 2);
     }
 }

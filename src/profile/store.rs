@@ -62,7 +62,9 @@ pub trait Store: Send + Sync {
 
     /// Loads (or creates, empty at `now`), changes and writes one profile, with no other
     /// write to that shopper in between. Prefer it to `load` + `write` whenever two parties
-    /// (the chat and the shop's backend) may change the same shopper. Returns the new profile.
+    /// (the chat and the shop's backend) may change the same shopper. Returns the new profile:
+    /// on `Ok`, `change` was called at least once (a store that retries calls it again on a
+    /// fresh copy) and the profile returned and stored is what its last call made.
     fn update(
         &self,
         shopper: ShopperId,
