@@ -80,12 +80,13 @@ url="ws://127.0.0.1:$PORT/v1/chat"
 demo=catalog/demo.jsonl
 human() {
   start_server group "$demo"
-  load "human $1" --url "$url" --shoppers "$1" --seconds "$RUN_SECONDS" --think-ms 1000-3000 --ramp 500
+  load "human $1" --url "$url" --shoppers "$1" --seconds "$RUN_SECONDS" --think-ms 1000-3000 --ramp 500 \
+    --server-pid "$SERVER_PID"
   stop_server
 }
 saturate() { # NAME DURABILITY CATALOG
   start_server "$2" "$3"
-  load "$1" --url "$url" --shoppers 64 --seconds "$RUN_SECONDS" --think-ms 0
+  load "$1" --url "$url" --shoppers 64 --seconds "$RUN_SECONDS" --think-ms 0 --server-pid "$SERVER_PID"
   stop_server
 }
 
@@ -106,7 +107,7 @@ for scenario in "${SCENARIOS[@]}"; do
       ECHO_PID=$!
       sleep 0.5
       load "saturation echo" --url "ws://127.0.0.1:$ECHO_PORT/v1/chat" --metrics none --shoppers 64 \
-        --seconds "$RUN_SECONDS" --think-ms 0
+        --seconds "$RUN_SECONDS" --think-ms 0 --server-pid "$ECHO_PID"
       kill "$ECHO_PID"; wait "$ECHO_PID" 2>/dev/null || true; ECHO_PID=""
       saturate "saturation concierge (group)" group "$demo" ;;
     durability)
@@ -118,7 +119,8 @@ for scenario in "${SCENARIOS[@]}"; do
         t0=$(date +%s)
         start_server group "$WORK/catalog-$n.jsonl"
         echo "catalog $n: server ready in $(( $(date +%s) - t0 )) s, RSS $(awk '/VmRSS/{print $2, $3}' /proc/$SERVER_PID/status)"
-        load "catalog $n (saturation)" --url "$url" --shoppers 64 --seconds "$RUN_SECONDS" --think-ms 0
+        load "catalog $n (saturation)" --url "$url" --shoppers 64 --seconds "$RUN_SECONDS" --think-ms 0 \
+          --server-pid "$SERVER_PID"
         stop_server
         rm -f "$WORK/catalog-$n.jsonl"
       done ;;
@@ -127,7 +129,8 @@ for scenario in "${SCENARIOS[@]}"; do
 done
 
 echo
-echo "| scenario | turns/s | client p50 | p95 | p99 | max | server p50 | server p99 | errors |"
-echo "|---|---|---|---|---|---|---|---|---|"
-jq -r 'select(.turns != null) | "| \(.name) | \(.turns_per_second|floor) | \(.p50_ms*100|round/100) ms | \(.p95_ms*100|round/100) ms | \(.p99_ms*100|round/100) ms | \(.max_ms*100|round/100) ms | \(if .server then "\(.server.p50*100|round/100) ms" else "-" end) | \(if .server then "\(.server.p99*100|round/100) ms" else "-" end) | \([.errors[]]|add // 0) |"' "$RESULTS"
+echo "| scenario | turns/s | client p50 | p95 | p99 | max | server p50 | server p99 | errors | server CPU µs/turn | generator CPU µs/turn |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|"
+jq -r 'def us(c): if c then "\(c * 1000000 / .turns_per_second | round)" else "-" end;
+  select(.turns != null) | "| \(.name) | \(.turns_per_second|floor) | \(.p50_ms*100|round/100) ms | \(.p95_ms*100|round/100) ms | \(.p99_ms*100|round/100) ms | \(.max_ms*100|round/100) ms | \(if .server then "\(.server.p50*100|round/100) ms" else "-" end) | \(if .server then "\(.server.p99*100|round/100) ms" else "-" end) | \([.errors[]]|add // 0) | \(us(.server_cores)) | \(us(.generator_cores)) |"' "$RESULTS"
 jq -r 'select(.kib_per_connection != null) | "| \(.name) | \(.open) open | server RSS \(.rss_before_kib) -> \(.rss_after_kib) KiB | \(.kib_per_connection*10|round/10) KiB per connection | errors \([.errors[]]|add // 0) |"' "$RESULTS"

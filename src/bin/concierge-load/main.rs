@@ -19,6 +19,7 @@
 //! concierge-load --mode idle --shoppers 10000 --server-pid 1234 --seconds 10
 //! ```
 
+mod cpu;
 mod idle;
 mod metrics;
 mod script;
@@ -66,7 +67,8 @@ pub struct Args {
     /// `none` skips the server-side figures (e.g. against the echo server).
     #[arg(long)]
     metrics: Option<String>,
-    /// The server's process id, for its resident memory (`/proc/<pid>/status`).
+    /// The server's process id: its resident memory in idle mode (`/proc/<pid>/status`), its
+    /// CPU time per turn in chat mode (`/proc/<pid>/stat`).
     #[arg(long)]
     server_pid: Option<u32>,
     /// Seed for the shoppers' choices, so two runs offer the same load.
@@ -137,6 +139,14 @@ async fn chat(args: Args, think: (u64, u64)) -> anyhow::Result<()> {
         deadline: started + ramp_total + Duration::from_secs(args.seconds),
         seed: args.seed,
     });
+    // CPU time over exactly the measured window, sampled beside the shoppers.
+    let (from, until, pid) = (plan.measure_from, plan.deadline, args.server_pid);
+    let cpu = tokio::spawn(async move {
+        tokio::time::sleep_until(from.into()).await;
+        let first = cpu::Sample::now(pid);
+        tokio::time::sleep_until(until.into()).await;
+        first.cores_until(&cpu::Sample::now(pid))
+    });
     let mut tasks = Vec::with_capacity(args.shoppers);
     for i in 0..args.shoppers {
         let (plan, tally) = (Arc::clone(&plan), Arc::clone(&tally));
@@ -151,7 +161,8 @@ async fn chat(args: Args, think: (u64, u64)) -> anyhow::Result<()> {
         (Some(url), Some(before)) => metrics::scrape(url).await.ok().map(|after| after.since(&before)),
         _ => None,
     };
-    let report = tally.report(&args, think, measured, server);
+    let cores = cpu.await.unwrap_or((None, None));
+    let report = tally.report(&args, think, measured, server, cores);
     print!("{}", report.text());
     if args.json {
         println!("{}", report.json());

@@ -86,7 +86,14 @@ impl Tally {
         }
     }
 
-    pub fn report(&self, args: &Args, think: (u64, u64), measured: Duration, server: Option<ServerTurns>) -> Report {
+    pub fn report(
+        &self,
+        args: &Args,
+        think: (u64, u64),
+        measured: Duration,
+        server: Option<ServerTurns>,
+        cores: (Option<f64>, Option<f64>),
+    ) -> Report {
         let mut micros = std::mem::take(&mut *lock(&self.micros));
         micros.sort_unstable();
         let at = |q: f64| {
@@ -105,6 +112,7 @@ impl Tally {
             max: at(1.0),
             errors: std::mem::take(&mut *lock(&self.errors)),
             server,
+            cores,
         }
     }
 }
@@ -122,6 +130,8 @@ pub struct Report {
     max: f64,
     errors: BTreeMap<String, u64>,
     server: Option<ServerTurns>,
+    /// Cores busy over the window: the server's (with `--server-pid`) and the generator's.
+    cores: (Option<f64>, Option<f64>),
 }
 
 impl Report {
@@ -142,6 +152,14 @@ impl Report {
             self.max,
             self.errors
         );
+        let per_turn = |cores: f64| cores * 1e6 / self.per_second.max(0.001);
+        let shares: Vec<String> = [("server", self.cores.0), ("generator", self.cores.1)]
+            .into_iter()
+            .filter_map(|(who, cores)| Some(format!("{who} {:.2} cores ({:.0} µs per turn)", cores?, per_turn(cores?))))
+            .collect();
+        if !shares.is_empty() {
+            out += &format!("cpu: {}\n", shares.join(", "));
+        }
         if let Some(s) = &self.server {
             out += &format!(
                 "server turn latency ({} turns): p50 {:.2} ms, p95 {:.2} ms, p99 {:.2} ms (histogram buckets, ±12%)\n",
@@ -158,6 +176,7 @@ impl Report {
             "turns": self.turns, "turns_per_second": self.per_second,
             "p50_ms": self.p50, "p95_ms": self.p95, "p99_ms": self.p99, "max_ms": self.max,
             "errors": self.errors, "server": server,
+            "server_cores": self.cores.0, "generator_cores": self.cores.1,
         })
         .to_string()
     }
