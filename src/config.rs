@@ -94,6 +94,9 @@ pub struct ProfileConfig {
     pub retention_days: u32,
     /// `group` (flush shared by concurrent writers), `each` (a flush per write), `none`.
     pub durability: String,
+    /// With `group`: the least time between two flushes' starts, in microseconds. Answers
+    /// arriving within it share the next flush; 0 flushes as soon as the last one ends.
+    pub group_window_us: u64,
 }
 
 /// The optional language model (`[llm]`): none unless both `base_url` and `model` are set.
@@ -195,7 +198,12 @@ impl Default for Limits {
 
 impl Default for ProfileConfig {
     fn default() -> ProfileConfig {
-        ProfileConfig { behaviour_window_days: 30, retention_days: 180, durability: "group".into() }
+        ProfileConfig {
+            behaviour_window_days: 30,
+            retention_days: 180,
+            durability: "group".into(),
+            group_window_us: crate::profile::DEFAULT_GROUP_WINDOW.as_micros() as u64,
+        }
     }
 }
 

@@ -338,7 +338,8 @@ mod tests {
         let stored = profiles.store.load(opened.conversation.shopper).unwrap().unwrap();
         assert_eq!(stored.asked_this_visit(), 1, "the question asked is remembered for later visits");
         assert_eq!(stored.visits().number, 1, "a first visit counts as one");
-        let again = Conversation::start(&agent, &profiles, Some(stored.id()), None, PageContext::default(), now).unwrap();
+        let again =
+            Conversation::start(&agent, &profiles, Some(stored.id()), None, PageContext::default(), now).unwrap();
         assert!(again.returning);
         assert_eq!(profiles.store.load(stored.id()).unwrap().unwrap().visits().number, 2);
     }

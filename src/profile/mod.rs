@@ -33,7 +33,7 @@ mod store;
 pub use behaviour::{Behaviour, DEFAULT_BEHAVIOUR_WINDOW, ProfileView, RecentBehaviour, Searched, Touch};
 pub use error::{InputError, StoreError};
 pub use event::{Event, EventInput, EventKind, MAX_CLOCK_SKEW, Order, OrderInput, OrderItem, OrderItemInput, Recorded};
-pub use group_commit::Durable;
+pub use group_commit::{DEFAULT_GROUP_WINDOW, Durable};
 pub use id::{CustomerId, ShopperId};
 pub use link::update_customer;
 pub use model::{Asked, Consent, CustomerLink, Declared, Limits, Profile, Purpose, Source, Visits};

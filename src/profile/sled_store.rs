@@ -38,7 +38,7 @@ use time::{Duration, OffsetDateTime};
 
 use super::codec;
 use super::error::StoreError;
-use super::group_commit::{Durable, GroupCommit};
+use super::group_commit::{DEFAULT_GROUP_WINDOW, Durable, GroupCommit};
 use super::id::{CustomerId, ShopperId};
 use super::model::Profile;
 use super::store::{Durability, Store};
@@ -53,13 +53,19 @@ pub(crate) const SEEN_SLACK_SECS: i64 = 3600;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct StoreOptions {
     pub durability: Durability,
+    /// With group commit, the least time between two flushes' starts (see `group_commit`).
+    pub group_window: std::time::Duration,
     /// sled's page cache, in bytes. Default 64 MiB.
     pub cache_bytes: u64,
 }
 
 impl Default for StoreOptions {
     fn default() -> StoreOptions {
-        StoreOptions { durability: Durability::Group, cache_bytes: 64 * 1024 * 1024 }
+        StoreOptions {
+            durability: Durability::Group,
+            group_window: DEFAULT_GROUP_WINDOW,
+            cache_bytes: 64 * 1024 * 1024,
+        }
     }
 }
 
@@ -104,7 +110,10 @@ impl SledStore {
         let config = sled::Config::new().path(&path).cache_capacity(options.cache_bytes);
         let db = open_when_unlocked(&config).map_err(open_error)?;
         let group = match options.durability {
-            Durability::Group => Some(GroupCommit::start(db.clone()).map_err(|e| open_error(sled::Error::Io(e)))?),
+            Durability::Group => {
+                let group = GroupCommit::start(db.clone(), options.group_window);
+                Some(group.map_err(|e| open_error(sled::Error::Io(e)))?)
+            }
             _ => None,
         };
         let stripes = (0..STRIPES).map(|_| Mutex::new(())).collect();

@@ -114,8 +114,10 @@ impl Application {
         let durability: Durability = config.profile.durability.parse().map_err(anyhow::Error::msg)?;
         std::fs::create_dir_all(&config.data_dir)
             .with_context(|| format!("cannot create data directory {}", config.data_dir.display()))?;
-        let store = SledStore::open(&config.data_dir, StoreOptions { durability, ..StoreOptions::default() })
-            .with_context(|| format!("cannot open the store in {}", config.data_dir.display()))?;
+        let group_window = std::time::Duration::from_micros(config.profile.group_window_us);
+        let store =
+            SledStore::open(&config.data_dir, StoreOptions { durability, group_window, ..StoreOptions::default() })
+                .with_context(|| format!("cannot open the store in {}", config.data_dir.display()))?;
         let secret = tokens::load_or_create_secret(config.secret.as_deref(), &config.data_dir)
             .context("cannot read or create the token secret")?;
         let previous: Vec<Vec<u8>> = config.previous_secrets.iter().map(|s| s.as_bytes().to_vec()).collect();

@@ -108,6 +108,31 @@ fn a_write_nobody_waits_for_asks_for_no_flush() {
 }
 
 #[test]
+fn flushes_start_at_least_a_window_apart_however_many_wait() {
+    let dir = tempfile::tempdir().unwrap();
+    let window = std::time::Duration::from_millis(20);
+    let options = StoreOptions { durability: Durability::Group, group_window: window, ..StoreOptions::default() };
+    let store = Arc::new(SledStore::open(dir.path(), options).unwrap());
+    let started = std::time::Instant::now();
+    let threads: Vec<_> = (0..4)
+        .map(|_| {
+            let store = Arc::clone(&store);
+            std::thread::spawn(move || {
+                for age in 0..10 {
+                    store.save(&aged(age, ShopperId::random())).unwrap();
+                }
+            })
+        })
+        .collect();
+    threads.into_iter().for_each(|t| t.join().unwrap());
+    let (flushes, writes) = store.group_stats();
+    assert_eq!(writes, 40);
+    let windows = started.elapsed().as_secs_f64() / window.as_secs_f64();
+    assert!((flushes as f64) <= windows.floor() + 1.0, "{flushes} flushes in {windows:.1} windows");
+    assert!(flushes < writes, "waiting answers shared flushes");
+}
+
+#[test]
 fn a_ticket_kept_past_the_store_neither_hangs_the_close_nor_claims_durability() {
     let dir = tempfile::tempdir().unwrap();
     let store = open(&dir, Durability::Group);
