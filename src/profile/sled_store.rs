@@ -16,12 +16,12 @@
 //!
 //! Why not one atomic batch for `p/` and `a/` on every write: sled rolls its log buffer twice
 //! for each batch (to pin the batch's place in the log), and each roll hands a write to its io
-//! pool with a wake-up of every idle io thread. Under load that cost more than the turn itself.
-//! So `a/` is a hint, kept within [`SEEN_SLACK_SECS`] of the profile's own `last_seen` and
-//! written *before* `p/` when it moves, so a crash in between leaves a hint ahead of its profile
-//! (the sweep comes to it at most an hour late), never a profile without one. The sweep takes
-//! the hint's candidates and erases only those whose profile confirms the idleness: a hint
-//! behind its profile makes a candidate early, and the profile overrules it.
+//! pool with a wake-up of every idle io thread: at saturation, about a third of the server's
+//! CPU. So `a/` is a hint, kept within [`SEEN_SLACK_SECS`] of the profile's own `last_seen`
+//! and written *before* `p/` when it moves, so a crash in between leaves a hint ahead of its
+//! profile (the sweep comes to it at most an hour late), never a profile without one. The
+//! sweep takes the hint's candidates and erases only those whose profile confirms the
+//! idleness: a hint behind its profile makes a candidate early, and the profile overrules it.
 //!
 //! Caveat: sled 0.34.7 can deadlock under sustained, unthrottled rewriting of a small database
 //! (seen in the benchmark with durability `none`, never with `group` or `each`): a writer rolling
