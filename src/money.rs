@@ -50,9 +50,10 @@ impl Amount {
         self.0.to_f64().unwrap_or(f64::MAX)
     }
 
-    /// Multiplies by a factor and rounds to cents (used for "around X" and currency conversion).
-    pub fn scaled(self, factor: Decimal) -> Amount {
-        Amount((self.0 * factor).round_dp(2).normalize())
+    /// Multiplies by a factor and rounds to cents (currency conversion); `None` when the
+    /// product is beyond what a decimal holds (an absurd amount, not a price).
+    pub fn scaled(self, factor: Decimal) -> Option<Amount> {
+        self.0.checked_mul(factor).map(|v| Amount(v.round_dp(2).normalize()))
     }
 }
 
@@ -228,6 +229,15 @@ mod tests {
     }
 
     #[test]
+    fn a_conversion_past_a_decimals_range_is_none_not_a_panic() {
+        let usd: Currency = "USD".parse().unwrap();
+        let rates = ExchangeRates::new([(usd, Decimal::from(2))]);
+        let huge: Amount = "79228162514264337593543950335".parse().unwrap();
+        assert_eq!(rates.convert(huge, usd, gbp()), None);
+        assert_eq!(rates.convert("10".parse().unwrap(), usd, gbp()), Some("20".parse().unwrap()));
+    }
+
+    #[test]
     fn unknown_currency_codes_are_refused() {
         assert!("XYZ".parse::<Currency>().is_err());
         assert_eq!(serde_json::to_string(&gbp()).unwrap(), "\"GBP\"");
@@ -247,12 +257,13 @@ impl ExchangeRates {
         ExchangeRates { rates: rates.into_iter().map(|(c, r)| (c.code().to_string(), r)).collect() }
     }
 
-    /// Converts `amount` in `from` into `to` (the shop's currency); `None` without a rate.
+    /// Converts `amount` in `from` into `to` (the shop's currency); `None` without a rate, or
+    /// when the result is too large to represent.
     pub fn convert(&self, amount: Amount, from: Currency, to: Currency) -> Option<Amount> {
         if from == to {
             return Some(amount);
         }
-        self.rates.get(from.code()).map(|rate| amount.scaled(*rate))
+        self.rates.get(from.code()).and_then(|rate| amount.scaled(*rate))
     }
 
     pub fn can_convert(&self, from: Currency, to: Currency) -> bool {

@@ -211,7 +211,7 @@ fn round_up_budget(price: Amount) -> Amount {
         p if p < 500.0 => 10,
         _ => 50,
     });
-    Amount::new((value / step).ceil() * step).unwrap_or(price)
+    (value / step).ceil().checked_mul(step).and_then(Amount::new).unwrap_or(price)
 }
 
 #[cfg(test)]

@@ -412,12 +412,14 @@ fn quality_scores(products: &[Product]) -> Vec<f32> {
         .collect()
 }
 
+/// An amount in minor units (pence); an amount past `u64` (or past a decimal, times 100) is
+/// `u64::MAX`, which no price reaches.
 fn minor_units_floor(amount: Amount) -> u64 {
-    (amount.decimal() * Decimal::ONE_HUNDRED).floor().to_u64().unwrap_or(u64::MAX)
+    amount.decimal().checked_mul(Decimal::ONE_HUNDRED).and_then(|v| v.floor().to_u64()).unwrap_or(u64::MAX)
 }
 
 fn minor_units_ceil(amount: Amount) -> u64 {
-    (amount.decimal() * Decimal::ONE_HUNDRED).ceil().to_u64().unwrap_or(u64::MAX)
+    amount.decimal().checked_mul(Decimal::ONE_HUNDRED).and_then(|v| v.ceil().to_u64()).unwrap_or(u64::MAX)
 }
 
 fn popularity_threshold(products: &[Product]) -> u64 {

@@ -47,7 +47,8 @@ pub(crate) fn amount_at(scan: &Scan, lex: &Lexicon, i: usize) -> Option<Amount> 
         end += 2;
     }
     if let Some((factor, after, says_money)) = multiplier(scan, lex, end, written_in_words) {
-        value *= factor;
+        // "99999999999999999999999999999 grand" is no budget: past a decimal's range, no amount.
+        value = value.checked_mul(factor)?;
         end = after;
         money_word |= says_money;
     }

@@ -289,7 +289,10 @@ fn combine(statements: &[Statement], lex: &Lexicon, draft: &mut Draft) {
         let (min, max) = match statement.kind {
             Kind::Max(v) => (None, Some(v)),
             Kind::Min(v) => (Some(v), None),
-            Kind::Around(v) => (None, Some(v * lex.around_factor())),
+            Kind::Around(v) => match v.checked_mul(lex.around_factor()) {
+                Some(max) => (None, Some(max)),
+                None => continue, // beyond a decimal's range: no budget
+            },
             Kind::Range(a, b) => (Some(a), Some(b)),
         };
         let min = min.filter(|m| !m.is_zero()).and_then(Money::new);

@@ -155,7 +155,8 @@ pub(crate) fn parse_rating(text: &str) -> Result<Option<f32>, String> {
     if scale.is_zero() || first.value > scale || text[..first.start].trim_end().ends_with('-') {
         return Err(format!("`{}` is not a rating out of 5", text.trim()));
     }
-    let rating = (first.value * Decimal::from(5) / scale).round_dp(2);
+    let rating = (first.value / scale).checked_mul(Decimal::from(5)).map(|r| r.round_dp(2));
+    let rating = rating.ok_or_else(|| format!("`{}` is not a rating out of 5", text.trim()))?;
     Ok(rating.to_f32())
 }
 

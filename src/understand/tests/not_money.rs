@@ -159,3 +159,28 @@ fn a_number_among_other_words_needs_money_evidence() {
         "101 dalmatians",
     ]);
 }
+
+#[test]
+fn amounts_past_a_decimals_range_are_no_budget_and_no_panic() {
+    // rust_decimal holds about 7.9e28; multiplying past it panicked (found by cargo-fuzz).
+    let huge = "79228162514264337593543950335";
+    check_no_budget(&[
+        &format!("under {huge} grand"),
+        &format!("under {huge}k"),
+        &format!("around {huge} thousand pounds"),
+        &format!("around £{huge}"),
+    ]);
+    let u = understander();
+    for asking in [None, Some(crate::slots::SlotName::Budget)] {
+        let _ = u.understand_with(&format!("{huge} lakh rupees"), asking);
+    }
+}
+
+#[test]
+fn the_message_cargo_fuzz_crashed_on_is_understood() {
+    let bytes = include_bytes!("../../../tests/fixtures/fuzz/understand-decimal-overflow.bin");
+    let text = String::from_utf8_lossy(bytes);
+    let u = understander();
+    let _ = u.understand(&text);
+    let _ = u.understand_with(&text, Some(crate::slots::SlotName::Budget));
+}
