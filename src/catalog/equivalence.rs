@@ -187,3 +187,20 @@ fn ties_at_the_candidate_limit_go_the_same_way() {
         assert_eq!(fast, slow, "for {q:?}");
     }
 }
+
+#[test]
+fn price_bounds_past_any_price_are_answered_alike_on_both_paths() {
+    // 7e28 is a valid amount (a budget sent through the profile API); in pence it overflowed.
+    let huge: Amount = "70000000000000000000000000000".parse().unwrap();
+    let demo = Catalog::load(Path::new(DEMO)).unwrap().0;
+    let index = CatalogIndex::build(Arc::new(demo)).unwrap();
+    for q in [
+        Query { keywords: vec!["train".into()], max_price: Some(huge), k: 5, ..Query::default() },
+        Query { keywords: vec!["train".into()], min_price: Some(huge), k: 5, ..Query::default() },
+    ] {
+        let fast = index.retrieved(&index.lookup(), &q).unwrap();
+        let slow = index.retrieved(&index.tantivy_lookup(), &q).unwrap();
+        assert_eq!(fast.len(), slow.len(), "for {q:?}");
+        assert_eq!(fast.is_empty(), q.min_price.is_some(), "a bound past every price keeps all or none");
+    }
+}

@@ -280,6 +280,9 @@ fn only_this_in(scan: &Scan, lex: &Lexicon, start: usize, end: usize) -> bool {
     true
 }
 
+/// The largest amount read as a budget, in whole units of any currency.
+const LARGEST_BUDGET: i64 = 1_000_000_000_000;
+
 /// Folds the statements into one budget: a lone minimum and a lone maximum join; otherwise
 /// the later statement wins (a correction within the message: "under 20, well, 25").
 fn combine(statements: &[Statement], lex: &Lexicon, draft: &mut Draft) {
@@ -295,6 +298,11 @@ fn combine(statements: &[Statement], lex: &Lexicon, draft: &mut Draft) {
             },
             Kind::Range(a, b) => (Some(a), Some(b)),
         };
+        // Past a trillion in any currency it is a joke or a typo, not a budget (and past the
+        // range a JSON number carries exactly in cents).
+        if [min, max].into_iter().flatten().any(|v| v > Decimal::from(LARGEST_BUDGET)) {
+            continue;
+        }
         let min = min.filter(|m| !m.is_zero()).and_then(Money::new);
         let max = max.map(|m| m.round_dp(2)).and_then(Money::new);
         if max.is_some_and(Money::is_zero) || (min.is_none() && max.is_none()) {
