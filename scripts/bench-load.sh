@@ -131,6 +131,6 @@ done
 echo
 echo "| scenario | turns/s | client p50 | p95 | p99 | max | server p50 | server p99 | errors | server CPU µs/turn | generator CPU µs/turn |"
 echo "|---|---|---|---|---|---|---|---|---|---|---|"
-jq -r 'def us(c): if c then "\(c * 1000000 / .turns_per_second | round)" else "-" end;
+jq -r 'def us(c): if c and .turns_per_second > 0 then "\(c * 1000000 / .turns_per_second | round)" else "-" end;
   select(.turns != null) | "| \(.name) | \(.turns_per_second|floor) | \(.p50_ms*100|round/100) ms | \(.p95_ms*100|round/100) ms | \(.p99_ms*100|round/100) ms | \(.max_ms*100|round/100) ms | \(if .server then "\(.server.p50*100|round/100) ms" else "-" end) | \(if .server then "\(.server.p99*100|round/100) ms" else "-" end) | \([.errors[]]|add // 0) | \(us(.server_cores)) | \(us(.generator_cores)) |"' "$RESULTS"
 jq -r 'select(.kib_per_connection != null) | "| \(.name) | \(.open) open | server RSS \(.rss_before_kib) -> \(.rss_after_kib) KiB | \(.kib_per_connection*10|round/10) KiB per connection | errors \([.errors[]]|add // 0) |"' "$RESULTS"

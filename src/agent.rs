@@ -82,10 +82,16 @@ impl Agent {
         self.understander.understand_with(text, asking)
     }
 
-    /// The opening decision right after `hello` (see [`dialogue::open`]).
-    pub fn open(&self, session: &mut Session, context: &PageContext) -> Decision {
-        let has_context = context.product_id.as_ref().is_some_and(|id| self.index.catalog().get(id).is_some())
-            || context.referrer.as_deref().is_some_and(|r| !recommend::referrer_topics(&self.index, r).is_empty());
+    /// Whether the page the shopper is on says what they may want: a product of this catalog,
+    /// or a referrer whose words the catalog knows.
+    pub fn has_context(&self, context: &PageContext) -> bool {
+        context.product_id.as_ref().is_some_and(|id| self.index.catalog().get(id).is_some())
+            || context.referrer.as_deref().is_some_and(|r| !recommend::referrer_topics(&self.index, r).is_empty())
+    }
+
+    /// The opening decision right after `hello` (see [`dialogue::open`]); `has_context` as
+    /// [`Agent::has_context`] says.
+    pub fn open(&self, session: &mut Session, has_context: bool) -> Decision {
         dialogue::open(session, &self.shop(), has_context)
     }
 
@@ -108,7 +114,7 @@ impl Agent {
             products = self.recommend(session, why, &around, self.prompts.policy().products)?;
             if products.is_empty() {
                 // Nothing cheaper than the cheapest shown is no reason to offer a pricier one.
-                if why != RecommendKind::Cheaper {
+                if why != RecommendKind::Cheaper || session.shown.is_empty() {
                     alternative = self.alternative(session, why, &around)?;
                 }
             } else {

@@ -112,17 +112,20 @@ impl Conversation {
         let id = existing.unwrap_or_else(ShopperId::random);
         // The opening decision is made inside the visit's one write, so the question it asks is
         // noted in that same write (what was asked is bookkeeping: nobody waits for its flush).
+        // Looked up before the write: the closure runs holding the shopper's lock.
+        let has_context = agent.has_context(&context);
         let open = |p: &Profile| {
-            let returning = existing.is_some() && p.visits().number > 1;
+            let returning = p.visits().number > 1;
             let known = usable_slots(p);
             let mut session = Session::new(&known, returning);
-            let decision = agent.open(&mut session, &context);
+            let decision = agent.open(&mut session, has_context);
             (returning, known != Slots::default(), session, decision)
         };
         let mut opening = None;
         let (profile, _) = store.update(id, now, &mut |p: &mut Profile| {
-            // A new profile is made at visit 1; only a known shopper starts another visit.
-            if existing.is_some() {
+            // A profile made by this very update is at visit 1 (also when the one loaded above
+            // was erased in between); an older one starts another visit.
+            if p.created_at() < now {
                 p.start_visit(now);
             }
             if let Some(customer) = &customer {
@@ -338,8 +341,9 @@ mod tests {
         let stored = profiles.store.load(opened.conversation.shopper).unwrap().unwrap();
         assert_eq!(stored.asked_this_visit(), 1, "the question asked is remembered for later visits");
         assert_eq!(stored.visits().number, 1, "a first visit counts as one");
+        let later = now + time::Duration::days(3);
         let again =
-            Conversation::start(&agent, &profiles, Some(stored.id()), None, PageContext::default(), now).unwrap();
+            Conversation::start(&agent, &profiles, Some(stored.id()), None, PageContext::default(), later).unwrap();
         assert!(again.returning);
         assert_eq!(profiles.store.load(stored.id()).unwrap().unwrap().visits().number, 2);
     }

@@ -137,7 +137,9 @@ pub fn render(decision: &crate::dialogue::Decision, r: Render<'_>) -> Reply {
         Action::Recommend { why } => {
             let alternative = r.alternative.as_ref().map(|p| serde_json::json!({"title": p.title, "price": p.price}));
             let raise_to = r.alternative.as_ref().map(|p| round_up_budget(p.price));
-            let context = serde_json::json!({"kind": why.as_str(), "alternative": alternative, "raise_to": raise_to});
+            // "Cheaper" says "those are the least expensive" only about products it showed.
+            let kind = if r.session.shown.is_empty() && why.as_str() == "cheaper" { "fresh" } else { why.as_str() };
+            let context = serde_json::json!({"kind": kind, "alternative": alternative, "raise_to": raise_to});
             parts.push(replies.render("no_results", &with(context)));
         }
         Action::Explain { product: Some(shown) } => {

@@ -338,3 +338,17 @@ async fn a_merchant_edits_a_question_and_the_next_reply_uses_it_while_a_broken_e
     let (_, greeting) = hello(&mut again, None, None).await;
     assert!(greeting["text"].as_str().unwrap().contains("Treat for you"), "the old set stays: {greeting}");
 }
+
+#[tokio::test]
+async fn a_group_commit_window_past_100_ms_is_refused_at_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = concierge::config::Config {
+        addr: "127.0.0.1:0".parse().unwrap(),
+        data_dir: dir.path().to_path_buf(),
+        catalog: concat!(env!("CARGO_MANIFEST_DIR"), "/catalog/demo.jsonl").into(),
+        ..concierge::config::Config::default()
+    };
+    config.profile.group_window_us = 5_000_000;
+    let error = concierge::server::Application::build(config).await.err().expect("refused");
+    assert!(format!("{error:#}").contains("group_window_us"), "{error:#}");
+}

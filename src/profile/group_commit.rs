@@ -13,11 +13,13 @@
 //! A ticket can be awaited (it is a `Future`, for the async server: no runtime thread blocks)
 //! or waited on with [`Durable::wait`] (for threads and tests); it never panics either way.
 //!
-//! A ticket joins the queue only when somebody first waits for it. Writes nobody waits for
-//! (the server's bookkeeping between answers) then cost no flush of their own: the next flush
-//! anybody asks for covers them, and sled's background flush does otherwise. Joining late is
-//! still correct: the write was applied before its ticket existed, so any flush that starts
-//! after the ticket joins covers it.
+//! A ticket joins the queue only when somebody first waits for it, and not at all when a
+//! flush that started after its write has already succeeded. Writes nobody waits for (the
+//! server's bookkeeping between answers) then cost no flush of their own: the next flush
+//! anybody asks for covers them, and sled's background flush does otherwise; and tickets of
+//! a batch awaited one after another cost one flush, not one each. Joining late is still
+//! correct: the write was applied before its ticket existed, so any flush that starts after
+//! the ticket joins covers it.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -37,10 +39,28 @@ pub struct Durable(Ticket);
 
 enum Ticket {
     Ready(Option<Result<(), StoreError>>),
-    /// Not queued yet: nobody has waited for it. The queue is held weakly so a ticket kept
-    /// after the store closed cannot keep the flusher thread alive (and its join waiting).
-    Deferred(Weak<mpsc::Sender<Arc<Slot>>>),
+    /// Not queued yet: nobody has waited for it. `needed` is the number of the first flush
+    /// that starts after the write; once that one has succeeded the ticket resolves without
+    /// queueing (awaiting a batch's tickets in turn costs one flush, not one each). The queue
+    /// is held weakly so a ticket kept after the store closed cannot keep the flusher thread
+    /// alive (and its join waiting).
+    Deferred {
+        needed: u64,
+        progress: Arc<Progress>,
+        queue: Weak<mpsc::Sender<Arc<Slot>>>,
+    },
     Waiting(Arc<Slot>),
+}
+
+/// The flusher's progress: flushes are numbered from 1 as they start.
+#[derive(Debug, Default)]
+struct Progress {
+    /// How many flushes have started. Read and written only by read-modify-write (`AcqRel`),
+    /// so a ticket that reads `n` here is ordered before flush `n + 1` starts: its write is
+    /// visible to that flush.
+    started: AtomicU64,
+    /// The number of the latest flush that succeeded.
+    durable: AtomicU64,
 }
 
 impl Ticket {
@@ -50,7 +70,11 @@ impl Ticket {
         match self {
             Ticket::Ready(result) => Err(result.take().unwrap_or(Ok(()))),
             Ticket::Waiting(slot) => Ok(Arc::clone(slot)),
-            Ticket::Deferred(queue) => {
+            Ticket::Deferred { needed, progress, .. } if progress.durable.load(Ordering::Acquire) >= *needed => {
+                *self = Ticket::Ready(None);
+                Err(Ok(()))
+            }
+            Ticket::Deferred { queue, .. } => {
                 let slot = Arc::new(Slot::default());
                 let sent = queue.upgrade().is_some_and(|queue| queue.send(Arc::clone(&slot)).is_ok());
                 if !sent {
@@ -137,7 +161,8 @@ impl Future for Durable {
     }
 }
 
-/// How many flushes the flusher ran and how many waited-for tickets they covered.
+/// How many flushes the flusher ran and how many queued tickets they covered (a ticket a
+/// finished flush already covers when it is first waited for is not queued, nor counted).
 #[derive(Debug, Default)]
 pub(crate) struct Counters {
     pub(crate) flushes: AtomicU64,
@@ -147,6 +172,7 @@ pub(crate) struct Counters {
 /// The flusher thread and the queue into it; dropping it drains the queue and joins the thread.
 pub(crate) struct GroupCommit {
     queue: Option<Arc<mpsc::Sender<Arc<Slot>>>>,
+    progress: Arc<Progress>,
     thread: Option<JoinHandle<()>>,
     pub(crate) counters: Arc<Counters>,
 }
@@ -156,18 +182,25 @@ impl GroupCommit {
     pub(crate) fn start(db: sled::Db, window: Duration) -> std::io::Result<GroupCommit> {
         let (queue, rx) = mpsc::channel();
         let counters = Arc::new(Counters::default());
-        let thread_counters = Arc::clone(&counters);
+        let progress = Arc::new(Progress::default());
+        let (thread_counters, thread_progress) = (Arc::clone(&counters), Arc::clone(&progress));
         let thread = std::thread::Builder::new()
             .name("profile-flusher".into())
-            .spawn(move || flush_loop(&db, &rx, window, &thread_counters))?;
-        Ok(GroupCommit { queue: Some(Arc::new(queue)), thread: Some(thread), counters })
+            .spawn(move || flush_loop(&db, &rx, window, &thread_progress, &thread_counters))?;
+        Ok(GroupCommit { queue: Some(Arc::new(queue)), progress, thread: Some(thread), counters })
     }
 
     /// A ticket for a write that has already been applied: resolved by the first flush that
-    /// starts after somebody waits for it.
+    /// starts after the write, which runs when somebody waits for this ticket (or for any
+    /// ticket, if that flush comes first).
     pub(crate) fn ticket(&self) -> Durable {
         match &self.queue {
-            Some(queue) => Durable(Ticket::Deferred(Arc::downgrade(queue))),
+            Some(queue) => {
+                // A read-modify-write, not a load: it orders this write before the next flush.
+                let needed = self.progress.started.fetch_add(0, Ordering::AcqRel) + 1;
+                let (progress, queue) = (Arc::clone(&self.progress), Arc::downgrade(queue));
+                Durable(Ticket::Deferred { needed, progress, queue })
+            }
             None => Durable::ready(Err(StoreError::Flush("the flusher has stopped".into()))),
         }
     }
@@ -187,20 +220,31 @@ impl Drop for GroupCommit {
 /// The least time between two flushes' starts unless configured otherwise.
 pub const DEFAULT_GROUP_WINDOW: Duration = Duration::from_millis(1);
 
-fn flush_loop(db: &sled::Db, rx: &mpsc::Receiver<Arc<Slot>>, window: Duration, counters: &Counters) {
+fn flush_loop(
+    db: &sled::Db,
+    rx: &mpsc::Receiver<Arc<Slot>>,
+    window: Duration,
+    progress: &Progress,
+    counters: &Counters,
+) {
     let mut last_start: Option<Instant> = None;
     while let Ok(first) = rx.recv() {
         // Within the window of the last flush: let the next answers join this one.
-        if let Some(wait) = last_start.and_then(|last| (last + window).checked_duration_since(Instant::now())) {
+        let next = last_start.and_then(|last| last.checked_add(window));
+        if let Some(wait) = next.and_then(|next| next.checked_duration_since(Instant::now())) {
             std::thread::sleep(wait);
         }
         last_start = Some(Instant::now());
+        let number = progress.started.fetch_add(1, Ordering::AcqRel) + 1;
         // Every ticket queued now belongs to a write applied before this flush starts.
         let mut batch = vec![first];
         batch.extend(rx.try_iter());
         let outcome = db.flush().map(drop).map_err(|e| e.to_string());
-        if let Err(error) = &outcome {
-            tracing::error!(%error, "profile store flush failed");
+        match &outcome {
+            Ok(()) => {
+                progress.durable.fetch_max(number, Ordering::Release);
+            }
+            Err(error) => tracing::error!(%error, "profile store flush failed"),
         }
         counters.flushes.fetch_add(1, Ordering::Relaxed);
         counters.writes.fetch_add(batch.len() as u64, Ordering::Relaxed);

@@ -7,7 +7,7 @@
 //! | `p/<shopper>` | format byte + profile (see `codec`) | the profile, events and orders together: one read loads it |
 //! | `c/<customer_id>` | `<shopper>` | find the shopper the shop's backend names |
 //! | `l/<shopper>` | `<customer_id>` | the reverse link, so relinking and erasing find `c/` without decoding |
-//! | `a/<shopper>` | last seen, Unix seconds, i64 big-endian, up to an hour behind | anonymous shoppers only: retention scans this, not the profiles |
+//! | `a/<shopper>` | last seen, Unix seconds, i64 big-endian, up to an hour behind (a hint) | anonymous shoppers only: retention scans this, not the profiles |
 //!
 //! A write whose customer link is unchanged (nearly every write) is one `insert` of `p/`: a
 //! crash leaves the old profile or the new one. A changed link moves `p/`, `c/`, `l/` and `a/`
@@ -17,11 +17,15 @@
 //! Why not one atomic batch for `p/` and `a/` on every write: sled rolls its log buffer twice
 //! for each batch (to pin the batch's place in the log), and each roll hands a write to its io
 //! pool with a wake-up of every idle io thread: at saturation, about a third of the server's
-//! CPU. So `a/` is a hint, kept within [`SEEN_SLACK_SECS`] of the profile's own `last_seen`
-//! and written *before* `p/` when it moves, so a crash in between leaves a hint ahead of its
-//! profile (the sweep comes to it at most an hour late), never a profile without one. The
+//! CPU. So `a/` is a hint, refreshed when it lags the profile's own `last_seen` by more than
+//! [`SEEN_SLACK_SECS`]. It is written *before* `p/` when it is new or moves back, and *after*
+//! when it moves forward, so a crash between the two inserts leaves either a hint without a
+//! profile (the sweep drops it) or a hint at or behind its profile, never a profile without a
+//! hint or a hint ahead of it. (This relies on sled recovering a prefix of its log after a
+//! crash, which is how its recovery works: it stops at the first torn or missing write.) The
 //! sweep takes the hint's candidates and erases only those whose profile confirms the
 //! idleness: a hint behind its profile makes a candidate early, and the profile overrules it.
+//! Erasure is therefore on time, to within the sweep's own period.
 //!
 //! Caveat: sled 0.34.7 can deadlock under sustained, unthrottled rewriting of a small database
 //! (seen in the benchmark with durability `none`, never with `group` or `each`): a writer rolling
@@ -129,8 +133,9 @@ impl SledStore {
         Ok(self.db.size_on_disk()?)
     }
 
-    /// Flushes run by group commit and the waited-for writes they covered (per flush: the
-    /// grouping). Writes nobody waits for are not counted: they ask for no flush.
+    /// Flushes run by group commit and the queued tickets they covered (per flush: the
+    /// grouping). Writes nobody waits for, or already covered when waited for, are not
+    /// counted: they ask for no flush.
     pub fn group_stats(&self) -> (u64, u64) {
         self.group
             .as_ref()
@@ -180,13 +185,25 @@ impl SledStore {
         let last_seen = seen.to_be_bytes();
         // Holding the stripe, nobody else changes this shopper's `l/` before the insert lands.
         if self.db.get(key(b"l/", shopper))?.as_deref() == customer.map(str::as_bytes) {
-            if customer.is_none() {
-                let hint = self.db.get(key(b"a/", shopper))?.and_then(|v| decode_seen(&v));
-                if hint.is_none_or(|hint| hint > seen || hint < seen - SEEN_SLACK_SECS) {
-                    self.db.insert(key(b"a/", shopper), &last_seen[..])?;
-                }
+            let hint = match customer {
+                None => Some(self.db.get(key(b"a/", shopper))?.and_then(|v| decode_seen(&v))),
+                Some(_) => None,
+            };
+            // The hint moves first when it is new or goes down, after the profile when it goes
+            // up: a crash in between leaves it at or behind its profile (see the module doc).
+            let (before, after) = match hint {
+                Some(None) => (true, false),
+                Some(Some(hint)) if hint > seen => (true, false),
+                Some(Some(hint)) if hint < seen - SEEN_SLACK_SECS => (false, true),
+                _ => (false, false),
+            };
+            if before {
+                self.db.insert(key(b"a/", shopper), &last_seen[..])?;
             }
             self.db.insert(key(b"p/", shopper), value)?;
+            if after {
+                self.db.insert(key(b"a/", shopper), &last_seen[..])?;
+            }
             return Ok(());
         }
         let hex = shopper.to_string();

@@ -46,6 +46,8 @@ impl FromStr for Durability {
 /// (survives kill -9 and power loss, as far as the disk's fsync goes) once the ticket
 /// resolves. The server must resolve the ticket before it acknowledges the change: `.await` it
 /// on the runtime (it never blocks a runtime thread), or call [`Durable::wait`] from a thread.
+/// A ticket nobody waits for may ask for no flush at all (the store's background flush then
+/// makes the change durable later), and one waited for after the store closed is an error.
 /// The methods themselves do not wait for the disk, except `sweep` and `flush`, which block
 /// (call them inside `spawn_blocking`).
 pub trait Store: Send + Sync {

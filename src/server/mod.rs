@@ -86,6 +86,9 @@ async fn chat_upgrade(State(state): State<AppState>, headers: HeaderMap, upgrade
         .on_upgrade(move |socket| chat::serve(state, socket))
 }
 
+/// The longest group-commit window the server accepts (`profile.group_window_us`).
+const MAX_GROUP_WINDOW_US: u64 = 100_000;
+
 /// A built server: state loaded, listener bound.
 pub struct Application {
     listener: TcpListener,
@@ -114,6 +117,12 @@ impl Application {
         let durability: Durability = config.profile.durability.parse().map_err(anyhow::Error::msg)?;
         std::fs::create_dir_all(&config.data_dir)
             .with_context(|| format!("cannot create data directory {}", config.data_dir.display()))?;
+        // A longer window would hold every answer (and shutdown) that long: refuse it.
+        anyhow::ensure!(
+            config.profile.group_window_us <= MAX_GROUP_WINDOW_US,
+            "profile.group_window_us is {} µs; at most {MAX_GROUP_WINDOW_US} (100 ms) is allowed",
+            config.profile.group_window_us
+        );
         let group_window = std::time::Duration::from_micros(config.profile.group_window_us);
         let store =
             SledStore::open(&config.data_dir, StoreOptions { durability, group_window, ..StoreOptions::default() })

@@ -120,7 +120,8 @@ pub(crate) fn interpret(raw: &str, kind: Kind) -> Option<Decimal> {
 
 /// A count such as stock or reviews: `5 new`, `5\u{a0}new`, `1,037`, `1.2k ratings`.
 ///
-/// `Ok(None)` for a value with no digits (`""`, `No reviews`); `Err` for a negative count.
+/// `Ok(None)` for a value with no digits (`""`, `No reviews`); `Err` for a negative count or
+/// one past `u64`.
 pub(crate) fn parse_count(text: &str) -> Result<Option<u64>, String> {
     let Some(first) = numbers(text, Kind::Count).into_iter().next() else {
         return Ok(None);
@@ -135,7 +136,8 @@ pub(crate) fn parse_count(text: &str) -> Result<Option<u64>, String> {
         Some('M') if !after.is_some_and(char::is_alphabetic) => Decimal::from(1_000_000),
         _ => Decimal::ONE,
     };
-    Ok((first.value * multiplier).trunc().to_u64())
+    let count = first.value.checked_mul(multiplier).and_then(|v| v.trunc().to_u64());
+    count.map(Some).ok_or_else(|| format!("`{}` is too large a count", text.trim()))
 }
 
 /// A rating on a five-point scale: `4.5`, `4.9 out of 5 stars`, `9/10` (scaled to 4.5),
@@ -302,6 +304,9 @@ mod tests {
         assert_eq!(parse_count(""), Ok(None));
         assert_eq!(parse_count("No reviews"), Ok(None));
         assert!(parse_count("-3").is_err());
+        // Past a decimal's range once multiplied, or past u64: an error, never a panic.
+        assert!(parse_count("79228162514264337593543950335k").unwrap_err().contains("too large"));
+        assert!(parse_count("99999999999999999999999").unwrap_err().contains("too large"));
     }
 
     #[test]
