@@ -4,9 +4,9 @@
 # without a sanitizer (the crate forbids `unsafe`; a panic is what we look for).
 #
 # Usage: scripts/fuzz.sh [TARGET...]   targets: understand client_frame replay_script import
-# Environment: SECONDS_EACH (default 600). Needs cargo-fuzz (`cargo install cargo-fuzz`).
-# A crash is kept by libFuzzer in fuzz/artifacts/TARGET/; the other targets still run, and the
-# script exits non-zero. Move a fixed crash out of artifacts/ (into a regression test) first.
+# Environment: SECONDS_EACH (default 600). Needs cargo-fuzz (`cargo install cargo-fuzz`) and jq.
+# A crash, out-of-memory or timeout input is kept by libFuzzer in fuzz/artifacts/TARGET/; the
+# other targets still run, and the script exits non-zero. A build failure also fails it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SECONDS_EACH=${SECONDS_EACH:-600}
@@ -41,14 +41,22 @@ for f in tests/fixtures/google/*; do seed_import 6 "google-$(basename "$f")" "$f
 seed_import 3 demo-jsonl catalog/demo.jsonl
 
 cd fuzz
-crashed=()
+failed=()
 for target in "${TARGETS[@]}"; do
   echo "== $target: ${SECONDS_EACH} s"
+  mkdir -p "artifacts/$target"
+  before=$(ls "artifacts/$target" | wc -l)
+  set +e
   RUSTC_BOOTSTRAP=1 cargo fuzz run -s none "$target" "corpus/$target" -- \
-    -max_total_time="$SECONDS_EACH" -print_final_stats=1 2>&1 | grep -E '^(==|#[0-9]+ +DONE|stat::number_of_executed_units|stat::peak_rss|SUMMARY|.*deadly signal|.*panicked)' || true
-  if compgen -G "artifacts/$target/crash-*" > /dev/null; then
-    echo "crash found in $target: fuzz/artifacts/$target/"
-    crashed+=("$target")
+    -max_total_time="$SECONDS_EACH" -print_final_stats=1 > "artifacts/$target.log" 2>&1
+  status=$?
+  set -e
+  grep -E '^(#[0-9]+ +DONE|stat::number_of_executed_units|stat::peak_rss|SUMMARY|.*deadly signal|.*panicked)' \
+    "artifacts/$target.log" || true
+  after=$(ls "artifacts/$target" | wc -l)
+  if [ "$status" -ne 0 ] || [ "$after" -gt "$before" ]; then
+    echo "$target failed (exit $status; new inputs in fuzz/artifacts/$target/; log: fuzz/artifacts/$target.log)"
+    failed+=("$target")
   fi
 done
-[ ${#crashed[@]} -eq 0 ] || { echo "crashes in: ${crashed[*]}"; exit 1; }
+[ ${#failed[@]} -eq 0 ] || { echo "failed: ${failed[*]}"; exit 1; }
