@@ -114,7 +114,7 @@ impl Agent {
             products = self.recommend(session, why, &around, self.prompts.policy().products)?;
             if products.is_empty() {
                 // Nothing cheaper than the cheapest shown is no reason to offer a pricier one.
-                if why != RecommendKind::Cheaper || session.shown.is_empty() {
+                if !session.cheaper_than_shown(why) {
                     alternative = self.alternative(session, why, &around)?;
                 }
             } else {

@@ -100,8 +100,9 @@ impl Conversation {
         now: OffsetDateTime,
     ) -> Result<Opened, ConversationError> {
         let store = &profiles.store;
+        // Only whether the token's shopper is still stored: the write below reads the profile.
         let mut existing = match shopper {
-            Some(id) => store.load(id)?.map(|p| p.id()),
+            Some(id) => store.contains(id)?.then_some(id),
             None => None,
         };
         if let Some(customer) = &customer

@@ -86,7 +86,7 @@ pub struct Render<'a> {
 
 /// Renders a decision as the reply text, question, quick replies and products.
 pub fn render(decision: &crate::dialogue::Decision, r: Render<'_>) -> Reply {
-    use crate::dialogue::{Action, Asking, Preface};
+    use crate::dialogue::{Action, Asking, Preface, RecommendKind};
     let replies = r.prompts.replies();
     let mut base = Context::new();
     base.insert("slots".into(), slots_value(&r.session.slots));
@@ -138,8 +138,11 @@ pub fn render(decision: &crate::dialogue::Decision, r: Render<'_>) -> Reply {
             let alternative = r.alternative.as_ref().map(|p| serde_json::json!({"title": p.title, "price": p.price}));
             let raise_to = r.alternative.as_ref().map(|p| round_up_budget(p.price));
             // "Cheaper" says "those are the least expensive" only about products it showed.
-            let kind = if r.session.shown.is_empty() && why.as_str() == "cheaper" { "fresh" } else { why.as_str() };
-            let context = serde_json::json!({"kind": kind, "alternative": alternative, "raise_to": raise_to});
+            let kind = match *why {
+                RecommendKind::Cheaper if !r.session.cheaper_than_shown(*why) => RecommendKind::Fresh,
+                kind => kind,
+            };
+            let context = serde_json::json!({"kind": kind.as_str(), "alternative": alternative, "raise_to": raise_to});
             parts.push(replies.render("no_results", &with(context)));
         }
         Action::Explain { product: Some(shown) } => {

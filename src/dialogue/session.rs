@@ -94,6 +94,12 @@ impl Session {
         !self.keywords.is_empty() || !self.slots.interests.is_empty() || self.like.is_some()
     }
 
+    /// Whether `kind` asks for products cheaper than ones this conversation showed (an empty
+    /// result then means those were already the least expensive).
+    pub fn cheaper_than_shown(&self, kind: super::RecommendKind) -> bool {
+        kind == super::RecommendKind::Cheaper && !self.shown.is_empty()
+    }
+
     /// The 1-based `n`th product of the last recommendation; `usize::MAX` means the last one.
     pub fn shown_at(&self, n: usize) -> Option<&Shown> {
         if n == usize::MAX { self.shown.last() } else { n.checked_sub(1).and_then(|i| self.shown.get(i)) }

@@ -166,7 +166,7 @@ impl Future for Durable {
 #[derive(Debug, Default)]
 pub(crate) struct Counters {
     pub(crate) flushes: AtomicU64,
-    pub(crate) writes: AtomicU64,
+    pub(crate) queued: AtomicU64,
 }
 
 /// The flusher thread and the queue into it; dropping it drains the queue and joins the thread.
@@ -247,7 +247,7 @@ fn flush_loop(
             Err(error) => tracing::error!(%error, "profile store flush failed"),
         }
         counters.flushes.fetch_add(1, Ordering::Relaxed);
-        counters.writes.fetch_add(batch.len() as u64, Ordering::Relaxed);
+        counters.queued.fetch_add(batch.len() as u64, Ordering::Relaxed);
         for slot in batch {
             slot.complete(outcome.clone());
         }

@@ -139,7 +139,7 @@ impl SledStore {
     pub fn group_stats(&self) -> (u64, u64) {
         self.group
             .as_ref()
-            .map_or((0, 0), |g| (g.counters.flushes.load(Ordering::Relaxed), g.counters.writes.load(Ordering::Relaxed)))
+            .map_or((0, 0), |g| (g.counters.flushes.load(Ordering::Relaxed), g.counters.queued.load(Ordering::Relaxed)))
     }
 
     #[cfg(test)]
@@ -290,6 +290,10 @@ impl SledStore {
 impl Store for SledStore {
     fn load(&self, shopper: ShopperId) -> Result<Option<Profile>, StoreError> {
         self.read(shopper)
+    }
+
+    fn contains(&self, shopper: ShopperId) -> Result<bool, StoreError> {
+        Ok(self.db.contains_key(key(b"p/", shopper))?)
     }
 
     fn write(&self, profile: &Profile) -> Result<Durable, StoreError> {

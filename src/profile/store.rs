@@ -56,6 +56,12 @@ pub trait Store: Send + Sync {
     /// cannot be read is `Err(StoreError::Corrupt)`: the caller may `erase` it and start fresh.
     fn load(&self, shopper: ShopperId) -> Result<Option<Profile>, StoreError>;
 
+    /// Whether a profile is stored for the shopper. The default loads it (so an unreadable one
+    /// is an error); a store should answer without decoding, as `SledStore` does.
+    fn contains(&self, shopper: ShopperId) -> Result<bool, StoreError> {
+        Ok(self.load(shopper)?.is_some())
+    }
+
     /// Replaces the stored profile with `profile` (and its customer link index with it).
     /// Refuses with `CustomerTaken`, writing nothing, when its customer id is linked to another
     /// shopper: one customer has one profile (see [`super::update_customer`] and

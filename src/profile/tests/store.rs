@@ -328,3 +328,16 @@ async fn the_background_sweeper_erases_a_long_idle_anonymous_shopper() {
     sweeper.abort();
     assert!(gone, "the first sweep runs at once");
 }
+
+#[test]
+fn contains_says_whether_a_profile_is_stored_without_reading_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(&dir, Durability::Group);
+    let p = aged(6, ShopperId::random());
+    assert!(!store.contains(p.id()).unwrap());
+    store.save(&p).unwrap();
+    store.db().insert(format!("p/{}", p.id()).as_bytes(), &b"\x01{broken"[..]).unwrap();
+    assert!(store.contains(p.id()).unwrap(), "stored, even when unreadable");
+    store.erase(p.id()).unwrap().wait().unwrap();
+    assert!(!store.contains(p.id()).unwrap());
+}
