@@ -82,6 +82,20 @@ impl Agent {
         self.understander.understand_with(text, asking)
     }
 
+    /// A new shopper's session after `text` as their first message, as the chat would hold it
+    /// before ranking: `concierge recommend` and the MCP `recommend` tool start here. A budget
+    /// in a currency without an exchange rate is taken in the catalog's currency (its reason
+    /// says so) instead of waiting for the shopper to confirm it.
+    pub fn opening_request(&self, text: &str) -> Session {
+        let mut session = Session::default();
+        let said = self.understand(&session, text);
+        self.decide(&mut session, &said);
+        if let Some(pending) = session.pending_budget.take() {
+            session.slots.budget = Some(pending);
+        }
+        session
+    }
+
     /// Whether the page the shopper is on says what they may want: a product of this catalog,
     /// or a referrer whose words the catalog knows.
     pub fn has_context(&self, context: &PageContext) -> bool {

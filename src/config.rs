@@ -49,6 +49,37 @@ pub struct Config {
     /// Exchange rates into the shop's currency, e.g. `USD = 0.79`.
     pub rates: std::collections::BTreeMap<String, Decimal>,
     pub llm: LlmConfig,
+    pub mcp: McpConfig,
+}
+
+/// The MCP server for shoppers' own agents (`[mcp]`), at `/mcp`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct McpConfig {
+    /// Serve `/mcp` and `/.well-known/ucp`.
+    pub enabled: bool,
+    /// `Host` header values `/mcp` answers (a name, or `name:port`); anything else is refused,
+    /// which stops DNS-rebinding attacks. Defaults to the loopback names: list the shop's own.
+    pub allowed_hosts: Vec<String>,
+    /// Tool calls per minute per client address, with bursts of a sixth of it (at least 10).
+    pub per_minute: u32,
+    /// Largest MCP request body.
+    pub body_bytes: usize,
+    /// The public base URL the discovery document names (`https://shop.example`); by default
+    /// `http://` and the request's `Host`.
+    pub public_url: Option<String>,
+}
+
+impl Default for McpConfig {
+    fn default() -> McpConfig {
+        McpConfig {
+            enabled: true,
+            allowed_hosts: vec!["localhost".into(), "127.0.0.1".into(), "::1".into()],
+            per_minute: 300,
+            body_bytes: 64 * 1024,
+            public_url: None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -168,6 +199,7 @@ impl Default for Config {
             profile: ProfileConfig::default(),
             rates: Default::default(),
             llm: LlmConfig::default(),
+            mcp: McpConfig::default(),
         }
     }
 }
@@ -270,6 +302,9 @@ impl Config {
                 .filter(|o| !o.is_empty())
                 .collect();
         }
+        if let Some(hosts) = var("CONCIERGE_MCP_ALLOWED_HOSTS") {
+            self.mcp.allowed_hosts = hosts.split(',').map(|h| h.trim().to_string()).filter(|h| !h.is_empty()).collect();
+        }
         Ok(())
     }
 
@@ -304,6 +339,17 @@ mod tests {
         assert_eq!(config.addr.port(), 9000);
         assert_eq!(config.admin_key.as_deref(), Some("env"));
         assert_eq!(config.allowed_origins, ["https://a.example", "https://b.example"]);
+    }
+
+    #[test]
+    fn the_example_file_parses_and_mcp_hosts_come_from_the_environment() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("concierge.toml.example");
+        let mut config = Config::parse_file(&path).unwrap();
+        assert!(config.mcp.enabled);
+        let env =
+            |name: &str| (name == "CONCIERGE_MCP_ALLOWED_HOSTS").then(|| "shop.example, ,api.shop.example".into());
+        config.apply_env(env).unwrap();
+        assert_eq!(config.mcp.allowed_hosts, ["shop.example", "api.shop.example"]);
     }
 
     #[test]

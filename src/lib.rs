@@ -17,6 +17,7 @@
 //! - [`config`]: the TOML file and environment variables, with their defaults.
 //! - [`replay`]: scripted conversations played against the chat, with reports and golden files.
 //! - [`server`]: the chat server: WebSocket chat, HTTP API, auth, limits, metrics, widget.
+//! - `mcp`: the MCP server for shoppers' own AI agents (UCP catalog tools) and `/.well-known/ucp`.
 //! - [`profile`]: one shopper's declared slots, behaviour, orders and consent, kept on sled.
 //! - [`understand`]: a shopper's message -> slots, dialogue acts and keywords (rules + lexicon).
 //! - [`cli`]: the `concierge` command line, one file per command.
@@ -29,6 +30,7 @@ pub mod config;
 pub mod conversation;
 pub mod dialogue;
 pub mod llm;
+mod mcp;
 pub mod money;
 pub mod problem;
 pub mod profile;

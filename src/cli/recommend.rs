@@ -11,7 +11,7 @@ use serde::Serialize;
 
 use super::common::{CatalogArg, PromptsArg, build_agent};
 use crate::agent::{Agent, Surroundings};
-use crate::dialogue::{RecommendKind, Session};
+use crate::dialogue::RecommendKind;
 use crate::reply::ProductCard;
 use crate::slots::Slots;
 
@@ -72,12 +72,7 @@ pub fn run(args: RecommendArgs) -> anyhow::Result<ExitCode> {
 /// the top `k` products it would rank. A budget in a currency without an exchange rate is
 /// read in the catalog's currency, and its reason says so.
 fn recommend(agent: &Agent, text: &str, k: usize) -> anyhow::Result<Output> {
-    let mut session = Session::default();
-    let said = agent.understand(&session, text);
-    agent.decide(&mut session, &said);
-    if let Some(pending) = session.pending_budget.take() {
-        session.slots.budget = Some(pending);
-    }
+    let session = agent.opening_request(text);
     let products = agent.recommend(&session, RecommendKind::Fresh, &Surroundings::default(), k)?;
     Ok(Output { slots: session.slots, products })
 }

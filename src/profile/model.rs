@@ -22,6 +22,8 @@ pub enum Source {
     Quiz,
     Settings,
     Api,
+    /// The shopper's own AI agent, through the MCP tools (`update_shopper_profile`).
+    Agent,
 }
 
 /// The purpose a value was given for; today there is one.

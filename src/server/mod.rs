@@ -11,13 +11,13 @@
 
 mod admin;
 mod chat;
-mod edge;
-mod error;
+pub(crate) mod edge;
+pub(crate) mod error;
 pub mod frames;
-mod limits;
+pub(crate) mod limits;
 mod metrics;
 mod openapi;
-mod rest;
+pub(crate) mod rest;
 mod state;
 pub mod tokens;
 mod widget;
@@ -66,6 +66,7 @@ pub fn app(state: AppState) -> Router {
         .layer(DefaultBodyLimit::max(limits.rest_body_bytes))
         .merge(admin)
         .layer(axum::middleware::from_fn_with_state(state.clone(), edge::guard))
+        .merge(crate::mcp::routes(&state))
         .with_state(state)
 }
 

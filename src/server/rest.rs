@@ -15,10 +15,12 @@ use super::error::{ApiError, ErrorBody};
 use super::state::AppState;
 use crate::agent::Surroundings;
 use crate::dialogue::{RecommendKind, Session};
-use crate::profile::{Event, EventInput, InputError, Profile, Recorded, ShopperId, Source, update_customer};
+use crate::profile::{
+    Event, EventInput, InputError, Profile, ProfileView, Recorded, ShopperId, Source, update_customer,
+};
 use crate::recommend::{PageContext, Recent};
 use crate::reply::ProductCard;
-use crate::slots::SlotName;
+use crate::slots::{SlotName, Slots};
 
 /// Most events accepted in one request.
 const MAX_EVENTS: usize = 500;
@@ -45,28 +47,43 @@ pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
     responses((status = 200, description = "declared facts with provenance, recent behaviour, orders, consent"),
               (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn get_profile(State(state): State<AppState>, headers: HeaderMap) -> Result<impl IntoResponse, ApiError> {
-    let profile = load(&state, shopper(&state, &headers)?).await?;
-    Ok(Json(profile.view(OffsetDateTime::now_utc(), state.profiles.window)))
+    Ok(Json(view(&state, shopper(&state, &headers)?).await?))
+}
+
+/// What we know about `id` and where each fact came from; 404 when nothing is stored.
+pub(crate) async fn view(state: &AppState, id: ShopperId) -> Result<ProfileView, ApiError> {
+    let profile = load(state, id).await?;
+    Ok(profile.view(OffsetDateTime::now_utc(), state.profiles.window))
 }
 
 /// Everything stored about the shopper, as JSON.
 #[utoipa::path(get, path = "/v1/profile/export", security(("shopper" = [])),
     responses((status = 200, description = "the whole profile"), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn export_profile(State(state): State<AppState>, headers: HeaderMap) -> Result<impl IntoResponse, ApiError> {
-    let profile = load(&state, shopper(&state, &headers)?).await?;
+    let export = export(&state, shopper(&state, &headers)?).await?;
     let disposition = [(header::CONTENT_DISPOSITION, "attachment; filename=\"my-data.json\"")];
-    Ok((disposition, Json(profile.export())))
+    Ok((disposition, Json(export)))
+}
+
+/// Everything stored about `id`; 404 when nothing is.
+pub(crate) async fn export(state: &AppState, id: ShopperId) -> Result<serde_json::Value, ApiError> {
+    Ok(load(state, id).await?.export())
 }
 
 /// Erases everything about the shopper; their token starts a new shopper afterwards.
 #[utoipa::path(delete, path = "/v1/profile", security(("shopper" = [])),
     responses((status = 204, description = "erased"), (status = 401, body = ErrorBody)))]
 pub async fn delete_profile(State(state): State<AppState>, headers: HeaderMap) -> Result<StatusCode, ApiError> {
-    let id = shopper(&state, &headers)?;
+    erase(&state, shopper(&state, &headers)?).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Erases everything about `id`, durably, before returning.
+pub(crate) async fn erase(state: &AppState, id: ShopperId) -> Result<(), ApiError> {
     let store = state.profiles.store.clone();
     let durable = tokio::task::spawn_blocking(move || store.erase(id)).await??;
     durable.await?;
-    Ok(StatusCode::NO_CONTENT)
+    Ok(())
 }
 
 /// `PATCH /v1/profile`: `{"declared":{"budget":null,"age":7}, "consent":{"personalization":false}}`.
@@ -76,15 +93,15 @@ pub struct ProfilePatch {
     /// Slot name to its new value in the slot's JSON shape; `null` removes it.
     #[serde(default)]
     #[schema(value_type = Object)]
-    declared: serde_json::Map<String, serde_json::Value>,
+    pub(crate) declared: serde_json::Map<String, serde_json::Value>,
     #[serde(default)]
-    consent: Option<ConsentPatch>,
+    pub(crate) consent: Option<ConsentPatch>,
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ConsentPatch {
-    personalization: bool,
+    pub(crate) personalization: bool,
 }
 
 /// Edits or removes declared slots and sets consent; answers with the updated profile view.
@@ -95,14 +112,24 @@ pub async fn patch_profile(
     headers: HeaderMap,
     Json(patch): Json<ProfilePatch>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let id = shopper(&state, &headers)?;
+    Ok(Json(apply_patch(&state, shopper(&state, &headers)?, patch, Source::Settings).await?))
+}
+
+/// Applies `patch` to `id`'s profile, every declared value recorded with `source`, all or
+/// nothing: a bad value is refused before anything changes. Answers with the updated view.
+pub(crate) async fn apply_patch(
+    state: &AppState,
+    id: ShopperId,
+    patch: ProfilePatch,
+    source: Source,
+) -> Result<ProfileView, ApiError> {
     let now = OffsetDateTime::now_utc();
     // Check every edit on a scratch profile first, so a bad value changes nothing.
     let mut edits = Vec::new();
     let mut scratch = Profile::new(id, now);
     for (name, value) in &patch.declared {
         let slot = SlotName::parse(name).ok_or_else(|| ApiError::bad_request(format!("unknown slot `{name}`")))?;
-        scratch.edit(slot, value, Source::Settings, now)?;
+        scratch.edit(slot, value, source, now)?;
         edits.push((slot, value.clone()));
     }
     let store = state.profiles.store.clone();
@@ -110,7 +137,7 @@ pub async fn patch_profile(
     let (profile, durable) = tokio::task::spawn_blocking(move || {
         store.update(id, now, &mut |p: &mut Profile| {
             for (slot, value) in &edits {
-                let _ = p.edit(*slot, value, Source::Settings, now);
+                let _ = p.edit(*slot, value, source, now);
             }
             if let Some(on) = consent {
                 p.set_personalization(on, now);
@@ -119,7 +146,7 @@ pub async fn patch_profile(
     })
     .await??;
     durable.await?;
-    Ok(Json(profile.view(now, state.profiles.window)))
+    Ok(profile.view(now, state.profiles.window))
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -151,16 +178,26 @@ pub async fn post_events(
     headers: HeaderMap,
     Json(batch): Json<EventBatch>,
 ) -> Result<Json<EventResults>, ApiError> {
-    if batch.events.len() > MAX_EVENTS {
-        return Err(ApiError::bad_request(format!("at most {MAX_EVENTS} events per request")));
-    }
     let backend = state.config.backend_key.as_deref().is_some_and(|key| key_matches(bearer(&headers), key));
     let shopper = if backend { None } else { Some(shopper(&state, &headers)?) };
+    Ok(Json(record_events(&state, shopper, batch.events).await?))
+}
+
+/// Records `events` for `shopper` (or, with `None`, for the customers they name), each
+/// durable before the answer; one result per event, in order.
+pub(crate) async fn record_events(
+    state: &AppState,
+    shopper: Option<ShopperId>,
+    events: Vec<serde_json::Value>,
+) -> Result<EventResults, ApiError> {
+    if events.len() > MAX_EVENTS {
+        return Err(ApiError::bad_request(format!("at most {MAX_EVENTS} events per request")));
+    }
     let (profiles, now) = (state.profiles.clone(), OffsetDateTime::now_utc());
     let (results, tickets) = tokio::task::spawn_blocking(move || {
         let mut results = Vec::new();
         let mut tickets = Vec::new();
-        for raw in batch.events {
+        for raw in events {
             match record(&profiles, shopper, raw, now) {
                 Ok((recorded, durable)) => {
                     tickets.push(durable);
@@ -183,7 +220,7 @@ pub async fn post_events(
     for durable in tickets {
         durable.await?;
     }
-    Ok(Json(EventResults { results }))
+    Ok(EventResults { results })
 }
 
 /// Records one event for `shopper`, or (backend) for the customer it names.
@@ -250,15 +287,7 @@ pub async fn recommendations(
         }
         None => None,
     };
-    let now = OffsetDateTime::now_utc();
-    let (slots, recent) = match profile.as_ref().filter(|p| p.consent().personalization) {
-        Some(p) => {
-            let behaviour = p.behaviour(now, state.profiles.window);
-            let viewed = behaviour.viewed.iter().map(|t| t.product_id.clone()).collect();
-            (p.slots(), Recent { viewed, bought: behaviour.owned })
-        }
-        None => Default::default(),
-    };
+    let (slots, recent) = personal(profile.as_ref(), OffsetDateTime::now_utc(), state.profiles.window);
     let context = PageContext { page: Some(placement), product_id: params.product_id, ..PageContext::default() };
     let kind = if context.product_id.is_some() { RecommendKind::Context } else { RecommendKind::Fresh };
     let session = Session::new(&slots, profile.is_some());
@@ -266,6 +295,19 @@ pub async fn recommendations(
     let around = Surroundings { context: Some(&context), recent, facts: Vec::new() };
     let products = agent.recommend(&session, kind, &around, k).map_err(|e| ApiError::internal(&e))?;
     Ok(Json(Recommendations { products }))
+}
+
+/// What a stored profile lets a recommendation use: its declared slots and recent behaviour,
+/// or nothing at all when there is no profile or personalization is off.
+pub(crate) fn personal(profile: Option<&Profile>, now: OffsetDateTime, window: time::Duration) -> (Slots, Recent) {
+    match profile.filter(|p| p.consent().personalization) {
+        Some(p) => {
+            let behaviour = p.behaviour(now, window);
+            let viewed = behaviour.viewed.iter().map(|t| t.product_id.clone()).collect();
+            (p.slots(), Recent { viewed, bought: behaviour.owned })
+        }
+        None => Default::default(),
+    }
 }
 
 async fn load(state: &AppState, id: ShopperId) -> Result<Profile, ApiError> {
