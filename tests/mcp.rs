@@ -330,3 +330,46 @@ async fn with_personalization_off_recommend_ignores_the_profile_and_events_are_n
     assert!(anonymous["slots"]["recipient"].is_null(), "without consent the profile is not used: {anonymous}");
     assert_eq!(ok(&results, "viewed")["status"], "not_consented");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_agent_converses_through_a_gift_request_to_products_and_then_uses_the_token_it_got() {
+    let server = common::start(|_| {}).await;
+    let steps = json!([
+        {"name": "opening", "tool": "converse", "arguments": {"message": "I need a present for my nephew"}},
+        {"name": "answer", "tool": "converse", "token": "$from:opening",
+            "arguments": {"message": "under £25, he loves trains", "session": "$from:opening.session"}},
+        {"name": "stranger", "tool": "converse",
+            "arguments": {"message": "the second one", "session": "$from:opening.session"}},
+        {"name": "profile", "tool": "get_shopper_profile", "arguments": {}, "token": "$from:opening"},
+        {"name": "erase", "tool": "erase_shopper_profile", "arguments": {}, "token": "$from:opening"},
+        {"name": "after", "tool": "get_shopper_profile", "arguments": {}, "token": "$from:opening"},
+    ]);
+    let Some(results) = run(&server, steps).await else { return };
+    let catalog = demo_catalog();
+
+    let opening = ok(&results, "opening");
+    assert!(opening["shopper"].as_str().is_some_and(|t| !t.is_empty()), "a new shopper gets a token: {opening}");
+    assert!(opening["greeting"].is_string(), "the conversation opened with a greeting");
+    assert_eq!(opening["slots"]["recipient"], "child");
+    assert_eq!(opening["asking"], "budget", "the assistant asks what is missing: {opening}");
+
+    let answer = ok(&results, "answer");
+    assert_eq!(answer["session"], opening["session"], "the same conversation continues");
+    assert_eq!(answer["shopper"], opening["shopper"]);
+    assert!(!ids(answer).is_empty(), "the gift conversation ends in products: {answer}");
+    for product in answer["products"].as_array().unwrap() {
+        assert!(product["price"]["amount"].as_i64().unwrap() <= 2500, "within the stated budget: {product}");
+        assert!(!product["why"].as_array().unwrap().is_empty());
+    }
+    assert_honest(&answer["products"], &catalog);
+
+    let stranger = ok(&results, "stranger");
+    assert_ne!(stranger["session"], opening["session"], "without the token, another's session is not resumed");
+    assert_ne!(stranger["shopper"], opening["shopper"]);
+
+    let profile = ok(&results, "profile");
+    assert_eq!(profile["declared"]["recipient"]["value"], "child");
+    assert_eq!(profile["declared"]["recipient"]["source"], "chat");
+    assert_eq!(ok(&results, "erase")["erased"], true);
+    assert_eq!(error_code(&results, "after"), "not_found");
+}

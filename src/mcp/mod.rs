@@ -3,7 +3,8 @@
 //! `/.well-known/ucp` that tells them where it is.
 //!
 //! - `tools`: names, schemas and annotations; `catalog`: `search_catalog`, `lookup_catalog`,
-//!   `get_product`; `recommend`: the chat's ranking for an intent; `shopper`: the shopper's
+//!   `get_product`; `recommend`: the chat's ranking for an intent; `converse`: one turn of the
+//!   chat's dialogue; `shopper`: the shopper's
 //!   own profile and events, through the REST API's logic;
 //! - `ucp`: UCP's product and money shapes and the discovery document; `error`: tool errors.
 //!
@@ -16,6 +17,7 @@
 //! Origin rules, a per-client-address rate limit and a request body cap.
 
 mod catalog;
+mod converse;
 mod error;
 mod recommend;
 mod shopper;
@@ -177,6 +179,10 @@ impl Concierge {
                 let args = parse(arguments)?;
                 let known = self.known(self.shopper(headers)).await?;
                 structured(recommend::recommend(&agent, args, known)?)
+            }
+            "converse" => {
+                let args = parse(arguments)?;
+                structured(converse::converse(&self.state, self.shopper(headers), args).await?)
             }
             "get_shopper_profile" => structured(shopper::get(&self.state, self.signed_in(headers)?).await?),
             "update_shopper_profile" => {

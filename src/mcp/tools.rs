@@ -8,15 +8,17 @@ use rmcp::model::{JsonObject, Tool, ToolAnnotations};
 use schemars::JsonSchema;
 
 use super::catalog::{GetProductArgs, LookupArgs, SearchArgs};
+use super::converse::ConverseArgs;
 use super::recommend::RecommendArgs;
 use super::shopper::{EventArgs, NoArgs, UpdateArgs};
 
 /// Every tool, in the order `tools/list` gives them.
-pub(crate) const NAMES: [&str; 9] = [
+pub(crate) const NAMES: [&str; 10] = [
     "search_catalog",
     "lookup_catalog",
     "get_product",
     "recommend",
+    "converse",
     "get_shopper_profile",
     "update_shopper_profile",
     "export_shopper_profile",
@@ -58,6 +60,22 @@ pub(crate) fn list() -> Vec<Tool> {
              shop before fills what the intent leaves open.",
         )
         .annotate(read_only("Recommend products")),
+        tool::<ConverseArgs>(
+            "converse",
+            "One turn of a conversation with the shop's assistant: say the shopper's `message` (or a quick reply) \
+             and get the assistant's `reply`, what it is `asking` (answer it with the next message), `quick_replies`, \
+             what it knows (`slots`) and `products` with their `why` lines. Pass `session` back to continue. Without a \
+             token in the Authorization header a new shopper starts: keep the returned `shopper` token and send it \
+             as `Authorization: Bearer <token>` on later calls. A shopper may ask to forget facts or erase \
+             everything (confirmed in the conversation).",
+        )
+        .annotate(
+            ToolAnnotations::with_title("Talk to the shop's assistant")
+                .read_only(false)
+                .destructive(true)
+                .idempotent(false)
+                .open_world(false),
+        ),
         tool::<NoArgs>("get_shopper_profile", "What the shop knows about the shopper and where each fact came from.")
             .annotate(read_only("Read the shopper's profile")),
         tool::<UpdateArgs>(
@@ -69,7 +87,8 @@ pub(crate) fn list() -> Vec<Tool> {
         .annotate(
             ToolAnnotations::with_title("Update the shopper's profile")
                 .read_only(false)
-                .destructive(false)
+                // `null` removes a fact: not only additive.
+                .destructive(true)
                 .idempotent(true)
                 .open_world(false),
         ),
@@ -145,13 +164,15 @@ mod tests {
     }
 
     #[test]
-    fn catalog_tools_are_read_only_and_only_erasing_is_destructive() {
+    fn catalog_tools_are_read_only_and_only_tools_that_can_remove_facts_are_destructive() {
         for tool in list() {
             let annotations = tool.annotations.unwrap();
             if ["search_catalog", "lookup_catalog", "get_product", "recommend"].contains(&tool.name.as_ref()) {
                 assert_eq!(annotations.read_only_hint, Some(true), "{}", tool.name);
             }
-            let destructive = tool.name == "erase_shopper_profile";
+            // Erasing, and what can remove facts: an update's `null`, "forget ..." in a conversation.
+            let destructive =
+                ["erase_shopper_profile", "update_shopper_profile", "converse"].contains(&tool.name.as_ref());
             assert_eq!(annotations.destructive_hint, Some(destructive), "{}", tool.name);
         }
     }

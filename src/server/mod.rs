@@ -18,7 +18,7 @@ pub(crate) mod limits;
 mod metrics;
 mod openapi;
 pub(crate) mod rest;
-mod state;
+pub(crate) mod state;
 pub mod tokens;
 mod widget;
 
