@@ -12,8 +12,8 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use concierge::agent::{Agent, Surroundings};
 use concierge::catalog::{Catalog, CatalogIndex, Format, ImportOptions, Product, Query, import};
+use concierge::chat::assistant::{Agent, Surroundings};
 use concierge::dialogue::Session;
 use concierge::money::{Amount, ExchangeRates};
 use concierge::prompts::Prompts;

@@ -22,20 +22,17 @@
 //! - [`cli`]: the `concierge` command line, one file per command.
 #![forbid(unsafe_code)]
 
-pub mod agent;
 pub mod catalog;
+pub mod chat;
 pub mod cli;
 pub mod config;
-pub mod conversation;
 pub mod dialogue;
 pub mod llm;
 pub mod money;
 pub mod problem;
 pub mod profile;
 pub mod prompts;
-pub mod recommend;
 pub mod replay;
-pub mod reply;
 pub mod server;
 pub mod slots;
 pub mod understand;

@@ -6,8 +6,8 @@ use std::sync::Arc;
 use anyhow::{Context, bail};
 use clap::Args;
 
-use crate::agent::Agent;
 use crate::catalog::{Catalog, CatalogIndex};
+use crate::chat::assistant::Agent;
 use crate::money::ExchangeRates;
 use crate::prompts::Prompts;
 

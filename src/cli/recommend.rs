@@ -10,9 +10,9 @@ use clap::Args;
 use serde::Serialize;
 
 use super::common::{CatalogArg, PromptsArg, build_agent};
-use crate::agent::{Agent, Surroundings};
+use crate::chat::assistant::{Agent, Surroundings};
+use crate::chat::reply::ProductCard;
 use crate::dialogue::{RecommendKind, Session};
-use crate::reply::ProductCard;
 use crate::slots::Slots;
 
 #[derive(Debug, Args)]

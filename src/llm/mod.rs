@@ -18,10 +18,10 @@
 
 pub mod adapter;
 pub mod breaker;
+pub mod budget;
 pub mod metrics;
 pub mod openai;
 pub mod phrase;
-pub mod tokens;
 pub mod understand;
 
 use futures_util::future::BoxFuture;

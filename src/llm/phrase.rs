@@ -13,7 +13,7 @@
 use std::collections::HashSet;
 
 use super::{Message, Role};
-use crate::reply::Reply;
+use crate::chat::reply::Reply;
 
 /// The longest sentence and reply the model may write; longer means it is rambling.
 const MAX_SENTENCE: usize = 400;
@@ -185,5 +185,4 @@ impl Sentences {
 }
 
 #[cfg(test)]
-#[path = "phrase_tests.rs"]
 mod tests;

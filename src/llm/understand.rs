@@ -186,5 +186,4 @@ fn is_phrase_known(vocab: &Vocabulary<'_>, words: &str) -> bool {
 }
 
 #[cfg(test)]
-#[path = "understand_tests.rs"]
 mod tests;

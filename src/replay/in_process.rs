@@ -11,11 +11,11 @@ use time::macros::datetime;
 
 use super::driver::{Driver, DriverError, DriverFactory};
 use super::script::{Fixture, Script};
-use crate::agent::Agent;
-use crate::conversation::{Conversation, ConversationError, Profiles};
+use crate::chat::assistant::Agent;
+use crate::chat::conversation::{Conversation, ConversationError, Profiles};
+use crate::chat::protocol::ServerFrame;
+use crate::chat::query::PageContext;
 use crate::profile::{Durability, Limits, Profile, ShopperId, SledStore, Source, StoreOptions};
-use crate::recommend::PageContext;
-use crate::server::frames::ServerFrame;
 use crate::slots::SlotName;
 
 /// Scripts start at this time; each step moves the clock on by a minute.

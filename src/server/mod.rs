@@ -10,16 +10,16 @@
 //! - `openapi`: the OpenAPI document generated from the handlers.
 
 mod admin;
-mod chat;
+pub mod auth;
 mod edge;
 mod error;
-pub mod frames;
 mod limits;
 mod metrics;
 mod openapi;
 mod rest;
+mod socket;
 mod state;
-pub mod tokens;
+
 mod widget;
 
 use std::future::Future;
@@ -38,10 +38,10 @@ use tokio::sync::watch;
 
 pub use state::AppState;
 
-use crate::agent::Agent;
 use crate::catalog::{Catalog, CatalogIndex};
+use crate::chat::assistant::Agent;
+use crate::chat::conversation::Profiles;
 use crate::config::Config;
-use crate::conversation::Profiles;
 use crate::profile::{Durability, Limits, SledStore, Store, StoreOptions};
 use crate::prompts::Prompts;
 
@@ -83,7 +83,7 @@ async fn chat_upgrade(State(state): State<AppState>, headers: HeaderMap, upgrade
         .write_buffer_size(0)
         .max_write_buffer_size(256 * 1024)
         .read_buffer_size(4 * 1024)
-        .on_upgrade(move |socket| chat::serve(state, socket))
+        .on_upgrade(move |socket| socket::serve(state, socket))
 }
 
 /// The longest group-commit window the server accepts (`profile.group_window_us`).
@@ -127,7 +127,7 @@ impl Application {
         let store =
             SledStore::open(&config.data_dir, StoreOptions { durability, group_window, ..StoreOptions::default() })
                 .with_context(|| format!("cannot open the store in {}", config.data_dir.display()))?;
-        let secret = tokens::load_or_create_secret(config.secret.as_deref(), &config.data_dir)
+        let secret = auth::load_or_create_secret(config.secret.as_deref(), &config.data_dir)
             .context("cannot read or create the token secret")?;
         let previous: Vec<Vec<u8>> = config.previous_secrets.iter().map(|s| s.as_bytes().to_vec()).collect();
         let profiles = Profiles {
@@ -138,7 +138,7 @@ impl Application {
         let listener =
             TcpListener::bind(config.addr).await.with_context(|| format!("cannot listen on {}", config.addr))?;
         let (stop, stopped) = watch::channel(false);
-        let tokens = tokens::Tokens::new(&secret, &previous);
+        let tokens = auth::Tokens::new(&secret, &previous);
         let state = AppState::new(agent, profiles, tokens, config, stopped, (metrics, llm));
         Ok(Application { listener, state, stop })
     }

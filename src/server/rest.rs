@@ -13,11 +13,11 @@ use time::OffsetDateTime;
 use super::edge::{bearer, key_matches, shopper};
 use super::error::{ApiError, ErrorBody};
 use super::state::AppState;
-use crate::agent::Surroundings;
+use crate::chat::assistant::Surroundings;
+use crate::chat::query::{PageContext, Recent};
+use crate::chat::reply::ProductCard;
 use crate::dialogue::{RecommendKind, Session};
 use crate::profile::{Event, EventInput, InputError, Profile, Recorded, ShopperId, Source, update_customer};
-use crate::recommend::{PageContext, Recent};
-use crate::reply::ProductCard;
 use crate::slots::SlotName;
 
 /// Most events accepted in one request.
@@ -188,7 +188,7 @@ pub async fn post_events(
 
 /// Records one event for `shopper`, or (backend) for the customer it names.
 fn record(
-    profiles: &crate::conversation::Profiles,
+    profiles: &crate::chat::conversation::Profiles,
     shopper: Option<ShopperId>,
     raw: serde_json::Value,
     now: OffsetDateTime,

@@ -11,13 +11,13 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::{Semaphore, watch};
 
+use super::auth::Tokens;
 use super::limits::PerClient;
 use super::metrics::Metrics;
-use super::tokens::Tokens;
-use crate::agent::Agent;
+use crate::chat::assistant::Agent;
+use crate::chat::conversation::{Conversation, Profiles};
+use crate::chat::reply::Reply;
 use crate::config::Config;
-use crate::conversation::{Conversation, Profiles};
-use crate::reply::Reply;
 
 /// A conversation parked after its connection closed, resumable with its session id.
 pub(crate) struct Parked {

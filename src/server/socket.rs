@@ -19,14 +19,14 @@ use futures_util::{SinkExt, StreamExt};
 use time::OffsetDateTime;
 use tokio::sync::mpsc;
 
-use super::frames::{ClientFrame, Customer, FrameError, ServerFrame};
+use super::auth::customer_signature_valid;
 use super::limits::TokenBucket;
 use super::state::{AppState, Parked};
-use super::tokens::customer_signature_valid;
-use crate::conversation::{Conversation, ConversationError, Turn};
+use crate::chat::conversation::{Conversation, ConversationError, Turn};
+use crate::chat::protocol::{ClientFrame, Customer, FrameError, ServerFrame};
+use crate::chat::query::PageContext;
+use crate::chat::reply::Reply;
 use crate::profile::{CustomerId, Durable};
-use crate::recommend::PageContext;
-use crate::reply::Reply;
 
 /// Frames waiting for a slow reader before it is disconnected.
 const OUTBOX: usize = 16;

@@ -11,11 +11,11 @@
 use std::sync::Arc;
 
 use crate::catalog::{CatalogIndex, IndexError};
+use crate::chat::query::{self, PageContext, Recent, Request};
+use crate::chat::reply::{self, Fact, ProductCard, Render, Reply};
 use crate::dialogue::{self, Action, Asking, Decision, RecommendKind, Session, Shop, Shown};
 use crate::money::ExchangeRates;
 use crate::prompts::Prompts;
-use crate::recommend::{self, PageContext, Recent, Request};
-use crate::reply::{self, Fact, ProductCard, Render, Reply};
 use crate::understand::{Understander, Understanding};
 
 pub struct Agent {
@@ -86,7 +86,7 @@ impl Agent {
     /// or a referrer whose words the catalog knows.
     pub fn has_context(&self, context: &PageContext) -> bool {
         context.product_id.as_ref().is_some_and(|id| self.index.catalog().get(id).is_some())
-            || context.referrer.as_deref().is_some_and(|r| !recommend::referrer_topics(&self.index, r).is_empty())
+            || context.referrer.as_deref().is_some_and(|r| !query::referrer_topics(&self.index, r).is_empty())
     }
 
     /// The opening decision right after `hello` (see [`dialogue::open`]); `has_context` as
@@ -152,7 +152,7 @@ impl Agent {
         around: &Surroundings<'_>,
         k: usize,
     ) -> Result<Vec<ProductCard>, IndexError> {
-        let query = recommend::query(&self.index, &self.request(session, kind, around, k));
+        let query = query::query(&self.index, &self.request(session, kind, around, k));
         let currency = self.index.catalog().currency();
         Ok(self.index.rank(&query)?.iter().map(|r| ProductCard::new(r, &self.prompts, currency)).collect())
     }
@@ -166,7 +166,7 @@ impl Agent {
         around: &Surroundings<'_>,
     ) -> Result<Option<ProductCard>, IndexError> {
         let Some(max) = session.slots.budget.and_then(|b| b.max) else { return Ok(None) };
-        let mut query = recommend::query(&self.index, &self.request(session, kind, around, 10));
+        let mut query = query::query(&self.index, &self.request(session, kind, around, 10));
         let limit = query.max_price.unwrap_or(max);
         (query.min_price, query.max_price, query.below, query.above) = (None, None, None, None);
         let currency = self.index.catalog().currency();

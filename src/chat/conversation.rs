@@ -10,15 +10,15 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 use time::{Duration, OffsetDateTime};
 
-use crate::agent::{Agent, Surroundings};
 use crate::catalog::IndexError;
+use crate::chat::assistant::{Agent, Surroundings};
+use crate::chat::query::{PageContext, Recent};
+use crate::chat::reply::{Fact, Reply};
 use crate::dialogue::{Asking, Forget, Session};
 use crate::money::Currency;
 use crate::profile::{
     CustomerId, Durable, EventInput, InputError, Limits, Profile, ShopperId, Source, Store, StoreError,
 };
-use crate::recommend::{PageContext, Recent};
-use crate::reply::{Fact, Reply};
 use crate::slots::{SlotName, Slots};
 
 #[derive(Debug, thiserror::Error)]

@@ -1,15 +1,15 @@
 //! The chat's use of the optional language model: reading a message with it, and streaming a
 //! reworded reply as `reply_delta` frames. Without a model both are no-ops.
 
-use crate::agent::Agent;
-use crate::conversation::Conversation;
+use crate::chat::assistant::Agent;
+use crate::chat::conversation::Conversation;
+use crate::chat::protocol::ServerFrame;
+use crate::chat::reply::Reply;
 use crate::dialogue::Asking;
 use crate::llm::adapter::Emit;
 use crate::llm::phrase::Brief;
 use crate::llm::understand::Vocabulary;
 use crate::llm::{Message, Role};
-use crate::reply::Reply;
-use crate::server::frames::ServerFrame;
 use crate::server::state::AppState;
 use crate::understand::Understanding;
 
