@@ -2,11 +2,11 @@
 //!
 //! The chat server, `concierge recommend`, `concierge replay` and the HTTP recommendations all
 //! go through this type, so what a tester pins is what a shopper sees. It holds one catalog
-//! version and one prompt set; swapping either means building a new `Agent` and replacing the
+//! version and one prompt set; swapping either means building a new `Assistant` and replacing the
 //! `Arc` that shares it, so a conversation sees the old or the new, never a mix.
 //!
-//! Storing what a decision declares is the caller's job, between [`Agent::decide`] and
-//! [`Agent::respond`], so the answer is durable before the reply acknowledges it.
+//! Storing what a decision declares is the caller's job, between [`Assistant::decide`] and
+//! [`Assistant::respond`], so the answer is durable before the reply acknowledges it.
 
 use std::sync::Arc;
 
@@ -18,7 +18,7 @@ use crate::money::ExchangeRates;
 use crate::prompts::Prompts;
 use crate::understand::{Understander, Understanding};
 
-pub struct Agent {
+pub struct Assistant {
     index: Arc<CatalogIndex>,
     prompts: Arc<Prompts>,
     understander: Arc<Understander>,
@@ -36,28 +36,28 @@ pub struct Surroundings<'a> {
     pub facts: Vec<Fact>,
 }
 
-impl Agent {
+impl Assistant {
     /// An agent over a catalog and a prompt set; its understanding uses the prompts' lexicon.
-    pub fn new(index: Arc<CatalogIndex>, prompts: Arc<Prompts>, rates: ExchangeRates) -> Agent {
+    pub fn new(index: Arc<CatalogIndex>, prompts: Arc<Prompts>, rates: ExchangeRates) -> Assistant {
         let understander = Arc::new(Understander::new(prompts.lexicon().clone()));
-        Agent { index, prompts, understander, rates, model: None }
+        Assistant { index, prompts, understander, rates, model: None }
     }
 
     /// The same agent, telling shoppers who ask about privacy that `model` reads their messages.
-    pub fn with_model(mut self, model: Option<String>) -> Agent {
+    pub fn with_model(mut self, model: Option<String>) -> Assistant {
         self.model = model;
         self
     }
 
     /// The same agent over another catalog (an admin catalog replace).
-    pub fn with_catalog(&self, index: Arc<CatalogIndex>) -> Agent {
+    pub fn with_catalog(&self, index: Arc<CatalogIndex>) -> Assistant {
         let (prompts, understander) = (Arc::clone(&self.prompts), Arc::clone(&self.understander));
-        Agent { index, prompts, understander, rates: self.rates.clone(), model: self.model.clone() }
+        Assistant { index, prompts, understander, rates: self.rates.clone(), model: self.model.clone() }
     }
 
     /// The same agent with other prompt files (a reload).
-    pub fn with_prompts(&self, prompts: Arc<Prompts>) -> Agent {
-        Agent::new(Arc::clone(&self.index), prompts, self.rates.clone()).with_model(self.model.clone())
+    pub fn with_prompts(&self, prompts: Arc<Prompts>) -> Assistant {
+        Assistant::new(Arc::clone(&self.index), prompts, self.rates.clone()).with_model(self.model.clone())
     }
 
     /// The merchant's lexicon, as understanding uses it.
@@ -90,7 +90,7 @@ impl Agent {
     }
 
     /// The opening decision right after `hello` (see [`dialogue::open`]); `has_context` as
-    /// [`Agent::has_context`] says.
+    /// [`Assistant::has_context`] says.
     pub fn open(&self, session: &mut Session, has_context: bool) -> Decision {
         dialogue::open(session, &self.shop(), has_context)
     }

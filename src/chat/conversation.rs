@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use time::{Duration, OffsetDateTime};
 
 use crate::catalog::IndexError;
-use crate::chat::assistant::{Agent, Surroundings};
+use crate::chat::assistant::{Assistant, Surroundings};
 use crate::chat::query::{PageContext, Recent};
 use crate::chat::reply::{Fact, Reply};
 use crate::dialogue::{Asking, Forget, Session};
@@ -92,7 +92,7 @@ impl Conversation {
     /// `customer`: a verified customer id; a customer already linked to a shopper continues
     /// that shopper's profile (the same person on another device).
     pub fn start(
-        agent: &Agent,
+        agent: &Assistant,
         profiles: &Profiles,
         shopper: Option<ShopperId>,
         customer: Option<CustomerId>,
@@ -152,7 +152,7 @@ impl Conversation {
     /// Handles one message from the shopper, understood by the rules.
     pub fn say(
         &mut self,
-        agent: &Agent,
+        agent: &Assistant,
         profiles: &Profiles,
         text: &str,
         now: OffsetDateTime,
@@ -173,7 +173,7 @@ impl Conversation {
     /// rules and a language model).
     pub fn say_understood(
         &mut self,
-        agent: &Agent,
+        agent: &Assistant,
         profiles: &Profiles,
         said: &crate::understand::Understanding,
         now: OffsetDateTime,
@@ -224,7 +224,7 @@ impl Conversation {
     #[allow(clippy::too_many_arguments)]
     fn reply(
         &mut self,
-        agent: &Agent,
+        agent: &Assistant,
         profiles: &Profiles,
         decision: &crate::dialogue::Decision,
         profile: &Profile,
@@ -260,7 +260,7 @@ impl Conversation {
 
 /// What a reply is built from besides the session: the page, recent behaviour, stored facts.
 fn surroundings<'a>(
-    agent: &Agent,
+    agent: &Assistant,
     context: &'a PageContext,
     profile: &Profile,
     profiles: &Profiles,
@@ -281,7 +281,7 @@ fn usable_slots(profile: &Profile) -> Slots {
 }
 
 /// What the shopper told us, in words, for "what do you know about me?".
-fn facts(agent: &Agent, profile: &Profile, currency: Currency) -> Vec<Fact> {
+fn facts(agent: &Assistant, profile: &Profile, currency: Currency) -> Vec<Fact> {
     let slots = profile.slots();
     let replies = agent.prompts().replies();
     profile
@@ -323,9 +323,9 @@ mod tests {
     use super::*;
     use crate::profile::{Durability, SledStore, StoreOptions};
 
-    fn demo() -> (Agent, Profiles, tempfile::TempDir) {
+    fn demo() -> (Assistant, Profiles, tempfile::TempDir) {
         let catalog = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("catalog/demo.jsonl");
-        let agent = crate::cli::build_agent_from(&catalog, None).unwrap();
+        let agent = crate::chat::load(&catalog, None, crate::money::ExchangeRates::default(), None).unwrap().assistant;
         let dir = tempfile::tempdir().unwrap();
         let options = StoreOptions { durability: Durability::Group, ..StoreOptions::default() };
         let store = Arc::new(SledStore::open(dir.path(), options).unwrap());

@@ -2,6 +2,9 @@
 
 pub mod assistant;
 pub mod conversation;
+mod load;
 pub mod protocol;
 pub mod query;
 pub mod reply;
+
+pub use load::{LoadError, Loaded, load, load_prompts};

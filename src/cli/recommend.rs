@@ -9,8 +9,8 @@ use anyhow::Context;
 use clap::Args;
 use serde::Serialize;
 
-use super::common::{CatalogArg, PromptsArg, build_agent};
-use crate::chat::assistant::{Agent, Surroundings};
+use super::common::{CatalogArg, PromptsArg, load_assistant};
+use crate::chat::assistant::{Assistant, Surroundings};
 use crate::chat::reply::ProductCard;
 use crate::dialogue::{RecommendKind, Session};
 use crate::slots::Slots;
@@ -42,7 +42,7 @@ struct Output {
 }
 
 pub fn run(args: RecommendArgs) -> anyhow::Result<ExitCode> {
-    let agent = build_agent(&args.catalog, &args.prompts)?;
+    let agent = load_assistant(&args.catalog, &args.prompts)?;
     let Some(path) = &args.requests else {
         let output = recommend(&agent, &args.text.join(" "), args.k)?;
         if args.json {
@@ -71,7 +71,7 @@ pub fn run(args: RecommendArgs) -> anyhow::Result<ExitCode> {
 /// One opening request, as a new shopper's first message: what the chat would understand and
 /// the top `k` products it would rank. A budget in a currency without an exchange rate is
 /// read in the catalog's currency, and its reason says so.
-fn recommend(agent: &Agent, text: &str, k: usize) -> anyhow::Result<Output> {
+fn recommend(agent: &Assistant, text: &str, k: usize) -> anyhow::Result<Output> {
     let mut session = Session::default();
     let said = agent.understand(&session, text);
     agent.decide(&mut session, &said);
@@ -82,7 +82,7 @@ fn recommend(agent: &Agent, text: &str, k: usize) -> anyhow::Result<Output> {
     Ok(Output { slots: session.slots, products })
 }
 
-fn print_human(agent: &Agent, output: &Output) {
+fn print_human(agent: &Assistant, output: &Output) {
     println!("understood: {}", serde_json::to_string(&output.slots).unwrap_or_default());
     if output.products.is_empty() {
         println!("No products match.");

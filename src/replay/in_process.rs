@@ -11,10 +11,11 @@ use time::macros::datetime;
 
 use super::driver::{Driver, DriverError, DriverFactory};
 use super::script::{Fixture, Script};
-use crate::chat::assistant::Agent;
+use crate::chat::assistant::Assistant;
 use crate::chat::conversation::{Conversation, ConversationError, Profiles};
 use crate::chat::protocol::ServerFrame;
 use crate::chat::query::PageContext;
+use crate::money::ExchangeRates;
 use crate::profile::{Durability, Limits, Profile, ShopperId, SledStore, Source, StoreOptions};
 use crate::slots::SlotName;
 
@@ -23,7 +24,7 @@ const EPOCH: OffsetDateTime = datetime!(2026-01-05 10:00 UTC);
 
 /// One script's chat: its own store in a temporary directory, one shopper.
 pub struct InProcess {
-    agent: Arc<Agent>,
+    agent: Arc<Assistant>,
     profiles: Profiles,
     _dir: tempfile::TempDir,
     shopper: Option<ShopperId>,
@@ -34,9 +35,12 @@ pub struct InProcess {
 /// A factory of in-process drivers sharing one agent (catalog, prompts, understanding),
 /// built once from `catalog` and `prompts` (`None`: `prompts/` or the built-in set).
 pub fn driver_factory(catalog: PathBuf, prompts: Option<PathBuf>) -> Result<impl DriverFactory, DriverError> {
-    let agent = crate::cli::build_agent_from(&catalog, prompts.as_deref())
-        .map_err(|e| DriverError::Unavailable(format!("{e:#}")))?;
-    let agent = Arc::new(agent);
+    let loaded = crate::chat::load(&catalog, prompts.as_deref(), ExchangeRates::default(), None)
+        .map_err(|e| DriverError::Unavailable(format!("{:#}", anyhow::Error::from(e))))?;
+    for problem in &loaded.skipped {
+        eprintln!("warning: {problem}");
+    }
+    let agent = Arc::new(loaded.assistant);
     Ok(move |_: &Script| {
         let agent = Arc::clone(&agent);
         async move { InProcess::new(agent).map(Box::new) }
@@ -44,7 +48,7 @@ pub fn driver_factory(catalog: PathBuf, prompts: Option<PathBuf>) -> Result<impl
 }
 
 impl InProcess {
-    fn new(agent: Arc<Agent>) -> Result<InProcess, DriverError> {
+    fn new(agent: Arc<Assistant>) -> Result<InProcess, DriverError> {
         let unavailable = |e: &dyn std::fmt::Display| DriverError::Unavailable(format!("temporary store: {e}"));
         let dir = tempfile::tempdir().map_err(|e| unavailable(&e))?;
         // Nothing to protect from a crash in a replay: skip the flushes.

@@ -38,12 +38,9 @@ use tokio::sync::watch;
 
 pub use state::AppState;
 
-use crate::catalog::{Catalog, CatalogIndex};
-use crate::chat::assistant::Agent;
 use crate::chat::conversation::Profiles;
 use crate::config::Config;
 use crate::profile::{Durability, Limits, SledStore, Store, StoreOptions};
-use crate::prompts::Prompts;
 
 /// The router with every route, for the server and for tests (`oneshot`).
 pub fn app(state: AppState) -> Router {
@@ -99,21 +96,14 @@ pub struct Application {
 impl Application {
     /// Loads the catalog, prompt files and store named by `config` and binds its address.
     pub async fn build(config: Config) -> anyhow::Result<Application> {
-        let prompts = Prompts::load_or_builtin(config.prompts.as_deref()).map_err(|problems| {
-            let lines: Vec<String> = problems.iter().map(ToString::to_string).collect();
-            anyhow::anyhow!("invalid prompt files:\n{}", lines.join("\n"))
-        })?;
-        let (catalog, report) = Catalog::load(&config.catalog)
-            .with_context(|| format!("cannot load catalog {}", config.catalog.display()))?;
-        for problem in &report.problems {
-            tracing::warn!(%problem, "catalog line skipped");
-        }
-        let index = CatalogIndex::build(Arc::new(catalog))?;
-        let rates = config.exchange_rates()?;
         let metrics = metrics::Metrics::new();
         let llm = language_model(&config, &metrics)?;
         let model = llm.as_ref().map(|l| l.settings().model.clone());
-        let agent = Agent::new(Arc::new(index), Arc::new(prompts), rates).with_model(model);
+        let loaded = crate::chat::load(&config.catalog, config.prompts.as_deref(), config.exchange_rates()?, model)?;
+        for problem in &loaded.skipped {
+            tracing::warn!(%problem, "catalog line skipped");
+        }
+        let assistant = loaded.assistant;
         let durability: Durability = config.profile.durability.parse().map_err(anyhow::Error::msg)?;
         std::fs::create_dir_all(&config.data_dir)
             .with_context(|| format!("cannot create data directory {}", config.data_dir.display()))?;
@@ -139,7 +129,7 @@ impl Application {
             TcpListener::bind(config.addr).await.with_context(|| format!("cannot listen on {}", config.addr))?;
         let (stop, stopped) = watch::channel(false);
         let tokens = auth::Tokens::new(&secret, &previous);
-        let state = AppState::new(agent, profiles, tokens, config, stopped, (metrics, llm));
+        let state = AppState::new(assistant, profiles, tokens, config, stopped, (metrics, llm));
         Ok(Application { listener, state, stop })
     }
 

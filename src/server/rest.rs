@@ -262,7 +262,7 @@ pub async fn recommendations(
     let context = PageContext { page: Some(placement), product_id: params.product_id, ..PageContext::default() };
     let kind = if context.product_id.is_some() { RecommendKind::Context } else { RecommendKind::Fresh };
     let session = Session::new(&slots, profile.is_some());
-    let agent = state.agent();
+    let agent = state.assistant();
     let around = Surroundings { context: Some(&context), recent, facts: Vec::new() };
     let products = agent.recommend(&session, kind, &around, k).map_err(|e| ApiError::internal(&e))?;
     Ok(Json(Recommendations { products }))

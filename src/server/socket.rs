@@ -167,7 +167,7 @@ impl Connection {
             return self.welcome(false).await && self.send(ServerFrame::Reply(Box::new(reply))).await;
         }
         let customer = customer.and_then(|c| verified_customer(&state, c));
-        let agent = state.agent();
+        let agent = state.assistant();
         let profiles = state.profiles.clone();
         let started = Instant::now();
         let opened = self
@@ -193,7 +193,7 @@ impl Connection {
         if self.state.config.log.debug_shopper_text {
             tracing::debug!(shopper = %conversation.shopper, %text, "say");
         }
-        let (agent, profiles) = (self.state.agent(), self.state.profiles.clone());
+        let (agent, profiles) = (self.state.assistant(), self.state.profiles.clone());
         let started = Instant::now();
         let said = model::read(&self.state, &agent, &conversation, &text, quick_reply).await;
         if self.state.llm.is_some() {

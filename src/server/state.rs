@@ -14,7 +14,7 @@ use tokio::sync::{Semaphore, watch};
 use super::auth::Tokens;
 use super::limits::PerClient;
 use super::metrics::Metrics;
-use crate::chat::assistant::Agent;
+use crate::chat::assistant::Assistant;
 use crate::chat::conversation::{Conversation, Profiles};
 use crate::chat::reply::Reply;
 use crate::config::Config;
@@ -27,7 +27,7 @@ pub(crate) struct Parked {
 }
 
 pub struct Shared {
-    agent: RwLock<Arc<Agent>>,
+    assistant: RwLock<Arc<Assistant>>,
     pub profiles: Profiles,
     pub tokens: Tokens,
     pub config: Config,
@@ -56,7 +56,7 @@ impl std::ops::Deref for AppState {
 impl AppState {
     /// The shared state; `llm` was built with `metrics.llm`, so its calls are exported.
     pub fn new(
-        agent: Agent,
+        agent: Assistant,
         profiles: Profiles,
         tokens: Tokens,
         config: Config,
@@ -66,7 +66,7 @@ impl AppState {
         let connections = Arc::new(Semaphore::new(config.limits.max_connections));
         let rest_limits = PerClient::new(config.limits.rest_per_minute);
         AppState(Arc::new(Shared {
-            agent: RwLock::new(Arc::new(agent)),
+            assistant: RwLock::new(Arc::new(agent)),
             profiles,
             tokens,
             metrics,
@@ -80,13 +80,13 @@ impl AppState {
     }
 
     /// The agent as of now (catalog and prompts); cheap.
-    pub fn agent(&self) -> Arc<Agent> {
-        Arc::clone(&self.agent.read().unwrap_or_else(|e| e.into_inner()))
+    pub fn assistant(&self) -> Arc<Assistant> {
+        Arc::clone(&self.assistant.read().unwrap_or_else(|e| e.into_inner()))
     }
 
     /// Replaces the agent: new turns use the new catalog or prompts.
-    pub fn swap_agent(&self, agent: Agent) {
-        *self.agent.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(agent);
+    pub fn swap_assistant(&self, agent: Assistant) {
+        *self.assistant.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(agent);
     }
 
     /// Parks a conversation for resumption, dropping any older than the resume window.

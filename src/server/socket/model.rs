@@ -1,7 +1,7 @@
 //! The chat's use of the optional language model: reading a message with it, and streaming a
 //! reworded reply as `reply_delta` frames. Without a model both are no-ops.
 
-use crate::chat::assistant::Agent;
+use crate::chat::assistant::Assistant;
 use crate::chat::conversation::Conversation;
 use crate::chat::protocol::ServerFrame;
 use crate::chat::reply::Reply;
@@ -19,7 +19,7 @@ use super::Connection;
 /// configured and the rules left something unread.
 pub(super) async fn read(
     state: &AppState,
-    agent: &Agent,
+    agent: &Assistant,
     conversation: &Conversation,
     text: &str,
     quick_reply: bool,
@@ -72,7 +72,7 @@ impl Connection {
                 false => Message::new(Role::Assistant, m.text.clone()),
             })
             .collect();
-        let prompts = self.state.agent().prompts().clone();
+        let prompts = self.state.assistant().prompts().clone();
         llm.phrase(prompts.model(), &brief, &history, said, &mut Deltas(self)).await
     }
 }
