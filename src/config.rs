@@ -11,6 +11,7 @@ use rust_decimal::Decimal;
 use serde::Deserialize;
 
 use crate::money::{Currency, ExchangeRates};
+use crate::profile::Durability;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -55,9 +56,42 @@ pub struct Config {
 #[serde(default, deny_unknown_fields)]
 pub struct LogConfig {
     /// `text` (human-readable) or `json`.
-    pub format: String,
+    #[serde(deserialize_with = "parsed")]
+    pub format: LogFormat,
     /// Log shoppers' messages and tokens (never enable in production).
     pub debug_shopper_text: bool,
+}
+
+/// How the server writes its logs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+impl std::str::FromStr for LogFormat {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<LogFormat, String> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "text" => Ok(LogFormat::Text),
+            "json" => Ok(LogFormat::Json),
+            other => Err(format!("log format is text or json, not `{other}`")),
+        }
+    }
+}
+
+/// A setting written as a string and parsed here, at the edge, so a bad value is an error
+/// at load that names the allowed values (the type's `FromStr` message).
+fn parsed<'de, D, T>(deserializer: D) -> Result<T, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: std::str::FromStr<Err = String>,
+{
+    let text = String::deserialize(deserializer)?;
+    text.parse().map_err(serde::de::Error::custom)
 }
 
 /// Every limit is counted in the metrics when it refuses something.
@@ -93,7 +127,8 @@ pub struct ProfileConfig {
     /// Anonymous shoppers idle for longer than this are removed.
     pub retention_days: u32,
     /// `group` (flush shared by concurrent writers), `each` (a flush per write), `none`.
-    pub durability: String,
+    #[serde(deserialize_with = "parsed")]
+    pub durability: Durability,
     /// With `group`: the least time between two flushes' starts, in microseconds. Answers
     /// arriving within it share the next flush; 0 flushes as soon as the last one ends.
     pub group_window_us: u64,
@@ -174,7 +209,7 @@ impl Default for Config {
 
 impl Default for LogConfig {
     fn default() -> LogConfig {
-        LogConfig { format: "text".into(), debug_shopper_text: false }
+        LogConfig { format: LogFormat::Text, debug_shopper_text: false }
     }
 }
 
@@ -201,7 +236,7 @@ impl Default for ProfileConfig {
         ProfileConfig {
             behaviour_window_days: 30,
             retention_days: 180,
-            durability: "group".into(),
+            durability: Durability::Group,
             group_window_us: crate::profile::DEFAULT_GROUP_WINDOW.as_micros() as u64,
         }
     }

@@ -75,11 +75,7 @@ impl Assistant {
 
     /// What `text` says, read in the light of what the session just asked.
     pub fn understand(&self, session: &Session, text: &str) -> Understanding {
-        let asking = match session.asking {
-            Some(Asking::Slot(slot)) => Some(slot),
-            _ => None,
-        };
-        self.understander.understand_with(text, asking)
+        self.understander.understand_with(text, session.asking.and_then(Asking::slot))
     }
 
     /// Whether the page the shopper is on says what they may want: a product of this catalog,

@@ -1,9 +1,9 @@
 //! One shopper's conversation: the session plus what it reads from and writes to the profile.
 //!
-//! The chat socket and in-process replay both drive conversations through this type, so a
-//! scripted conversation exercises exactly what a shopper's does. Every method is blocking
-//! (sled) and cheap; a write's [`Durable`] ticket is handed back so the caller can wait for it
-//! *before* sending the reply that acknowledges the answer (DESIGN.md property 3).
+//! The exchange ([`super::exchange`]) drives every conversation through this type, whichever
+//! driver (socket or replay) calls it. Every method is blocking (sled) and cheap; a write's
+//! [`Durable`] ticket is handed back so the caller can wait for it *before* sending the reply
+//! that acknowledges the answer (DESIGN.md property 3).
 
 use std::sync::Arc;
 
@@ -14,18 +14,14 @@ use crate::catalog::IndexError;
 use crate::chat::assistant::{Assistant, Surroundings};
 use crate::chat::query::{PageContext, Recent};
 use crate::chat::reply::{Fact, Reply};
-use crate::dialogue::{Asking, Forget, Session};
+use crate::dialogue::{Forget, Session};
 use crate::money::Currency;
-use crate::profile::{
-    CustomerId, Durable, EventInput, InputError, Limits, Profile, ShopperId, Source, Store, StoreError,
-};
+use crate::profile::{CustomerId, Durable, Limits, Profile, ShopperId, Source, Store, StoreError};
 use crate::slots::{SlotName, Slots};
+use crate::understand::Understanding;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConversationError {
-    /// The shopper's input was refused (a bad event); the conversation goes on.
-    #[error(transparent)]
-    Input(#[from] InputError),
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error(transparent)]
@@ -68,8 +64,8 @@ pub struct Said {
 const HISTORY: usize = 8;
 const HISTORY_CHARS: usize = 500;
 
-/// The result of a message: the reply, and the write it depends on.
-pub struct Turn {
+/// What a message (or a greeting) is answered with: the reply, and the write it depends on.
+pub struct Answer {
     pub reply: Reply,
     /// Wait for this before sending the reply: the answer it acknowledges is then durable.
     pub durable: Option<Durable>,
@@ -83,7 +79,7 @@ pub struct Turn {
 pub struct Opened {
     pub conversation: Conversation,
     pub returning: bool,
-    pub turn: Turn,
+    pub answer: Answer,
 }
 
 impl Conversation {
@@ -133,7 +129,7 @@ impl Conversation {
                 p.link_customer(customer, now);
             }
             let opened = open(p);
-            if let Some(Asking::Slot(slot)) = opened.2.asking {
+            if let Some(slot) = opened.2.asking.and_then(|a| a.slot()) {
                 p.note_asked(slot, now);
             }
             opening = Some(opened);
@@ -146,19 +142,11 @@ impl Conversation {
             surroundings(agent, &conversation.context, &profile, profiles, now),
         )?;
         // Nothing the shopper said is acknowledged by a greeting: no need to wait for a flush.
-        Ok(Opened { conversation, returning, turn: Turn { reply, durable: None, new_shopper: None, handover: false } })
-    }
-
-    /// Handles one message from the shopper, understood by the rules.
-    pub fn say(
-        &mut self,
-        agent: &Assistant,
-        profiles: &Profiles,
-        text: &str,
-        now: OffsetDateTime,
-    ) -> Result<Turn, ConversationError> {
-        let said = agent.understand(&self.session, text);
-        self.say_understood(agent, profiles, &said, now)
+        Ok(Opened {
+            conversation,
+            returning,
+            answer: Answer { reply, durable: None, new_shopper: None, handover: false },
+        })
     }
 
     /// Keeps a message in the recent history (bounded in count and length).
@@ -171,13 +159,13 @@ impl Conversation {
 
     /// Handles one message from the shopper, already understood (by the rules, or by the
     /// rules and a language model).
-    pub fn say_understood(
+    pub fn say(
         &mut self,
         agent: &Assistant,
         profiles: &Profiles,
-        said: &crate::understand::Understanding,
+        said: &Understanding,
         now: OffsetDateTime,
-    ) -> Result<Turn, ConversationError> {
+    ) -> Result<Answer, ConversationError> {
         let decision = agent.decide(&mut self.session, said);
         let mut new_shopper = None;
         let (profile, durable) = if decision.forget == Some(Forget::Everything) {
@@ -186,10 +174,7 @@ impl Conversation {
             new_shopper = Some(self.shopper);
             (Profile::new(self.shopper, now), Some(erased))
         } else {
-            let asked = match decision.ask {
-                Some(Asking::Slot(slot)) => Some(slot),
-                _ => None,
-            };
+            let asked = decision.ask.and_then(|a| a.slot());
             // Most refinements ("cheaper", "why that one?") change nothing stored: read, don't
             // write, so they cost no flush.
             let writes = !decision.declared.is_empty() || decision.forget.is_some() || asked.is_some();
@@ -231,30 +216,11 @@ impl Conversation {
         now: OffsetDateTime,
         durable: Option<Durable>,
         new_shopper: Option<ShopperId>,
-    ) -> Result<Turn, ConversationError> {
+    ) -> Result<Answer, ConversationError> {
         let handover = matches!(decision.action, crate::dialogue::Action::Handover);
         let reply =
             agent.respond(&mut self.session, decision, surroundings(agent, &self.context, profile, profiles, now))?;
-        Ok(Turn { reply, durable, new_shopper, handover })
-    }
-
-    /// Records a behavioural event from the widget (`product_viewed`, ...). Events change
-    /// what later recommendations use; they get no reply of their own.
-    pub fn event(
-        &mut self,
-        profiles: &Profiles,
-        event: serde_json::Value,
-        now: OffsetDateTime,
-    ) -> Result<Durable, ConversationError> {
-        let input: EventInput =
-            serde_json::from_value(event).map_err(|e| InputError::Order(format!("not an event: {e}")))?;
-        let event = crate::profile::Event::parse(input, now)?;
-        let limits = profiles.limits;
-        // A repeat or an event refused for want of consent is not an error: nothing to say.
-        let (_, durable) = profiles.store.update(self.shopper, now, &mut |p: &mut Profile| {
-            p.record(event.clone(), &limits);
-        })?;
-        Ok(durable)
+        Ok(Answer { reply, durable, new_shopper, handover })
     }
 }
 
@@ -266,11 +232,7 @@ fn surroundings<'a>(
     profiles: &Profiles,
     now: OffsetDateTime,
 ) -> Surroundings<'a> {
-    let behaviour = profile.behaviour(now, profiles.window);
-    let recent = Recent {
-        viewed: behaviour.viewed.iter().map(|t| t.product_id.clone()).collect(),
-        bought: behaviour.owned.clone(),
-    };
+    let recent = Recent::of(profile, now, profiles.window);
     let currency = agent.index().catalog().currency();
     Surroundings { context: Some(context), recent, facts: facts(agent, profile, currency) }
 }
@@ -321,6 +283,7 @@ pub fn describe(slot: SlotName, slots: &Slots, currency: Currency) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::dialogue::Asking;
     use crate::profile::{Durability, SledStore, StoreOptions};
 
     fn demo() -> (Assistant, Profiles, tempfile::TempDir) {

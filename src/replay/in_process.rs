@@ -12,11 +12,11 @@ use time::macros::datetime;
 use super::driver::{Driver, DriverError, DriverFactory};
 use super::script::{Fixture, Script};
 use crate::chat::assistant::Assistant;
-use crate::chat::conversation::{Conversation, ConversationError, Profiles};
-use crate::chat::protocol::ServerFrame;
-use crate::chat::query::PageContext;
+use crate::chat::conversation::Profiles;
+use crate::chat::protocol::{ClientFrame, Customer, ServerFrame};
+use crate::chat::{Chat, EventError, Identity, Run, Services, record_event};
 use crate::money::ExchangeRates;
-use crate::profile::{Durability, Limits, Profile, ShopperId, SledStore, Source, StoreOptions};
+use crate::profile::{CustomerId, Durability, Limits, Profile, ShopperId, SledStore, Source, StoreOptions};
 use crate::slots::SlotName;
 
 /// Scripts start at this time; each step moves the clock on by a minute.
@@ -27,9 +27,33 @@ pub struct InProcess {
     agent: Arc<Assistant>,
     profiles: Profiles,
     _dir: tempfile::TempDir,
-    shopper: Option<ShopperId>,
-    conversation: Option<Conversation>,
+    /// The shopper's token: the latest `welcome`'s, or the fixture's shopper.
+    shopper: Option<String>,
+    chat: Chat,
     now: OffsetDateTime,
+}
+
+/// Tokens in replay are the shopper ids themselves: nothing to protect in a throwaway store.
+struct Plain {
+    now: OffsetDateTime,
+}
+
+impl Identity for Plain {
+    fn verify(&self, token: &str) -> Option<ShopperId> {
+        token.parse().ok()
+    }
+
+    fn sign(&self, shopper: ShopperId) -> String {
+        shopper.to_string()
+    }
+
+    fn customer(&self, _: Customer) -> Option<CustomerId> {
+        None
+    }
+
+    fn resume_id(&self) -> String {
+        format!("replay-{}", self.now.unix_timestamp())
+    }
 }
 
 /// A factory of in-process drivers sharing one agent (catalog, prompts, understanding),
@@ -59,7 +83,7 @@ impl InProcess {
             window: crate::profile::DEFAULT_BEHAVIOUR_WINDOW,
             limits: Limits::default(),
         };
-        Ok(InProcess { agent, profiles, _dir: dir, shopper: None, conversation: None, now: EPOCH })
+        Ok(InProcess { agent, profiles, _dir: dir, shopper: None, chat: Chat::default(), now: EPOCH })
     }
 
     fn tick(&mut self) -> OffsetDateTime {
@@ -67,26 +91,41 @@ impl InProcess {
         self.now
     }
 
-    fn start(&mut self, context: &Value) -> Result<Vec<ServerFrame>, DriverError> {
-        let context: PageContext = serde_json::from_value(context.clone()).unwrap_or_default();
+    /// Sends one frame through the chat's own entry point, as the socket does, and returns
+    /// what it answered.
+    async fn exchange(&mut self, frame: ClientFrame) -> Vec<ServerFrame> {
         let now = self.tick();
-        let opened =
-            Conversation::start(&self.agent, &self.profiles, self.shopper, None, context, now).map_err(fail)?;
-        let shopper = opened.conversation.shopper;
-        self.shopper = Some(shopper);
-        let welcome = ServerFrame::Welcome {
-            shopper: shopper.to_string(),
-            session: format!("replay-{}", now.unix_timestamp()),
-            returning: opened.returning,
+        let identity = Plain { now };
+        let services = Services {
+            assistant: Arc::clone(&self.agent),
+            profiles: &self.profiles,
+            llm: None,
+            identity: &identity,
+            run: Run::Inline,
+            now,
+            log_text: false,
         };
-        self.conversation = Some(opened.conversation);
-        Ok(vec![welcome, ServerFrame::Reply(Box::new(opened.turn.reply))])
+        let mut frames = Vec::new();
+        self.chat.handle(frame, &services, &mut frames).await;
+        for frame in &frames {
+            if let ServerFrame::Welcome { shopper, .. } = frame {
+                self.shopper = Some(shopper.clone());
+            }
+        }
+        frames
+    }
+
+    async fn start(&mut self, context: &Value) -> Vec<ServerFrame> {
+        let context = serde_json::from_value(context.clone()).unwrap_or_default();
+        let hello = ClientFrame::Hello { shopper: self.shopper.clone(), session: None, customer: None, context };
+        self.exchange(hello).await
     }
 }
 
 impl Driver for InProcess {
     async fn apply_fixture(&mut self, fixture: &Fixture) -> Result<(), DriverError> {
-        let shopper = *self.shopper.get_or_insert_with(ShopperId::random);
+        let shopper = ShopperId::random();
+        self.shopper = Some(shopper.to_string());
         let now = self.tick();
         let mut problems = Vec::new();
         let (_, durable) = self
@@ -106,17 +145,9 @@ impl Driver for InProcess {
             })
             .map_err(|e| DriverError::Unavailable(e.to_string()))?;
         durable.wait().map_err(|e| DriverError::Unavailable(e.to_string()))?;
-        let mut conversation = Conversation {
-            shopper,
-            session: Default::default(),
-            context: PageContext::default(),
-            remembered: false,
-            history: Vec::new(),
-        };
         for event in fixture.order_events().into_iter().chain(fixture.events.iter().cloned()) {
-            let durable = conversation
-                .event(&self.profiles, event, now)
-                .map_err(|e| DriverError::Protocol(format!("fixture: {e}")))?;
+            let (_, durable) = record_event(&self.profiles, Some(shopper), event, now)
+                .map_err(|e: EventError| DriverError::Protocol(format!("fixture: {e}")))?;
             durable.wait().map_err(|e| DriverError::Unavailable(e.to_string()))?;
         }
         match problems.is_empty() {
@@ -126,39 +157,24 @@ impl Driver for InProcess {
     }
 
     async fn open(&mut self, context: &Value) -> Result<Vec<ServerFrame>, DriverError> {
-        self.start(context)
+        Ok(self.start(context).await)
     }
 
     async fn say(&mut self, text: &str) -> Result<Vec<ServerFrame>, DriverError> {
-        let now = self.tick();
-        let (agent, profiles) = (Arc::clone(&self.agent), self.profiles.clone());
-        let conversation = self.conversation.as_mut().ok_or_else(|| DriverError::Protocol("say before open".into()))?;
-        let turn = conversation.say(&agent, &profiles, text, now).map_err(fail)?;
-        if let Some(new) = turn.new_shopper {
-            self.shopper = Some(new);
+        if !self.chat.is_open() {
+            return Err(DriverError::Protocol("say before open".into()));
         }
-        Ok(ServerFrame::for_turn(turn))
+        Ok(self.exchange(ClientFrame::Say { text: text.to_string(), choice: None }).await)
     }
 
     async fn event(&mut self, event: &Value) -> Result<Vec<ServerFrame>, DriverError> {
-        let now = self.tick();
-        let profiles = self.profiles.clone();
-        let conversation =
-            self.conversation.as_mut().ok_or_else(|| DriverError::Protocol("event before open".into()))?;
-        match conversation.event(&profiles, event.clone(), now) {
-            Ok(_) => Ok(Vec::new()),
-            Err(ConversationError::Input(e)) => {
-                Ok(vec![ServerFrame::Error { code: "bad_message".into(), message: e.to_string() }])
-            }
-            Err(e) => Err(fail(e)),
+        if !self.chat.is_open() {
+            return Err(DriverError::Protocol("event before open".into()));
         }
+        Ok(self.exchange(ClientFrame::Event { event: event.clone() }).await)
     }
 
     async fn visit(&mut self, context: &Value) -> Result<Vec<ServerFrame>, DriverError> {
-        self.start(context)
+        Ok(self.start(context).await)
     }
-}
-
-fn fail(error: ConversationError) -> DriverError {
-    DriverError::Protocol(error.to_string())
 }

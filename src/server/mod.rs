@@ -40,7 +40,7 @@ pub use state::AppState;
 
 use crate::chat::conversation::Profiles;
 use crate::config::Config;
-use crate::profile::{Durability, Limits, SledStore, Store, StoreOptions};
+use crate::profile::{Limits, SledStore, Store, StoreOptions};
 
 /// The router with every route, for the server and for tests (`oneshot`).
 pub fn app(state: AppState) -> Router {
@@ -104,7 +104,7 @@ impl Application {
             tracing::warn!(%problem, "catalog line skipped");
         }
         let assistant = loaded.assistant;
-        let durability: Durability = config.profile.durability.parse().map_err(anyhow::Error::msg)?;
+        let durability = config.profile.durability;
         std::fs::create_dir_all(&config.data_dir)
             .with_context(|| format!("cannot create data directory {}", config.data_dir.display()))?;
         // A longer window would hold every answer (and shutdown) that long: refuse it.

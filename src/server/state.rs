@@ -14,15 +14,14 @@ use tokio::sync::{Semaphore, watch};
 use super::auth::Tokens;
 use super::limits::PerClient;
 use super::metrics::Metrics;
+use crate::chat::Visit;
 use crate::chat::assistant::Assistant;
-use crate::chat::conversation::{Conversation, Profiles};
-use crate::chat::reply::Reply;
+use crate::chat::conversation::Profiles;
 use crate::config::Config;
 
-/// A conversation parked after its connection closed, resumable with its session id.
+/// A visit parked after its connection closed, resumable with its resume id.
 pub(crate) struct Parked {
-    pub conversation: Conversation,
-    pub last_reply: Option<Reply>,
+    pub visit: Visit,
     pub since: Instant,
 }
 
@@ -141,6 +140,7 @@ impl ParkedSessions {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::chat::conversation::Conversation;
 
     fn parked(since: Instant) -> Parked {
         let conversation = Conversation {
@@ -150,7 +150,8 @@ mod tests {
             remembered: false,
             history: Vec::new(),
         };
-        Parked { conversation, last_reply: None, since }
+        let visit = Visit { resume_id: String::new(), conversation, last_reply: None };
+        Parked { visit, since }
     }
 
     #[test]
