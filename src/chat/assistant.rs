@@ -1,4 +1,4 @@
-//! The agent: one shopper message through understand -> dialogue -> catalog -> reply.
+//! The assistant: one shopper message through understand -> dialogue -> catalog -> reply.
 //!
 //! The chat server, `concierge recommend`, `concierge replay` and the HTTP recommendations all
 //! go through this type, so what a tester pins is what a shopper sees. It holds one catalog
@@ -37,25 +37,25 @@ pub struct Surroundings<'a> {
 }
 
 impl Assistant {
-    /// An agent over a catalog and a prompt set; its understanding uses the prompts' lexicon.
+    /// An assistant over a catalog and a prompt set; its understanding uses the prompts' lexicon.
     pub fn new(index: Arc<CatalogIndex>, prompts: Arc<Prompts>, rates: ExchangeRates) -> Assistant {
         let understander = Arc::new(Understander::new(prompts.lexicon().clone()));
         Assistant { index, prompts, understander, rates, model: None }
     }
 
-    /// The same agent, telling shoppers who ask about privacy that `model` reads their messages.
+    /// The same assistant, telling shoppers who ask about privacy that `model` reads their messages.
     pub fn with_model(mut self, model: Option<String>) -> Assistant {
         self.model = model;
         self
     }
 
-    /// The same agent over another catalog (an admin catalog replace).
+    /// The same assistant over another catalog (an admin catalog replace).
     pub fn with_catalog(&self, index: Arc<CatalogIndex>) -> Assistant {
         let (prompts, understander) = (Arc::clone(&self.prompts), Arc::clone(&self.understander));
         Assistant { index, prompts, understander, rates: self.rates.clone(), model: self.model.clone() }
     }
 
-    /// The same agent with other prompt files (a reload).
+    /// The same assistant with other prompt files (a reload).
     pub fn with_prompts(&self, prompts: Arc<Prompts>) -> Assistant {
         Assistant::new(Arc::clone(&self.index), prompts, self.rates.clone()).with_model(self.model.clone())
     }

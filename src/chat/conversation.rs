@@ -88,7 +88,7 @@ impl Conversation {
     /// `customer`: a verified customer id; a customer already linked to a shopper continues
     /// that shopper's profile (the same person on another device).
     pub fn start(
-        agent: &Assistant,
+        assistant: &Assistant,
         profiles: &Profiles,
         shopper: Option<ShopperId>,
         customer: Option<CustomerId>,
@@ -110,12 +110,12 @@ impl Conversation {
         // The opening decision is made inside the visit's one write, so the question it asks is
         // noted in that same write (what was asked is bookkeeping: nobody waits for its flush).
         // Looked up before the write: the closure runs holding the shopper's lock.
-        let has_context = agent.has_context(&context);
+        let has_context = assistant.has_context(&context);
         let open = |p: &Profile| {
             let returning = p.visits().number > 1;
             let known = usable_slots(p);
             let mut session = Session::new(&known, returning);
-            let decision = agent.open(&mut session, has_context);
+            let decision = assistant.open(&mut session, has_context);
             (returning, known != Slots::default(), session, decision)
         };
         let mut opening = None;
@@ -136,10 +136,10 @@ impl Conversation {
         })?;
         let (returning, remembered, session, decision) = opening.unwrap_or_else(|| open(&profile));
         let mut conversation = Conversation { shopper: id, remembered, session, context, history: Vec::new() };
-        let reply = agent.respond(
+        let reply = assistant.respond(
             &mut conversation.session,
             &decision,
-            surroundings(agent, &conversation.context, &profile, profiles, now),
+            surroundings(assistant, &conversation.context, &profile, profiles, now),
         )?;
         // Nothing the shopper said is acknowledged by a greeting: no need to wait for a flush.
         Ok(Opened {
@@ -161,12 +161,12 @@ impl Conversation {
     /// rules and a language model).
     pub fn say(
         &mut self,
-        agent: &Assistant,
+        assistant: &Assistant,
         profiles: &Profiles,
         said: &Understanding,
         now: OffsetDateTime,
     ) -> Result<Answer, ConversationError> {
-        let decision = agent.decide(&mut self.session, said);
+        let decision = assistant.decide(&mut self.session, said);
         let mut new_shopper = None;
         let (profile, durable) = if decision.forget == Some(Forget::Everything) {
             let erased = profiles.store.erase(self.shopper)?;
@@ -180,7 +180,7 @@ impl Conversation {
             let writes = !decision.declared.is_empty() || decision.forget.is_some() || asked.is_some();
             if !writes {
                 let profile = profiles.store.load(self.shopper)?.unwrap_or_else(|| Profile::new(self.shopper, now));
-                return self.reply(agent, profiles, &decision, &profile, now, None, None);
+                return self.reply(assistant, profiles, &decision, &profile, now, None, None);
             }
             let slots = self.session.slots.clone();
             let (profile, durable) = profiles.store.update(self.shopper, now, &mut |p: &mut Profile| {
@@ -202,14 +202,14 @@ impl Conversation {
             let acknowledges = !decision.declared.is_empty() || decision.forget.is_some();
             (profile, acknowledges.then_some(durable))
         };
-        self.reply(agent, profiles, &decision, &profile, now, durable, new_shopper)
+        self.reply(assistant, profiles, &decision, &profile, now, durable, new_shopper)
     }
 
     /// Ranks and renders the reply to a decision, given the profile as it now stands.
     #[allow(clippy::too_many_arguments)]
     fn reply(
         &mut self,
-        agent: &Assistant,
+        assistant: &Assistant,
         profiles: &Profiles,
         decision: &crate::dialogue::Decision,
         profile: &Profile,
@@ -218,23 +218,26 @@ impl Conversation {
         new_shopper: Option<ShopperId>,
     ) -> Result<Answer, ConversationError> {
         let handover = matches!(decision.action, crate::dialogue::Action::Handover);
-        let reply =
-            agent.respond(&mut self.session, decision, surroundings(agent, &self.context, profile, profiles, now))?;
+        let reply = assistant.respond(
+            &mut self.session,
+            decision,
+            surroundings(assistant, &self.context, profile, profiles, now),
+        )?;
         Ok(Answer { reply, durable, new_shopper, handover })
     }
 }
 
 /// What a reply is built from besides the session: the page, recent behaviour, stored facts.
 fn surroundings<'a>(
-    agent: &Assistant,
+    assistant: &Assistant,
     context: &'a PageContext,
     profile: &Profile,
     profiles: &Profiles,
     now: OffsetDateTime,
 ) -> Surroundings<'a> {
     let recent = Recent::of(profile, now, profiles.window);
-    let currency = agent.index().catalog().currency();
-    Surroundings { context: Some(context), recent, facts: facts(agent, profile, currency) }
+    let currency = assistant.index().catalog().currency();
+    Surroundings { context: Some(context), recent, facts: facts(assistant, profile, currency) }
 }
 
 /// The profile's declared slots, when the shopper lets us use them.
@@ -243,9 +246,9 @@ fn usable_slots(profile: &Profile) -> Slots {
 }
 
 /// What the shopper told us, in words, for "what do you know about me?".
-fn facts(agent: &Assistant, profile: &Profile, currency: Currency) -> Vec<Fact> {
+fn facts(assistant: &Assistant, profile: &Profile, currency: Currency) -> Vec<Fact> {
     let slots = profile.slots();
-    let replies = agent.prompts().replies();
+    let replies = assistant.prompts().replies();
     profile
         .declared()
         .iter()
@@ -288,26 +291,27 @@ mod tests {
 
     fn demo() -> (Assistant, Profiles, tempfile::TempDir) {
         let catalog = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("catalog/demo.jsonl");
-        let agent = crate::chat::load(&catalog, None, crate::money::ExchangeRates::default(), None).unwrap().assistant;
+        let assistant =
+            crate::chat::load(&catalog, None, crate::money::ExchangeRates::default(), None).unwrap().assistant;
         let dir = tempfile::tempdir().unwrap();
         let options = StoreOptions { durability: Durability::Group, ..StoreOptions::default() };
         let store = Arc::new(SledStore::open(dir.path(), options).unwrap());
         let profiles = Profiles { store, window: crate::profile::DEFAULT_BEHAVIOUR_WINDOW, limits: Limits::default() };
-        (agent, profiles, dir)
+        (assistant, profiles, dir)
     }
 
     #[test]
     fn the_greetings_question_is_noted_in_the_visits_own_write() {
-        let (agent, profiles, _dir) = demo();
+        let (assistant, profiles, _dir) = demo();
         let now = time::macros::datetime!(2026-11-24 10:00 UTC);
-        let opened = Conversation::start(&agent, &profiles, None, None, PageContext::default(), now).unwrap();
+        let opened = Conversation::start(&assistant, &profiles, None, None, PageContext::default(), now).unwrap();
         assert_eq!(opened.conversation.session.asking, Some(Asking::Slot(crate::slots::SlotName::Purpose)));
         let stored = profiles.store.load(opened.conversation.shopper).unwrap().unwrap();
         assert_eq!(stored.asked_this_visit(), 1, "the question asked is remembered for later visits");
         assert_eq!(stored.visits().number, 1, "a first visit counts as one");
         let later = now + time::Duration::days(3);
         let again =
-            Conversation::start(&agent, &profiles, Some(stored.id()), None, PageContext::default(), later).unwrap();
+            Conversation::start(&assistant, &profiles, Some(stored.id()), None, PageContext::default(), later).unwrap();
         assert!(again.returning);
         assert_eq!(profiles.store.load(stored.id()).unwrap().unwrap().visits().number, 2);
     }

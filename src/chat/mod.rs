@@ -11,13 +11,13 @@
 //! - `load`: the assistant built from files, in one place.
 
 pub mod assistant;
-pub mod conversation;
+pub(crate) mod conversation;
 mod events;
-pub mod exchange;
+pub(crate) mod exchange;
 mod language;
 mod load;
 pub mod protocol;
-pub mod query;
+pub(crate) mod query;
 pub mod reply;
 
 pub use events::{EventError, record_event};

@@ -24,7 +24,7 @@ const EPOCH: OffsetDateTime = datetime!(2026-01-05 10:00 UTC);
 
 /// One script's chat: its own store in a temporary directory, one shopper.
 pub struct InProcess {
-    agent: Arc<Assistant>,
+    assistant: Arc<Assistant>,
     profiles: Profiles,
     _dir: tempfile::TempDir,
     /// The shopper's token: the latest `welcome`'s, or the fixture's shopper.
@@ -56,7 +56,7 @@ impl Identity for Plain {
     }
 }
 
-/// A factory of in-process drivers sharing one agent (catalog, prompts, understanding),
+/// A factory of in-process drivers sharing one assistant (catalog, prompts, understanding),
 /// built once from `catalog` and `prompts` (`None`: `prompts/` or the built-in set).
 pub fn driver_factory(catalog: PathBuf, prompts: Option<PathBuf>) -> Result<impl DriverFactory, DriverError> {
     let loaded = crate::chat::load(&catalog, prompts.as_deref(), ExchangeRates::default(), None)
@@ -64,15 +64,15 @@ pub fn driver_factory(catalog: PathBuf, prompts: Option<PathBuf>) -> Result<impl
     for problem in &loaded.skipped {
         eprintln!("warning: {problem}");
     }
-    let agent = Arc::new(loaded.assistant);
+    let assistant = Arc::new(loaded.assistant);
     Ok(move |_: &Script| {
-        let agent = Arc::clone(&agent);
-        async move { InProcess::new(agent).map(Box::new) }
+        let assistant = Arc::clone(&assistant);
+        async move { InProcess::new(assistant).map(Box::new) }
     })
 }
 
 impl InProcess {
-    fn new(agent: Arc<Assistant>) -> Result<InProcess, DriverError> {
+    fn new(assistant: Arc<Assistant>) -> Result<InProcess, DriverError> {
         let unavailable = |e: &dyn std::fmt::Display| DriverError::Unavailable(format!("temporary store: {e}"));
         let dir = tempfile::tempdir().map_err(|e| unavailable(&e))?;
         // Nothing to protect from a crash in a replay: skip the flushes.
@@ -83,7 +83,7 @@ impl InProcess {
             window: crate::profile::DEFAULT_BEHAVIOUR_WINDOW,
             limits: Limits::default(),
         };
-        Ok(InProcess { agent, profiles, _dir: dir, shopper: None, chat: Chat::default(), now: EPOCH })
+        Ok(InProcess { assistant, profiles, _dir: dir, shopper: None, chat: Chat::default(), now: EPOCH })
     }
 
     fn tick(&mut self) -> OffsetDateTime {
@@ -97,7 +97,7 @@ impl InProcess {
         let now = self.tick();
         let identity = Plain { now };
         let services = Services {
-            assistant: Arc::clone(&self.agent),
+            assistant: Arc::clone(&self.assistant),
             profiles: &self.profiles,
             llm: None,
             identity: &identity,

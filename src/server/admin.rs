@@ -65,8 +65,8 @@ pub async fn replace_catalog(
     .await??;
     let (index, report) = built;
     let loaded = index.len();
-    let agent = state.assistant().with_catalog(Arc::new(index));
-    state.swap_assistant(agent);
+    let assistant = state.assistant().with_catalog(Arc::new(index));
+    state.swap_assistant(assistant);
     tracing::info!(products = loaded, skipped = report.problems.len(), "catalog replaced");
     Ok(Json(CatalogReplaced { loaded, problems: report.problems.iter().map(ToString::to_string).collect() }))
 }
@@ -86,8 +86,8 @@ pub async fn reload(State(state): State<AppState>, headers: HeaderMap) -> Result
         }
         other => ApiError::internal(&other),
     })?;
-    let agent = state.assistant().with_prompts(Arc::new(prompts));
-    state.swap_assistant(agent);
+    let assistant = state.assistant().with_prompts(Arc::new(prompts));
+    state.swap_assistant(assistant);
     tracing::info!("prompt files reloaded");
     Ok(Json(Reloaded { reloaded: true }))
 }

@@ -1,12 +1,13 @@
-//! The chat server: WebSocket conversations, the HTTP API, the widget, limits and metrics.
+//! The chat server, a transport: the WebSocket pump, the HTTP API, auth, limits, metrics and
+//! the widget. What a turn says is decided by `chat`; the server carries frames to and from it.
 //!
 //! [`Application::build`] loads everything and binds the listener (port 0 works, for tests);
 //! [`Application::run_until_stopped`] serves until the shutdown future resolves, then tells
 //! every socket, waits for them, and flushes the store. [`app`] is the router alone.
 //!
-//! - `state`: the shared handle; `chat`: the socket; `frames`: the protocol's frames;
+//! - `state`: the shared handle and the parked visits; `socket`: the WebSocket pump;
 //! - `rest`, `admin`: the HTTP API; `edge`: origin, rate limits, credentials;
-//! - `tokens`: shopper tokens and customer signatures; `limits`, `metrics`; `widget`;
+//! - `auth`: shopper tokens and customer signatures; `limits`, `metrics`; `widget`;
 //! - `openapi`: the OpenAPI document generated from the handlers.
 
 mod admin;

@@ -275,9 +275,9 @@ pub async fn recommendations(
         PageContext { page: Some(placement.as_str().into()), product_id: params.product_id, ..PageContext::default() };
     let kind = if context.product_id.is_some() { RecommendKind::Context } else { RecommendKind::Fresh };
     let session = Session::new(&slots, profile.is_some());
-    let agent = state.assistant();
+    let assistant = state.assistant();
     let around = Surroundings { context: Some(&context), recent, facts: Vec::new() };
-    let products = agent.recommend(&session, kind, &around, k).map_err(|e| ApiError::internal(&e))?;
+    let products = assistant.recommend(&session, kind, &around, k).map_err(|e| ApiError::internal(&e))?;
     Ok(Json(Recommendations { products }))
 }
 
