@@ -352,6 +352,21 @@ mod tests {
     }
 
     #[test]
+    fn durability_and_log_format_are_read_as_types_and_a_bad_one_names_the_allowed_values() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.toml");
+        std::fs::write(&path, "[log]\nformat = \"JSON\"\n[profile]\ndurability = \" each \"\n").unwrap();
+        let config = Config::parse_file(&path).unwrap();
+        assert_eq!((config.log.format, config.profile.durability), (LogFormat::Json, Durability::Each));
+        std::fs::write(&path, "[profile]\ndurability = \"sometimes\"\n").unwrap();
+        let err = Config::parse_file(&path).unwrap_err().to_string();
+        assert!(err.contains("c.toml:2:") && err.contains("group, each or none") && err.contains("sometimes"), "{err}");
+        std::fs::write(&path, "[log]\nformat = \"pretty\"\n").unwrap();
+        let err = Config::parse_file(&path).unwrap_err().to_string();
+        assert!(err.contains("text or json") && err.contains("pretty"), "{err}");
+    }
+
+    #[test]
     fn a_bad_address_in_the_environment_is_an_error() {
         let mut config = Config::default();
         let err = config.apply_env(|n| (n == "CONCIERGE_ADDR").then(|| "nowhere".to_string())).unwrap_err();

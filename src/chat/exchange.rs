@@ -309,3 +309,6 @@ fn empty_reply(conversation: &Conversation) -> Reply {
         products: Vec::new(),
     }
 }
+
+#[cfg(test)]
+mod tests;

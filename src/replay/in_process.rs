@@ -1,6 +1,6 @@
-//! The default driver: the chat's own pipeline inside this process ([`Conversation`] over a
-//! real sled store), with a fresh temporary store per script and a fixed clock, so runs are
-//! deterministic and need no server.
+//! The default driver: the chat's own entry point ([`Chat::handle`], as the socket calls it)
+//! inside this process, over a real sled store: a fresh temporary store per script, a fixed
+//! clock and plain tokens, so runs are deterministic and need no server.
 
 use std::path::PathBuf;
 use std::sync::Arc;
