@@ -13,12 +13,12 @@ use sha2::{Digest, Sha256};
 use super::error::ToolError;
 use super::ucp::{UcpProduct, from_minor};
 use super::{bounded, understood_as};
-use crate::agent::Agent;
 use crate::catalog::{Product, Signal};
+use crate::chat::assistant::Assistant;
+use crate::chat::query::{self, PageContext, Recent, Request};
+use crate::chat::reply::ProductCard;
 use crate::dialogue::{RecommendKind, Session};
 use crate::money::ExchangeRates;
-use crate::recommend::{self, PageContext, Recent, Request};
-use crate::reply::ProductCard;
 use crate::slots::SlotName;
 
 /// The most products one search can page through.
@@ -129,7 +129,7 @@ pub(crate) struct Message {
 }
 
 /// `search_catalog`: one page of the ranked, filtered catalog.
-pub(crate) fn search(agent: &Agent, args: SearchArgs) -> Result<SearchPage, ToolError> {
+pub(crate) fn search(assistant: &Assistant, args: SearchArgs) -> Result<SearchPage, ToolError> {
     let query_text = bounded("query", args.query.as_deref().unwrap_or(""), 500)?;
     let context = args.context.unwrap_or_default();
     let filters = args.filters.unwrap_or_default();
@@ -144,7 +144,7 @@ pub(crate) fn search(agent: &Agent, args: SearchArgs) -> Result<SearchPage, Tool
         Some(cursor) => read_cursor(cursor, &fingerprint)?,
         None => 0,
     };
-    let catalog_currency = agent.index().catalog().currency();
+    let catalog_currency = assistant.index().catalog().currency();
     let mut messages = Vec::new();
     if let Some(code) = context.currency.as_deref()
         && !code.eq_ignore_ascii_case(catalog_currency.code())
@@ -167,12 +167,12 @@ pub(crate) fn search(agent: &Agent, args: SearchArgs) -> Result<SearchPage, Tool
     }
     session.keywords = words;
     if let Some(recipient) = context.recipient.as_deref() {
-        let said = understood_as(agent, SlotName::Recipient, bounded("context.recipient", recipient, 100)?);
+        let said = understood_as(assistant, SlotName::Recipient, bounded("context.recipient", recipient, 100)?);
         session.slots.recipient = said.slots.recipient.or_else(|| Some(recipient.trim().to_lowercase()));
         session.slots.recipient_word = said.slots.recipient_word;
     }
     if let Some(occasion) = context.occasion.as_deref() {
-        let said = understood_as(agent, SlotName::Occasion, bounded("context.occasion", occasion, 100)?);
+        let said = understood_as(assistant, SlotName::Occasion, bounded("context.occasion", occasion, 100)?);
         session.slots.occasion = said.slots.occasion.or_else(|| Some(occasion.trim().to_lowercase()));
     }
     let page = PageContext { country: context.country.clone(), ..PageContext::default() };
@@ -182,11 +182,11 @@ pub(crate) fn search(agent: &Agent, args: SearchArgs) -> Result<SearchPage, Tool
         kind: RecommendKind::Fresh,
         context: &page,
         recent: &recent,
-        hints: agent.prompts().hints(),
+        hints: assistant.prompts().hints(),
         rates: &rates,
         k: WINDOW,
     };
-    let mut query = recommend::query(agent.index(), &request);
+    let mut query = query::query(assistant.index(), &request);
     let price = filters.price.as_ref();
     let bound = |minor: Option<u64>| -> Result<_, ToolError> {
         minor
@@ -199,7 +199,7 @@ pub(crate) fn search(agent: &Agent, args: SearchArgs) -> Result<SearchPage, Tool
     query.include_unavailable = !want_available;
 
     let currency = catalog_currency;
-    let ranked = agent.index().rank(&query).map_err(|e| ToolError::internal(&e))?;
+    let ranked = assistant.index().rank(&query).map_err(|e| ToolError::internal(&e))?;
     // With words to search for, a product must match one: the ranker fills a short list with
     // well-rated products, which suits a chat's five suggestions but not a search's results.
     let searched = !session.keywords.is_empty();
@@ -207,7 +207,7 @@ pub(crate) fn search(agent: &Agent, args: SearchArgs) -> Result<SearchPage, Tool
         .iter()
         .filter(|r| !searched || r.signals.iter().any(|s| matches!(s, Signal::Text { .. })))
         .filter(|r| r.product.available() == want_available && passes(r.product, &filters))
-        .filter_map(|r| UcpProduct::ranked(r.product, &ProductCard::new(r, agent.prompts(), currency)))
+        .filter_map(|r| UcpProduct::ranked(r.product, &ProductCard::new(r, assistant.prompts(), currency)))
         .collect();
     let total = matching.len();
     let products: Vec<UcpProduct> = matching.into_iter().skip(offset).take(limit).collect();
@@ -286,11 +286,11 @@ pub(crate) struct LookupResult {
 
 /// `lookup_catalog`: the products with these ids, in the order asked; unknown ids are named
 /// in `messages`.
-pub(crate) fn lookup(agent: &Agent, args: LookupArgs) -> Result<LookupResult, ToolError> {
+pub(crate) fn lookup(assistant: &Assistant, args: LookupArgs) -> Result<LookupResult, ToolError> {
     if args.ids.is_empty() || args.ids.len() > MAX_LIMIT {
         return Err(ToolError::invalid(format!("ids holds 1 to {MAX_LIMIT} product ids")));
     }
-    let catalog = agent.index().catalog();
+    let catalog = assistant.index().catalog();
     let (mut products, mut messages) = (Vec::new(), Vec::new());
     for id in &args.ids {
         let id = bounded("ids", id, 256)?;
@@ -325,9 +325,9 @@ pub(crate) struct ProductResult {
 }
 
 /// `get_product`: one product, or a `not_found` tool error.
-pub(crate) fn get(agent: &Agent, args: GetProductArgs) -> Result<ProductResult, ToolError> {
+pub(crate) fn get(assistant: &Assistant, args: GetProductArgs) -> Result<ProductResult, ToolError> {
     let id = bounded("id", &args.id, 256)?;
-    agent
+    assistant
         .index()
         .catalog()
         .get(id)

@@ -14,9 +14,12 @@ use time::OffsetDateTime;
 use super::bounded;
 use super::error::ToolError;
 use super::ucp::UcpProduct;
-use crate::conversation::{Conversation, Turn};
+use crate::chat::assistant::Assistant;
+use crate::chat::protocol::{ClientFrame, ServerFrame};
+use crate::chat::query::PageContext;
+use crate::chat::reply::Reply;
+use crate::chat::{Chat, Run, Services};
 use crate::profile::ShopperId;
-use crate::recommend::PageContext;
 use crate::server::AppState;
 use crate::server::state::Parked;
 use crate::slots::Slots;
@@ -34,6 +37,9 @@ pub(crate) struct ConverseArgs {
     /// The `session` of an earlier `converse` result, to continue that conversation.
     #[schemars(length(max = 64))]
     pub session: Option<String>,
+    /// `message` is a quick reply's text, sent as it was offered.
+    #[serde(default)]
+    pub quick_reply: bool,
     /// Where the shopper is, when the conversation starts (as the widget's `hello` context).
     pub context: Option<ConverseContext>,
 }
@@ -80,74 +86,117 @@ pub(crate) struct Conversed {
     pub handover: bool,
 }
 
-/// One turn: resumes or starts the conversation, says `message` in it, and parks it again.
+/// One turn through the chat's own entry point ([`Chat::handle`], as the socket drives it):
+/// a `hello` (or the parked visit `session` names, when it is the token's shopper's), then a
+/// `say` of `message`; the visit is parked again for the next call.
 pub(crate) async fn converse(
     state: &AppState,
-    shopper: Option<ShopperId>,
+    token: Option<&str>,
     args: ConverseArgs,
 ) -> Result<Conversed, ToolError> {
     let message = bounded("message", &args.message, MAX_MESSAGE)?.to_string();
-    let session_id = args.session.as_deref().map(|s| bounded("session", s, 64)).transpose()?.map(str::to_string);
-    let resumed = session_id.as_deref().and_then(|id| resume(state, id, shopper));
-    let (agent, profiles) = (state.agent(), state.profiles.clone());
-    let (conversation, greeting, returning, session_id, last) = match resumed {
-        Some(parked) => (parked.conversation, None, false, session_id.unwrap_or_default(), parked.last_reply),
+    let session = args.session.as_deref().map(|s| bounded("session", s, 64)).transpose()?;
+    let shopper = token.and_then(|t| state.tokens.verify(t));
+    let services = Services {
+        assistant: state.assistant(),
+        profiles: &state.profiles,
+        llm: state.llm.as_deref(),
+        identity: state,
+        run: Run::for_durability(state.config.profile.durability),
+        now: OffsetDateTime::now_utc(),
+        log_text: state.config.log.debug_shopper_text,
+    };
+    let mut chat = Chat::default();
+    let mut opening: Vec<ServerFrame> = Vec::new();
+    let started = match session.and_then(|id| resume(state, id, shopper)) {
+        Some(parked) => {
+            chat.resume(parked.visit, &services, &mut opening).await;
+            false
+        }
         None => {
-            let context = page_context(args.context)?;
-            let (agent, profiles) = (agent.clone(), profiles.clone());
-            let opened = tokio::task::spawn_blocking(move || {
-                Conversation::start(&agent, &profiles, shopper, None, context, OffsetDateTime::now_utc())
-            })
-            .await?
-            .map_err(|e| ToolError::internal(&e))?;
-            let greeting = opened.turn.reply.clone();
-            let id = hex::encode(rand::random::<[u8; 16]>());
-            (opened.conversation, Some(greeting), opened.returning, id, None)
+            let hello = ClientFrame::Hello {
+                shopper: token.map(str::to_string),
+                session: None,
+                customer: None,
+                context: page_context(args.context)?,
+            };
+            chat.handle(hello, &services, &mut opening).await;
+            true
         }
     };
-    let (mut conversation, turn) = if message.trim().is_empty() {
-        // Nothing said: the greeting, or what the resumed conversation last answered.
-        let reply = greeting.clone().or(last).unwrap_or_else(|| empty_reply(&conversation));
-        (conversation, Turn { reply, durable: None, new_shopper: None, handover: false })
-    } else {
-        let mut conversation = conversation;
-        tokio::task::spawn_blocking(move || {
-            let turn = conversation.say(&agent, &profiles, &message, OffsetDateTime::now_utc());
-            (conversation, turn)
-        })
-        .await
-        .map(|(c, turn)| turn.map(|t| (c, t)))?
-        .map_err(|e| ToolError::internal(&e))?
-    };
-    // The answer is durable before the result acknowledges it, as on the socket.
-    let mut turn = turn;
-    if let Some(durable) = turn.durable.take() {
-        durable.await?;
+    let mut turn: Vec<ServerFrame> = Vec::new();
+    if !message.trim().is_empty() && chat.is_open() {
+        let choice = args.quick_reply.then(|| message.clone());
+        chat.handle(ClientFrame::Say { text: message, choice }, &services, &mut turn).await;
     }
-    let catalog = state.agent().index().catalog().clone();
-    let reply = turn.reply;
-    let products = reply.products.iter().filter_map(|card| UcpProduct::ranked(catalog.get(&card.id)?, card)).collect();
-    let result = Conversed {
-        shopper: state.tokens.sign(conversation.shopper),
-        session: session_id.clone(),
-        returning,
-        greeting: greeting.filter(|_| !args.message.trim().is_empty()).map(|g| g.text),
-        reply: reply.text.clone(),
-        asking: reply.asking.clone(),
-        quick_replies: reply.quick_replies.clone(),
-        slots: reply.slots.clone(),
-        products,
-        handover: turn.handover,
-    };
-    conversation.history.clear();
-    state.park(session_id, Parked { conversation, last_reply: Some(reply), since: std::time::Instant::now() });
-    Ok(result)
+    if let Some(visit) = chat.close() {
+        let resume_id = visit.resume_id.clone();
+        state.park(resume_id, Parked { visit, since: std::time::Instant::now() });
+    }
+    let assistant = state.assistant();
+    conversed(&assistant, opening, turn, started)
 }
 
-/// The parked conversation `id`, if it belongs to `shopper`; another shopper's stays parked.
+/// The result the frames of a turn say: the last welcome names the shopper (a new one after an
+/// erasure), the turn's reply (or, with nothing said, the opening's) is the answer.
+fn conversed(
+    assistant: &Assistant,
+    opening: Vec<ServerFrame>,
+    turn: Vec<ServerFrame>,
+    started: bool,
+) -> Result<Conversed, ToolError> {
+    let said = !turn.is_empty();
+    let (mut welcome, mut greeting, mut answer, mut handover) = (None, None, None, false);
+    for (in_turn, frame) in opening.into_iter().map(|f| (false, f)).chain(turn.into_iter().map(|f| (true, f))) {
+        match frame {
+            ServerFrame::Welcome { shopper, session, returning } => {
+                let returning = welcome.as_ref().map_or(returning, |(_, _, r)| *r);
+                welcome = Some((shopper, session, returning));
+            }
+            ServerFrame::Reply(reply) if in_turn || !said => {
+                handover = false;
+                if !in_turn && started {
+                    greeting = Some(reply.text.clone());
+                }
+                answer = Some(*reply);
+            }
+            ServerFrame::Reply(reply) if started => greeting = Some(reply.text.clone()),
+            ServerFrame::Reply(_) | ServerFrame::ReplyDelta { .. } => {}
+            ServerFrame::Handover { message, .. } => {
+                handover = true;
+                // What the conversation knows stays as the last reply said it.
+                let slots = answer.take().map(|r: Reply| r.slots).unwrap_or_default();
+                answer =
+                    Some(Reply { text: message, asking: None, quick_replies: Vec::new(), slots, products: Vec::new() });
+            }
+            ServerFrame::Error { code, message } => {
+                return Err(if code == "internal" { ToolError::Internal } else { ToolError::Invalid(message) });
+            }
+        }
+    }
+    let (Some((shopper, session, returning)), Some(reply)) = (welcome, answer) else {
+        return Err(ToolError::internal(&"the chat answered without a welcome or a reply"));
+    };
+    let catalog = assistant.index().catalog();
+    let products = reply.products.iter().filter_map(|card| UcpProduct::ranked(catalog.get(&card.id)?, card)).collect();
+    Ok(Conversed {
+        shopper,
+        session,
+        returning,
+        greeting: greeting.filter(|_| said),
+        reply: reply.text,
+        asking: reply.asking,
+        quick_replies: reply.quick_replies,
+        slots: reply.slots,
+        products,
+        handover,
+    })
+}
+
+/// The parked visit `id`, if it belongs to `shopper`; another shopper's stays parked.
 fn resume(state: &AppState, id: &str, shopper: Option<ShopperId>) -> Option<Parked> {
     let parked = state.unpark(id)?;
-    if Some(parked.conversation.shopper) == shopper {
+    if Some(parked.visit.conversation.shopper) == shopper {
         return Some(parked);
     }
     state.park(id.to_string(), parked);
@@ -175,15 +224,4 @@ fn page_context(context: Option<ConverseContext>) -> Result<PageContext, ToolErr
         locale: c.locale,
         country: c.country,
     })
-}
-
-/// A reply that says nothing new (a resumed conversation with an empty message).
-fn empty_reply(conversation: &Conversation) -> crate::reply::Reply {
-    crate::reply::Reply {
-        text: String::new(),
-        asking: conversation.session.asking.map(|a| a.name().to_string()),
-        quick_replies: Vec::new(),
-        slots: conversation.session.slots.clone(),
-        products: Vec::new(),
-    }
 }

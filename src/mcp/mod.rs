@@ -46,7 +46,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use time::OffsetDateTime;
 
-use crate::agent::Agent;
+use crate::chat::assistant::Assistant;
 use crate::profile::ShopperId;
 use crate::server::AppState;
 use crate::server::limits::PerClient;
@@ -170,19 +170,19 @@ impl Concierge {
         arguments: serde_json::Value,
         headers: &HeaderMap,
     ) -> Result<CallToolResult, ToolError> {
-        let agent = self.state.agent();
+        let assistant = self.state.assistant();
         match name {
-            "search_catalog" => structured(catalog::search(&agent, parse(arguments)?)?),
-            "lookup_catalog" => structured(catalog::lookup(&agent, parse(arguments)?)?),
-            "get_product" => structured(catalog::get(&agent, parse(arguments)?)?),
+            "search_catalog" => structured(catalog::search(&assistant, parse(arguments)?)?),
+            "lookup_catalog" => structured(catalog::lookup(&assistant, parse(arguments)?)?),
+            "get_product" => structured(catalog::get(&assistant, parse(arguments)?)?),
             "recommend" => {
                 let args = parse(arguments)?;
                 let known = self.known(self.shopper(headers)).await?;
-                structured(recommend::recommend(&agent, args, known)?)
+                structured(recommend::recommend(&assistant, args, known)?)
             }
             "converse" => {
                 let args = parse(arguments)?;
-                structured(converse::converse(&self.state, self.shopper(headers), args).await?)
+                structured(converse::converse(&self.state, crate::server::edge::bearer(headers), args).await?)
             }
             "get_shopper_profile" => structured(shopper::get(&self.state, self.signed_in(headers)?).await?),
             "update_shopper_profile" => {
@@ -242,6 +242,6 @@ pub(crate) fn bounded<'a>(field: &str, text: &'a str, max: usize) -> Result<&'a 
 }
 
 /// `text` read as the chat reads a shopper's answer to its question about `slot`.
-pub(crate) fn understood_as(agent: &Agent, slot: SlotName, text: &str) -> Understanding {
-    agent.understander().understand_with(text, Some(slot))
+pub(crate) fn understood_as(assistant: &Assistant, slot: SlotName, text: &str) -> Understanding {
+    assistant.understander().understand_with(text, Some(slot))
 }

@@ -9,10 +9,10 @@ use serde::{Deserialize, Serialize};
 use super::error::ToolError;
 use super::ucp::UcpProduct;
 use super::{bounded, understood_as};
-use crate::agent::{Agent, Surroundings};
+use crate::chat::assistant::{Assistant, Surroundings};
+use crate::chat::query::{PageContext, Recent};
 use crate::dialogue::{RecommendKind, Session};
 use crate::money::Amount;
-use crate::recommend::{PageContext, Recent};
 use crate::slots::{Budget, Purpose, SlotName, Slots};
 
 const DEFAULT_LIMIT: usize = 5;
@@ -83,7 +83,11 @@ pub(crate) struct Known {
 }
 
 /// `recommend`: the top products for the intent, with the why lines the chat would show.
-pub(crate) fn recommend(agent: &Agent, args: RecommendArgs, known: Known) -> Result<Recommendations, ToolError> {
+pub(crate) fn recommend(
+    assistant: &Assistant,
+    args: RecommendArgs,
+    known: Known,
+) -> Result<Recommendations, ToolError> {
     let limit = args.limit.unwrap_or(DEFAULT_LIMIT);
     if !(1..=super::catalog::MAX_LIMIT).contains(&limit) {
         return Err(ToolError::invalid("limit is 1 to 50"));
@@ -93,14 +97,14 @@ pub(crate) fn recommend(agent: &Agent, args: RecommendArgs, known: Known) -> Res
         return Err(ToolError::invalid("placement is one of home, product, cart, post_purchase"));
     }
     let mut session = match args.request.as_deref() {
-        Some(text) => agent.opening_request(bounded("request", text, 1000)?),
+        Some(text) => assistant.opening_request(bounded("request", text, 1000)?),
         None => Session::default(),
     };
     // What the shopper told us before fills only what this intent leaves open.
     let stated = std::mem::take(&mut session.slots);
     session.slots = merge(known.slots, stated);
     session.returning = known.returning;
-    apply(agent, &mut session.slots, &args)?;
+    apply(assistant, &mut session.slots, &args)?;
     let context = PageContext {
         page: Some(placement.to_string()),
         product_id: args
@@ -113,14 +117,14 @@ pub(crate) fn recommend(agent: &Agent, args: RecommendArgs, known: Known) -> Res
     };
     let kind = if context.product_id.is_some() { RecommendKind::Context } else { RecommendKind::Fresh };
     let around = Surroundings { context: Some(&context), recent: known.recent, facts: Vec::new() };
-    let cards = agent.recommend(&session, kind, &around, limit).map_err(|e| ToolError::internal(&e))?;
-    let catalog = agent.index().catalog();
+    let cards = assistant.recommend(&session, kind, &around, limit).map_err(|e| ToolError::internal(&e))?;
+    let catalog = assistant.index().catalog();
     let products = cards.iter().filter_map(|card| UcpProduct::ranked(catalog.get(&card.id)?, card)).collect();
     Ok(Recommendations { slots: session.slots, products })
 }
 
 /// The intent's structured fields over what its words said: each field, when given, wins.
-fn apply(agent: &Agent, slots: &mut Slots, args: &RecommendArgs) -> Result<(), ToolError> {
+fn apply(assistant: &Assistant, slots: &mut Slots, args: &RecommendArgs) -> Result<(), ToolError> {
     if let Some(purpose) = args.purpose.as_deref() {
         slots.purpose = Some(match purpose {
             "gift" => Purpose::Gift,
@@ -129,7 +133,7 @@ fn apply(agent: &Agent, slots: &mut Slots, args: &RecommendArgs) -> Result<(), T
         });
     }
     if let Some(recipient) = args.recipient.as_deref() {
-        let said = understood_as(agent, SlotName::Recipient, bounded("recipient", recipient, 100)?);
+        let said = understood_as(assistant, SlotName::Recipient, bounded("recipient", recipient, 100)?);
         slots.recipient = said.slots.recipient.or_else(|| Some(recipient.trim().to_lowercase()));
         slots.recipient_word = said.slots.recipient_word;
         slots.purpose = slots.purpose.or(Some(Purpose::Gift));
@@ -138,7 +142,7 @@ fn apply(agent: &Agent, slots: &mut Slots, args: &RecommendArgs) -> Result<(), T
         slots.age = Some(age.min(120));
     }
     if let Some(occasion) = args.occasion.as_deref() {
-        let said = understood_as(agent, SlotName::Occasion, bounded("occasion", occasion, 100)?);
+        let said = understood_as(assistant, SlotName::Occasion, bounded("occasion", occasion, 100)?);
         slots.occasion = said.slots.occasion.or_else(|| Some(occasion.trim().to_lowercase()));
     }
     if let Some(budget) = &args.budget {

@@ -11,8 +11,8 @@ use rust_decimal::prelude::ToPrimitive;
 use serde::Serialize;
 
 use crate::catalog::{Product, Signal};
+use crate::chat::reply::ProductCard;
 use crate::money::{Amount, Currency};
-use crate::reply::ProductCard;
 
 /// The UCP specification version these shapes and the discovery document follow.
 pub(crate) const UCP_VERSION: &str = "2026-04-08";
