@@ -335,3 +335,43 @@ pub(crate) fn get(assistant: &Assistant, args: GetProductArgs) -> Result<Product
         .map(|product| ProductResult { product })
         .ok_or_else(|| ToolError::NotFound(format!("no product has the id `{id}`")))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_cursor_is_refused_by_another_search_and_past_the_window() {
+        let (context, filters) = (SearchContext::default(), Filters::default());
+        let print = fingerprint("train", &context, &filters);
+        assert_eq!(read_cursor(&format!("20.{print}"), &print).unwrap(), 20);
+        let other = fingerprint("doll", &context, &filters);
+        assert!(read_cursor(&format!("20.{print}"), &other).is_err(), "a cursor belongs to its search");
+        assert!(read_cursor(&format!("{}.{print}", WINDOW + 1), &print).is_err());
+        assert!(read_cursor("garbage", &print).is_err());
+    }
+
+    #[test]
+    fn brand_and_category_filters_match_any_listed_value_case_insensitively() {
+        let mut product = Product::new("a", "A", crate::money::Amount::units(5), "GBP".parse().unwrap());
+        product.brand = Some("BRIO".into());
+        product.category = vec!["Toys".into(), "Trains".into()];
+        let filters = |brands: &[&str], categories: &[&str]| Filters {
+            brands: brands.iter().map(|s| s.to_string()).collect(),
+            categories: categories.iter().map(|s| s.to_string()).collect(),
+            ..Filters::default()
+        };
+        assert!(passes(&product, &filters(&[], &[])));
+        assert!(passes(&product, &filters(&["lego", "brio"], &["trains"])));
+        assert!(!passes(&product, &filters(&["lego"], &[])));
+        assert!(!passes(&product, &filters(&[], &["Books"])));
+    }
+
+    #[test]
+    fn a_reversed_price_range_and_too_many_brands_are_refused() {
+        let reversed = Filters { price: Some(PriceFilter { min: Some(3000), max: Some(1000) }), ..Filters::default() };
+        assert!(check_filters(&reversed).is_err());
+        let many = Filters { brands: vec!["x".into(); 21], ..Filters::default() };
+        assert!(check_filters(&many).is_err());
+    }
+}
