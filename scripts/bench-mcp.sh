@@ -3,12 +3,13 @@
 # JSON-RPC `tools/call` POSTs per tool over one keep-alive connection (stateless Streamable
 # HTTP, JSON responses), timed by the client; prints p50/p99 per tool in milliseconds.
 #
-#   scripts/bench-mcp.sh [N]        (default 500; needs python3 and a release build)
+#   scripts/bench-mcp.sh [N]        (default 500; needs python3; builds the release binary)
+#   CONCIERGE_BIN=target/debug/concierge scripts/bench-mcp.sh 20    (a smoke run, not a figure)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 N="${1:-500}"
-BIN=target/release/concierge
-[ -x "$BIN" ] || cargo build --release --bin concierge
+BIN="${CONCIERGE_BIN:-target/release/concierge}"
+[ -n "${CONCIERGE_BIN:-}" ] || cargo build --release --bin concierge
 DATA="$(mktemp -d)"
 PORT=$((20000 + RANDOM % 20000))
 CONCIERGE_MCP_ALLOWED_HOSTS=127.0.0.1 "$BIN" serve --addr "127.0.0.1:$PORT" --data-dir "$DATA" >"$DATA/log" 2>&1 &
