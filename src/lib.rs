@@ -19,6 +19,8 @@
 //! - [`server`]: the chat server: WebSocket chat, HTTP API, auth, limits, metrics, widget.
 //! - [`profile`]: one shopper's declared slots, behaviour, orders and consent, kept on sled.
 //! - [`understand`]: a shopper's message -> slots, dialogue acts and keywords (rules + lexicon).
+//! - [`eval`]: request sets judged by rules: ranking precision, budget compliance, untrue why
+//!   lines and understanding accuracy (`concierge eval`).
 //! - [`cli`]: the `concierge` command line, one file per command.
 #![forbid(unsafe_code)]
 
@@ -28,6 +30,7 @@ pub mod cli;
 pub mod config;
 pub mod conversation;
 pub mod dialogue;
+pub mod eval;
 pub mod llm;
 pub mod money;
 pub mod problem;

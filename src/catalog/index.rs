@@ -366,6 +366,19 @@ impl CatalogIndex {
         Ok(hits.into_iter().map(|(score, addr)| (addr, score)).collect())
     }
 
+    /// Plain BM25 over every text field for the words of `text`, with no filter and no rule:
+    /// the baseline the evaluation compares the ranker with. Catalog positions, best first.
+    pub(crate) fn plain_bm25(&self, text: &str, k: usize) -> Result<Vec<usize>, IndexError> {
+        let stems = self.analyze(text);
+        if stems.is_empty() {
+            return Ok(Vec::new());
+        }
+        let any = stems.iter().map(|s| (Occur::Should, self.word_query(s))).collect();
+        let searcher = self.searcher();
+        let hits = searcher.search(&BooleanQuery::new(any), &TopDocs::with_limit(k).order_by_score())?;
+        Ok(hits.into_iter().map(|(_, addr): (f32, DocAddress)| self.position_of(addr)).collect())
+    }
+
     pub(crate) fn position_of(&self, addr: DocAddress) -> usize {
         self.positions[addr.segment_ord as usize][addr.doc_id as usize] as usize
     }
