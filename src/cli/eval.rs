@@ -16,10 +16,10 @@ use clap::{Args, Subcommand};
 use super::common::PromptsArg;
 use super::recommend::recommend;
 use crate::agent::Agent;
+use crate::eval::EvalError;
 use crate::eval::ranking::{self, K, Shown};
 use crate::eval::sets::{RankingSet, UnderstandingSet};
 use crate::eval::understanding;
-use crate::eval::EvalError;
 use crate::money::ExchangeRates;
 use crate::understand::Understander;
 
@@ -93,7 +93,8 @@ fn run_ranking(args: RankingArgs) -> anyhow::Result<ExitCode> {
         let agent = Agent::new(index.clone(), prompts.clone(), ExchangeRates::default());
         let catalog = index.catalog().clone();
         let rank = |text: &str| -> Result<Vec<Shown<'_>>, EvalError> {
-            let output = recommend(&agent, text, K).map_err(|e| EvalError::Set { file: set.name.clone(), message: e.to_string() })?;
+            let output = recommend(&agent, text, K)
+                .map_err(|e| EvalError::Set { file: set.name.clone(), message: e.to_string() })?;
             Ok(output
                 .products
                 .into_iter()

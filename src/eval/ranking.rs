@@ -15,9 +15,9 @@ use std::fmt::Write as _;
 use regex::Regex;
 use rust_decimal::prelude::ToPrimitive;
 
+use super::EvalError;
 use super::sets::{RankingSet, Request};
 use super::truth::untrue_words;
-use super::EvalError;
 use crate::catalog::{CatalogIndex, Product, Signal};
 
 /// How many products each request is judged on.

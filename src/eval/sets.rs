@@ -76,8 +76,10 @@ impl CatalogSource {
             if let Some(map) = &self.map {
                 options.map = parse_map(map).map_err(|e| bad(e.to_string()))?;
             }
-            options.delimiter = self.delimiter.as_deref().map(parse_delimiter).transpose().map_err(|e| bad(e.to_string()))?;
-            let imported = import(&self.file, &options).map_err(|source| EvalError::Import { file: file.clone(), source })?;
+            options.delimiter =
+                self.delimiter.as_deref().map(parse_delimiter).transpose().map_err(|e| bad(e.to_string()))?;
+            let imported =
+                import(&self.file, &options).map_err(|source| EvalError::Import { file: file.clone(), source })?;
             let mut text = String::new();
             for product in &imported.products {
                 text.push_str(&serde_json::to_string(product).map_err(|e| bad(e.to_string()))?);
