@@ -222,31 +222,44 @@ fn head_words(phrase: &str) -> Vec<String> {
     out
 }
 
+/// Words a title may end with after its type: sizes, units, who it is for, colours.
 fn skipped_at_end(word: &str) -> bool {
-    word.chars().any(|c| c.is_ascii_digit())
-        || matches!(
-            word,
-            "cm" | "mm"
-                | "ml"
-                | "l"
-                | "kg"
-                | "g"
-                | "inch"
-                | "inche"
-                | "men"
-                | "women"
-                | "man"
-                | "woman"
-                | "boy"
-                | "girl"
-                | "kid"
-                | "unisex"
-                | "baby"
-                | "multicolor"
-                | "multicolour"
-                | "of"
-        )
+    word.chars().any(|c| c.is_ascii_digit()) || AFTER_TYPE.contains(&word) || COLOURS.contains(&word)
 }
+
+const AFTER_TYPE: [&str; 23] = [
+    "cm", "mm", "ml", "l", "kg", "g", "inch", "men", "women", "man", "woman", "boy", "girl", "kid", "unisex", "baby",
+    "of", "small", "medium", "large", "xl", "xxl", "xs",
+];
+
+const COLOURS: [&str; 26] = [
+    "multicolor",
+    "multicolour",
+    "multi",
+    "black",
+    "white",
+    "blue",
+    "green",
+    "grey",
+    "gray",
+    "red",
+    "pink",
+    "purple",
+    "yellow",
+    "orange",
+    "brown",
+    "beige",
+    "navy",
+    "maroon",
+    "cream",
+    "silver",
+    "gold",
+    "golden",
+    "teal",
+    "ivory",
+    "khaki",
+    "olive",
+];
 
 /// Lowercase words of `text`, each in its singular form: runs of letters and digits, joined
 /// by an inner hyphen ("t-shirt"); apostrophes are dropped ("kids'" is "kid").
@@ -314,6 +327,8 @@ mod tests {
         assert_eq!(types_of(&set), ["set", "train", "toy", "train"]);
         let mug = product("Doraemon Gift Family Ceramic Coffee Mug Multicolour Mug - 325 ml", None, &[]);
         assert_eq!(types_of(&mug), ["mug"]);
+        let blue = product("Stoneware mug blue, large", None, &[]);
+        assert_eq!(types_of(&blue), ["mug"], "a colour or size after the type is not the type");
     }
 
     #[test]

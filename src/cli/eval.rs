@@ -109,3 +109,62 @@ fn run_ranking(args: RankingArgs) -> anyhow::Result<ExitCode> {
     }
     Ok(ExitCode::SUCCESS)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::eval::truth::{untrue_words, words};
+    use crate::prompts::Prompts;
+
+    /// Requests built from the catalog itself: for every `step`-th product, a title word as
+    /// what is asked for and another as what the recipient loves, so the property is checked
+    /// on words the catalog really has, in places the request sets never looked.
+    fn requests_from(index: &crate::catalog::CatalogIndex, step: usize) -> Vec<String> {
+        let recipients = ["my dad", "my niece", "my wife", "a friend", "myself"];
+        let products = index.catalog().products();
+        let mut out = Vec::new();
+        for (n, product) in products.iter().step_by(step.max(1)).enumerate() {
+            let title: Vec<String> = words(&product.title)
+                .into_iter()
+                .filter(|w| w.len() > 3 && w.chars().all(char::is_alphabetic))
+                .collect();
+            if let [first, .., last] = title.as_slice() {
+                out.push(format!("a {last} for {} who loves {first}", recipients[n % recipients.len()]));
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn every_interest_and_keyword_reason_names_a_word_of_its_product_on_every_real_catalog() {
+        let prompts = Arc::new(Prompts::load_or_builtin(None).expect("prompts"));
+        let mut files: Vec<PathBuf> =
+            std::fs::read_dir("eval/ranking").expect("eval/ranking").map(|e| e.expect("entry").path()).collect();
+        files.sort();
+        let mut checked = 0;
+        for file in files {
+            let set = RankingSet::read(&file).expect("set");
+            if !set.catalog.exists() {
+                println!("skipping {}: {} is absent", set.name, set.catalog.file.display());
+                continue;
+            }
+            let index = Arc::new(set.catalog.load().expect("catalog"));
+            let agent = Agent::new(index.clone(), prompts.clone(), ExchangeRates::default());
+            let step = index.len() / 150 + 1;
+            let requests =
+                set.requests.iter().map(|r| r.text.clone()).chain(requests_from(&index, step)).collect::<Vec<_>>();
+            for text in &requests {
+                let output = recommend(&agent, text, K).expect("recommend");
+                for card in &output.products {
+                    let product = index.catalog().get(&card.id).expect("a real product");
+                    for signal in &card.signals {
+                        let untrue = untrue_words(product, signal);
+                        assert!(untrue.is_empty(), "{}: {text:?}: {signal:?} on {:?}", set.name, product.title);
+                        checked += 1;
+                    }
+                }
+            }
+        }
+        println!("{checked} reasons checked");
+    }
+}
