@@ -49,6 +49,10 @@ impl Audience {
                 | "grandmother"
                 | "fiancee"
                 | "goddaughter"
+                | "girl"
+                | "little girl"
+                | "granddaughter"
+                | "schoolgirl"
                 | "stepdaughter"
                 | "stepmother"
                 | "mother-in-law"
@@ -72,6 +76,11 @@ impl Audience {
                 | "godson"
                 | "stepson"
                 | "stepfather"
+                | "boy"
+                | "little boy"
+                | "lad"
+                | "grandson"
+                | "schoolboy"
                 | "father-in-law"
         );
         let child = age.is_some_and(|a| a < 13) || recipient == Some("child");
@@ -118,6 +127,8 @@ mod tests {
         assert!(product(&["men", "running", "shoe"]).conflicts_with(&nephew));
         assert!(!product(&["boy", "football", "kit"]).conflicts_with(&nephew));
         assert!(product(&["girl", "dress"]).conflicts_with(&nephew));
+        let boy = Audience::of_recipient(Some("child"), Some("boy"), Some(6));
+        assert!(product(&["angel", "costume", "girl"]).conflicts_with(&boy), "a boy is male too");
     }
 
     #[test]

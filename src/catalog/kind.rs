@@ -1,9 +1,9 @@
 //! What each product is, and what a request asks for, in whole words.
 //!
-//! A product's **identity** is the words of the fields that say what it is: its title (less a
-//! leading brand, since a brand called "Bunny Sarees" does not make a blouse a saree), its
-//! category path and its tags. The description is not part of it: it is weak evidence only.
-//! A product's **type** is the head of its title's noun phrase (merchant titles put the type
+//! A product's **identity** is the words of the fields that say what it is: its title, brand,
+//! category path and tags. The description is not part of it: it is weak evidence only.
+//! A product's **type** is the head of its title's noun phrase, once a leading brand is
+//! removed (a brand called "Bunny Sarees" does not make a blouse a saree) (merchant titles put the type
 //! last, before "for"/"with"/"-"/"(": "Brand Model Analog Watch - For Women" is a watch; a
 //! generic last word such as "set" or "kit" keeps the word before it too: "Wooden Train Set")
 //! and the last word of each part of its category path.
@@ -56,8 +56,9 @@ pub(crate) struct Kinds {
     types: Vec<Vec<u32>>,
     /// Per catalog position: who the product says it is for.
     audience: Vec<Audience>,
-    /// Per word id: products using it as a type, and products having it in their identity.
-    as_type: Vec<u32>,
+    /// Per word id: the positions of the products using it as a type, and how many products
+    /// have it in their identity.
+    of_type: Vec<Vec<u32>>,
     in_identity: Vec<u32>,
 }
 
@@ -69,17 +70,28 @@ impl Kinds {
             identity: Vec::with_capacity(products.len()),
             types: Vec::with_capacity(products.len()),
             audience: Vec::with_capacity(products.len()),
-            as_type: Vec::new(),
+            of_type: Vec::new(),
             in_identity: Vec::new(),
         };
-        for product in products {
+        for (position, product) in products.iter().enumerate() {
             let title = without_brand(&product.title, product.brand.as_deref());
-            let mut identity: Vec<u32> = Vec::new();
+            // The brand's words are searchable ("a playmobil set") but never a type, nor
+            // counted as the catalog using a word.
             let mut all_words = words(title);
             for part in product.category.iter().chain(&product.tags) {
                 all_words.extend(words(part));
             }
-            for word in &all_words {
+            let mut described: Vec<u32> = all_words.iter().map(|w| kinds.intern(w)).collect();
+            described.sort_unstable();
+            described.dedup();
+            for &id in &described {
+                kinds.in_identity[id as usize] += 1;
+            }
+            let mut identity = described;
+            for word in words(&product.title)
+                .iter()
+                .chain(product.brand.iter().flat_map(|b| words(b)).collect::<Vec<_>>().iter())
+            {
                 identity.push(kinds.intern(word));
             }
             identity.sort_unstable();
@@ -91,11 +103,8 @@ impl Kinds {
                     types.push(id);
                 }
             }
-            for &id in &identity {
-                kinds.in_identity[id as usize] += 1;
-            }
             for &id in &types {
-                kinds.as_type[id as usize] += 1;
+                kinds.of_type[id as usize].push(position as u32);
             }
             kinds.audience.push(Audience::of_words(&all_words));
             kinds.identity.push(identity);
@@ -110,7 +119,7 @@ impl Kinds {
         }
         let id = self.vocab.len() as u32;
         self.vocab.insert(word.to_string(), id);
-        self.as_type.push(0);
+        self.of_type.push(Vec::new());
         self.in_identity.push(0);
         id
     }
@@ -137,16 +146,19 @@ impl Kinds {
         self.audience[position]
     }
 
-    /// The type a request asks for: of `keywords` (each with its `synonyms`), the one whose
-    /// words the catalog uses as a type most often relative to using them at all, if any
-    /// reaches [`TYPE_RATIO`]; ties go to the later keyword (the head of a noun phrase comes
-    /// last). Returns the type's word ids and words (the keyword's and its synonyms').
+    /// The type a request asks for, as word ids and words (the keyword's and its synonyms').
+    ///
+    /// A keyword can be a type when at least [`TYPE_RATIO`] of the products having it (or a
+    /// synonym) are of that type, and it is not a generic word ("set", "toy"). Of several, the
+    /// first in the request wins unless a later one is the head it modifies: "cushion covers"
+    /// asks for covers because covers mention cushions far more often than cushions mention
+    /// covers, while "a kite for the beach" stays a kite.
     pub(crate) fn requested_type(
         &self,
         keywords: &[String],
         synonyms: &dyn Fn(&str) -> Vec<String>,
     ) -> Option<(Vec<u32>, Vec<String>)> {
-        let mut best: Option<(f32, (Vec<u32>, Vec<String>))> = None;
+        let mut chosen: Option<(Vec<u32>, Vec<String>)> = None;
         for keyword in keywords.iter().filter(|k| !GENERIC.contains(&singular(&k.to_lowercase()).as_str())) {
             let mut ids: Vec<u32> = Vec::new();
             let mut names: Vec<String> = Vec::new();
@@ -158,17 +170,40 @@ impl Kinds {
                     names.push(word);
                 }
             }
-            let typed: u32 = ids.iter().map(|&id| self.as_type[id as usize]).sum();
-            let used: u32 = ids.iter().map(|&id| self.in_identity[id as usize]).sum();
-            if typed == 0 || used == 0 {
+            // The keyword itself must be used as a type when the catalog has it (its synonyms
+            // may be common words: "cup" sizes in lingerie titles must not stop "mug" being a
+            // type); only a word the catalog never uses stands on its synonyms ("saree").
+            let own: Vec<u32> = match self.phrase(keyword).as_deref() {
+                Some(&[id]) => vec![id],
+                Some(_) => continue,
+                None => Vec::new(),
+            };
+            let others: Vec<u32> = ids.iter().copied().filter(|id| !own.contains(id)).collect();
+            if !self.is_a_type(&own) && !self.is_a_type(&others) {
                 continue;
             }
-            let ratio = typed as f32 / used as f32;
-            if ratio >= TYPE_RATIO && best.as_ref().is_none_or(|(r, _)| ratio >= *r) {
-                best = Some((ratio, (ids, names)));
-            }
+            chosen = match chosen {
+                Some(first) if self.modified_by(&first.0, &ids) >= self.modified_by(&ids, &first.0) => Some(first),
+                _ => Some((ids, names)),
+            };
         }
-        best.map(|(_, ids)| ids)
+        chosen
+    }
+
+    /// Whether the catalog uses these words (together) as a type: at least [`TYPE_RATIO`] of the
+    /// products having them outside their brand are of that type.
+    fn is_a_type(&self, ids: &[u32]) -> bool {
+        let typed: usize = ids.iter().map(|&id| self.of_type[id as usize].len()).sum();
+        let used: u32 = ids.iter().map(|&id| self.in_identity[id as usize]).sum();
+        typed > 0 && used > 0 && typed as f32 / used as f32 >= TYPE_RATIO
+    }
+
+    /// How many products of one of `types` have one of `words` in their identity.
+    fn modified_by(&self, types: &[u32], words: &[u32]) -> usize {
+        let mut positions: Vec<u32> = types.iter().flat_map(|&t| self.of_type[t as usize].iter().copied()).collect();
+        positions.sort_unstable();
+        positions.dedup();
+        positions.iter().filter(|&&p| words.iter().any(|w| self.identity[p as usize].binary_search(w).is_ok())).count()
     }
 }
 
@@ -336,7 +371,8 @@ mod tests {
         let blouse = product("Bunny Sarees Cotton Embroidered Blouse Material", Some("Bunny Sarees"), &[]);
         assert_eq!(types_of(&blouse), ["material"]);
         let kinds = Kinds::build(&[blouse]);
-        assert!(kinds.phrase("saree").is_none(), "the brand's words are not the product's");
+        let none = |_: &str| Vec::new();
+        assert_eq!(kinds.requested_type(&["saree".into()], &none), None, "a brand's word is never a type");
     }
 
     #[test]
@@ -361,6 +397,29 @@ mod tests {
         let asked = kinds.requested_type(&["ladies".into(), "watch".into()], &none);
         assert_eq!(asked.map(|(ids, _)| ids), Some(watch));
         assert_eq!(kinds.requested_type(&["ladies".into()], &none), None);
+    }
+
+    #[test]
+    fn of_two_types_the_head_of_the_phrase_wins() {
+        let products = [
+            product("JMD Printed Cushions Cover", None, &[]),
+            product("Kripa Floral Cushions Cover", None, &[]),
+            product("Hemden Cotton Cover", None, &[]),
+            product("Soft Cushion", None, &[]),
+            product("Rainbow Delta Kite", None, &[]),
+            product("Stunt Kite", None, &[]),
+            product("Beach Ball", None, &[]),
+            product("Beach Towel", None, &[]),
+            product("Inflatable Beach Toy", None, &[]),
+        ];
+        let kinds = Kinds::build(&products);
+        let none = |_: &str| Vec::new();
+        let asked = |words: &[&str]| {
+            let words: Vec<String> = words.iter().map(|w| w.to_string()).collect();
+            kinds.requested_type(&words, &none).map(|(_, names)| names)
+        };
+        assert_eq!(asked(&["cushion", "covers"]), Some(vec!["covers".to_string()]));
+        assert_eq!(asked(&["kite", "beach"]), Some(vec!["kite".to_string()]));
     }
 
     #[test]

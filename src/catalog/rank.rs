@@ -440,6 +440,7 @@ impl CatalogIndex {
 
     fn explain(&self, c: Candidate, concepts: &[Concept], query: &Query) -> Ranked<'_> {
         let product = &self.catalog().products()[c.position];
+        let conflicts = query.audience.is_some_and(|a| self.kinds().audience(c.position).conflicts_with(&a));
         let mut signals = Vec::new();
         let mut terms = Vec::new();
         for ((concept, &hit), &strong) in concepts.iter().zip(&c.matched).zip(&c.strong) {
@@ -451,7 +452,10 @@ impl CatalogIndex {
                     continue;
                 }
                 ConceptKind::Interest(i) if strong => Signal::Interest { term: query.interests[i].clone() },
-                ConceptKind::Hint(i) if hit || strong => query.hints[i].signal.clone(),
+                // "Picked for your boy" is not said of a girls' costume.
+                ConceptKind::Hint(i) if (hit || strong) && !(conflicts && is_recipient(&query.hints[i].signal)) => {
+                    query.hints[i].signal.clone()
+                }
                 _ => continue,
             };
             if !signals.contains(&signal) {
@@ -486,6 +490,10 @@ impl CatalogIndex {
         signals.sort_by_key(|s| Signal::KINDS.iter().position(|k| *k == s.kind()));
         Ranked { product, signals }
     }
+}
+
+fn is_recipient(signal: &Signal) -> bool {
+    matches!(signal, Signal::Recipient { .. })
 }
 
 /// The share of distinct words two titles have in common (Jaccard), 1.0 for two empty titles.
