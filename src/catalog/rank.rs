@@ -13,7 +13,7 @@
 //! 1. **Audience**: products written for someone other than the recipient ("Women's" for a
 //!    dad, "Kids'" for a grandmother) come after those that fit.
 //! 2. **Interests matched**: how many of the shopper's interests the product has as whole
-//!    words (or plurals) in what says what it is (title less brand, category, tags).
+//!    words (or plurals) in what says what it is (title, brand, category, tags).
 //! 3. **Words matched**: the share of the request's words the product has the same way, each
 //!    word weighted by how rare it is in the catalog (so "dinosaur" counts more than "set"),
 //!    in quarters (0, ¼, ½, ¾, all).
