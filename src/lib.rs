@@ -17,6 +17,8 @@
 //! - [`slots`]: the typed things the assistant wants to know (purpose, recipient, budget, ...).
 //! - [`money`]: exact amounts and ISO 4217 currencies.
 //! - `problem`: `file:line: message` problems found in merchants' files.
+//! - [`eval`]: request sets judged by rules: ranking precision, budget compliance, untrue why
+//!   lines and understanding accuracy (`concierge eval`).
 //! - [`config`]: the TOML file and environment variables, with their defaults.
 //! - [`cli`]: the `concierge` command line, one file per command (only `main.rs` uses it).
 #![forbid(unsafe_code)]
@@ -26,6 +28,7 @@ pub mod chat;
 pub mod cli;
 pub mod config;
 pub mod dialogue;
+pub mod eval;
 pub mod llm;
 mod mcp;
 pub mod money;

@@ -102,7 +102,7 @@ fn an_age_outside_the_products_range_filters_it_out_and_inside_it_is_a_reason() 
     let index = index(&[
         r#"{"id":"baby","title":"Soft train","price":8,"currency":"GBP","attributes":{"age_min":0,"age_max":2}}"#,
         r#"{"id":"kid","title":"Train set","price":8,"currency":"GBP","attributes":{"age_min":3,"age_max":8}}"#,
-        r#"{"id":"any","title":"Train poster","price":8,"currency":"GBP"}"#,
+        r#"{"id":"any","title":"Wooden train","price":8,"currency":"GBP"}"#,
     ]);
     let ranked = index.rank(&Query { keywords: words("train"), age: Some(6), k: 10, ..Query::default() }).unwrap();
     let found: Vec<&str> = ranked.iter().map(|r| r.product.id.as_str()).collect();

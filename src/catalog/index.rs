@@ -19,6 +19,7 @@ use tantivy::schema::{FAST, Field, INDEXED, IndexRecordOption, Schema, TextField
 use tantivy::tokenizer::TextAnalyzer;
 use tantivy::{DocAddress, Index, IndexReader, Order, ReloadPolicy, Searcher, TantivyDocument, Term};
 
+use super::kind::Kinds;
 use super::lookup::{Lookup, Totals};
 use super::memory::Memory;
 use super::{Catalog, Product};
@@ -73,6 +74,8 @@ pub struct CatalogIndex {
     totals: Totals,
     /// A small catalog's postings, scored without tantivy's query machinery.
     memory: Option<Memory>,
+    /// What each product is, in whole words (see [`super::kind`]).
+    kinds: Kinds,
 }
 
 /// Filters that are never relaxed: a product outside them is not shown, whatever its score.
@@ -165,6 +168,7 @@ impl CatalogIndex {
         let popular_reviews = popularity_threshold(catalog.products());
         let weighted = std::array::from_fn(|i| (text[i], TEXT_FIELDS[i].1));
         let memory = Memory::read(&reader.searcher(), &weighted, &totals)?;
+        let kinds = Kinds::build(catalog.products());
         Ok(CatalogIndex {
             catalog,
             index,
@@ -176,11 +180,16 @@ impl CatalogIndex {
             popular_reviews,
             totals,
             memory,
+            kinds,
         })
     }
 
     pub fn catalog(&self) -> &Arc<Catalog> {
         &self.catalog
+    }
+
+    pub(crate) fn kinds(&self) -> &Kinds {
+        &self.kinds
     }
 
     /// The quality of a product from its rating and review count: a Bayesian average that
@@ -364,6 +373,19 @@ impl CatalogIndex {
         clauses.push((Occur::Must, query));
         let hits = lookup.search(&BooleanQuery::new(clauses), &TopDocs::with_limit(limit).order_by_score())?;
         Ok(hits.into_iter().map(|(score, addr)| (addr, score)).collect())
+    }
+
+    /// Plain BM25 over every text field for the words of `text`, with no filter and no rule:
+    /// the baseline the evaluation compares the ranker with. Catalog positions, best first.
+    pub(crate) fn plain_bm25(&self, text: &str, k: usize) -> Result<Vec<usize>, IndexError> {
+        let stems = self.analyze(text);
+        if stems.is_empty() {
+            return Ok(Vec::new());
+        }
+        let any = stems.iter().map(|s| (Occur::Should, self.word_query(s))).collect();
+        let searcher = self.searcher();
+        let hits = searcher.search(&BooleanQuery::new(any), &TopDocs::with_limit(k).order_by_score())?;
+        Ok(hits.into_iter().map(|(_, addr): (f32, DocAddress)| self.position_of(addr)).collect())
     }
 
     pub(crate) fn position_of(&self, addr: DocAddress) -> usize {

@@ -4,10 +4,12 @@
 //! A catalog has exactly one currency. Loading never aborts on a bad row: the row is skipped
 //! and reported as `file:line: message`, and the rest loads.
 
+mod audience;
 #[cfg(test)]
 mod equivalence;
 pub mod import;
 mod index;
+mod kind;
 mod load;
 mod lookup;
 mod memory;
@@ -16,8 +18,10 @@ mod rank;
 mod retrieve;
 mod signal;
 
+pub use audience::Audience;
 pub use import::{Format, ImportError, ImportOptions, ImportReport, Imported, Skip, SkipReason, import};
 pub use index::{CatalogIndex, Filters, IndexError};
+pub(crate) use kind::singular;
 pub use load::{CatalogError, LoadReport, Problem};
 pub use product::Product;
 pub use rank::{Hint, Query, Ranked};

@@ -2,19 +2,32 @@
 //! the signals that placed each product, which become its `why` lines.
 //!
 //! Hard filters come first and are never relaxed: price range (exact decimals), availability,
-//! the recipient's age against the product's stated age range, excluded words and ids.
+//! the recipient's age against the product's stated age range, excluded words and ids. When
+//! the request names a product type the catalog knows ("a ladies *watch*", see
+//! [`super::kind`]), only products of that type (or its synonyms) are candidates; otherwise,
+//! when some candidate matches a word or interest of the request, those matching nothing are
+//! left out, so unrelated products never fill the list.
+//!
 //! Then, in order:
 //!
-//! 1. **Interests matched**: how many of the shopper's interests the product mentions.
-//! 2. **Words matched**: the share of the request's words the product mentions, each word
-//!    weighted by how rare it is in the catalog (so "dinosaur" counts more than "set"),
+//! 1. **Audience**: products written for someone other than the recipient ("Women's" for a
+//!    dad, "Kids'" for a grandmother) come after those that fit.
+//! 2. **Interests matched**: how many of the shopper's interests the product has as whole
+//!    words (or plurals) in what says what it is (title, brand, category, tags).
+//! 3. **Words matched**: the share of the request's words the product has the same way, each
+//!    word weighted by how rare it is in the catalog (so "dinosaur" counts more than "set"),
 //!    in quarters (0, ¼, ½, ¾, all).
-//! 3. **Personal hints matched**: context and behaviour hints (the referring page's topic, the
-//!    category of a product viewed recently, the occasion) the product mentions.
-//! 4. **Relevance tier**: BM25 (title weighted above tags, brand, category, description),
+//! 4. **Weak evidence**: interests and words found only by their stem or only in the
+//!    description ("training" for "trains"); these order but never explain.
+//! 5. **Personal hints matched**: who it is for, the occasion, context and behaviour hints
+//!    (the referring page's topic, the category of a product viewed recently).
+//! 6. **Relevance tier**: BM25 (title weighted above tags, brand, category, description),
 //!    relative to the best candidate, in three tiers.
-//! 5. **Quality**: a Bayesian average of rating and review count.
-//! 6. Catalog order, so equal products always come out the same way.
+//! 7. **Quality**: a Bayesian average of rating and review count.
+//! 8. Catalog order, so equal products always come out the same way.
+//!
+//! The type asked for is a filter, not a rule, so recipient, age and occasion hints can never
+//! outrank it. Interest and keyword reasons are given only for whole-word matches.
 //!
 //! Then **diversity**: the top `k` are picked in that order, except that a product is passed
 //! over (for one of the same rules-1-to-3 bucket) when its brand already fills a third of the
@@ -28,6 +41,7 @@ use std::collections::HashMap;
 use tantivy::DocAddress;
 use tantivy::query::{BooleanQuery, Occur, Query as TantivyQuery};
 
+use super::audience::Audience;
 use super::index::{CatalogIndex, Filters, IndexError};
 use super::lookup::Lookup;
 use super::{Product, Signal};
@@ -60,6 +74,11 @@ pub struct Query {
     pub budget_currency_assumed: Option<crate::money::Currency>,
     pub age: Option<u32>,
     pub include_unavailable: bool,
+    /// Other names of the product types among the keywords ("saree" -> "sari"), from the
+    /// merchant's lexicon.
+    pub synonyms: Vec<(String, Vec<String>)>,
+    /// Who the recipient is, when known: products written for someone else rank lower.
+    pub audience: Option<Audience>,
     /// How many products to return.
     pub k: usize,
 }
@@ -81,6 +100,8 @@ pub struct Ranked<'a> {
 /// One thing to look for, with what it is and how much it weighs.
 struct Concept {
     stems: Vec<String>,
+    /// The concept's words in the catalog's identity vocabulary (`None`: no product has them).
+    phrase: Option<Vec<u32>>,
     kind: ConceptKind,
     weight: f32,
 }
@@ -96,30 +117,39 @@ struct Candidate {
     position: usize,
     address: DocAddress,
     bm25: f32,
+    /// Per concept: found by its stems anywhere (weak), and as whole words where the product
+    /// says what it is (strong).
     matched: Vec<bool>,
+    strong: Vec<bool>,
     key: RankKey,
 }
 
-/// The sort key of rules 1-5 (rule 6, catalog order, is the position).
+/// The sort key of rules 1-7 (rule 8, catalog order, is the position).
 #[derive(Clone, Copy, PartialEq)]
 struct RankKey {
+    fits: u32,
     interests: u32,
     coverage: u32,
+    weak: u32,
     hints: u32,
     tier: u32,
     quality: f32,
 }
 
 impl RankKey {
-    fn bucket(&self) -> (u32, u32, u32) {
-        (self.interests, self.coverage, self.hints)
+    const NONE: RankKey = RankKey { fits: 0, interests: 0, coverage: 0, weak: 0, hints: 0, tier: 0, quality: 0.0 };
+
+    fn bucket(&self) -> (u32, u32, u32, u32, u32) {
+        (self.fits, self.interests, self.coverage, self.weak, self.hints)
     }
 
     fn cmp_desc(&self, other: &RankKey) -> Ordering {
         other
-            .interests
-            .cmp(&self.interests)
+            .fits
+            .cmp(&self.fits)
+            .then(other.interests.cmp(&self.interests))
             .then(other.coverage.cmp(&self.coverage))
+            .then(other.weak.cmp(&self.weak))
             .then(other.hints.cmp(&self.hints))
             .then(other.tier.cmp(&self.tier))
             .then(other.quality.total_cmp(&self.quality))
@@ -138,7 +168,20 @@ impl CatalogIndex {
     pub(crate) fn rank_with(&self, lookup: &Lookup<'_>, query: &Query) -> Result<Vec<Ranked<'_>>, IndexError> {
         let filters = self.filters(query);
         let concepts = self.concepts(query, lookup);
-        let scored = self.candidates(lookup, &concepts, &filters, query.k)?;
+        let synonyms = |word: &str| {
+            query.synonyms.iter().filter(|(w, _)| w.eq_ignore_ascii_case(word)).flat_map(|(_, s)| s.clone()).collect()
+        };
+        let asked = self.kinds().requested_type(&query.keywords, &synonyms);
+        let mut scored = self.candidates(lookup, &concepts, &filters, query.k)?;
+        if let Some((_, names)) = &asked {
+            // Products of the type asked for must not be crowded out by products scoring high
+            // on the request's other words ("warm white" bulbs for "a warm blanket").
+            for name in names {
+                for (address, bm25) in self.type_candidates(lookup, name, &filters)? {
+                    scored.entry(address).or_insert(bm25);
+                }
+            }
+        }
 
         let mut candidates: Vec<Candidate> = scored
             .into_iter()
@@ -147,14 +190,16 @@ impl CatalogIndex {
                 address,
                 bm25,
                 matched: Vec::new(),
-                key: RankKey { interests: 0, coverage: 0, hints: 0, tier: 0, quality: 0.0 },
+                strong: Vec::new(),
+                key: RankKey::NONE,
             })
             .filter(|c| filters.admit(&self.catalog().products()[c.position]))
             .collect();
         self.mark_matches(lookup, &concepts, &mut candidates)?;
+        self.keep_relevant(&mut candidates, &concepts, asked.as_ref().map(|(ids, _)| ids.as_slice()));
         let best_bm25 = candidates.iter().map(|c| c.bm25).fold(0.0_f32, f32::max);
         for c in &mut candidates {
-            c.key = self.rank_key(c, &concepts, best_bm25);
+            c.key = self.rank_key(c, &concepts, best_bm25, query.audience.as_ref());
         }
         candidates.sort_by(|a, b| a.key.cmp_desc(&b.key).then(a.position.cmp(&b.position)));
         let picked = self.diversify(lookup, candidates, query.k);
@@ -235,6 +280,39 @@ impl CatalogIndex {
         }
     }
 
+    /// The best products of one type word within the filters, by BM25.
+    fn type_candidates(
+        &self,
+        lookup: &Lookup<'_>,
+        name: &str,
+        filters: &Filters,
+    ) -> Result<HashMap<DocAddress, f32>, IndexError> {
+        let stems = self.analyze(name);
+        if stems.is_empty() {
+            return Ok(HashMap::new());
+        }
+        if let Some(memory) = lookup.memory() {
+            return Ok(self.retrieve_in_memory(memory, &[&stems], &[&stems], filters, CANDIDATES, 0));
+        }
+        Ok(self.top_scored(lookup, self.concept_query(&stems), filters, CANDIDATES)?.into_iter().collect())
+    }
+
+    /// Leaves out what is not what was asked for: with a type asked, products of another type;
+    /// otherwise, when some candidate matches a word or interest, those matching none.
+    fn keep_relevant(&self, candidates: &mut Vec<Candidate>, concepts: &[Concept], types: Option<&[u32]>) {
+        if let Some(types) = types {
+            candidates.retain(|c| self.kinds().is_type(c.position, types));
+            return;
+        }
+        let searched: Vec<usize> = (0..concepts.len())
+            .filter(|&i| matches!(concepts[i].kind, ConceptKind::Keyword(_) | ConceptKind::Interest(_)))
+            .collect();
+        let relevant = |c: &Candidate| searched.iter().any(|&i| c.matched[i] || c.strong[i]);
+        if candidates.iter().any(relevant) {
+            candidates.retain(relevant);
+        }
+    }
+
     fn concepts(&self, query: &Query, lookup: &Lookup<'_>) -> Vec<Concept> {
         let total = self.len().max(1) as f32;
         let idf = |stems: &[String]| {
@@ -246,19 +324,22 @@ impl CatalogIndex {
             let stems = self.analyze(word);
             if !stems.is_empty() && !out.iter().any(|c: &Concept| c.stems == stems) {
                 let weight = idf(&stems);
-                out.push(Concept { stems, kind: ConceptKind::Keyword(i), weight });
+                let phrase = self.kinds().phrase(word);
+                out.push(Concept { stems, phrase, kind: ConceptKind::Keyword(i), weight });
             }
         }
         for (i, interest) in query.interests.iter().enumerate() {
             let stems = self.analyze(interest);
             if !stems.is_empty() {
-                out.push(Concept { stems, kind: ConceptKind::Interest(i), weight: 1.0 });
+                let phrase = self.kinds().phrase(interest);
+                out.push(Concept { stems, phrase, kind: ConceptKind::Interest(i), weight: 1.0 });
             }
         }
         for (i, hint) in query.hints.iter().enumerate() {
             let stems = self.analyze(&hint.words);
             if !stems.is_empty() {
-                out.push(Concept { stems, kind: ConceptKind::Hint(i), weight: 1.0 });
+                let phrase = self.kinds().phrase(&hint.words);
+                out.push(Concept { stems, phrase, kind: ConceptKind::Hint(i), weight: 1.0 });
             }
         }
         out
@@ -271,8 +352,10 @@ impl CatalogIndex {
         candidates: &mut [Candidate],
     ) -> Result<(), IndexError> {
         let addresses: Vec<DocAddress> = candidates.iter().map(|c| c.address).collect();
+        let kinds = self.kinds();
         for c in candidates.iter_mut() {
             c.matched = vec![false; concepts.len()];
+            c.strong = concepts.iter().map(|k| k.phrase.as_ref().is_some_and(|p| kinds.has(c.position, p))).collect();
         }
         for (ci, concept) in concepts.iter().enumerate() {
             for (cand, hit) in candidates.iter_mut().zip(self.mention_all(lookup, &concept.stems, &addresses)?) {
@@ -282,20 +365,26 @@ impl CatalogIndex {
         Ok(())
     }
 
-    fn rank_key(&self, c: &Candidate, concepts: &[Concept], best_bm25: f32) -> RankKey {
-        let (mut interests, mut hints, mut have, mut want) = (0, 0, 0.0_f32, 0.0_f32);
-        for (concept, &hit) in concepts.iter().zip(&c.matched) {
+    fn rank_key(&self, c: &Candidate, concepts: &[Concept], best_bm25: f32, audience: Option<&Audience>) -> RankKey {
+        let (mut interests, mut weak, mut hints, mut have, mut want) = (0, 0, 0, 0.0_f32, 0.0_f32);
+        for ((concept, &hit), &strong) in concepts.iter().zip(&c.matched).zip(&c.strong) {
+            let weak_only = u32::from(hit && !strong);
             match concept.kind {
-                ConceptKind::Interest(_) => interests += u32::from(hit),
-                ConceptKind::Hint(_) => hints += u32::from(hit),
+                ConceptKind::Interest(_) => {
+                    interests += u32::from(strong);
+                    weak += weak_only;
+                }
+                ConceptKind::Hint(_) => hints += u32::from(hit || strong),
                 ConceptKind::Keyword(_) => {
                     want += concept.weight;
-                    if hit {
+                    weak += weak_only;
+                    if strong {
                         have += concept.weight;
                     }
                 }
             }
         }
+        let fits = audience.is_none_or(|a| !self.kinds().audience(c.position).conflicts_with(a));
         let coverage = if want > 0.0 { ((have / want) * 4.0 + 1e-4).floor() as u32 } else { 0 };
         let relative = if best_bm25 > 0.0 { c.bm25 / best_bm25 } else { 0.0 };
         let tier = if relative >= 0.7 {
@@ -305,7 +394,7 @@ impl CatalogIndex {
         } else {
             0
         };
-        RankKey { interests, coverage, hints, tier, quality: self.quality(c.position) }
+        RankKey { fits: u32::from(fits), interests, coverage, weak, hints, tier, quality: self.quality(c.position) }
     }
 
     /// Picks `k` candidates in rank order, passing over brand floods and near-copies within
@@ -351,16 +440,26 @@ impl CatalogIndex {
 
     fn explain(&self, c: Candidate, concepts: &[Concept], query: &Query) -> Ranked<'_> {
         let product = &self.catalog().products()[c.position];
+        let conflicts = query.audience.is_some_and(|a| self.kinds().audience(c.position).conflicts_with(&a));
         let mut signals = Vec::new();
         let mut terms = Vec::new();
-        for (concept, &hit) in concepts.iter().zip(&c.matched) {
-            if !hit {
-                continue;
-            }
-            match concept.kind {
-                ConceptKind::Keyword(i) => terms.push(query.keywords[i].to_lowercase()),
-                ConceptKind::Interest(i) => signals.push(Signal::Interest { term: query.interests[i].clone() }),
-                ConceptKind::Hint(i) => signals.push(query.hints[i].signal.clone()),
+        for ((concept, &hit), &strong) in concepts.iter().zip(&c.matched).zip(&c.strong) {
+            // A reason names a word only when the product has it as a word; a hint's reason
+            // (who it is for, the occasion, context) is the shopper's own, and said once.
+            let signal = match concept.kind {
+                ConceptKind::Keyword(i) if strong => {
+                    terms.push(query.keywords[i].to_lowercase());
+                    continue;
+                }
+                ConceptKind::Interest(i) if strong => Signal::Interest { term: query.interests[i].clone() },
+                // "Picked for your boy" is not said of a girls' costume.
+                ConceptKind::Hint(i) if (hit || strong) && !(conflicts && is_recipient(&query.hints[i].signal)) => {
+                    query.hints[i].signal.clone()
+                }
+                _ => continue,
+            };
+            if !signals.contains(&signal) {
+                signals.push(signal);
             }
         }
         if !terms.is_empty() {
@@ -391,6 +490,10 @@ impl CatalogIndex {
         signals.sort_by_key(|s| Signal::KINDS.iter().position(|k| *k == s.kind()));
         Ranked { product, signals }
     }
+}
+
+fn is_recipient(signal: &Signal) -> bool {
+    matches!(signal, Signal::Recipient { .. })
 }
 
 /// The share of distinct words two titles have in common (Jaccard), 1.0 for two empty titles.

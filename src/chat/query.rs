@@ -99,6 +99,13 @@ pub fn query(index: &CatalogIndex, request: &Request<'_>) -> Query {
         }
     }
     query.hints = hints(index, request);
+    query.synonyms = request.hints.synonyms_of(&query.keywords);
+    query.audience = Some(crate::catalog::Audience::of_recipient(
+        slots.recipient.as_deref(),
+        slots.recipient_word.as_deref(),
+        slots.age,
+    ))
+    .filter(|a| a.is_known());
     query
 }
 

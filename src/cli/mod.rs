@@ -5,6 +5,7 @@
 
 mod check;
 mod common;
+mod eval;
 
 mod import;
 mod recommend;
@@ -41,6 +42,9 @@ pub enum Command {
     Import(import::ImportArgs),
     /// Replay scripted conversations (files or folders) and report what broke.
     Replay(replay::ReplayArgs),
+    /// Measure understanding and ranking on the request sets in `eval/`.
+    #[command(subcommand_value_name = "WHAT")]
+    Eval(eval::EvalArgs),
     /// What the agent understands from one shopper message (slots, acts, keywords).
     Understand(understand::UnderstandArgs),
 }
@@ -54,6 +58,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Recommend(args) => recommend::run(args),
         Command::Import(args) => import::run(args),
         Command::Replay(args) => replay::run(args),
+        Command::Eval(args) => eval::run(args),
         Command::Understand(args) => understand::run(args).map(|()| ExitCode::SUCCESS),
     }
 }

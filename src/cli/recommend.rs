@@ -36,9 +36,9 @@ pub struct RecommendArgs {
 }
 
 #[derive(Serialize)]
-struct Output {
-    slots: Slots,
-    products: Vec<ProductCard>,
+pub(crate) struct Output {
+    pub(crate) slots: Slots,
+    pub(crate) products: Vec<ProductCard>,
 }
 
 pub fn run(args: RecommendArgs) -> anyhow::Result<ExitCode> {
@@ -71,7 +71,7 @@ pub fn run(args: RecommendArgs) -> anyhow::Result<ExitCode> {
 /// One opening request, as a new shopper's first message: what the chat would understand and
 /// the top `k` products it would rank. A budget in a currency without an exchange rate is
 /// read in the catalog's currency, and its reason says so.
-fn recommend(assistant: &Assistant, text: &str, k: usize) -> anyhow::Result<Output> {
+pub(crate) fn recommend(assistant: &Assistant, text: &str, k: usize) -> anyhow::Result<Output> {
     let session = assistant.opening_request(text);
     let products = assistant.recommend(&session, RecommendKind::Fresh, &Surroundings::default(), k)?;
     Ok(Output { slots: session.slots, products })

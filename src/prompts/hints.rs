@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 
 use super::toml_file::parse;
+use crate::catalog::singular;
 use crate::problem::Problem;
 
 /// Product words per normalised recipient and per occasion.
@@ -18,6 +19,10 @@ pub struct Hints {
     /// Words standing for a kind of product: avoiding the key avoids these too.
     #[serde(default)]
     pub related: BTreeMap<String, Vec<String>>,
+    /// Other names for a product type ("saree" = "sari"): a request naming one finds
+    /// products whose type is any of them. Read both ways.
+    #[serde(default)]
+    pub types: BTreeMap<String, Vec<String>>,
 }
 
 impl Hints {
@@ -30,6 +35,28 @@ impl Hints {
                 if !out.iter().any(|o| o.eq_ignore_ascii_case(w)) {
                     out.push(w.clone());
                 }
+            }
+        }
+        out
+    }
+}
+
+impl Hints {
+    /// For each of `keywords` that names a type with other names, those names: the key's
+    /// list for a key, and the key and its other names for a name in a list.
+    pub fn synonyms_of(&self, keywords: &[String]) -> Vec<(String, Vec<String>)> {
+        let mut out = Vec::new();
+        let same = |a: &str, b: &str| singular(&a.to_lowercase()) == singular(&b.to_lowercase());
+        for keyword in keywords {
+            let mut names: Vec<String> = Vec::new();
+            for (key, list) in &self.types {
+                let group = std::iter::once(key).chain(list);
+                if same(key, keyword) || list.iter().any(|n| same(n, keyword)) {
+                    names.extend(group.filter(|n| !same(n, keyword)).cloned());
+                }
+            }
+            if !names.is_empty() {
+                out.push((keyword.clone(), names));
             }
         }
         out

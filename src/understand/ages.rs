@@ -83,7 +83,8 @@ fn age_at(scan: &Scan, lex: &Lexicon, i: usize) -> Option<Found> {
         let j =
             if scan.is(j, "of") || scan.is(j, ",") || scan.is(j, "(") { j + 1 } else { skip(&ages.approx, scan, j) };
         if let Some((age, end)) = plain_number(scan, lex, j, true) {
-            return at(age, end);
+            // "a girl of 7": the person word is left for the recipient rule to read.
+            return Some(Found { age, start: j.min(end), end, shoppers: false });
         }
     }
     decade(scan, lex, i).and_then(|(age, end)| at(age, end))

@@ -31,7 +31,9 @@ pub(crate) fn amount_at(scan: &Scan, lex: &Lexicon, i: usize) -> Option<Amount> 
     }
     let mut prefix = None;
     let mut num_start = i;
-    if let Some((end, mark)) = lex.currency.marks.longest_at(scan, i).filter(|(_, m)| !m.minor) {
+    if let Some((end, mark)) =
+        lex.currency.marks.longest_at(scan, i).filter(|&(end, m)| !m.minor && written_together(scan, i, end))
+    {
         // "rs. 500": an abbreviation's dot between the mark and the number.
         let after_dot = if scan.is(end, ".") { end + 1 } else { end };
         if scan.free(after_dot).is_some_and(|t| t.is_num() || t.is_word()) {
@@ -46,6 +48,13 @@ pub(crate) fn amount_at(scan: &Scan, lex: &Lexicon, i: usize) -> Option<Amount> 
     if scan.is(end, ",") && scan.free(end + 1).is_some_and(|t| t.is_dash() && t.glued) {
         end += 2;
     }
+    // "50,000/-": the Indian subcontinent's way of writing a whole amount of money.
+    if scan.get(end).is_some_and(|t| t.text == "/" && t.glued)
+        && scan.get(end + 1).is_some_and(|t| t.is_dash() && t.glued)
+    {
+        end += 2;
+        money_word = true;
+    }
     if let Some((factor, after, says_money)) = multiplier(scan, lex, end, written_in_words) {
         // "99999999999999999999999999999 grand" is no budget: past a decimal's range, no amount.
         value = value.checked_mul(factor)?;
@@ -53,7 +62,9 @@ pub(crate) fn amount_at(scan: &Scan, lex: &Lexicon, i: usize) -> Option<Amount> 
         money_word |= says_money;
     }
     let mut suffix = None;
-    if let Some((after, mark)) = lex.currency.marks.longest_at(scan, end) {
+    if let Some((after, mark)) =
+        lex.currency.marks.longest_at(scan, end).filter(|&(after, _)| written_together(scan, end, after))
+    {
         let whole_pence = value < Decimal::from(100) && value.fract().is_zero();
         if !mark.minor || (whole_pence && prefix.is_none()) {
             if mark.minor {
@@ -74,6 +85,14 @@ pub(crate) fn amount_at(scan: &Scan, lex: &Lexicon, i: usize) -> Option<Amount> 
     money_word |= mark.is_some();
     let start = i;
     Some(Amount { value, mark, money_word, start, end, num_start, num_end })
+}
+
+/// Whether a currency mark over tokens `start..end` that mixes letters and a symbol is written
+/// as one ("A$", "AU$"): "a $40 limit" is an article and dollars, not Australian dollars.
+fn written_together(scan: &Scan, start: usize, end: usize) -> bool {
+    let tokens = &scan.tokens[start..end.min(scan.len())];
+    let mixed = tokens.iter().any(|t| t.is_word()) && tokens.iter().any(|t| !t.is_word() && !t.is_num());
+    !mixed || tokens.iter().skip(1).all(|t| t.glued)
 }
 
 /// A number in digits or words at `i`, or "a"/"one" before a multiplier ("a grand", "a

@@ -138,6 +138,11 @@ impl Understander {
         if draft.shoppers_age && draft.slots.recipient.is_some() {
             draft.slots.age = None;
         }
+        // "for my 2 year old", "a teddy for a newborn": someone else's age under 18 with no
+        // person named is a child.
+        if draft.slots.recipient.is_none() && !draft.shoppers_age && draft.slots.age.is_some_and(|a| a < 18) {
+            draft.slots.recipient = Some("child".into());
+        }
         let keywords = keywords::keywords(&scan, lex);
         Understanding { slots: draft.slots, keywords, acts, notes: draft.notes }
     }

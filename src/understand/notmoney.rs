@@ -49,6 +49,14 @@ const MONTHS: [&str; 24] = [
     "december",
 ];
 
+/// Units after a number that make it a duration or a measure, never money.
+const UNITS: [&str; 44] = [
+    "day", "days", "week", "weeks", "month", "months", "year", "years", "yr", "yrs", "hour", "hours", "hr", "hrs",
+    "minute", "minutes", "min", "mins", "second", "seconds", "night", "nights", "km", "kms", "mile", "miles", "kg",
+    "kgs", "gb", "tb", "mb", "mah", "inch", "inches", "cm", "mm", "ml", "litre", "litres", "liter", "piece", "pieces",
+    "pcs", "times",
+];
+
 /// Why the amount is not a budget whatever surrounds it, if it is not: "£5 off" (`after` is
 /// where the amount's trailing modifiers end).
 pub(crate) fn never_a_budget(scan: &Scan, lex: &Lexicon, amount: &Amount, after: usize) -> Option<&'static str> {
@@ -199,6 +207,11 @@ pub(crate) fn counted_after(scan: &Scan, lex: &Lexicon, after: usize) -> Option<
     let token = scan.free(after)?;
     if token.text == "of" {
         return Some("a quantity (3 of them)");
+    }
+    // Units of time and measure are stopwords for search, but they still say what the
+    // number counts: "less than 30 days", "under 10 km", "64 gb".
+    if token.is_word() && UNITS.contains(&token.text.as_str()) {
+        return Some("a duration or measure (30 days, 64 GB)");
     }
     if token.kind == Kind::Sym && token.text == "%" {
         return Some("a percentage");

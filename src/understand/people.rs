@@ -14,6 +14,33 @@ use crate::slots::{Purpose, SlotName};
 /// Words that, right before a recipient, negate it ("not for my mum").
 const NEGATIONS: [&str; 5] = ["not", "isnt", "arent", "wasnt", "never"];
 
+/// Verbs that, right after a person, make them someone who told or did something rather than
+/// who the purchase is for ("my friend told me about you", "my sister recommended it").
+const REPORTING: [&str; 22] = [
+    "told",
+    "tells",
+    "said",
+    "says",
+    "say",
+    "made",
+    "makes",
+    "recommended",
+    "recommends",
+    "suggested",
+    "suggests",
+    "mentioned",
+    "mentions",
+    "showed",
+    "shows",
+    "sent",
+    "saw",
+    "bought",
+    "has",
+    "had",
+    "uses",
+    "used",
+];
+
 /// One recipient named in the message.
 struct Mention {
     start: usize,
@@ -45,7 +72,8 @@ fn recipients(scan: &mut Scan, lex: &Lexicon, draft: &mut Draft) {
         }
         match recipient_at(scan, lex, i) {
             Some((end, canonical)) => {
-                mentions.push(Mention { start: i, end, canonical, negated: negated(scan, i) });
+                let negated = negated(scan, i) || reporting(scan, end);
+                mentions.push(Mention { start: i, end, canonical, negated });
                 i = end;
             }
             None => i += 1,
@@ -78,6 +106,14 @@ fn recipient_at(scan: &Scan, lex: &Lexicon, i: usize) -> Option<(usize, String)>
         return None;
     }
     words.after_my.longest_at(scan, i).map(|(end, canonical)| (end, canonical.clone()))
+}
+
+/// Whether the person ending at `end` is the subject of a reporting verb: "my friend told me",
+/// "my sister just recommended".
+fn reporting(scan: &Scan, end: usize) -> bool {
+    let verb = |k: usize| scan.get(k).is_some_and(|t| REPORTING.contains(&t.text.as_str()));
+    let adverb = scan.get(end).is_some_and(|t| matches!(t.text.as_str(), "just" | "once" | "always" | "also"));
+    verb(end) || (adverb && verb(end + 1))
 }
 
 /// Whether a negation stands right before the recipient at `i`, over "for" and "my".

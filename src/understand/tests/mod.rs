@@ -1,6 +1,7 @@
 //! Table-driven tests of understanding, one file per concept, all through the public API.
 
 mod acts;
+mod gaps;
 mod interests;
 mod money;
 mod not_money;

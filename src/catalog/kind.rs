@@ -1,0 +1,434 @@
+//! What each product is, and what a request asks for, in whole words.
+//!
+//! A product's **identity** is the words of the fields that say what it is: its title, brand,
+//! category path and tags. The description is not part of it: it is weak evidence only.
+//! A product's **type** is the head of its title's noun phrase, once a leading brand is
+//! removed (a brand called "Bunny Sarees" does not make a blouse a saree) (merchant titles put the type
+//! last, before "for"/"with"/"-"/"(": "Brand Model Analog Watch - For Women" is a watch; a
+//! generic last word such as "set" or "kit" keeps the word before it too: "Wooden Train Set")
+//! and the last word of each part of its category path.
+//!
+//! Words are compared as true inflections only: plurals and possessives ("trains", "kids'")
+//! are the same word, a stem is not ("training" is not "train").
+//!
+//! A request's type is the keyword the catalog itself most often uses as a type rather than
+//! as a description word (over the keyword and its synonyms from `hints.toml`'s `[types]`):
+//! "watch" in "a ladies watch", not "ladies"; "blanket" in "a warm blanket for the winter".
+
+use std::collections::HashMap;
+
+use super::Product;
+use super::audience::Audience;
+
+/// Words that name a packaging or a whole shop rather than a kind of product: as a title's last
+/// word, the word before is a type too ("train set"); in a request, they are never the type
+/// ("a *toy* kitchen" asks for a kitchen, "a tea *set*" for tea).
+const GENERIC: [&str; 14] = [
+    "set",
+    "combo",
+    "pack",
+    "kit",
+    "box",
+    "collection",
+    "pair",
+    "piece",
+    "bundle",
+    "gift",
+    "item",
+    "toy",
+    "present",
+    "product",
+];
+
+/// Words that end a title's type zone: what follows describes who it is for, what comes with it.
+const CUTS: [&str; 7] = [" - ", " – ", " for ", " with ", " by ", " | ", " featuring "];
+
+/// A request keyword counts as a type when at least this share of the products using it (in
+/// their identity) use it as their type.
+const TYPE_RATIO: f32 = 0.3;
+
+/// Every product's identity and type words as interned ids, and how often each word is used.
+pub(crate) struct Kinds {
+    vocab: HashMap<String, u32>,
+    /// Per catalog position: identity word ids, sorted, unique.
+    identity: Vec<Vec<u32>>,
+    /// Per catalog position: type word ids.
+    types: Vec<Vec<u32>>,
+    /// Per catalog position: who the product says it is for.
+    audience: Vec<Audience>,
+    /// Per word id: the positions of the products using it as a type, and how many products
+    /// have it in their identity.
+    of_type: Vec<Vec<u32>>,
+    in_identity: Vec<u32>,
+}
+
+impl Kinds {
+    /// Reads every product once; linear in the catalog's text.
+    pub(crate) fn build(products: &[Product]) -> Kinds {
+        let mut kinds = Kinds {
+            vocab: HashMap::new(),
+            identity: Vec::with_capacity(products.len()),
+            types: Vec::with_capacity(products.len()),
+            audience: Vec::with_capacity(products.len()),
+            of_type: Vec::new(),
+            in_identity: Vec::new(),
+        };
+        for (position, product) in products.iter().enumerate() {
+            let title = without_brand(&product.title, product.brand.as_deref());
+            // The brand's words are searchable ("a playmobil set") but never a type, nor
+            // counted as the catalog using a word.
+            let mut all_words = words(title);
+            for part in product.category.iter().chain(&product.tags) {
+                all_words.extend(words(part));
+            }
+            let mut described: Vec<u32> = all_words.iter().map(|w| kinds.intern(w)).collect();
+            described.sort_unstable();
+            described.dedup();
+            for &id in &described {
+                kinds.in_identity[id as usize] += 1;
+            }
+            let mut identity = described;
+            for word in words(&product.title)
+                .iter()
+                .chain(product.brand.iter().flat_map(|b| words(b)).collect::<Vec<_>>().iter())
+            {
+                identity.push(kinds.intern(word));
+            }
+            identity.sort_unstable();
+            identity.dedup();
+            let mut types: Vec<u32> = Vec::new();
+            for word in type_words(title, &product.category) {
+                let id = kinds.intern(&word);
+                if !types.contains(&id) {
+                    types.push(id);
+                }
+            }
+            for &id in &types {
+                kinds.of_type[id as usize].push(position as u32);
+            }
+            kinds.audience.push(Audience::of_words(&all_words));
+            kinds.identity.push(identity);
+            kinds.types.push(types);
+        }
+        kinds
+    }
+
+    fn intern(&mut self, word: &str) -> u32 {
+        if let Some(&id) = self.vocab.get(word) {
+            return id;
+        }
+        let id = self.vocab.len() as u32;
+        self.vocab.insert(word.to_string(), id);
+        self.of_type.push(Vec::new());
+        self.in_identity.push(0);
+        id
+    }
+
+    /// The ids of a phrase's words (each normalised), or `None` when a word is unknown to the
+    /// catalog (then no product has the phrase).
+    pub(crate) fn phrase(&self, text: &str) -> Option<Vec<u32>> {
+        let ids: Vec<u32> = words(text).iter().map(|w| self.vocab.get(w).copied()).collect::<Option<_>>()?;
+        (!ids.is_empty()).then_some(ids)
+    }
+
+    /// Whether the product at `position` has every word of `phrase` in its identity.
+    pub(crate) fn has(&self, position: usize, phrase: &[u32]) -> bool {
+        let identity = &self.identity[position];
+        phrase.iter().all(|id| identity.binary_search(id).is_ok())
+    }
+
+    /// Whether the product at `position` is of one of `types` (word ids).
+    pub(crate) fn is_type(&self, position: usize, types: &[u32]) -> bool {
+        self.types[position].iter().any(|t| types.contains(t))
+    }
+
+    pub(crate) fn audience(&self, position: usize) -> Audience {
+        self.audience[position]
+    }
+
+    /// The type a request asks for, as word ids and words (the keyword's and its synonyms').
+    ///
+    /// A keyword can be a type when at least [`TYPE_RATIO`] of the products having it (or a
+    /// synonym) are of that type, and it is not a generic word ("set", "toy"). Of several, the
+    /// first in the request wins unless a later one is the head it modifies: "cushion covers"
+    /// asks for covers because covers mention cushions far more often than cushions mention
+    /// covers, while "a kite for the beach" stays a kite.
+    pub(crate) fn requested_type(
+        &self,
+        keywords: &[String],
+        synonyms: &dyn Fn(&str) -> Vec<String>,
+    ) -> Option<(Vec<u32>, Vec<String>)> {
+        let mut chosen: Option<(Vec<u32>, Vec<String>)> = None;
+        for keyword in keywords.iter().filter(|k| !GENERIC.contains(&singular(&k.to_lowercase()).as_str())) {
+            let mut ids: Vec<u32> = Vec::new();
+            let mut names: Vec<String> = Vec::new();
+            for word in std::iter::once(keyword.clone()).chain(synonyms(keyword)) {
+                if let Some(&[id]) = self.phrase(&word).as_deref()
+                    && !ids.contains(&id)
+                {
+                    ids.push(id);
+                    names.push(word);
+                }
+            }
+            // The keyword itself must be used as a type when the catalog has it (its synonyms
+            // may be common words: "cup" sizes in lingerie titles must not stop "mug" being a
+            // type); only a word the catalog never uses stands on its synonyms ("saree").
+            let own: Vec<u32> = match self.phrase(keyword).as_deref() {
+                Some(&[id]) => vec![id],
+                Some(_) => continue,
+                None => Vec::new(),
+            };
+            let others: Vec<u32> = ids.iter().copied().filter(|id| !own.contains(id)).collect();
+            if !self.is_a_type(&own) && !self.is_a_type(&others) {
+                continue;
+            }
+            chosen = match chosen {
+                Some(first) if self.modified_by(&first.0, &ids) >= self.modified_by(&ids, &first.0) => Some(first),
+                _ => Some((ids, names)),
+            };
+        }
+        chosen
+    }
+
+    /// Whether the catalog uses these words (together) as a type: at least [`TYPE_RATIO`] of the
+    /// products having them outside their brand are of that type.
+    fn is_a_type(&self, ids: &[u32]) -> bool {
+        let typed: usize = ids.iter().map(|&id| self.of_type[id as usize].len()).sum();
+        let used: u32 = ids.iter().map(|&id| self.in_identity[id as usize]).sum();
+        typed > 0 && used > 0 && typed as f32 / used as f32 >= TYPE_RATIO
+    }
+
+    /// How many products of one of `types` have one of `words` in their identity.
+    fn modified_by(&self, types: &[u32], words: &[u32]) -> usize {
+        let mut positions: Vec<u32> = types.iter().flat_map(|&t| self.of_type[t as usize].iter().copied()).collect();
+        positions.sort_unstable();
+        positions.dedup();
+        positions.iter().filter(|&&p| words.iter().any(|w| self.identity[p as usize].binary_search(w).is_ok())).count()
+    }
+}
+
+/// The title without a leading brand name (when something is left after it).
+pub(crate) fn without_brand<'a>(title: &'a str, brand: Option<&str>) -> &'a str {
+    let Some(brand) = brand.map(str::trim).filter(|b| !b.is_empty()) else { return title };
+    match title.get(..brand.len()) {
+        Some(head) if head.eq_ignore_ascii_case(brand) => {
+            let rest = title[brand.len()..].trim_start();
+            if rest.is_empty() || title[brand.len()..].starts_with(|c: char| c.is_alphanumeric()) {
+                title
+            } else {
+                rest
+            }
+        }
+        _ => title,
+    }
+}
+
+/// A product's type words: the head of the title's type zone (and the word before a generic
+/// head), and the last word of each category part.
+fn type_words(title: &str, category: &[String]) -> Vec<String> {
+    let lower = title.to_lowercase();
+    let mut end = lower.find(['(', ',', '[']).unwrap_or(lower.len());
+    for cut in CUTS {
+        if let Some(at) = lower.find(cut) {
+            end = end.min(at);
+        }
+    }
+    let mut out = head_words(&lower[..end]);
+    for part in category {
+        out.extend(head_words(part));
+    }
+    out
+}
+
+/// The last content word of a phrase (skipping numbers, units and who it is for), and the
+/// word before it when that last word is generic ("train set").
+fn head_words(phrase: &str) -> Vec<String> {
+    let words = words(phrase);
+    let content: Vec<&String> = words.iter().filter(|w| !skipped_at_end(w)).collect();
+    let mut out = Vec::new();
+    if let Some(last) = content.last() {
+        out.push((*last).clone());
+        if GENERIC.contains(&last.as_str())
+            && let Some(before) = content.len().checked_sub(2).map(|i| content[i])
+        {
+            out.push(before.clone());
+        }
+    }
+    out
+}
+
+/// Words a title may end with after its type: sizes, units, who it is for, colours.
+fn skipped_at_end(word: &str) -> bool {
+    word.chars().any(|c| c.is_ascii_digit()) || AFTER_TYPE.contains(&word) || COLOURS.contains(&word)
+}
+
+const AFTER_TYPE: [&str; 23] = [
+    "cm", "mm", "ml", "l", "kg", "g", "inch", "men", "women", "man", "woman", "boy", "girl", "kid", "unisex", "baby",
+    "of", "small", "medium", "large", "xl", "xxl", "xs",
+];
+
+const COLOURS: [&str; 26] = [
+    "multicolor",
+    "multicolour",
+    "multi",
+    "black",
+    "white",
+    "blue",
+    "green",
+    "grey",
+    "gray",
+    "red",
+    "pink",
+    "purple",
+    "yellow",
+    "orange",
+    "brown",
+    "beige",
+    "navy",
+    "maroon",
+    "cream",
+    "silver",
+    "gold",
+    "golden",
+    "teal",
+    "ivory",
+    "khaki",
+    "olive",
+];
+
+/// Lowercase words of `text`, each in its singular form: runs of letters and digits, joined
+/// by an inner hyphen ("t-shirt"); apostrophes are dropped ("kids'" is "kid").
+pub(crate) fn words(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut current = String::new();
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c.is_alphanumeric() {
+            current.extend(c.to_lowercase());
+        } else if c == '-' && !current.is_empty() && chars.peek().is_some_and(|n| n.is_alphanumeric()) {
+            current.push('-');
+        } else if c == '\'' || c == '’' {
+            continue;
+        } else if !current.is_empty() {
+            out.push(singular(&std::mem::take(&mut current)));
+        }
+    }
+    if !current.is_empty() {
+        out.push(singular(&current));
+    }
+    out
+}
+
+/// The singular of an English plural, for comparing words: "trains" -> "train", "boxes" ->
+/// "box", "stories" -> "story", "dresses" -> "dress"; anything else unchanged ("training",
+/// "glass", "bus").
+pub(crate) fn singular(word: &str) -> String {
+    let n = word.len();
+    if n > 4 && word.ends_with("ies") {
+        return format!("{}y", &word[..n - 3]);
+    }
+    for ending in ["sses", "ches", "shes", "xes", "zes"] {
+        if n > ending.len() + 1 && word.ends_with(ending) {
+            return word[..n - 2].to_string();
+        }
+    }
+    if n > 3 && word.ends_with('s') && !word.ends_with("ss") && !word.ends_with("us") && !word.ends_with("is") {
+        return word[..n - 1].to_string();
+    }
+    word.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::money::Amount;
+
+    fn product(title: &str, brand: Option<&str>, category: &[&str]) -> Product {
+        let mut p = Product::new("p", title, Amount::units(10), "GBP".parse().unwrap());
+        p.brand = brand.map(String::from);
+        p.category = category.iter().map(|c| c.to_string()).collect();
+        p
+    }
+
+    fn types_of(p: &Product) -> Vec<String> {
+        type_words(without_brand(&p.title, p.brand.as_deref()), &p.category)
+    }
+
+    #[test]
+    fn a_title_names_its_type_before_for_with_or_a_dash() {
+        let watch = product("Follow Me SH1021 Ladies Leather Analog Watch - For Women", None, &[]);
+        assert_eq!(types_of(&watch), ["watch"]);
+        let set = product("Wooden Train Set with Bridge", None, &["Toys", "Trains"]);
+        assert_eq!(types_of(&set), ["set", "train", "toy", "train"]);
+        let mug = product("Doraemon Gift Family Ceramic Coffee Mug Multicolour Mug - 325 ml", None, &[]);
+        assert_eq!(types_of(&mug), ["mug"]);
+        let blue = product("Stoneware mug blue, large", None, &[]);
+        assert_eq!(types_of(&blue), ["mug"], "a colour or size after the type is not the type");
+    }
+
+    #[test]
+    fn a_brand_is_not_a_type_nor_part_of_what_the_product_is() {
+        let blouse = product("Bunny Sarees Cotton Embroidered Blouse Material", Some("Bunny Sarees"), &[]);
+        assert_eq!(types_of(&blouse), ["material"]);
+        let kinds = Kinds::build(&[blouse]);
+        let none = |_: &str| Vec::new();
+        assert_eq!(kinds.requested_type(&["saree".into()], &none), None, "a brand's word is never a type");
+    }
+
+    #[test]
+    fn plurals_are_one_word_and_stems_are_not() {
+        assert_eq!(words("Trains, Kids' T-Shirts & Stories"), ["train", "kid", "t-shirt", "story"]);
+        assert_eq!(singular("training"), "training");
+        assert_eq!(singular("dresses"), "dress");
+        assert_eq!(singular("glass"), "glass");
+    }
+
+    #[test]
+    fn the_requested_type_is_the_word_the_catalog_uses_as_a_type() {
+        let products = [
+            product("Leading Lady Women's Camisole", None, &[]),
+            product("Lady Diana Lip Balm", None, &[]),
+            product("Titan Ladies Analog Watch", None, &[]),
+            product("Sonata Analog Watch - For Men", None, &[]),
+        ];
+        let kinds = Kinds::build(&products);
+        let none = |_: &str| Vec::new();
+        let watch = kinds.phrase("watch").unwrap();
+        let asked = kinds.requested_type(&["ladies".into(), "watch".into()], &none);
+        assert_eq!(asked.map(|(ids, _)| ids), Some(watch));
+        assert_eq!(kinds.requested_type(&["ladies".into()], &none), None);
+    }
+
+    #[test]
+    fn of_two_types_the_head_of_the_phrase_wins() {
+        let products = [
+            product("JMD Printed Cushions Cover", None, &[]),
+            product("Kripa Floral Cushions Cover", None, &[]),
+            product("Hemden Cotton Cover", None, &[]),
+            product("Soft Cushion", None, &[]),
+            product("Rainbow Delta Kite", None, &[]),
+            product("Stunt Kite", None, &[]),
+            product("Beach Ball", None, &[]),
+            product("Beach Towel", None, &[]),
+            product("Inflatable Beach Toy", None, &[]),
+        ];
+        let kinds = Kinds::build(&products);
+        let none = |_: &str| Vec::new();
+        let asked = |words: &[&str]| {
+            let words: Vec<String> = words.iter().map(|w| w.to_string()).collect();
+            kinds.requested_type(&words, &none).map(|(_, names)| names)
+        };
+        assert_eq!(asked(&["cushion", "covers"]), Some(vec!["covers".to_string()]));
+        assert_eq!(asked(&["kite", "beach"]), Some(vec!["kite".to_string()]));
+    }
+
+    #[test]
+    fn synonyms_from_the_lexicon_name_the_same_type() {
+        let products = [product("Mahek Striped Cotton Sari", None, &[]), product("Mahek Silk Sari", None, &[])];
+        let kinds = Kinds::build(&products);
+        let synonyms = |w: &str| if w == "saree" { vec!["sari".to_string()] } else { Vec::new() };
+        let sari = kinds.phrase("sari").unwrap();
+        let asked = kinds.requested_type(&["saree".into()], &synonyms);
+        assert_eq!(asked, Some((sari, vec!["sari".to_string()])));
+    }
+}
