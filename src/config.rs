@@ -49,6 +49,8 @@ pub struct Config {
     /// Exchange rates into the shop's currency, e.g. `USD = 0.79`.
     pub rates: std::collections::BTreeMap<String, Decimal>,
     pub llm: LlmConfig,
+    /// The shop as shoppers see it: name, currency display, accent colour, logo.
+    pub shop: crate::shop::Shop,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -168,6 +170,7 @@ impl Default for Config {
             profile: ProfileConfig::default(),
             rates: Default::default(),
             llm: LlmConfig::default(),
+            shop: crate::shop::Shop::default(),
         }
     }
 }

@@ -15,6 +15,7 @@
 //! - [`prompts`]: merchant-editable prompt files (templates, wording), validated on load.
 //! - [`reply`]: what the shopper is shown: product cards with their why lines.
 //! - [`config`]: the TOML file and environment variables, with their defaults.
+//! - [`shop`]: the `[shop]` section: the shop's name, currency display, colour and logo.
 //! - [`replay`]: scripted conversations played against the chat, with reports and golden files.
 //! - [`server`]: the chat server: WebSocket chat, HTTP API, auth, limits, metrics, widget.
 //! - [`profile`]: one shopper's declared slots, behaviour, orders and consent, kept on sled.
@@ -37,5 +38,6 @@ pub mod recommend;
 pub mod replay;
 pub mod reply;
 pub mod server;
+pub mod shop;
 pub mod slots;
 pub mod understand;

@@ -7,10 +7,13 @@
 //! - `state`: the shared handle; `chat`: the socket; `frames`: the protocol's frames;
 //! - `rest`, `admin`: the HTTP API; `edge`: origin, rate limits, credentials;
 //! - `tokens`: shopper tokens and customer signatures; `limits`, `metrics`; `widget`;
+//! - `demo`, `demo_art`: the demo shop front (home, product pages, pictures) around the widget;
 //! - `openapi`: the OpenAPI document generated from the handlers.
 
 mod admin;
 mod chat;
+mod demo;
+mod demo_art;
 mod edge;
 mod error;
 pub mod frames;
@@ -53,7 +56,11 @@ pub fn app(state: AppState) -> Router {
         .layer(DefaultBodyLimit::max(limits.catalog_body_bytes))
         .route("/v1/admin/reload", post(admin::reload));
     Router::new()
-        .route("/", get(widget::demo_page))
+        .route("/", get(demo::home))
+        .route("/p/{id}", get(demo::product))
+        .route("/demo/img/{file}", get(demo::image))
+        .route("/demo/shop.css", get(demo::stylesheet))
+        .route("/demo/shop.js", get(demo::script))
         .route("/widget.js", get(widget::script))
         .route("/healthz", get(rest::healthz))
         .route("/metrics", get(rest::metrics))
