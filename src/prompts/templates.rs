@@ -79,11 +79,57 @@ pub(crate) fn add_checked(
     }
     for sample in samples {
         if let Err(e) = env.get_template(&source.name).and_then(|t| t.render(sample)) {
-            let (message, at) = describe(&e);
+            let (mut message, at) = describe(&e);
+            if e.kind() == ErrorKind::UndefinedError
+                && let Ok(template) = env.get_template(&source.name)
+            {
+                let unknown = unknown_variables(&template.undeclared_variables(true), samples);
+                if !unknown.is_empty() {
+                    message = format!(
+                        "uses {} that does not exist here (it may use: {})",
+                        unknown.iter().map(|v| format!("`{v}`")).collect::<Vec<_>>().join(", "),
+                        known_variables(samples).join(", ")
+                    );
+                }
+            }
             problems.push(problem(line + at.unwrap_or(1) - 1, message));
             return;
         }
     }
+}
+
+/// The variables (dotted paths such as `slots.colour`) a template uses that no sample context
+/// defines, sorted: what a merchant mistyped. A path is known when any sample defines it, so an
+/// attribute of a value that is sometimes empty (`slots.budget.max`) is not reported.
+fn unknown_variables(used: &std::collections::HashSet<String>, samples: &[Value]) -> Vec<String> {
+    let defined = |path: &str| {
+        samples.iter().any(|sample| {
+            let mut value = sample.clone();
+            for part in path.split('.') {
+                match value.get_attr(part) {
+                    Ok(next) if !next.is_undefined() => value = next,
+                    _ => return value.is_none(),
+                }
+            }
+            true
+        })
+    };
+    let mut unknown: Vec<String> = used.iter().filter(|path| !defined(path)).cloned().collect();
+    unknown.sort();
+    unknown
+}
+
+/// The top-level variables the sample contexts define, sorted, for the merchant to choose from.
+fn known_variables(samples: &[Value]) -> Vec<String> {
+    let mut names: Vec<String> = samples
+        .iter()
+        .filter_map(|s| s.try_iter().ok())
+        .flatten()
+        .filter_map(|k| k.as_str().map(|k| format!("`{k}`")))
+        .collect();
+    names.sort();
+    names.dedup();
+    names
 }
 
 /// Renders a template that was checked at load; a failure (a concierge bug) is logged and
