@@ -60,6 +60,11 @@ pub struct LogConfig {
     pub format: String,
     /// Log shoppers' messages and tokens (never enable in production).
     pub debug_shopper_text: bool,
+    /// Seconds between summary lines (connections, turns per second, errors, refusals); 0: none.
+    pub summary_secs: u64,
+    /// Request and connection lines written per second at most; the rest are counted and the
+    /// count ("N suppressed") is written with the next line.
+    pub lines_per_second: u32,
 }
 
 /// Every limit is counted in the metrics when it refuses something.
@@ -177,7 +182,7 @@ impl Default for Config {
 
 impl Default for LogConfig {
     fn default() -> LogConfig {
-        LogConfig { format: "text".into(), debug_shopper_text: false }
+        LogConfig { format: "text".into(), debug_shopper_text: false, summary_secs: 60, lines_per_second: 20 }
     }
 }
 

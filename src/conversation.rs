@@ -158,7 +158,7 @@ impl Conversation {
         now: OffsetDateTime,
     ) -> Result<Turn, ConversationError> {
         let said = agent.understand(&self.session, text);
-        self.say_understood(agent, profiles, &said, now)
+        self.say_understood(agent, profiles, &said, None, now)
     }
 
     /// Keeps a message in the recent history (bounded in count and length).
@@ -170,12 +170,14 @@ impl Conversation {
     }
 
     /// Handles one message from the shopper, already understood (by the rules, or by the
-    /// rules and a language model).
+    /// rules and a language model). `choice`: the quick reply clicked, if the message is one;
+    /// it is recorded in the profile's behaviour with the turn's own write.
     pub fn say_understood(
         &mut self,
         agent: &Agent,
         profiles: &Profiles,
         said: &crate::understand::Understanding,
+        choice: Option<&str>,
         now: OffsetDateTime,
     ) -> Result<Turn, ConversationError> {
         let decision = agent.decide(&mut self.session, said);
@@ -192,13 +194,20 @@ impl Conversation {
             };
             // Most refinements ("cheaper", "why that one?") change nothing stored: read, don't
             // write, so they cost no flush.
-            let writes = !decision.declared.is_empty() || decision.forget.is_some() || asked.is_some();
+            let clicked = choice.and_then(|c| quick_reply_event(c, now));
+            let writes =
+                !decision.declared.is_empty() || decision.forget.is_some() || asked.is_some() || clicked.is_some();
             if !writes {
                 let profile = profiles.store.load(self.shopper)?.unwrap_or_else(|| Profile::new(self.shopper, now));
                 return self.reply(agent, profiles, &decision, &profile, now, None, None);
             }
             let slots = self.session.slots.clone();
+            let limits = profiles.limits;
             let (profile, durable) = profiles.store.update(self.shopper, now, &mut |p: &mut Profile| {
+                p.touch(now);
+                if let Some(event) = &clicked {
+                    p.record(event.clone(), &limits);
+                }
                 if p.consent().personalization {
                     for slot in &decision.declared {
                         p.declare(*slot, &slots, Source::Chat, now);
@@ -256,6 +265,13 @@ impl Conversation {
         })?;
         Ok(durable)
     }
+}
+
+/// The behaviour event for a clicked quick reply; `None` for a label the event rules refuse
+/// (too long, say), which then goes unrecorded rather than failing the turn.
+fn quick_reply_event(choice: &str, now: OffsetDateTime) -> Option<crate::profile::Event> {
+    let input = EventInput { kind: "quick_reply".into(), choice: Some(choice.to_string()), ..EventInput::default() };
+    crate::profile::Event::parse(input, now).ok()
 }
 
 /// What a reply is built from besides the session: the page, recent behaviour, stored facts.

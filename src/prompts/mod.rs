@@ -168,6 +168,14 @@ impl Prompts {
         }
     }
 
+    /// These prompts for `shop`: replies and questions read it as `{{ shop.name }}`, ...
+    pub fn with_shop(mut self, shop: &crate::shop::Shop) -> Prompts {
+        let value = minijinja::Value::from_serialize(shop);
+        self.replies.set_shop(&value);
+        self.questions.set_shop(&value);
+        self
+    }
+
     pub fn why(&self) -> &WhyTemplates {
         &self.why
     }

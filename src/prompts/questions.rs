@@ -36,6 +36,11 @@ pub struct Question {
 }
 
 impl Questions {
+    /// Makes `shop` the value templates read as `{{ shop.name }}` and the like.
+    pub(crate) fn set_shop(&mut self, shop: &Value) {
+        self.env.add_global("shop", shop.clone());
+    }
+
     pub(crate) fn parse(file: &str, text: &str) -> Result<Questions, Vec<Problem>> {
         let raw: BTreeMap<SlotName, RawQuestion> = parse(file, text).map_err(|p| vec![p])?;
         let mut env = environment();

@@ -8,9 +8,11 @@ use crate::money::{Amount, Currency};
 
 /// A fresh environment with concierge's settings: strict undefined variables (a typo in a
 /// template is an error, not an empty string), no HTML auto-escaping (texts go out as JSON
-/// strings and the widget inserts them as text), and the `money` filter.
+/// strings and the widget inserts them as text), the `money` filter, and the global `shop` (the
+/// `[shop]` section; the demo shop until [`crate::prompts::Prompts::with_shop`] sets the real one).
 pub(crate) fn environment() -> Environment<'static> {
     let mut env = Environment::new();
+    env.add_global("shop", Value::from_serialize(crate::shop::Shop::default()));
     env.set_undefined_behavior(UndefinedBehavior::Strict);
     env.set_auto_escape_callback(|_| minijinja::AutoEscape::None);
     env.set_keep_trailing_newline(false);

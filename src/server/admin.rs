@@ -83,7 +83,7 @@ pub async fn reload(State(state): State<AppState>, headers: HeaderMap) -> Result
         let lines: Vec<String> = problems.iter().map(ToString::to_string).collect();
         ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_prompts", lines.join("\n"))
     })?;
-    let agent = state.agent().with_prompts(Arc::new(prompts));
+    let agent = state.agent().with_prompts(Arc::new(prompts.with_shop(&state.config.shop)));
     state.swap_agent(agent);
     tracing::info!("prompt files reloaded");
     Ok(Json(Reloaded { reloaded: true }))

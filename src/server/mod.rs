@@ -6,7 +6,7 @@
 //!
 //! - `state`: the shared handle; `chat`: the socket; `frames`: the protocol's frames;
 //! - `rest`, `admin`: the HTTP API; `edge`: origin, rate limits, credentials;
-//! - `tokens`: shopper tokens and customer signatures; `limits`, `metrics`; `widget`;
+//! - `tokens`: shopper tokens and customer signatures; `limits`, `metrics`, `logs`; `widget`;
 //! - `demo`, `demo_art`: the demo shop front (home, product pages, pictures) around the widget;
 //! - `openapi`: the OpenAPI document generated from the handlers.
 
@@ -18,6 +18,7 @@ mod edge;
 mod error;
 pub mod frames;
 mod limits;
+mod logs;
 mod metrics;
 mod openapi;
 mod rest;
@@ -73,6 +74,7 @@ pub fn app(state: AppState) -> Router {
         .layer(DefaultBodyLimit::max(limits.rest_body_bytes))
         .merge(admin)
         .layer(axum::middleware::from_fn_with_state(state.clone(), edge::guard))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), logs::request_line))
         .with_state(state)
 }
 
@@ -106,10 +108,12 @@ pub struct Application {
 impl Application {
     /// Loads the catalog, prompt files and store named by `config` and binds its address.
     pub async fn build(config: Config) -> anyhow::Result<Application> {
-        let prompts = Prompts::load_or_builtin(config.prompts.as_deref()).map_err(|problems| {
-            let lines: Vec<String> = problems.iter().map(ToString::to_string).collect();
-            anyhow::anyhow!("invalid prompt files:\n{}", lines.join("\n"))
-        })?;
+        let prompts = Prompts::load_or_builtin(config.prompts.as_deref())
+            .map_err(|problems| {
+                let lines: Vec<String> = problems.iter().map(ToString::to_string).collect();
+                anyhow::anyhow!("invalid prompt files:\n{}", lines.join("\n"))
+            })?
+            .with_shop(&config.shop);
         let (catalog, report) = Catalog::load(&config.catalog)
             .with_context(|| format!("cannot load catalog {}", config.catalog.display()))?;
         for problem in &report.problems {
@@ -117,7 +121,7 @@ impl Application {
         }
         let index = CatalogIndex::build(Arc::new(catalog))?;
         let rates = config.exchange_rates()?;
-        let metrics = metrics::Metrics::new();
+        let metrics = metrics::Metrics::new().with_line_budget(config.log.lines_per_second);
         let llm = language_model(&config, &metrics)?;
         let model = llm.as_ref().map(|l| l.settings().model.clone());
         let agent = Agent::new(Arc::new(index), Arc::new(prompts), rates).with_model(model);
@@ -166,6 +170,7 @@ impl Application {
         let store: Arc<dyn Store> = Arc::clone(&state.profiles.store);
         let idle = time::Duration::days(i64::from(state.config.profile.retention_days));
         let sweeper = crate::profile::spawn_sweeper(Arc::clone(&store), std::time::Duration::from_secs(3600), idle);
+        let summary = logs::spawn_summary(state.clone(), std::time::Duration::from_secs(state.config.log.summary_secs));
         let router = app(state).into_make_service_with_connect_info::<SocketAddr>();
         let signal = async move {
             shutdown.await;
@@ -181,6 +186,9 @@ impl Application {
         });
         axum::serve(listener, router).with_graceful_shutdown(signal).await.context("server failed")?;
         sweeper.abort();
+        if let Some(summary) = summary {
+            summary.abort();
+        }
         tokio::task::spawn_blocking(move || store.flush()).await?.context("flushing the store")?;
         tracing::info!("stopped");
         Ok(())

@@ -241,6 +241,11 @@ pub async fn recommendations(
     if !matches!(placement.as_str(), "home" | "product" | "cart" | "post_purchase") {
         return Err(ApiError::bad_request("placement is one of home, product, cart, post_purchase"));
     }
+    if placement == "product" && params.product_id.as_deref().is_none_or(|id| id.trim().is_empty()) {
+        return Err(ApiError::bad_request(
+            "placement=product needs the `product_id` parameter: the product on the page",
+        ));
+    }
     let k = params.k.unwrap_or(5).clamp(1, 50);
     let shopper = bearer(&headers).and_then(|t| state.tokens.verify(t));
     let profile = match shopper {

@@ -38,6 +38,8 @@ struct Connection {
     session_id: Option<String>,
     conversation: Option<Conversation>,
     last_reply: Option<Reply>,
+    /// Turns answered on this connection, for its log line.
+    turns: u64,
 }
 
 /// Serves one upgraded socket until it closes, the shopper goes idle, or the server stops.
@@ -61,11 +63,13 @@ pub async fn serve(state: AppState, socket: WebSocket) {
         let _ = sink.close().await;
     });
     let mut connection =
-        Connection { state: state.clone(), out, session_id: None, conversation: None, last_reply: None };
+        Connection { state: state.clone(), out, session_id: None, conversation: None, last_reply: None, turns: 0 };
     let limits = state.config.limits.clone();
     let mut bucket = TokenBucket::new(limits.messages_per_minute, limits.burst, Instant::now());
     let mut shutdown = state.shutdown.clone();
     let started = Instant::now();
+    // For the connection's log line: why it ended.
+    let mut ended = "peer";
     loop {
         let deadline = if connection.conversation.is_none() {
             limits.hello_timeout().saturating_sub(started.elapsed())
@@ -76,6 +80,7 @@ pub async fn serve(state: AppState, socket: WebSocket) {
             next = tokio::time::timeout(deadline, stream.next()) => next,
             _ = shutdown.changed() => {
                 connection.send_raw(close(1001, "the server is restarting")).await;
+                ended = "shutdown";
                 break;
             }
         };
@@ -85,6 +90,7 @@ pub async fn serve(state: AppState, socket: WebSocket) {
                     if connection.conversation.is_none() { (4008, "hello_timeout") } else { (1000, "idle") };
                 state.metrics.refused(why);
                 connection.send_raw(close(code, why)).await;
+                ended = why;
                 break;
             }
             Ok(None) => break,
@@ -93,6 +99,7 @@ pub async fn serve(state: AppState, socket: WebSocket) {
                 if is_too_long(&error) {
                     state.metrics.refused("hard_frame_size");
                     connection.send_raw(close(1009, "message too big")).await;
+                    ended = "too_big";
                 }
                 break;
             }
@@ -120,10 +127,12 @@ pub async fn serve(state: AppState, socket: WebSocket) {
             Message::Ping(_) | Message::Pong(_) => {}
         }
     }
+    let turns = connection.turns;
     connection.park();
     drop(connection);
     let _ = writer.await;
     state.metrics.connections.dec();
+    super::logs::connection_closed(&state, started.elapsed(), turns, ended);
 }
 
 fn close(code: u16, reason: &'static str) -> Message {
@@ -199,9 +208,11 @@ impl Connection {
         if self.state.llm.is_some() {
             conversation.remember(true, &text);
         }
+        let choice = quick_reply.then(|| text.clone());
         let done = self
             .blocking(move || {
-                let turn = conversation.say_understood(&agent, &profiles, &said, OffsetDateTime::now_utc());
+                let choice = choice.as_deref();
+                let turn = conversation.say_understood(&agent, &profiles, &said, choice, OffsetDateTime::now_utc());
                 (conversation, turn)
             })
             .await;
@@ -284,6 +295,7 @@ impl Connection {
         }
         let metrics = &self.state.metrics;
         metrics.turns.inc();
+        self.turns += 1;
         metrics.turn_seconds.observe(started.elapsed().as_secs_f64());
         self.last_reply = Some(turn.reply.clone());
         let frames = ServerFrame::for_turn(turn);
