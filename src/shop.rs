@@ -124,6 +124,13 @@ mod tests {
     }
 
     #[test]
+    fn the_example_configuration_reads_and_describes_the_demo_shop() {
+        let example = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("concierge.toml.example");
+        let config = crate::config::Config::load(Some(&example)).expect("the example configuration reads");
+        assert_eq!(config.shop, Shop::default());
+    }
+
+    #[test]
     fn prices_show_the_symbol_or_the_code_as_configured() {
         let usd: Currency = "USD".parse().expect("a currency");
         let amount = Amount::from_f64(1299.5).expect("an amount");
