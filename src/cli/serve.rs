@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use clap::Args;
 
-use crate::config::Config;
+use crate::config::{Config, LogFormat};
 use crate::server::{Application, shutdown_signal};
 
 #[derive(Debug, Args)]
@@ -53,5 +53,5 @@ fn init_logging(config: &Config) {
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,tantivy=warn,sled=warn"));
     let colour = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
     let builder = tracing_subscriber::fmt().with_env_filter(filter).with_ansi(colour);
-    let _ = if config.log.format == "json" { builder.json().try_init() } else { builder.try_init() };
+    let _ = if config.log.format == LogFormat::Json { builder.json().try_init() } else { builder.try_init() };
 }

@@ -94,8 +94,8 @@ impl Shown {
 
 /// `GET /`: the shop's home page with the top-rated product of each department.
 pub async fn home(State(state): State<AppState>) -> Response {
-    let agent = state.agent();
-    let catalog = agent.index().catalog();
+    let assistant = state.assistant();
+    let catalog = assistant.index().catalog();
     let shop = &state.config.shop;
     let shelf: Vec<Shown> = top_rated_per_department(catalog).into_iter().map(|p| Shown::new(p, shop)).collect();
     let example = example_request(catalog, shop);
@@ -104,8 +104,8 @@ pub async fn home(State(state): State<AppState>) -> Response {
 
 /// `GET /p/{id}`: one product's page, or a friendly 404 page.
 pub async fn product(State(state): State<AppState>, Path(id): Path<String>) -> Response {
-    let agent = state.agent();
-    match agent.index().catalog().get(&id) {
+    let assistant = state.assistant();
+    match assistant.index().catalog().get(&id) {
         Some(p) => {
             let product = Shown::new(p, &state.config.shop);
             page(&state, "product.html", minijinja::context! { page => "product", product }, StatusCode::OK)
@@ -116,8 +116,8 @@ pub async fn product(State(state): State<AppState>, Path(id): Path<String>) -> R
 
 /// `GET /demo/img/{id}.svg`: the product's picture drawn for the demo store.
 pub async fn image(State(state): State<AppState>, Path(file): Path<String>) -> Response {
-    let agent = state.agent();
-    let Some(p) = file.strip_suffix(".svg").and_then(|id| agent.index().catalog().get(id)) else {
+    let assistant = state.assistant();
+    let Some(p) = file.strip_suffix(".svg").and_then(|id| assistant.index().catalog().get(id)) else {
         return (StatusCode::NOT_FOUND, "no such picture").into_response();
     };
     (
@@ -145,8 +145,8 @@ pub async fn script() -> impl IntoResponse {
 
 /// Renders a page with the shop and its departments; a template error is logged and is a 500.
 fn page(state: &AppState, name: &str, extra: minijinja::Value, status: StatusCode) -> Response {
-    let agent = state.agent();
-    let departments = departments(agent.index().catalog());
+    let assistant = state.assistant();
+    let departments = departments(assistant.index().catalog());
     let context = minijinja::context! { shop => &state.config.shop, departments, ..extra };
     match PAGES.get_template(name).and_then(|t| t.render(context)) {
         Ok(html) => (status, [(header::CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response(),
