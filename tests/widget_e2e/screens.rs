@@ -81,12 +81,19 @@ pub async fn check_open_panel(client: &Client, base_url: &str, screen: (u32, u32
     Ok(())
 }
 
-/// Waits (up to 2 s) until the panel's opening animation has finished, so boxes are final.
+/// Waits (up to 5 s) until the panel's opening animation has finished, so boxes are final
+/// (the panel's own animation only: the typing dots blink for as long as they show).
 async fn settle(client: &Client) -> Outcome {
-    let deadline = Instant::now() + Duration::from_secs(2);
-    while script(client, "return document.getAnimations().every(a => a.playState !== 'running')").await? != true {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while script(
+        client,
+        "return document.getElementById('concierge-panel').getAnimations().every(a => a.playState !== 'running')",
+    )
+    .await?
+        != true
+    {
         if Instant::now() > deadline {
-            return Err("the page is still animating after 2 s".into());
+            return Err("the panel is still animating after 5 s".into());
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
