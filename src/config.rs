@@ -51,6 +51,8 @@ pub struct Config {
     pub rates: std::collections::BTreeMap<String, Decimal>,
     pub llm: LlmConfig,
     pub mcp: McpConfig,
+    /// The shop as shoppers see it: name, currency display, accent colour, logo.
+    pub shop: crate::shop::Shop,
 }
 
 /// The MCP server for shoppers' own agents (`[mcp]`), at `/mcp`.
@@ -91,6 +93,11 @@ pub struct LogConfig {
     pub format: LogFormat,
     /// Log shoppers' messages and tokens (never enable in production).
     pub debug_shopper_text: bool,
+    /// Seconds between summary lines (connections, turns per second, errors, refusals); 0: none.
+    pub summary_secs: u64,
+    /// Request and connection lines written per second at most; the rest are counted and the
+    /// count ("N suppressed") is written with the next line.
+    pub lines_per_second: u32,
 }
 
 /// How the server writes its logs.
@@ -235,13 +242,14 @@ impl Default for Config {
             rates: Default::default(),
             llm: LlmConfig::default(),
             mcp: McpConfig::default(),
+            shop: crate::shop::Shop::default(),
         }
     }
 }
 
 impl Default for LogConfig {
     fn default() -> LogConfig {
-        LogConfig { format: LogFormat::Text, debug_shopper_text: false }
+        LogConfig { format: LogFormat::Text, debug_shopper_text: false, summary_secs: 60, lines_per_second: 20 }
     }
 }
 

@@ -20,6 +20,7 @@
 //! - [`eval`]: request sets judged by rules: ranking precision, budget compliance, untrue why
 //!   lines and understanding accuracy (`concierge eval`).
 //! - [`config`]: the TOML file and environment variables, with their defaults.
+//! - [`shop`]: the `[shop]` section: the shop's name, currency display, colour and logo.
 //! - [`cli`]: the `concierge` command line, one file per command (only `main.rs` uses it).
 #![forbid(unsafe_code)]
 
@@ -37,5 +38,6 @@ pub mod profile;
 pub mod prompts;
 pub mod replay;
 pub mod server;
+pub mod shop;
 pub mod slots;
 pub mod understand;

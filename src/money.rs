@@ -131,22 +131,27 @@ impl Currency {
     ///
     /// Whole amounts drop their zero fraction; others print with the currency's minor digits.
     pub fn format(self, amount: Amount) -> String {
+        let number = self.format_number(amount);
+        let symbol = self.symbol();
+        if symbol.chars().count() > 1 && symbol.chars().all(|c| c.is_ascii_alphabetic()) {
+            format!("{number} {symbol}")
+        } else {
+            format!("{symbol}{number}")
+        }
+    }
+
+    /// The number alone as [`Currency::format`] prints it: `24.99`, `25`, `1,299`.
+    pub fn format_number(self, amount: Amount) -> String {
         let digits = self.minor_digits();
         let rounded = amount.decimal().round_dp(digits);
         let whole = rounded.trunc();
         let fraction = rounded - whole;
         let whole_text = group_thousands(&whole.normalize().to_string());
-        let symbol = self.symbol();
-        let number = if fraction.is_zero() || digits == 0 {
+        if fraction.is_zero() || digits == 0 {
             whole_text
         } else {
             let frac = format!("{:.*}", digits as usize, fraction);
             format!("{whole_text}{}", frac.trim_start_matches('0'))
-        };
-        if symbol.chars().count() > 1 && symbol.chars().all(|c| c.is_ascii_alphabetic()) {
-            format!("{number} {symbol}")
-        } else {
-            format!("{symbol}{number}")
         }
     }
 }

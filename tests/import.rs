@@ -327,3 +327,37 @@ fn the_binary_imports_amazon_toys_and_refuses_what_it_cannot_import() {
     assert!(String::from_utf8_lossy(&output.stderr).contains("--currency"));
     assert!(!refused.exists(), "nothing is written when the import fails");
 }
+
+fn mapped(imported: &Imported, field: &str) -> Option<String> {
+    imported.report.mapping.iter().find(|(f, _)| f == field).map(|(_, c)| c.clone())
+}
+
+/// Regression: `import --format shopify` (and google, jsonl) printed no column mapping,
+/// although the README promises it for every format.
+#[test]
+fn every_format_reports_the_mapping_it_used() {
+    let dir = tempfile::tempdir().unwrap();
+    let shopify = dir.path().join("products_export.csv");
+    std::fs::write(&shopify, SHOPIFY_EDGE_CASES).unwrap();
+    let imported = import(&shopify, &options(Format::Shopify, Some("GBP"), "")).unwrap();
+    assert_eq!(mapped(&imported, "id").as_deref(), Some("Handle"));
+    assert_eq!(mapped(&imported, "price").as_deref(), Some("Variant Price"));
+    assert!(mapped(&imported, "attributes").is_some_and(|c| c.contains("Option1 Value")), "{:?}", imported.report);
+
+    let tsv = import(&fixture("products.tsv"), &options(Format::Google, None, "")).unwrap();
+    assert_eq!(mapped(&tsv, "price").as_deref(), Some("sale_price or price"));
+    assert_eq!(mapped(&tsv, "image").as_deref(), Some("image_link"));
+    let xml = import(&fixture("products.xml"), &options(Format::Google, None, "")).unwrap();
+    assert_eq!(mapped(&xml, "title").as_deref(), Some("title"));
+    assert_eq!(mapped(&xml, "in_stock").as_deref(), Some("availability"));
+    assert_eq!(mapped(&xml, "attributes").as_deref(), Some("color + age_group + gtin"));
+    assert_eq!(mapped(&xml, "stock"), None, "no item has a quantity");
+
+    let native = dir.path().join("native.jsonl");
+    std::fs::write(&native, "{\"id\":\"a\",\"title\":\"A\",\"price\":3,\"currency\":\"GBP\",\"colour\":\"red\"}\n")
+        .unwrap();
+    let jsonl = import(&native, &options(Format::Jsonl, None, "")).unwrap();
+    assert_eq!(mapped(&jsonl, "title").as_deref(), Some("title"));
+    assert_eq!(mapped(&jsonl, "kept as is").as_deref(), Some("colour"));
+    assert_eq!(mapped(&jsonl, "brand"), None, "no product has a brand");
+}

@@ -352,3 +352,28 @@ async fn a_group_commit_window_past_100_ms_is_refused_at_start() {
     let error = concierge::server::Application::build(config).await.err().expect("refused");
     assert!(format!("{error:#}").contains("group_window_us"), "{error:#}");
 }
+
+/// Regressions: `last_seen` stayed at `created_at` through a whole conversation, and clicked
+/// quick replies, listed as recorded behaviour, never appeared under `recent`.
+#[tokio::test]
+async fn a_conversation_moves_last_seen_and_clicked_quick_replies_show_in_recent_behaviour() {
+    let server = start(|_| {}).await;
+    let mut socket = connect(&server).await;
+    let (welcome, greeting) = hello(&mut socket, None, None).await;
+    let token = welcome["shopper"].as_str().unwrap().to_string();
+    let label = greeting["quick_replies"][0].as_str().unwrap().to_string();
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    send(&mut socket, json!({"type":"say","text":label,"choice":label})).await;
+    next(&mut socket).await;
+    say(&mut socket, "for my nephew, he loves trains").await;
+    let (_, profile) = http(&server, "GET", "/v1/profile", Some(&token), None).await;
+    assert_eq!(profile["recent"]["quick_replies"], json!([label]), "{profile}");
+    let (_, export) = http(&server, "GET", "/v1/profile/export", Some(&token), None).await;
+    let at = |key: &str| {
+        time::OffsetDateTime::parse(export[key].as_str().unwrap(), &time::format_description::well_known::Rfc3339)
+            .unwrap()
+    };
+    assert!(at("last_seen") > at("created_at"), "{export}");
+    let typed: Vec<&str> = export["events"].as_array().unwrap().iter().filter_map(|e| e["choice"].as_str()).collect();
+    assert_eq!(typed, [label.as_str()], "only the click is a quick-reply event, not the typed message");
+}

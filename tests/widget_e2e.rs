@@ -2,11 +2,18 @@
 //!
 //! A shopper opens the chat on the demo shop, asks for a present, answers the agent's questions
 //! by clicking the first quick reply, and must end up with product cards that carry a title, a
-//! price and a reason. Along the way nothing the server sent may have become markup.
+//! price and a reason. Along the way nothing the server sent may have become markup. It does
+//! so on a phone (390x844) and a laptop (1366x900), and checks the panel at 390x500 and 320
+//! wide too: Send is never covered, the full-screen panel is modal and keeps focus, Escape
+//! closes it, pictures load, and a card opens the product page with its related products
+//! (`screens`). `CONCIERGE_E2E_SCREENSHOTS=DIR` keeps screenshots of each step in DIR.
 //!
 //! Needs `chromium` and `chromedriver` on PATH (Debian: `apt-get install chromium
 //! chromium-driver`); without them the test prints a note and passes, unless
 //! `CONCIERGE_E2E=required`, which turns every skip into a failure.
+
+#[path = "widget_e2e/screens.rs"]
+mod screens;
 
 use std::io::{BufRead, BufReader, Read};
 use std::net::{TcpListener, TcpStream};
@@ -197,9 +204,12 @@ async fn type_and_send(client: &Client, text: &str) -> Outcome {
     send.click().await.map_err(|e| e.to_string())
 }
 
-/// Opens the chat, asks, and keeps clicking the first quick reply until products appear.
+/// Opens the chat on a fresh visit, asks (clicking Send), and keeps clicking the first quick
+/// reply until products appear.
 async fn converse(client: &Client, base_url: &str) -> Outcome {
     client.goto(&format!("{base_url}/")).await.map_err(|e| format!("open {base_url}/: {e}"))?;
+    script(client, "sessionStorage.clear(); localStorage.clear(); return null").await?;
+    client.refresh().await.map_err(|e| e.to_string())?;
     let bubble = client
         .wait()
         .at_most(ROUND_WAIT)
@@ -298,10 +308,30 @@ async fn check_typed_markup_stays_text(client: &Client) -> Outcome {
 }
 
 async fn run_in_browser(client: &Client, base_url: &str) -> Outcome {
-    converse(client, base_url).await?;
-    check_cards(client).await?;
-    check_no_markup_from_text(client).await?;
-    check_typed_markup_stays_text(client).await
+    for screen in screens::SCREENS {
+        screens::check_open_panel(client, base_url, screen).await?;
+        screens::keep_screenshot(client, &format!("open-{}x{}", screen.0, screen.1)).await;
+    }
+    for (round, screen) in [(390, 844), (1366, 900)].into_iter().enumerate() {
+        let at = |e: String| format!("at {}x{}: {e}", screen.0, screen.1);
+        screens::set_viewport(client, screen).await?;
+        converse(client, base_url).await.map_err(at)?;
+        check_cards(client).await.map_err(at)?;
+        screens::check_images_loaded(client).await.map_err(at)?;
+        screens::keep_screenshot(client, &format!("cards-{}x{}", screen.0, screen.1)).await;
+        check_no_markup_from_text(client).await.map_err(at)?;
+        if round == 0 {
+            check_typed_markup_stays_text(client).await.map_err(at)?;
+            screens::check_focus_stays_inside(client).await.map_err(at)?;
+        }
+        screens::check_escape_closes(client).await.map_err(at)?;
+        let bubble =
+            client.find(Locator::Css(r#"[data-testid="concierge-bubble"]"#)).await.map_err(|e| e.to_string())?;
+        bubble.click().await.map_err(|e| at(e.to_string()))?;
+        screens::check_card_opens_product_page(client).await.map_err(at)?;
+        screens::keep_screenshot(client, &format!("product-{}x{}", screen.0, screen.1)).await;
+    }
+    Ok(())
 }
 
 #[tokio::test]
@@ -316,12 +346,12 @@ async fn a_shopper_gets_explained_products_through_the_widget_in_chromium() {
     let (_driver, webdriver) = start_chromedriver(&chromedriver);
     let client = connect_browser(&webdriver, &chromium, profile.path()).await;
 
-    let outcome = tokio::time::timeout(Duration::from_secs(120), run_in_browser(&client, &base_url)).await;
+    let outcome = tokio::time::timeout(Duration::from_secs(240), run_in_browser(&client, &base_url)).await;
     // Close the session before judging, so a failure never leaves a Chromium behind.
     let _ = client.close().await;
     match outcome {
         Ok(Ok(())) => {}
         Ok(Err(message)) => panic!("{message}"),
-        Err(_) => panic!("the widget e2e did not finish within 120 s"),
+        Err(_) => panic!("the widget e2e did not finish within 240 s"),
     }
 }

@@ -40,6 +40,8 @@
   const config = {
     server: chatUrl(data.server, script.src),
     title: data.title || 'Gift finder',
+    // The shop's colour (`data-accent`, the [shop] section's on the demo pages), when valid CSS.
+    accent: data.accent && window.CSS && window.CSS.supports('color', data.accent) ? data.accent : null,
     page: data.page || null,
     productId: data.productId || null,
     country: data.country || null,
@@ -100,11 +102,13 @@
   const str = (v) => (typeof v === 'string' ? v : typeof v === 'number' ? String(v) : '');
   const strings = (v) => (Array.isArray(v) ? v.map(str).filter(Boolean) : []);
 
-  /** A URL the page may follow or load: resolved against the page, http(s) only, else null. */
+  /** A URL the page may follow or load, http(s) only, else null. A relative URL (the demo
+   * catalog's `/p/ID`) is resolved against the server the script came from, not the shop's page,
+   * so links work whatever address the server runs on and wherever the widget is embedded. */
   function safeUrl(v) {
     if (typeof v !== 'string' || !v.trim()) return null;
     try {
-      const url = new URL(v.trim(), location.href);
+      const url = new URL(v.trim(), script.src || location.href);
       return url.protocol === 'http:' || url.protocol === 'https:' ? url.href : null;
     } catch {
       return null;
@@ -145,6 +149,36 @@
     return svg;
   }
 
+  /** Screens where the panel covers the whole window (phones, and any short window such as a
+   * phone in landscape or a keyboard leaving little room): there it is modal. Kept in step with
+   * the `@media` rule in CSS below. */
+  const FULL_SCREEN = '(max-width: 480px), (max-height: 480px)';
+  const fullScreen = window.matchMedia ? window.matchMedia(FULL_SCREEN) : { matches: false };
+
+  /** The initials of a title ("Wooden Train Set" -> "WT"), for the placeholder of a card whose
+   * image is missing or does not load. */
+  function initials(title) {
+    const words = str(title).split(/[^\p{L}\p{N}]+/u).filter(Boolean);
+    return words.slice(0, 2).map((w) => w[0].toUpperCase()).join('') || '?';
+  }
+
+  /** A calm colour picked by a stable hash of the product's top category (else its title), so
+   * placeholders of one department look alike and the list is not a wall of grey. */
+  function placeholderColour(key) {
+    let hash = 0;
+    for (const ch of key) hash = (hash * 31 + ch.codePointAt(0)) >>> 0;
+    return `hsl(${hash % 360} 32% 42%)`;
+  }
+
+  function imagePlaceholder(p) {
+    const category = strings(p.category);
+    const box = el('span', 'concierge-card-img concierge-card-placeholder', {
+      'aria-hidden': 'true', 'data-testid': 'concierge-product-placeholder',
+    }, [initials(p.title)]);
+    box.style.background = placeholderColour(category[0] || str(p.title));
+    return box;
+  }
+
   const ui = buildUi();
 
   function buildUi() {
@@ -179,6 +213,7 @@
       id: 'concierge-panel', role: 'dialog', 'aria-label': config.title, hidden: '',
     }, [header, log, notice, form]);
     const root = el('div', 'concierge-root', { id: 'concierge-root' }, [panel, bubble]);
+    if (config.accent) root.style.setProperty('--concierge-accent', config.accent);
 
     bubble.addEventListener('click', () => (panel.hidden ? openPanel(true) : closePanel()));
     close.addEventListener('click', closePanel);
@@ -186,7 +221,13 @@
       if (e.key === 'Escape' && !panel.hidden) {
         e.stopPropagation();
         closePanel();
+      } else if (e.key === 'Tab' && isModal()) {
+        trapTab(e);
       }
+    });
+    // A click or script that moves focus out of the modal panel brings it back to the input.
+    document.addEventListener('focusin', (e) => {
+      if (isModal() && !panel.contains(e.target)) input.focus();
     });
     form.addEventListener('submit', (e) => {
       e.preventDefault();
@@ -198,8 +239,53 @@
     return { root, bubble, panel, log, notice, input, status };
   }
 
+  function isModal() {
+    return !ui.panel.hidden && fullScreen.matches;
+  }
+
+  /** Tab and Shift+Tab cycle through the panel's controls while it covers the screen. */
+  function trapTab(e) {
+    const focusable = [...ui.panel.querySelectorAll('button, [href], input, [tabindex]:not([tabindex="-1"])')]
+      .filter((node) => !node.disabled && node.getClientRects().length > 0);
+    if (!focusable.length) return;
+    const first = focusable[0];
+    const last = focusable[focusable.length - 1];
+    const active = document.activeElement;
+    if (e.shiftKey && (active === first || !ui.panel.contains(active))) {
+      e.preventDefault();
+      last.focus();
+    } else if (!e.shiftKey && (active === last || !ui.panel.contains(active))) {
+      e.preventDefault();
+      first.focus();
+    }
+  }
+
+  /** On a full screen the panel is a modal dialog and the launcher hides (it would sit on top
+   * of the Send button); on a large screen it is a popover beside the page. */
+  function applyLayout() {
+    const modal = fullScreen.matches;
+    if (modal) ui.panel.setAttribute('aria-modal', 'true');
+    else ui.panel.removeAttribute('aria-modal');
+    fitToViewport();
+  }
+
+  /** Sizes the full-screen panel to the visual viewport, which is what an on-screen keyboard
+   * leaves, so the input and Send stay visible above the keyboard. */
+  function fitToViewport() {
+    const view = window.visualViewport;
+    if (!view || !fullScreen.matches) {
+      ui.root.style.removeProperty('--concierge-vh');
+      ui.root.style.removeProperty('--concierge-vt');
+      return;
+    }
+    ui.root.style.setProperty('--concierge-vh', `${Math.round(view.height)}px`);
+    ui.root.style.setProperty('--concierge-vt', `${Math.round(view.offsetTop)}px`);
+  }
+
   function openPanel(focus) {
     ui.panel.hidden = false;
+    ui.root.classList.add('concierge-open');
+    applyLayout();
     ui.bubble.setAttribute('aria-expanded', 'true');
     save('sessionStorage', KEY_OPEN, '1');
     if (focus) ui.input.focus();
@@ -210,6 +296,8 @@
   /** Closes the panel and gives focus back to the bubble, so keyboard users are not lost. */
   function closePanel() {
     ui.panel.hidden = true;
+    ui.root.classList.remove('concierge-open');
+    ui.panel.removeAttribute('aria-modal');
     ui.bubble.setAttribute('aria-expanded', 'false');
     save('sessionStorage', KEY_OPEN, null);
     ui.bubble.focus();
@@ -275,11 +363,11 @@
     const image = safeUrl(p.image);
     const parts = [];
     if (image) {
-      const img = el('img', 'concierge-card-img', { src: image, alt: '', loading: 'lazy' });
-      img.addEventListener('error', () => img.replaceWith(el('span', 'concierge-card-img')));
+      const img = el('img', 'concierge-card-img', { src: image, alt: '', decoding: 'async' });
+      img.addEventListener('error', () => img.replaceWith(imagePlaceholder(p)));
       parts.push(img);
     } else {
-      parts.push(el('span', 'concierge-card-img'));
+      parts.push(imagePlaceholder(p));
     }
     parts.push(el('span', 'concierge-card-title', { 'data-testid': 'concierge-product-title' }, [str(p.title)]));
     parts.push(el('span', 'concierge-card-price', { 'data-testid': 'concierge-product-price' }, [
@@ -540,17 +628,18 @@
 #concierge-root .concierge-text{white-space:pre-wrap}
 #concierge-root .concierge-products{display:flex;flex-direction:column;gap:8px;margin-top:10px}
 #concierge-root .concierge-card{background:var(--cbg);border:1px solid #dfe3e1;border-radius:12px;padding:10px}
-#concierge-root .concierge-card-link{display:grid;grid-template-columns:56px 1fr;grid-template-rows:auto auto;
+#concierge-root .concierge-card-link{display:grid;grid-template-columns:56px minmax(0,1fr);grid-template-rows:auto auto;
  column-gap:10px;text-decoration:none;color:inherit;border-radius:8px}
 #concierge-root a.concierge-card-link:hover .concierge-card-title{text-decoration:underline}
 #concierge-root .concierge-card-img{grid-row:1/3;width:56px;height:56px;border-radius:8px;object-fit:cover;background:#e4e9e6}
-#concierge-root .concierge-card-title{font-weight:600;line-height:1.3}
-#concierge-root .concierge-card-price{color:var(--ca);font-weight:650}
+#concierge-root .concierge-card-placeholder{display:grid;place-items:center;color:#fff;font-weight:650;font-size:18px;letter-spacing:.5px}
+#concierge-root .concierge-card-title{font-weight:600;line-height:1.3;overflow-wrap:anywhere}
+#concierge-root .concierge-card-price{color:var(--ca);font-weight:650;overflow-wrap:anywhere}
 #concierge-root .concierge-why{margin-top:8px;display:flex;flex-direction:column;gap:2px;font-size:13px;color:var(--cmute)}
 #concierge-root .concierge-why-line{padding-left:16px;position:relative}
 #concierge-root .concierge-why-line::before{content:"\\2713";position:absolute;left:0;color:var(--ca)}
 #concierge-root .concierge-quick{display:flex;flex-wrap:wrap;gap:6px;margin-top:10px}
-#concierge-root .concierge-quick-reply{padding:6px 12px;border:1.5px solid var(--ca);border-radius:999px;
+#concierge-root .concierge-quick-reply{max-width:100%;overflow-wrap:anywhere;padding:6px 12px;border:1.5px solid var(--ca);border-radius:999px;
  background:var(--cbg);color:var(--ca);font-size:14px;cursor:pointer}
 #concierge-root .concierge-quick-reply:hover{background:var(--ca);color:var(--cat)}
 #concierge-root .concierge-typing{align-self:flex-start;display:flex;gap:4px;padding:12px 14px;background:var(--cbot);border-radius:14px}
@@ -558,13 +647,18 @@
 #concierge-root .concierge-notice{padding:0 16px;font-size:13px;color:#9a3412;min-height:0}
 #concierge-root .concierge-notice:not(:empty){padding:6px 16px}
 #concierge-root .concierge-form{display:flex;gap:8px;padding:12px;border-top:1px solid #e3e7e5}
-#concierge-root .concierge-input{flex:1;padding:10px 12px;border:1.5px solid #c5ccc8;border-radius:10px;background:#fff;color:#1f2522}
+#concierge-root .concierge-input{flex:1;min-width:0;padding:10px 12px;border:1.5px solid #c5ccc8;border-radius:10px;background:#fff;color:#1f2522}
 #concierge-root .concierge-input:focus-visible{outline-offset:0;border-color:var(--ca)}
-#concierge-root .concierge-send{padding:10px 16px;border-radius:10px;background:var(--ca);color:var(--cat);font-weight:600;cursor:pointer}
+#concierge-root .concierge-send{flex:none;padding:10px 16px;border-radius:10px;background:var(--ca);color:var(--cat);font-weight:600;cursor:pointer}
 #concierge-root .concierge-visually-hidden{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}
-@media (max-width:480px){
+@media (max-width:480px),(max-height:480px){
  #concierge-root{right:12px;bottom:12px}
- #concierge-root .concierge-panel{position:fixed;inset:0;width:100%;height:100%;border-radius:0}
+ #concierge-root .concierge-panel{position:fixed;left:0;right:0;top:var(--concierge-vt,0);bottom:auto;width:100%;
+  height:var(--concierge-vh,100%);border-radius:0}
+ #concierge-root.concierge-open .concierge-bubble{display:none} /* it would cover Send */
+ #concierge-root .concierge-header{padding:8px 12px}
+ #concierge-root .concierge-log{padding:12px}
+ #concierge-root .concierge-form{padding:8px}
  #concierge-root .concierge-input{font-size:16px} /* smaller makes iOS zoom in on focus */
 }
 @media (prefers-reduced-motion:no-preference){
@@ -595,6 +689,8 @@
   function start() {
     installStyles();
     document.body.append(ui.root);
+    if (fullScreen.addEventListener) fullScreen.addEventListener('change', applyLayout);
+    if (window.visualViewport) window.visualViewport.addEventListener('resize', fitToViewport);
     restoreTranscript();
     if (load('sessionStorage', KEY_OPEN) === '1') openPanel(false);
   }

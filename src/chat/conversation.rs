@@ -158,12 +158,14 @@ impl Conversation {
     }
 
     /// Handles one message from the shopper, already understood (by the rules, or by the
-    /// rules and a language model).
+    /// rules and a language model). `choice`: the quick reply clicked, if the message is one;
+    /// it is recorded in the profile's behaviour with the turn's own write.
     pub fn say(
         &mut self,
         assistant: &Assistant,
         profiles: &Profiles,
         said: &Understanding,
+        choice: Option<&str>,
         now: OffsetDateTime,
     ) -> Result<Answer, ConversationError> {
         let decision = assistant.decide(&mut self.session, said);
@@ -177,13 +179,20 @@ impl Conversation {
             let asked = decision.ask.and_then(|a| a.slot());
             // Most refinements ("cheaper", "why that one?") change nothing stored: read, don't
             // write, so they cost no flush.
-            let writes = !decision.declared.is_empty() || decision.forget.is_some() || asked.is_some();
+            let clicked = choice.and_then(|c| quick_reply_event(c, now));
+            let writes =
+                !decision.declared.is_empty() || decision.forget.is_some() || asked.is_some() || clicked.is_some();
             if !writes {
                 let profile = profiles.store.load(self.shopper)?.unwrap_or_else(|| Profile::new(self.shopper, now));
                 return self.reply(assistant, profiles, &decision, &profile, now, None, None);
             }
             let slots = self.session.slots.clone();
+            let limits = profiles.limits;
             let (profile, durable) = profiles.store.update(self.shopper, now, &mut |p: &mut Profile| {
+                p.touch(now);
+                if let Some(event) = &clicked {
+                    p.record(event.clone(), &limits);
+                }
                 if p.consent().personalization {
                     for slot in &decision.declared {
                         p.declare(*slot, &slots, Source::Chat, now);
@@ -225,6 +234,14 @@ impl Conversation {
         )?;
         Ok(Answer { reply, durable, new_shopper, handover })
     }
+}
+
+/// The behaviour event for a clicked quick reply; `None` for a label the event rules refuse
+/// (too long, say), which then goes unrecorded rather than failing the turn.
+fn quick_reply_event(choice: &str, now: OffsetDateTime) -> Option<crate::profile::Event> {
+    use crate::profile::EventInput;
+    let input = EventInput { kind: "quick_reply".into(), choice: Some(choice.to_string()), ..EventInput::default() };
+    crate::profile::Event::parse(input, now).ok()
 }
 
 /// What a reply is built from besides the session: the page, recent behaviour, stored facts.

@@ -185,10 +185,11 @@ impl Chat {
         }
         let (assistant, profiles, now) = (Arc::clone(&with.assistant), with.profiles.clone(), with.now);
         let mut conversation = visit.conversation;
+        let choice = quick_reply.then(|| text.clone());
         let done = with
             .run
             .call(move || {
-                let answer = conversation.say(&assistant, &profiles, &said, now);
+                let answer = conversation.say(&assistant, &profiles, &said, choice.as_deref(), now);
                 (conversation, answer)
             })
             .await;

@@ -45,7 +45,16 @@ pub fn load(
     rates: ExchangeRates,
     model: Option<String>,
 ) -> Result<Loaded, LoadError> {
-    let prompts = load_prompts(prompts)?;
+    load_with(catalog, load_prompts(prompts)?, rates, model)
+}
+
+/// As [`load`], with prompts already loaded (the server's carry its `[shop]`).
+pub fn load_with(
+    catalog: &Path,
+    prompts: Prompts,
+    rates: ExchangeRates,
+    model: Option<String>,
+) -> Result<Loaded, LoadError> {
     let (products, report) =
         Catalog::load(catalog).map_err(|source| LoadError::Catalog { path: catalog.to_path_buf(), source })?;
     let index = CatalogIndex::build(Arc::new(products))?;

@@ -22,4 +22,4 @@ pub mod reply;
 
 pub use events::{EventError, record_event};
 pub use exchange::{Chat, Identity, Peer, Run, Services, Visit};
-pub use load::{LoadError, Loaded, load, load_prompts};
+pub use load::{LoadError, Loaded, load, load_prompts, load_with};

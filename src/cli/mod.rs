@@ -8,6 +8,7 @@ mod common;
 mod eval;
 
 mod import;
+mod init;
 mod recommend;
 mod replay;
 mod search;
@@ -40,6 +41,8 @@ pub enum Command {
     /// Convert a merchant's export (Shopify, Google Merchant Center, CSV, JSONL) into the
     /// native JSON Lines catalog, reporting every skipped row with its reason.
     Import(import::ImportArgs),
+    /// Set up a new shop in a folder: a starter concierge.toml and a copy of the prompt files.
+    Init(init::InitArgs),
     /// Replay scripted conversations (files or folders) and report what broke.
     Replay(replay::ReplayArgs),
     /// Measure understanding and ranking on the request sets in `eval/`.
@@ -57,6 +60,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Check(args) => check::run(args),
         Command::Recommend(args) => recommend::run(args),
         Command::Import(args) => import::run(args),
+        Command::Init(args) => init::run(args),
         Command::Replay(args) => replay::run(args),
         Command::Eval(args) => eval::run(args),
         Command::Understand(args) => understand::run(args).map(|()| ExitCode::SUCCESS),

@@ -45,10 +45,13 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Human-readable logs by default, JSON with `log.format = "json"`; `RUST_LOG` filters.
+/// Human-readable logs by default, JSON with `log.format = "json"`; `RUST_LOG` filters. Colours
+/// only on a terminal (and never with `NO_COLOR` set): a log file gets plain text.
 fn init_logging(config: &Config) {
+    use std::io::IsTerminal;
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,tantivy=warn,sled=warn"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter);
+    let colour = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_ansi(colour);
     let _ = if config.log.format == LogFormat::Json { builder.json().try_init() } else { builder.try_init() };
 }

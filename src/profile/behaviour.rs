@@ -115,6 +115,24 @@ impl Profile {
         out
     }
 
+    /// Clicked quick replies inside the window, newest first, each once (nothing when
+    /// personalization is off: they are behaviour).
+    fn quick_replies(&self, now: OffsetDateTime, window: Duration) -> Vec<String> {
+        if !self.consent.personalization {
+            return Vec::new();
+        }
+        let since = now - window;
+        let mut out: Vec<String> = Vec::new();
+        for event in self.events.iter().rev().filter(|e| e.at >= since && e.at <= now + MAX_CLOCK_SKEW) {
+            if let (EventKind::QuickReply, Some(choice)) = (event.kind, &event.choice)
+                && !out.contains(choice)
+            {
+                out.push(choice.clone());
+            }
+        }
+        out
+    }
+
     /// The `GET /v1/profile` view: declared slots with provenance, a summary of the behaviour
     /// inside the window (no times: what, not when), orders and consent.
     pub fn view(&self, now: OffsetDateTime, window: Duration) -> ProfileView {
@@ -130,6 +148,7 @@ impl Profile {
                 viewed: ids(&behaviour.viewed),
                 carted: ids(&behaviour.carted),
                 searches: behaviour.searches.iter().map(|s| s.query.clone()).collect(),
+                quick_replies: self.quick_replies(now, window),
             },
             orders: self.orders.iter().rev().cloned().collect(),
             visits: self.visits.number,
@@ -157,6 +176,8 @@ pub struct RecentBehaviour {
     pub viewed: Vec<String>,
     pub carted: Vec<String>,
     pub searches: Vec<String>,
+    /// Quick replies the shopper clicked, newest first, each once.
+    pub quick_replies: Vec<String>,
 }
 
 /// Product touches gathered newest first, one entry per product, in linear time.

@@ -168,6 +168,14 @@ impl Prompts {
         }
     }
 
+    /// These prompts for `shop`: replies and questions read it as `{{ shop.name }}`, ...
+    pub fn with_shop(mut self, shop: &crate::shop::Shop) -> Prompts {
+        let value = minijinja::Value::from_serialize(shop);
+        self.replies.set_shop(&value);
+        self.questions.set_shop(&value);
+        self
+    }
+
     pub fn why(&self) -> &WhyTemplates {
         &self.why
     }
@@ -210,6 +218,22 @@ mod tests {
         if let Err(problems) = Prompts::parse(&files, Some(Lexicon::builtin())) {
             panic!("{problems:#?}");
         }
+    }
+
+    /// Regression: `concierge check` reported a quick reply it did not understand without a
+    /// line, and without the question it answers.
+    #[test]
+    fn a_quick_reply_that_is_not_understood_is_reported_at_its_line_with_its_question() {
+        let mut files: Vec<(&str, (String, String))> =
+            BUILTIN.iter().map(|(n, t)| (*n, (n.to_string(), t.to_string()))).collect();
+        let (_, (_, questions)) = files.iter_mut().find(|(n, _)| *n == "questions.toml").expect("questions.toml");
+        let at = questions.find("quick_replies = [\"It's a gift\"").expect("the purpose question's replies");
+        questions.replace_range(at..at, "quick_replies = [\n  \"Wibble wobble\",\n]\n# ");
+        let line = questions[..at].matches('\n').count() + 2;
+        let problems = Prompts::parse(&files, Some(Lexicon::builtin())).expect_err("a reply it cannot read");
+        let found = problems.iter().find(|p| p.message.contains("`Wibble wobble`")).expect("the reply is named");
+        assert_eq!(found.line, line, "{found}");
+        assert!(found.message.contains("`purpose` question (\"Are you shopping for yourself"), "{found}");
     }
 
     #[test]

@@ -24,6 +24,8 @@ struct RawQuestion {
 pub struct Questions {
     env: Environment<'static>,
     replies: BTreeMap<SlotName, usize>,
+    /// The line of each quick reply in the file, per slot, for problems found later.
+    reply_lines: BTreeMap<SlotName, Vec<usize>>,
 }
 
 /// A question as the shopper sees it.
@@ -34,11 +36,17 @@ pub struct Question {
 }
 
 impl Questions {
+    /// Makes `shop` the value templates read as `{{ shop.name }}` and the like.
+    pub(crate) fn set_shop(&mut self, shop: &Value) {
+        self.env.add_global("shop", shop.clone());
+    }
+
     pub(crate) fn parse(file: &str, text: &str) -> Result<Questions, Vec<Problem>> {
         let raw: BTreeMap<SlotName, RawQuestion> = parse(file, text).map_err(|p| vec![p])?;
         let mut env = environment();
         let mut problems = Vec::new();
         let mut replies = BTreeMap::new();
+        let mut reply_lines = BTreeMap::new();
         let samples = samples::common();
         for (slot, question) in &raw {
             let name = |part: &str| format!("{slot}.{part}");
@@ -53,8 +61,11 @@ impl Questions {
                 add_checked(&mut env, source, &samples, &mut problems);
             }
             replies.insert(*slot, question.quick_replies.len());
+            let lines =
+                question.quick_replies.iter().map(|r| super::toml_file::line_of(text, r.span().start)).collect();
+            reply_lines.insert(*slot, lines);
         }
-        if problems.is_empty() { Ok(Questions { env, replies }) } else { Err(problems) }
+        if problems.is_empty() { Ok(Questions { env, replies, reply_lines }) } else { Err(problems) }
     }
 
     /// Whether there is a question for `slot`.
@@ -76,6 +87,20 @@ impl Questions {
     }
 }
 
+impl Questions {
+    /// Each non-empty quick reply of `slot`'s question rendered with `context`, with the line
+    /// where the file writes it.
+    pub(crate) fn replies_with_lines(&self, slot: SlotName, context: &Value) -> Vec<(usize, String)> {
+        let lines = self.reply_lines.get(&slot).map(Vec::as_slice).unwrap_or_default();
+        lines
+            .iter()
+            .enumerate()
+            .map(|(i, &line)| (line, render(&self.env, &format!("{slot}.reply{i}"), context)))
+            .filter(|(_, reply)| !reply.is_empty())
+            .collect()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -94,6 +119,24 @@ mod tests {
     fn a_question_for_an_unknown_slot_is_reported() {
         let problems = Questions::parse("questions.toml", "[shoe_size]\ntext = \"Size?\"\n").unwrap_err();
         assert!(problems[0].message.contains("shoe_size"), "{:?}", problems);
+    }
+
+    #[test]
+    fn an_unknown_variable_is_named_with_the_ones_that_exist() {
+        let text = "[budget]\ntext = \"How much, {{ shopname }}?\"\nquick_replies = [\"{{ slots.colour }}\"]\n";
+        let problems = Questions::parse("questions.toml", text).unwrap_err();
+        assert_eq!((problems[0].line, problems[1].line), (2, 3), "{problems:?}");
+        assert!(problems[0].message.contains("uses `shopname` that does not exist"), "{problems:?}");
+        assert!(problems[0].message.contains("`slots`"), "{problems:?}");
+        assert!(problems[1].message.contains("`slots.colour`"), "{problems:?}");
+    }
+
+    #[test]
+    fn each_quick_reply_knows_its_line() {
+        let text = "[budget]\ntext = \"How much?\"\nquick_replies = [\n  \"Under £20\",\n  \"\",\n  \"Over £50\",\n]\n";
+        let q = Questions::parse("questions.toml", text).unwrap();
+        let replies = q.replies_with_lines(SlotName::Budget, &samples::common()[0]);
+        assert_eq!(replies, vec![(4, "Under £20".to_string()), (6, "Over £50".to_string())]);
     }
 
     #[test]

@@ -14,15 +14,17 @@ pub(crate) fn check(file: &str, policy: &Policy, questions: &Questions, lexicon:
     let context = &samples::common()[0];
     for &slot in &policy.order {
         let Some(question) = questions.render(slot, context) else { continue };
-        for reply in &question.quick_replies {
-            let said = understander.understand_with(reply, Some(slot));
+        for (line, reply) in questions.replies_with_lines(slot, context) {
+            let said = understander.understand_with(&reply, Some(slot));
             let declines = said.acts.iter().any(|a| matches!(a, Act::Skip | Act::DontKnow | Act::SurpriseMe));
             if !said.slots.has(slot) && !declines {
                 problems.push(Problem {
                     file: file.to_string(),
-                    line: 0,
+                    line,
                     message: format!(
-                        "the quick reply `{reply}` of the `{slot}` question is not understood as an answer to it"
+                        "the quick reply `{reply}` of the `{slot}` question (\"{}\") is not understood as an answer to it; \
+                         reword it, or teach the lexicon the words",
+                        question.text
                     ),
                 });
             }

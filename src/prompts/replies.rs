@@ -78,6 +78,11 @@ pub struct Replies {
 }
 
 impl Replies {
+    /// Makes `shop` the value templates read as `{{ shop.name }}` and the like.
+    pub(crate) fn set_shop(&mut self, shop: &Value) {
+        self.env.add_global("shop", shop.clone());
+    }
+
     pub(crate) fn parse(file: &str, text: &str) -> Result<Replies, Vec<Problem>> {
         // Read in two passes: serde cannot keep spans (lines) through a flattened map.
         let mut templates: BTreeMap<String, toml::Spanned<toml::Value>> = parse(file, text).map_err(|p| vec![p])?;

@@ -20,7 +20,9 @@ fn common_json() -> Vec<Json> {
         "budget":{"min":null,"max":40,"currency":null},"interests":[],"exclude":[]});
     [(empty, ""), (full, "a birthday gift for your 6-year-old nephew"), (own, "something for you, under £40")]
         .into_iter()
-        .map(|(slots, summary)| json!({"slots": slots, "summary": summary, "currency": "GBP"}))
+        .map(|(slots, summary)| {
+            json!({"slots": slots, "summary": summary, "currency": "GBP", "shop": crate::shop::Shop::default()})
+        })
         .collect()
 }
 

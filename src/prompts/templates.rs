@@ -8,9 +8,11 @@ use crate::money::{Amount, Currency};
 
 /// A fresh environment with concierge's settings: strict undefined variables (a typo in a
 /// template is an error, not an empty string), no HTML auto-escaping (texts go out as JSON
-/// strings and the widget inserts them as text), and the `money` filter.
+/// strings and the widget inserts them as text), the `money` filter, and the global `shop` (the
+/// `[shop]` section; the demo shop until [`crate::prompts::Prompts::with_shop`] sets the real one).
 pub(crate) fn environment() -> Environment<'static> {
     let mut env = Environment::new();
+    env.add_global("shop", Value::from_serialize(crate::shop::Shop::default()));
     env.set_undefined_behavior(UndefinedBehavior::Strict);
     env.set_auto_escape_callback(|_| minijinja::AutoEscape::None);
     env.set_keep_trailing_newline(false);
@@ -79,11 +81,57 @@ pub(crate) fn add_checked(
     }
     for sample in samples {
         if let Err(e) = env.get_template(&source.name).and_then(|t| t.render(sample)) {
-            let (message, at) = describe(&e);
+            let (mut message, at) = describe(&e);
+            if e.kind() == ErrorKind::UndefinedError
+                && let Ok(template) = env.get_template(&source.name)
+            {
+                let unknown = unknown_variables(&template.undeclared_variables(true), samples);
+                if !unknown.is_empty() {
+                    message = format!(
+                        "uses {} that does not exist here (it may use: {})",
+                        unknown.iter().map(|v| format!("`{v}`")).collect::<Vec<_>>().join(", "),
+                        known_variables(samples).join(", ")
+                    );
+                }
+            }
             problems.push(problem(line + at.unwrap_or(1) - 1, message));
             return;
         }
     }
+}
+
+/// The variables (dotted paths such as `slots.colour`) a template uses that no sample context
+/// defines, sorted: what a merchant mistyped. A path is known when any sample defines it, so an
+/// attribute of a value that is sometimes empty (`slots.budget.max`) is not reported.
+fn unknown_variables(used: &std::collections::HashSet<String>, samples: &[Value]) -> Vec<String> {
+    let defined = |path: &str| {
+        samples.iter().any(|sample| {
+            let mut value = sample.clone();
+            for part in path.split('.') {
+                match value.get_attr(part) {
+                    Ok(next) if !next.is_undefined() => value = next,
+                    _ => return value.is_none(),
+                }
+            }
+            true
+        })
+    };
+    let mut unknown: Vec<String> = used.iter().filter(|path| !defined(path)).cloned().collect();
+    unknown.sort();
+    unknown
+}
+
+/// The top-level variables the sample contexts define, sorted, for the merchant to choose from.
+fn known_variables(samples: &[Value]) -> Vec<String> {
+    let mut names: Vec<String> = samples
+        .iter()
+        .filter_map(|s| s.try_iter().ok())
+        .flatten()
+        .filter_map(|k| k.as_str().map(|k| format!("`{k}`")))
+        .collect();
+    names.sort();
+    names.dedup();
+    names
 }
 
 /// Renders a template that was checked at load; a failure (a concierge bug) is logged and

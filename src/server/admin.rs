@@ -86,7 +86,7 @@ pub async fn reload(State(state): State<AppState>, headers: HeaderMap) -> Result
         }
         other => ApiError::internal(&other),
     })?;
-    let assistant = state.assistant().with_prompts(Arc::new(prompts));
+    let assistant = state.assistant().with_prompts(Arc::new(prompts.with_shop(&state.config.shop)));
     state.swap_assistant(assistant);
     tracing::info!("prompt files reloaded");
     Ok(Json(Reloaded { reloaded: true }))

@@ -7,14 +7,18 @@
 //!
 //! - `state`: the shared handle and the parked visits; `socket`: the WebSocket pump;
 //! - `rest`, `admin`: the HTTP API; `edge`: origin, rate limits, credentials;
-//! - `auth`: shopper tokens and customer signatures; `limits`, `metrics`; `widget`;
+//! - `auth`: shopper tokens and customer signatures; `limits`, `metrics`, `logs`; `widget`;
+//! - `demo`, `demo_art`: the demo shop front (home, product pages, pictures) around the widget;
 //! - `openapi`: the OpenAPI document generated from the handlers.
 
 mod admin;
 pub mod auth;
+mod demo;
+mod demo_art;
 pub(crate) mod edge;
 pub(crate) mod error;
 pub(crate) mod limits;
+mod logs;
 mod metrics;
 mod openapi;
 pub(crate) mod rest;
@@ -51,7 +55,11 @@ pub fn app(state: AppState) -> Router {
         .layer(DefaultBodyLimit::max(limits.catalog_body_bytes))
         .route("/v1/admin/reload", post(admin::reload));
     Router::new()
-        .route("/", get(widget::demo_page))
+        .route("/", get(demo::home))
+        .route("/p/{id}", get(demo::product))
+        .route("/demo/img/{file}", get(demo::image))
+        .route("/demo/shop.css", get(demo::stylesheet))
+        .route("/demo/shop.js", get(demo::script))
         .route("/widget.js", get(widget::script))
         .route("/healthz", get(rest::healthz))
         .route("/metrics", get(rest::metrics))
@@ -65,6 +73,7 @@ pub fn app(state: AppState) -> Router {
         .merge(admin)
         .layer(axum::middleware::from_fn_with_state(state.clone(), edge::guard))
         .merge(crate::mcp::routes(&state))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), logs::request_line))
         .with_state(state)
 }
 
@@ -98,10 +107,11 @@ pub struct Application {
 impl Application {
     /// Loads the catalog, prompt files and store named by `config` and binds its address.
     pub async fn build(config: Config) -> anyhow::Result<Application> {
-        let metrics = metrics::Metrics::new();
+        let metrics = metrics::Metrics::new().with_line_budget(config.log.lines_per_second);
         let llm = language_model(&config, &metrics)?;
         let model = llm.as_ref().map(|l| l.settings().model.clone());
-        let loaded = crate::chat::load(&config.catalog, config.prompts.as_deref(), config.exchange_rates()?, model)?;
+        let prompts = crate::chat::load_prompts(config.prompts.as_deref())?.with_shop(&config.shop);
+        let loaded = crate::chat::load_with(&config.catalog, prompts, config.exchange_rates()?, model)?;
         for problem in &loaded.skipped {
             tracing::warn!(%problem, "catalog line skipped");
         }
@@ -151,6 +161,7 @@ impl Application {
         let store: Arc<dyn Store> = Arc::clone(&state.profiles.store);
         let idle = time::Duration::days(i64::from(state.config.profile.retention_days));
         let sweeper = crate::profile::spawn_sweeper(Arc::clone(&store), std::time::Duration::from_secs(3600), idle);
+        let summary = logs::spawn_summary(state.clone(), std::time::Duration::from_secs(state.config.log.summary_secs));
         let router = app(state).into_make_service_with_connect_info::<SocketAddr>();
         let signal = async move {
             shutdown.await;
@@ -166,6 +177,9 @@ impl Application {
         });
         axum::serve(listener, router).with_graceful_shutdown(signal).await.context("server failed")?;
         sweeper.abort();
+        if let Some(summary) = summary {
+            summary.abort();
+        }
         tokio::task::spawn_blocking(move || store.flush()).await?.context("flushing the store")?;
         tracing::info!("stopped");
         Ok(())

@@ -292,6 +292,11 @@ pub async fn recommendations(
     Query(params): Query<RecommendationParams>,
 ) -> Result<Json<Recommendations>, ApiError> {
     let placement: Placement = params.placement.as_deref().unwrap_or("home").parse().map_err(ApiError::bad_request)?;
+    if placement == Placement::Product && params.product_id.as_deref().is_none_or(|id| id.trim().is_empty()) {
+        return Err(ApiError::bad_request(
+            "placement=product needs the `product_id` parameter: the product on the page",
+        ));
+    }
     let k = params.k.unwrap_or(5).clamp(1, 50);
     let shopper = bearer(&headers).and_then(|t| state.tokens.verify(t));
     let profile = match shopper {

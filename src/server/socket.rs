@@ -46,11 +46,13 @@ pub async fn serve(state: AppState, socket: WebSocket) {
         let _ = sink.close().await;
     });
     let run = Run::for_durability(state.config.profile.durability);
-    let mut connection = Connection { state: state.clone(), out, chat: Chat::default(), run };
+    let mut connection = Connection { state: state.clone(), out, chat: Chat::default(), run, turns: 0 };
     let limits = state.config.limits.clone();
     let mut bucket = TokenBucket::new(limits.messages_per_minute, limits.burst, Instant::now());
     let mut shutdown = state.shutdown.clone();
     let started = Instant::now();
+    // Why the connection ended, for its log line.
+    let mut ended = "peer";
     loop {
         let deadline = if !connection.chat.is_open() {
             limits.hello_timeout().saturating_sub(started.elapsed())
@@ -61,6 +63,7 @@ pub async fn serve(state: AppState, socket: WebSocket) {
             next = tokio::time::timeout(deadline, stream.next()) => next,
             _ = shutdown.changed() => {
                 connection.send_raw(close(1001, "the server is restarting")).await;
+                ended = "shutdown";
                 break;
             }
         };
@@ -69,6 +72,7 @@ pub async fn serve(state: AppState, socket: WebSocket) {
                 let (code, why) = if !connection.chat.is_open() { (4008, "hello_timeout") } else { (1000, "idle") };
                 state.metrics.refused(why);
                 connection.send_raw(close(code, why)).await;
+                ended = why;
                 break;
             }
             Ok(None) => break,
@@ -77,6 +81,7 @@ pub async fn serve(state: AppState, socket: WebSocket) {
                 if is_too_long(&error) {
                     state.metrics.refused("hard_frame_size");
                     connection.send_raw(close(1009, "message too big")).await;
+                    ended = "too_big";
                 }
                 break;
             }
@@ -104,10 +109,12 @@ pub async fn serve(state: AppState, socket: WebSocket) {
             Message::Ping(_) | Message::Pong(_) => {}
         }
     }
+    let turns = connection.turns;
     connection.park();
     drop(connection);
     let _ = writer.await;
     state.metrics.connections.dec();
+    super::logs::connection_closed(&state, started.elapsed(), turns, ended);
 }
 
 fn close(code: u16, reason: &'static str) -> Message {
@@ -120,6 +127,8 @@ struct Connection {
     out: mpsc::Sender<Message>,
     chat: Chat,
     run: Run,
+    /// Turns answered on this connection, for its log line.
+    turns: u64,
 }
 
 impl Connection {
@@ -151,15 +160,18 @@ impl Connection {
                 .and_then(|s| state.unpark(s))
                 .filter(|parked| Some(parked.visit.conversation.shopper) == shopper);
         }
-        let mut wire = Wire { out: &self.out, metrics: &state.metrics, started };
-        match resumed {
+        let mut wire = Wire { out: &self.out, metrics: &state.metrics, started, answered: 0 };
+        let alive = match resumed {
             Some(parked) => self.chat.resume(parked.visit, &services, &mut wire).await,
             None => self.chat.handle(frame, &services, &mut wire).await,
-        }
+        };
+        self.turns += wire.answered;
+        alive
     }
 
     async fn error(&mut self, refused: FrameError) -> bool {
-        error(&mut Wire { out: &self.out, metrics: &self.state.metrics, started: Instant::now() }, &refused).await
+        let mut wire = Wire { out: &self.out, metrics: &self.state.metrics, started: Instant::now(), answered: 0 };
+        error(&mut wire, &refused).await
     }
 
     /// Queues a message for the writer; a peer whose queue stays full is disconnected.
@@ -183,6 +195,8 @@ struct Wire<'a> {
     metrics: &'a Metrics,
     /// When the client frame being handled arrived.
     started: Instant,
+    /// Turns answered for this frame.
+    answered: u64,
 }
 
 impl Peer for Wire<'_> {
@@ -199,6 +213,7 @@ impl Peer for Wire<'_> {
 
     fn answered(&mut self) {
         self.metrics.turns.inc();
+        self.answered += 1;
         self.metrics.turn_seconds.observe(self.started.elapsed().as_secs_f64());
     }
 }

@@ -1,4 +1,4 @@
-//! The server's own view: its turn-latency histogram (`concierge_turn_seconds`) scraped from
+//! The server's own view: its turn-latency histogram (`concierge_turn_seconds_fine`, buckets 1.25x apart) scraped from
 //! `/metrics` before and after a run; the difference gives the run's server-side quantiles.
 
 /// Cumulative bucket counts by upper bound (seconds), as Prometheus prints them.
@@ -19,11 +19,11 @@ pub async fn scrape(url: &str) -> Result<Histogram, reqwest::Error> {
     Ok(parse(&text))
 }
 
-/// Reads `concierge_turn_seconds_bucket{le="X"} N` lines.
+/// Reads `concierge_turn_seconds_fine_bucket{le="X"} N` lines.
 fn parse(text: &str) -> Histogram {
     let mut buckets = Vec::new();
     for line in text.lines() {
-        let Some(rest) = line.strip_prefix("concierge_turn_seconds_bucket{le=\"") else { continue };
+        let Some(rest) = line.strip_prefix("concierge_turn_seconds_fine_bucket{le=\"") else { continue };
         let Some((le, count)) = rest.split_once("\"}") else { continue };
         let le = if le == "+Inf" { f64::INFINITY } else { le.parse().unwrap_or(f64::NAN) };
         if let Ok(count) = count.trim().parse::<f64>() {
@@ -71,10 +71,10 @@ mod tests {
     #[test]
     fn quantiles_come_from_the_difference_of_two_scrapes() {
         let before = parse(
-            "concierge_turn_seconds_bucket{le=\"0.001\"} 10\nconcierge_turn_seconds_bucket{le=\"0.002\"} 10\nconcierge_turn_seconds_bucket{le=\"+Inf\"} 10\n",
+            "concierge_turn_seconds_fine_bucket{le=\"0.001\"} 10\nconcierge_turn_seconds_fine_bucket{le=\"0.002\"} 10\nconcierge_turn_seconds_fine_bucket{le=\"+Inf\"} 10\n",
         );
         let after = parse(
-            "concierge_turn_seconds_bucket{le=\"0.001\"} 60\nconcierge_turn_seconds_bucket{le=\"0.002\"} 110\nconcierge_turn_seconds_bucket{le=\"+Inf\"} 110\n",
+            "concierge_turn_seconds_fine_bucket{le=\"0.001\"} 60\nconcierge_turn_seconds_fine_bucket{le=\"0.002\"} 110\nconcierge_turn_seconds_fine_bucket{le=\"+Inf\"} 110\n",
         );
         let run = after.since(&before);
         assert_eq!(run.turns, 100);

@@ -58,6 +58,38 @@ const KNOWN: [&str; 15] = [
     "mobile_link",
 ];
 
+/// Which native field each Google attribute feeds, for the mapping `concierge import` prints.
+const MAPPING: &[(&str, &[&str])] = &[
+    ("id", &["id", "item_group_id"]),
+    ("title", &["title"]),
+    ("description", &["description"]),
+    ("category", &["product_type", "google_product_category"]),
+    ("brand", &["brand"]),
+    ("price", &["sale_price", "price"]),
+    ("compare_at_price", &["price"]),
+    ("in_stock", &["availability"]),
+    ("stock", &["quantity", "sell_on_google_quantity"]),
+    ("url", &["link"]),
+    ("image", &["image_link"]),
+];
+
+/// The mapping of a feed whose attributes are `present` (each field with the attributes it
+/// is read from, present ones only), with the attribute rows kept as `attributes`.
+fn describe(present: impl Fn(&str) -> bool) -> Vec<(String, String)> {
+    let mut mapping: Vec<(String, String)> = MAPPING
+        .iter()
+        .filter_map(|(field, names)| {
+            let found: Vec<&str> = names.iter().copied().filter(|n| present(n)).collect();
+            (!found.is_empty()).then(|| (field.to_string(), found.join(" or ")))
+        })
+        .collect();
+    let kept: Vec<&str> = VARIANT_ATTRIBUTES.iter().chain(&KEPT_ATTRIBUTES).copied().filter(|n| present(n)).collect();
+    if !kept.is_empty() {
+        mapping.push(("attributes".into(), kept.join(" + ")));
+    }
+    mapping
+}
+
 /// Items of one product: a group's variants, or a single item.
 struct Group {
     key: String,
@@ -98,10 +130,21 @@ pub(crate) fn read(
         }
     };
     if looks_like_xml(path, &report.file)? {
+        let mut seen: std::collections::HashSet<String> = std::collections::HashSet::new();
         read_items(path, |item| {
             report.read += 1;
+            seen.extend(
+                MAPPING
+                    .iter()
+                    .flat_map(|(_, n)| n.iter())
+                    .chain(&VARIANT_ATTRIBUTES)
+                    .chain(&KEPT_ATTRIBUTES)
+                    .filter(|n| !item.get(n).is_empty())
+                    .map(|n| n.to_string()),
+            );
             add(item, report);
         })?;
+        report.mapping = describe(|name| seen.contains(name));
     } else {
         read_tsv(path, options, report, &mut add)?;
     }
@@ -151,6 +194,7 @@ fn read_tsv(
                 || KEPT_ATTRIBUTES.contains(&n.as_str())
         })
         .collect();
+    report.mapping = describe(|name| names.iter().any(|n| n == name));
     report.ignored_columns = table.header.iter().zip(&read).filter(|(_, r)| !**r).map(|(h, _)| h.clone()).collect();
     while let Some(row) = table.next_row(report)? {
         let mut item = Item::new(row.line);

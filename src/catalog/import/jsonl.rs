@@ -9,6 +9,45 @@ use super::table::check_text;
 use super::{ImportError, ImportOptions};
 use crate::catalog::{Catalog, CatalogError};
 
+/// The native fields, in the order the mapping lists them.
+const FIELDS: [&str; 17] = [
+    "id",
+    "title",
+    "description",
+    "category",
+    "brand",
+    "price",
+    "currency",
+    "compare_at_price",
+    "tags",
+    "attributes",
+    "in_stock",
+    "stock",
+    "rating",
+    "review_count",
+    "url",
+    "image",
+    "replenishable",
+];
+
+/// Each native field the catalog uses (judged on its first thousand products) is read from the
+/// key of the same name; any other key is kept as it is.
+fn mapping(products: &[crate::catalog::Product]) -> Vec<(String, String)> {
+    let mut keys = std::collections::BTreeSet::new();
+    for product in products.iter().take(1000) {
+        if let Ok(serde_json::Value::Object(map)) = serde_json::to_value(product) {
+            keys.extend(map.into_iter().map(|(k, _)| k));
+        }
+    }
+    let mut mapping: Vec<(String, String)> =
+        FIELDS.iter().filter(|f| keys.contains(**f)).map(|f| (f.to_string(), f.to_string())).collect();
+    let extra: Vec<String> = keys.into_iter().filter(|k| !FIELDS.contains(&k.as_str())).collect();
+    if !extra.is_empty() {
+        mapping.push(("kept as is".into(), extra.join(" + ")));
+    }
+    mapping
+}
+
 pub(crate) fn read(
     path: &Path,
     options: &ImportOptions,
@@ -45,6 +84,7 @@ pub(crate) fn read(
             catalog.currency()
         )));
     }
+    report.mapping = mapping(catalog.products());
     // The loader has no line numbers left for the products it kept; their order is the file's.
     Ok(catalog.products().iter().map(|product| Candidate { line: 0, product: product.clone() }).collect())
 }

@@ -79,6 +79,54 @@ impl Columns {
     }
 }
 
+/// Which native field each Shopify column feeds, for the mapping `concierge import` prints;
+/// the same names [`Columns::find`] looks up.
+const MAPPING: &[(&str, &[&str])] = &[
+    ("id", &["Handle"]),
+    ("title", &["Title"]),
+    ("description", &["Body (HTML)", "Body HTML"]),
+    ("category", &["Product Category", "Google Shopping / Google Product Category", "Type"]),
+    ("brand", &["Vendor"]),
+    ("price", &["Variant Price"]),
+    ("compare_at_price", &["Variant Compare At Price"]),
+    ("tags", &["Tags"]),
+    ("in_stock", &["Variant Inventory Qty", "Variant Inventory Policy"]),
+    ("stock", &["Variant Inventory Qty"]),
+    ("image", &["Image Src"]),
+    (
+        "attributes",
+        &[
+            "Option1 Name",
+            "Option1 Value",
+            "Option2 Name",
+            "Option2 Value",
+            "Option3 Name",
+            "Option3 Value",
+            "Google Shopping / Age Group",
+            "Google Shopping / Gender",
+        ],
+    ),
+];
+
+/// Columns read to decide, not copied: publication, variant identity and image order.
+const DECIDING: &[&str] = &["Published", "Status", "Variant SKU", "Variant Inventory Tracker", "Image Position"];
+
+/// The mapping this header gives (each field with the columns it is read from, present ones
+/// only) and the columns nothing reads.
+fn describe(table: &Table) -> (Vec<(String, String)>, Vec<String>) {
+    let mapping = MAPPING
+        .iter()
+        .filter_map(|(field, names)| {
+            let present: Vec<&str> = names.iter().copied().filter(|n| table.column(n).is_some()).collect();
+            (!present.is_empty()).then(|| (field.to_string(), present.join(" + ")))
+        })
+        .collect();
+    let used: Vec<usize> =
+        MAPPING.iter().flat_map(|(_, n)| n.iter()).chain(DECIDING).filter_map(|n| table.column(n)).collect();
+    let ignored = table.header.iter().enumerate().filter(|(i, _)| !used.contains(i)).map(|(_, h)| h.clone()).collect();
+    (mapping, ignored)
+}
+
 /// One handle's rows, gathered until the file ends (rows of a handle are usually together,
 /// but a file someone sorted by another column still folds correctly).
 struct Draft {
@@ -101,6 +149,7 @@ pub(crate) fn read(
         expected: "a Shopify product export".into(),
         detail: format!("no column {}; the header is: {}", missing.join(", "), table.header.join(", ")),
     })?;
+    (report.mapping, report.ignored_columns) = describe(&table);
     let Some(currency) = options.currency else {
         return Err(ImportError::CurrencyRequired(
             "Shopify product exports carry no currency: pass --currency CODE (your store's currency, e.g. --currency USD)"

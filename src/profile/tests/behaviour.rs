@@ -85,6 +85,25 @@ fn the_shoppers_view_says_what_not_when() {
     let mut p = profile();
     p.record(viewed("sku-1", T0), &Limits::default());
     let view = serde_json::to_value(p.view(T0, WINDOW)).unwrap();
-    assert_eq!(view["recent"], json!({"window_days":30,"viewed":["sku-1"],"carted":[],"searches":[]}));
+    assert_eq!(
+        view["recent"],
+        json!({"window_days":30,"viewed":["sku-1"],"carted":[],"searches":[],"quick_replies":[]})
+    );
     assert_eq!(view["consent"]["personalization"], json!(true));
+}
+
+#[test]
+fn clicked_quick_replies_show_newest_first_once_each_and_not_without_consent() {
+    let mut p = profile();
+    let click = |choice: &str, minutes: i64| {
+        let input = EventInput { choice: Some(choice.into()), ..input("quick_reply") };
+        Event::parse(input, T0 + Duration::minutes(minutes)).unwrap()
+    };
+    for (choice, minutes) in [("It's a gift", 1), ("Under £20", 2), ("It's a gift", 3)] {
+        p.record(click(choice, minutes), &Limits::default());
+    }
+    let later = T0 + Duration::minutes(5);
+    assert_eq!(p.view(later, WINDOW).recent.quick_replies, ["It's a gift", "Under £20"]);
+    p.set_personalization(false, later);
+    assert!(p.view(later, WINDOW).recent.quick_replies.is_empty());
 }
