@@ -28,6 +28,9 @@ pub enum ConfigError {
 pub struct Config {
     pub addr: SocketAddr,
     pub data_dir: PathBuf,
+    /// Where profiles live: a `postgres://` URL (shared by several servers) or a directory for
+    /// sled; `None`: sled in `data_dir`, as before.
+    pub store: Option<String>,
     pub catalog: PathBuf,
     /// `None`: `prompts/` when it exists, else the built-in prompt files.
     pub prompts: Option<PathBuf>,
@@ -155,6 +158,7 @@ impl Default for Config {
         Config {
             addr: SocketAddr::from(([127, 0, 0, 1], 8080)),
             data_dir: PathBuf::from("data"),
+            store: None,
             catalog: PathBuf::from("catalog/demo.jsonl"),
             prompts: None,
             admin_key: None,
@@ -256,6 +260,7 @@ impl Config {
                 *current = Some(value);
             }
         };
+        secret("CONCIERGE_STORE", &mut self.store);
         secret("CONCIERGE_ADMIN_KEY", &mut self.admin_key);
         secret("CONCIERGE_BACKEND_KEY", &mut self.backend_key);
         secret("CONCIERGE_IDENTITY_SECRET", &mut self.identity_secret);
@@ -271,6 +276,14 @@ impl Config {
                 .collect();
         }
         Ok(())
+    }
+
+    /// Where the profile store is: `store` when set, else sled in the data directory.
+    pub fn store_location(&self) -> crate::profile::StoreLocation {
+        match &self.store {
+            Some(store) => crate::profile::StoreLocation::parse(store),
+            None => crate::profile::StoreLocation::Sled(self.data_dir.clone()),
+        }
     }
 
     /// The exchange rates, with each currency code checked.
@@ -304,6 +317,17 @@ mod tests {
         assert_eq!(config.addr.port(), 9000);
         assert_eq!(config.admin_key.as_deref(), Some("env"));
         assert_eq!(config.allowed_origins, ["https://a.example", "https://b.example"]);
+    }
+
+    #[test]
+    fn the_store_is_the_data_directory_unless_a_setting_names_another() {
+        use crate::profile::StoreLocation;
+        let mut config: Config = toml::from_str("data_dir = \"shop\"\n").unwrap();
+        assert_eq!(config.store_location(), StoreLocation::Sled("shop".into()));
+        let file: Config = toml::from_str("store = \"postgres://db/file\"\n").unwrap();
+        assert_eq!(file.store_location(), StoreLocation::Postgres("postgres://db/file".into()));
+        config.apply_env(|n| (n == "CONCIERGE_STORE").then(|| "postgres://db/env".to_string())).unwrap();
+        assert_eq!(config.store_location(), StoreLocation::Postgres("postgres://db/env".into()));
     }
 
     #[test]

@@ -17,7 +17,7 @@
 //! - [`config`]: the TOML file and environment variables, with their defaults.
 //! - [`replay`]: scripted conversations played against the chat, with reports and golden files.
 //! - [`server`]: the chat server: WebSocket chat, HTTP API, auth, limits, metrics, widget.
-//! - [`profile`]: one shopper's declared slots, behaviour, orders and consent, kept on sled.
+//! - [`profile`]: one shopper's declared slots, behaviour, orders and consent, kept on sled or PostgreSQL.
 //! - [`understand`]: a shopper's message -> slots, dialogue acts and keywords (rules + lexicon).
 //! - [`cli`]: the `concierge` command line, one file per command.
 #![forbid(unsafe_code)]

@@ -12,6 +12,7 @@ mod recommend;
 mod replay;
 mod search;
 mod serve;
+mod store;
 
 use std::process::ExitCode;
 
@@ -44,6 +45,8 @@ pub enum Command {
     Replay(replay::ReplayArgs),
     /// What the agent understands from one shopper message (slots, acts, keywords).
     Understand(understand::UnderstandArgs),
+    /// Manage the profile store: `copy --from A --to B` between a sled directory and PostgreSQL.
+    Store(store::StoreArgs),
 }
 
 /// Runs one parsed command line; `Err` carries a message for a human, printed with its causes.
@@ -56,5 +59,6 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Import(args) => import::run(args),
         Command::Replay(args) => replay::run(args),
         Command::Understand(args) => understand::run(args).map(|()| ExitCode::SUCCESS),
+        Command::Store(args) => store::run(args),
     }
 }

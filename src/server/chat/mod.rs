@@ -246,12 +246,13 @@ impl Connection {
     /// ticket), so the turn runs right here: handing ~100 µs of work to the blocking pool and
     /// back cost more than the work (a third of the server's CPU at saturation went to those
     /// thread hand-offs). With a flush per write (`durability = "each"`) the call does wait for
-    /// the disk, so it goes to the blocking pool.
+    /// the disk, and with a networked store ([`crate::profile::Store::blocks`]) for the database, so it goes to
+    /// the blocking pool.
     async fn blocking<T: Send + 'static>(
         &self,
         work: impl FnOnce() -> T + Send + 'static,
     ) -> Result<T, tokio::task::JoinError> {
-        if self.state.config.profile.durability == "each" {
+        if self.state.config.profile.durability == "each" || self.state.profiles.store.blocks() {
             tokio::task::spawn_blocking(work).await
         } else {
             Ok(work())
