@@ -11,5 +11,9 @@ mod contract;
 mod copy;
 #[path = "postgres/outage.rs"]
 mod outage;
+#[path = "postgres/serve.rs"]
+mod serve;
+#[path = "postgres/servers.rs"]
+mod servers;
 #[path = "postgres/shared.rs"]
 mod shared;
