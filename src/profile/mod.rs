@@ -14,7 +14,8 @@
 //!   and the [`ProfileView`] the shopper sees.
 //! - `store`: the [`Store`] trait; `sled_store`: [`SledStore`]; `postgres`: [`PostgresStore`],
 //!   shared by several servers; `location`: [`StoreLocation`], which of the two a setting
-//!   names; `copy`: [`copy_store`] between them; `codec`: the versioned value;
+//!   names; `copy`: [`copy_store`] between them; `conversations`: [`Conversations`] kept in a
+//!   shared store; `codec`: the versioned value;
 //!   `group_commit`: shared flushes and the [`Durable`] ticket; `retention`: the idle sweep;
 //!   `link`: events by customer id ([`update_customer`]) and login merges ([`Profile::absorb`]).
 //!
@@ -22,6 +23,7 @@
 
 mod behaviour;
 mod codec;
+mod conversations;
 mod copy;
 mod error;
 mod event;
@@ -36,6 +38,7 @@ mod sled_store;
 mod store;
 
 pub use behaviour::{Behaviour, DEFAULT_BEHAVIOUR_WINDOW, ProfileView, RecentBehaviour, Searched, Touch};
+pub use conversations::Conversations;
 pub use copy::{CopyReport, copy_store};
 pub use error::{InputError, StoreError};
 pub use event::{Event, EventInput, EventKind, MAX_CLOCK_SKEW, Order, OrderInput, OrderItem, OrderItemInput, Recorded};

@@ -69,6 +69,12 @@ pub trait Store: Send + Sync {
         Ok(())
     }
 
+    /// Conversations saved in the store, shared by every server using it; `None` (the default)
+    /// when conversations stay in one server's memory.
+    fn conversations(&self) -> Option<&dyn super::conversations::Conversations> {
+        None
+    }
+
     /// Up to `limit` stored shoppers whose ids come after `after` (all when `None`), in id
     /// order: page through every shopper by passing the last id of a page to get the next.
     fn shoppers_after(&self, after: Option<ShopperId>, limit: usize) -> Result<Vec<ShopperId>, StoreError>;

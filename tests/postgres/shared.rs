@@ -126,7 +126,11 @@ fn two_servers_starting_together_on_an_empty_database_migrate_it_once() {
     });
     let cluster = cluster::shared().unwrap();
     let database = url.rsplit('/').next().unwrap();
-    assert_eq!(cluster.psql(database, "SELECT count(*) FROM concierge_migrations"), "1");
+    assert_eq!(
+        cluster.psql(database, "SELECT count(*) = max(version) FROM concierge_migrations"),
+        "t",
+        "each migration once"
+    );
     assert_eq!(cluster.psql(database, "SELECT count(*) FROM concierge_profiles"), "4");
 }
 
@@ -174,4 +178,71 @@ fn an_unreachable_database_is_a_clear_error_within_the_timeout() {
     assert!(matches!(error, StoreError::Unavailable(_)), "{error}");
     assert!(!error.to_string().contains("secret"), "the password stays out of messages: {error}");
     assert!(started.elapsed() < Duration::from_secs(10));
+}
+
+#[test]
+fn a_conversation_saved_by_one_server_resumes_on_the_other_only_for_its_shopper_and_in_time() {
+    let Some((a, b)) = two_servers() else { return };
+    let p = aged(6);
+    a.save(&p).unwrap();
+    let (now, until) = (T0, T0 + time::Duration::minutes(30));
+    assert!(a.conversations().unwrap().save_conversation("s-1", p.id(), b"state one", until).unwrap());
+    let shared = b.conversations().unwrap();
+    assert_eq!(shared.load_conversation("s-1", p.id(), now).unwrap().as_deref(), Some(&b"state one"[..]));
+    assert!(shared.save_conversation("s-1", p.id(), b"state two", until).unwrap(), "a later turn replaces it");
+    assert_eq!(
+        a.conversations().unwrap().load_conversation("s-1", p.id(), now).unwrap().as_deref(),
+        Some(&b"state two"[..])
+    );
+    let other = aged(7);
+    a.save(&other).unwrap();
+    assert_eq!(shared.load_conversation("s-1", other.id(), now).unwrap(), None, "never another shopper's");
+    assert!(!shared.save_conversation("s-1", other.id(), b"hijack", until).unwrap());
+    assert_eq!(shared.load_conversation("s-1", p.id(), until).unwrap(), None, "expired at its deadline");
+}
+
+#[test]
+fn erasing_a_shopper_removes_its_conversations_and_a_late_save_cannot_bring_one_back() {
+    let Some((a, b)) = two_servers() else { return };
+    let p = aged(6);
+    a.save(&p).unwrap();
+    let until = T0 + time::Duration::minutes(30);
+    assert!(a.conversations().unwrap().save_conversation("s-2", p.id(), b"state", until).unwrap());
+    b.erase(p.id()).unwrap().wait().unwrap();
+    assert_eq!(a.conversations().unwrap().load_conversation("s-2", p.id(), T0).unwrap(), None);
+    assert!(!a.conversations().unwrap().save_conversation("s-2", p.id(), b"late", until).unwrap());
+    assert_eq!(b.conversations().unwrap().load_conversation("s-2", p.id(), T0).unwrap(), None);
+}
+
+#[test]
+fn an_erasure_on_one_server_is_announced_to_the_other_within_a_second() {
+    let Some((a, b)) = two_servers() else { return };
+    let mut heard = a.conversations().unwrap().erasures();
+    let p = aged(6);
+    b.save(&p).unwrap();
+    // The listener connects in the background: erase until it hears (at most a few tries).
+    let started = Instant::now();
+    let shopper = loop {
+        b.erase(p.id()).unwrap().wait().unwrap();
+        std::thread::sleep(Duration::from_millis(200));
+        match heard.try_recv() {
+            Ok(shopper) => break shopper,
+            Err(_) => assert!(started.elapsed() < Duration::from_secs(5), "no erasure heard"),
+        }
+    };
+    assert_eq!(shopper, p.id());
+    let q = aged(7);
+    b.save(&q).unwrap();
+    let erased_at = Instant::now();
+    b.erase(q.id()).unwrap().wait().unwrap();
+    loop {
+        match heard.try_recv() {
+            Ok(shopper) if shopper == q.id() => break,
+            Ok(_) | Err(tokio::sync::broadcast::error::TryRecvError::Empty) => {
+                assert!(erased_at.elapsed() < Duration::from_secs(1), "heard within a second");
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            Err(error) => panic!("{error}"),
+        }
+    }
 }

@@ -21,6 +21,8 @@
 //! ([`Store::blocks`] says so, and the server calls it on the blocking pool). Its connections
 //! are driven by a small runtime of its own, so it works from any thread.
 
+mod conversations;
+mod listen;
 mod schema;
 
 use std::future::Future;
@@ -68,6 +70,8 @@ pub struct PostgresStore {
     timeout: StdDuration,
     /// The URL without its password, for messages.
     shown: String,
+    /// Every erased shopper's id, from any server (see `listen`).
+    erased: tokio::sync::broadcast::Sender<ShopperId>,
 }
 
 impl PostgresStore {
@@ -80,7 +84,8 @@ impl PostgresStore {
             url.parse().map_err(|e| StoreError::Database(format!("{shown}: not a PostgreSQL URL: {e}")))?;
         config.connect_timeout(options.timeout);
         config.application_name("concierge");
-        let manager = Manager::from_config(config, NoTls, ManagerConfig { recycling_method: RecyclingMethod::Fast });
+        let manager =
+            Manager::from_config(config.clone(), NoTls, ManagerConfig { recycling_method: RecyclingMethod::Fast });
         let pool = Pool::builder(manager)
             .max_size(options.pool_size.max(1))
             .runtime(Runtime::Tokio1)
@@ -96,11 +101,13 @@ impl PostgresStore {
             .build()
             .map_err(|e| StoreError::Unavailable(format!("{shown}: cannot start its runtime: {e}")))?;
         let handle = runtime.handle().clone();
-        let store = PostgresStore { runtime: Some(runtime), handle, pool, timeout: options.timeout, shown };
+        let (erased, _) = tokio::sync::broadcast::channel(1024);
+        let store = PostgresStore { runtime: Some(runtime), handle, pool, timeout: options.timeout, shown, erased };
         store.run(async {
             let mut client = store.client().await?;
             schema::migrate(&mut client).await
         })?;
+        store.handle.spawn(listen::listen(config, store.erased.clone()));
         Ok(store)
     }
 
@@ -343,6 +350,7 @@ impl Store for PostgresStore {
                     &[&limit],
                 )
                 .await?;
+            tx.execute("DELETE FROM concierge_conversations WHERE expires <= $1", &[&now.unix_timestamp()]).await?;
             for row in &rows {
                 let shopper: &str = row.get(0);
                 tx.execute("SELECT pg_notify($1, $2)", &[&ERASED_CHANNEL, &shopper]).await?;
@@ -359,6 +367,10 @@ impl Store for PostgresStore {
     fn flush(&self) -> Result<(), StoreError> {
         // Every change committed before its method returned.
         Ok(())
+    }
+
+    fn conversations(&self) -> Option<&dyn crate::profile::conversations::Conversations> {
+        Some(self)
     }
 
     fn shoppers_after(&self, after: Option<ShopperId>, limit: usize) -> Result<Vec<ShopperId>, StoreError> {

@@ -23,16 +23,30 @@ pub(super) const SWEEP_LOCK: i64 = MIGRATION_LOCK + 1;
 pub const ERASED_CHANNEL: &str = "concierge_erased";
 
 /// Each migration once, in order; never edit one that has shipped, add the next.
-const MIGRATIONS: &[(i32, &str)] = &[(
-    1,
-    "CREATE TABLE concierge_profiles (
+const MIGRATIONS: &[(i32, &str)] = &[
+    (
+        1,
+        "CREATE TABLE concierge_profiles (
         shopper   text PRIMARY KEY,
         customer  text UNIQUE,
         last_seen bigint NOT NULL,
         body      bytea NOT NULL
     );
     CREATE INDEX concierge_profiles_anonymous_seen ON concierge_profiles (last_seen) WHERE customer IS NULL;",
-)];
+    ),
+    (
+        2,
+        // Conversations go with their shopper: erasing the profile row erases them too.
+        "CREATE TABLE concierge_conversations (
+        session text PRIMARY KEY,
+        shopper text NOT NULL REFERENCES concierge_profiles (shopper) ON DELETE CASCADE,
+        expires bigint NOT NULL,
+        state   bytea NOT NULL
+    );
+    CREATE INDEX concierge_conversations_shopper ON concierge_conversations (shopper);
+    CREATE INDEX concierge_conversations_expires ON concierge_conversations (expires);",
+    ),
+];
 
 /// The newest schema version this release knows.
 pub(crate) const LATEST: i32 = MIGRATIONS[MIGRATIONS.len() - 1].0;
