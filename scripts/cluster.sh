@@ -7,7 +7,8 @@
 #        scripts/cluster.sh stop     stops everything and removes the cluster's directory
 #        scripts/cluster.sh status
 # Environment: CLUSTER_DIR (default /tmp/concierge-cluster), PG_PORT (15432), HAPROXY_PORT
-#   (18090), A_PORT (18091), B_PORT (18092), CATALOG (catalog/demo.jsonl), CARGO_TARGET_DIR.
+#   (18090), A_PORT (18091), B_PORT (18092), CATALOG (catalog/demo.jsonl), CARGO_TARGET_DIR,
+#   CONCIERGE_BIN (a concierge binary to use instead of building release).
 # As root, PostgreSQL's tools run as the `postgres` user (initdb refuses root).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -46,7 +47,10 @@ start() {
   command -v haproxy >/dev/null || { echo "haproxy not found: apt-get install haproxy" >&2; exit 1; }
   local bin
   bin=$(pg_bin)
-  cargo build --release --bin concierge --quiet
+  if [ -z "${CONCIERGE_BIN:-}" ]; then
+    cargo build --release --bin concierge --quiet
+    CONCIERGE_BIN=$TARGET/release/concierge
+  fi
   mkdir -p "$DIR"
   [ "$(id -u)" = 0 ] && chown postgres: "$DIR"
   as_postgres "$bin/initdb" --no-sync --auth=trust --username=postgres --encoding=UTF8 --locale=C -D "$DIR/pg" >/dev/null
@@ -60,7 +64,7 @@ start() {
     local port=$A_PORT
     [ $name = b ] && port=$B_PORT
     mkdir -p "$DIR/$name"
-    CONCIERGE_SECRET=$secret RUST_LOG=${RUST_LOG:-info} "$TARGET/release/concierge" serve \
+    CONCIERGE_SECRET=$secret RUST_LOG=${RUST_LOG:-info} "$CONCIERGE_BIN" serve \
       --addr "127.0.0.1:$port" --data-dir "$DIR/$name" --store "$URL" --catalog "$CATALOG" \
       > "$DIR/$name.log" 2>&1 &
     echo $! > "$DIR/$name.pid"
@@ -101,5 +105,5 @@ case "${1:-}" in
   start) start ;;
   stop) stop ;;
   status) status ;;
-  *) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+  *) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac

@@ -39,7 +39,7 @@ use super::codec;
 use super::error::StoreError;
 use super::group_commit::Durable;
 use super::id::{CustomerId, ShopperId};
-use super::model::Profile;
+use super::record::Profile;
 use super::store::Store;
 
 /// How to reach the database.

@@ -4,7 +4,7 @@
 mod behaviour;
 mod event;
 mod link;
-mod model;
+mod record;
 mod store;
 
 use time::OffsetDateTime;
