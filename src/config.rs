@@ -29,6 +29,9 @@ pub enum ConfigError {
 pub struct Config {
     pub addr: SocketAddr,
     pub data_dir: PathBuf,
+    /// Where profiles live: a `postgres://` URL (shared by several servers) or a directory for
+    /// sled; `None`: sled in `data_dir`, as before.
+    pub store: Option<String>,
     pub catalog: PathBuf,
     /// `None`: `prompts/` when it exists, else the built-in prompt files.
     pub prompts: Option<PathBuf>,
@@ -228,6 +231,7 @@ impl Default for Config {
         Config {
             addr: SocketAddr::from(([127, 0, 0, 1], 8080)),
             data_dir: PathBuf::from("data"),
+            store: None,
             catalog: PathBuf::from("catalog/demo.jsonl"),
             prompts: None,
             admin_key: None,
@@ -331,6 +335,7 @@ impl Config {
                 *current = Some(value);
             }
         };
+        secret("CONCIERGE_STORE", &mut self.store);
         secret("CONCIERGE_ADMIN_KEY", &mut self.admin_key);
         secret("CONCIERGE_BACKEND_KEY", &mut self.backend_key);
         secret("CONCIERGE_IDENTITY_SECRET", &mut self.identity_secret);
@@ -349,6 +354,14 @@ impl Config {
             self.mcp.allowed_hosts = hosts.split(',').map(|h| h.trim().to_string()).filter(|h| !h.is_empty()).collect();
         }
         Ok(())
+    }
+
+    /// Where the profile store is: `store` when set, else sled in the data directory.
+    pub fn store_location(&self) -> crate::profile::StoreLocation {
+        match &self.store {
+            Some(store) => crate::profile::StoreLocation::parse(store),
+            None => crate::profile::StoreLocation::Sled(self.data_dir.clone()),
+        }
     }
 
     /// The exchange rates, with each currency code checked.
@@ -393,6 +406,17 @@ mod tests {
             |name: &str| (name == "CONCIERGE_MCP_ALLOWED_HOSTS").then(|| "shop.example, ,api.shop.example".into());
         config.apply_env(env).unwrap();
         assert_eq!(config.mcp.allowed_hosts, ["shop.example", "api.shop.example"]);
+    }
+
+    #[test]
+    fn the_store_is_the_data_directory_unless_a_setting_names_another() {
+        use crate::profile::StoreLocation;
+        let mut config: Config = toml::from_str("data_dir = \"shop\"\n").unwrap();
+        assert_eq!(config.store_location(), StoreLocation::Sled("shop".into()));
+        let file: Config = toml::from_str("store = \"postgres://db/file\"\n").unwrap();
+        assert_eq!(file.store_location(), StoreLocation::Postgres("postgres://db/file".into()));
+        config.apply_env(|n| (n == "CONCIERGE_STORE").then(|| "postgres://db/env".to_string())).unwrap();
+        assert_eq!(config.store_location(), StoreLocation::Postgres("postgres://db/env".into()));
     }
 
     #[test]

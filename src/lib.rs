@@ -11,7 +11,7 @@
 //! - [`llm`]: the optional language model: checked understanding and phrasing, with fallbacks.
 //! - [`understand`]: a shopper's message -> slots, dialogue acts and keywords (rules + lexicon).
 //! - [`dialogue`]: the pure state machine: what to ask, when to recommend, refinements.
-//! - [`profile`]: one shopper's declared slots, behaviour, orders and consent, kept on sled.
+//! - [`profile`]: one shopper's declared slots, behaviour, orders and consent, kept on sled or PostgreSQL.
 //! - [`catalog`]: products, loading and importing merchants' files, the index and the ranker.
 //! - [`prompts`]: merchant-editable prompt files (templates, wording), validated on load.
 //! - [`slots`]: the typed things the assistant wants to know (purpose, recipient, budget, ...).

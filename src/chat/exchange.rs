@@ -23,7 +23,7 @@ use super::protocol::{ClientFrame, Customer, FrameError, ServerFrame};
 use super::query::PageContext;
 use super::reply::Reply;
 use crate::llm::Llm;
-use crate::profile::{CustomerId, Durability, Durable, ShopperId};
+use crate::profile::{CustomerId, Durability, Durable, ShopperId, Store};
 
 /// Where a turn's store work runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -43,6 +43,12 @@ impl Run {
             Durability::Each => Run::Blocking,
             Durability::Group | Durability::None => Run::Inline,
         }
+    }
+
+    /// Where a turn on `store` runs: on the blocking pool when the store waits on a network
+    /// ([`Store::blocks`]) or each write flushes by itself, inline otherwise.
+    pub fn for_store(store: &dyn Store, durability: Durability) -> Run {
+        if store.blocks() { Run::Blocking } else { Run::for_durability(durability) }
     }
 
     async fn call<T: Send + 'static>(

@@ -13,6 +13,7 @@ mod recommend;
 mod replay;
 mod search;
 mod serve;
+mod store;
 
 use std::process::ExitCode;
 
@@ -50,6 +51,8 @@ pub enum Command {
     Eval(eval::EvalArgs),
     /// What the agent understands from one shopper message (slots, acts, keywords).
     Understand(understand::UnderstandArgs),
+    /// Manage the profile store: `copy --from A --to B` between a sled directory and PostgreSQL.
+    Store(store::StoreArgs),
 }
 
 /// Runs one parsed command line; `Err` carries a message for a human, printed with its causes.
@@ -64,5 +67,6 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Replay(args) => replay::run(args),
         Command::Eval(args) => eval::run(args),
         Command::Understand(args) => understand::run(args).map(|()| ExitCode::SUCCESS),
+        Command::Store(args) => store::run(args),
     }
 }

@@ -20,6 +20,10 @@ pub struct ServeArgs {
     /// Where shopper profiles and the token secret are kept (default ./data).
     #[arg(long, value_name = "DIR")]
     data_dir: Option<PathBuf>,
+    /// Where profiles live: a `postgres://` URL shared by several servers, or a directory for
+    /// sled (default: the data directory).
+    #[arg(long, value_name = "URL|DIR")]
+    store: Option<String>,
     /// Native JSONL catalog (default catalog/demo.jsonl).
     #[arg(long, value_name = "FILE")]
     catalog: Option<PathBuf>,
@@ -32,6 +36,7 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
     let mut config = Config::load(args.config.as_deref())?;
     config.addr = args.addr.unwrap_or(config.addr);
     config.data_dir = args.data_dir.unwrap_or(config.data_dir);
+    config.store = args.store.or(config.store);
     config.catalog = args.catalog.unwrap_or(config.catalog);
     config.prompts = args.prompts.or(config.prompts);
     init_logging(&config);

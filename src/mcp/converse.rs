@@ -102,7 +102,7 @@ pub(crate) async fn converse(
         profiles: &state.profiles,
         llm: state.llm.as_deref(),
         identity: state,
-        run: Run::for_durability(state.config.profile.durability),
+        run: Run::for_store(state.profiles.store.as_ref(), state.config.profile.durability),
         now: OffsetDateTime::now_utc(),
         log_text: state.config.log.debug_shopper_text,
     };

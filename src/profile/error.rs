@@ -60,4 +60,11 @@ pub enum StoreError {
     Flush(String),
     #[error("profile store: cannot encode profile: {0}")]
     Encode(String),
+    /// The database cannot be reached (down, timed out, pool exhausted); nothing was written
+    /// by this call, or not known to be: the caller must not acknowledge it.
+    #[error("profile store unavailable: {0}")]
+    Unavailable(String),
+    /// The database refused a statement.
+    #[error("profile store: database error: {0}")]
+    Database(String),
 }

@@ -1,4 +1,4 @@
-//! The shopper profile: zero-party data with provenance and consent, kept on sled, that never
+//! The shopper profile: zero-party data with provenance and consent, kept on sled or PostgreSQL, that never
 //! loses an acknowledged answer.
 //!
 //! One profile per shopper unites what they told us (declared slots, each with its source,
@@ -12,7 +12,10 @@
 //! - `event`: [`Event`] and [`Order`], validated at the edge, recorded idempotently.
 //! - `behaviour`: the [`Behaviour`] the ranker may use (inside the trust window, with consent)
 //!   and the [`ProfileView`] the shopper sees.
-//! - `store`: the [`Store`] trait; `sled_store`: [`SledStore`]; `codec`: the versioned value;
+//! - `store`: the [`Store`] trait; `sled_store`: [`SledStore`]; `postgres`: [`PostgresStore`],
+//!   shared by several servers; `location`: [`StoreLocation`], which of the two a setting
+//!   names; `copy`: [`copy_store`] between them; `conversations`: [`Conversations`] kept in a
+//!   shared store; `codec`: the versioned value;
 //!   `group_commit`: shared flushes and the [`Durable`] ticket; `retention`: the idle sweep;
 //!   `link`: events by customer id ([`update_customer`]) and login merges ([`Profile::absorb`]).
 //!
@@ -20,22 +23,30 @@
 
 mod behaviour;
 mod codec;
+mod conversations;
+mod copy;
 mod error;
 mod event;
 mod group_commit;
 mod id;
 mod link;
+mod location;
+mod postgres;
 mod record;
 mod retention;
 mod sled_store;
 mod store;
 
 pub use behaviour::{Behaviour, DEFAULT_BEHAVIOUR_WINDOW, ProfileView, RecentBehaviour, Searched, Touch};
+pub use conversations::Conversations;
+pub use copy::{CopyReport, copy_store};
 pub use error::{InputError, StoreError};
 pub use event::{Event, EventInput, EventKind, MAX_CLOCK_SKEW, Order, OrderInput, OrderItem, OrderItemInput, Recorded};
 pub use group_commit::{DEFAULT_GROUP_WINDOW, Durable};
 pub use id::{CustomerId, ShopperId};
 pub use link::update_customer;
+pub use location::StoreLocation;
+pub use postgres::{ERASED_CHANNEL, PostgresOptions, PostgresStore};
 pub use record::{Asked, Consent, CustomerLink, Declared, Limits, Profile, Purpose, Source, Visits};
 pub use retention::{DEFAULT_IDLE_ANONYMOUS, spawn_sweeper};
 pub use sled_store::{SledStore, StoreOptions};

@@ -352,6 +352,28 @@ impl Store for SledStore {
         self.db.flush()?;
         Ok(())
     }
+
+    fn shoppers_after(&self, after: Option<ShopperId>, limit: usize) -> Result<Vec<ShopperId>, StoreError> {
+        // Ids print as fixed-width lowercase hex, so key order is id order.
+        let start = match after {
+            Some(after) => std::ops::Bound::Excluded(key(b"p/", after)),
+            None => std::ops::Bound::Included(b"p/".to_vec()),
+        };
+        let mut ids = Vec::new();
+        for entry in self.db.range((start, std::ops::Bound::Excluded(b"p0".to_vec()))) {
+            if ids.len() >= limit {
+                break;
+            }
+            let (k, _) = entry?;
+            match std::str::from_utf8(&k[2..]).ok().and_then(|s| s.parse::<ShopperId>().ok()) {
+                Some(id) => ids.push(id),
+                None => {
+                    tracing::warn!(key = %String::from_utf8_lossy(&k), "skipping a profile key that is not a shopper id")
+                }
+            }
+        }
+        Ok(ids)
+    }
 }
 
 fn key(prefix: &[u8; 2], shopper: ShopperId) -> Vec<u8> {

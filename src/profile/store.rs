@@ -1,4 +1,4 @@
-//! The store seam: `trait Store` (sled today, a networked database later) and the durability
+//! The store seam: `trait Store` (sled embedded, PostgreSQL networked) and the durability
 //! setting it honours.
 
 use std::str::FromStr;
@@ -50,7 +50,35 @@ impl FromStr for Durability {
 /// makes the change durable later), and one waited for after the store closed is an error.
 /// The methods themselves do not wait for the disk, except `sweep` and `flush`, which block
 /// (call them inside `spawn_blocking`).
+///
+/// The blocking rule: a store whose methods wait on the network ([`Store::blocks`] is `true`,
+/// as for `PostgresStore`) is called from the blocking pool (`spawn_blocking`) or a thread of
+/// its own, never inline on a runtime thread; a store that only touches memory (`SledStore`,
+/// `false`) may be called inline, which is what keeps sled's turns free of thread hand-offs.
+/// Either way, a write is acknowledged only after its ticket resolved: a networked store
+/// returns from a write once it committed, with the ticket already resolved.
 pub trait Store: Send + Sync {
+    /// Whether the methods wait on the network (see the blocking rule above). Default `false`.
+    fn blocks(&self) -> bool {
+        false
+    }
+
+    /// Whether the store can serve requests now (for `/healthz`): `Err` with the reason when,
+    /// say, its database is unreachable. Default: always ready.
+    fn check(&self) -> Result<(), StoreError> {
+        Ok(())
+    }
+
+    /// Conversations saved in the store, shared by every server using it; `None` (the default)
+    /// when conversations stay in one server's memory.
+    fn conversations(&self) -> Option<&dyn super::conversations::Conversations> {
+        None
+    }
+
+    /// Up to `limit` stored shoppers whose ids come after `after` (all when `None`), in id
+    /// order: page through every shopper by passing the last id of a page to get the next.
+    fn shoppers_after(&self, after: Option<ShopperId>, limit: usize) -> Result<Vec<ShopperId>, StoreError>;
+
     /// The shopper's profile; `Ok(None)` when unknown, erased or expired (the caller then
     /// starts a new shopper under a fresh [`ShopperId`], never the old one). A value that
     /// cannot be read is `Err(StoreError::Corrupt)`: the caller may `erase` it and start fresh.

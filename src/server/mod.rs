@@ -45,7 +45,7 @@ pub use state::AppState;
 
 use crate::chat::conversation::Profiles;
 use crate::config::Config;
-use crate::profile::{Limits, SledStore, Store, StoreOptions};
+use crate::profile::{Limits, PostgresOptions, Store, StoreOptions};
 
 /// The router with every route, for the server and for tests (`oneshot`).
 pub fn app(state: AppState) -> Router {
@@ -126,14 +126,19 @@ impl Application {
             config.profile.group_window_us
         );
         let group_window = std::time::Duration::from_micros(config.profile.group_window_us);
-        let store =
-            SledStore::open(&config.data_dir, StoreOptions { durability, group_window, ..StoreOptions::default() })
-                .with_context(|| format!("cannot open the store in {}", config.data_dir.display()))?;
+        let location = config.store_location();
+        let sled = StoreOptions { durability, group_window, ..StoreOptions::default() };
+        // Opening a networked store waits for its database: off the runtime's threads.
+        let store = {
+            let location = location.clone();
+            tokio::task::spawn_blocking(move || location.open(sled, PostgresOptions::default())).await?
+        }
+        .with_context(|| format!("cannot open the profile store {location}"))?;
         let secret = auth::load_or_create_secret(config.secret.as_deref(), &config.data_dir)
             .context("cannot read or create the token secret")?;
         let previous: Vec<Vec<u8>> = config.previous_secrets.iter().map(|s| s.as_bytes().to_vec()).collect();
         let profiles = Profiles {
-            store: Arc::new(store),
+            store,
             window: time::Duration::days(i64::from(config.profile.behaviour_window_days)),
             limits: Limits::default(),
         };

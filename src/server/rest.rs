@@ -27,13 +27,29 @@ const MAX_EVENTS: usize = 500;
 
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct Health {
+    /// `ok`, or `unavailable` when the profile store cannot be reached.
     status: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<String>,
 }
 
-/// Liveness: `{"status":"ok"}`.
-#[utoipa::path(get, path = "/healthz", responses((status = 200, body = Health)))]
-pub async fn healthz() -> Json<Health> {
-    Json(Health { status: "ok" })
+/// Readiness: `{"status":"ok"}`, or 503 `{"status":"unavailable","error":..}` while the
+/// profile store cannot serve (its database is down); it turns ok again by itself.
+#[utoipa::path(get, path = "/healthz", responses((status = 200, body = Health), (status = 503, body = Health)))]
+pub async fn healthz(State(state): State<AppState>) -> (StatusCode, Json<Health>) {
+    let store = state.profiles.store.clone();
+    let checked =
+        if store.blocks() { tokio::task::spawn_blocking(move || store.check()).await } else { Ok(store.check()) };
+    match checked {
+        Ok(Ok(())) => (StatusCode::OK, Json(Health { status: "ok", error: None })),
+        Ok(Err(error)) => {
+            tracing::warn!(%error, "health check: the profile store is unavailable");
+            (StatusCode::SERVICE_UNAVAILABLE, Json(Health { status: "unavailable", error: Some(error.to_string()) }))
+        }
+        Err(error) => {
+            (StatusCode::SERVICE_UNAVAILABLE, Json(Health { status: "unavailable", error: Some(error.to_string()) }))
+        }
+    }
 }
 
 /// Prometheus metrics in text format.

@@ -45,7 +45,7 @@ pub async fn serve(state: AppState, socket: WebSocket) {
         }
         let _ = sink.close().await;
     });
-    let run = Run::for_durability(state.config.profile.durability);
+    let run = Run::for_store(state.profiles.store.as_ref(), state.config.profile.durability);
     let mut connection = Connection { state: state.clone(), out, chat: Chat::default(), run, turns: 0 };
     let limits = state.config.limits.clone();
     let mut bucket = TokenBucket::new(limits.messages_per_minute, limits.burst, Instant::now());

@@ -1,0 +1,95 @@
+//! The Postgres schema and its migrations, applied exactly once however many servers start
+//! together: each server takes a transaction-scoped advisory lock before reading the applied
+//! versions, so the second waits for the first's commit and then finds nothing left to do.
+//!
+//! One row per shopper. The profile (declared facts, consent, events, orders, seen event ids)
+//! stays one encoded value, as on sled (see `codec`), so a read-modify-write of a shopper is
+//! one row locked with `SELECT ... FOR UPDATE`; the columns beside it are what the database
+//! must index: the customer link (unique: one customer, one shopper) and `last_seen` for the
+//! retention sweep of anonymous shoppers.
+
+use tokio_postgres::Client;
+
+use super::{database, is_retryable};
+use crate::profile::error::StoreError;
+
+/// Advisory lock keys ("concierg" in ASCII, plus one per purpose), shared by every server
+/// on the database.
+pub(super) const MIGRATION_LOCK: i64 = 0x636f_6e63_6965_7267;
+pub(super) const SWEEP_LOCK: i64 = MIGRATION_LOCK + 1;
+
+/// The channel an erase is announced on (the payload is the shopper id), so every server can
+/// end that shopper's conversations.
+pub const ERASED_CHANNEL: &str = "concierge_erased";
+
+/// Each migration once, in order; never edit one that has shipped, add the next.
+const MIGRATIONS: &[(i32, &str)] = &[
+    (
+        1,
+        "CREATE TABLE concierge_profiles (
+        shopper   text PRIMARY KEY,
+        customer  text UNIQUE,
+        last_seen bigint NOT NULL,
+        body      bytea NOT NULL
+    );
+    CREATE INDEX concierge_profiles_anonymous_seen ON concierge_profiles (last_seen) WHERE customer IS NULL;",
+    ),
+    (
+        2,
+        // Conversations go with their shopper: erasing the profile row erases them too.
+        "CREATE TABLE concierge_conversations (
+        session text PRIMARY KEY,
+        shopper text NOT NULL REFERENCES concierge_profiles (shopper) ON DELETE CASCADE,
+        expires bigint NOT NULL,
+        state   bytea NOT NULL
+    );
+    CREATE INDEX concierge_conversations_shopper ON concierge_conversations (shopper);
+    CREATE INDEX concierge_conversations_expires ON concierge_conversations (expires);",
+    ),
+];
+
+/// The newest schema version this release knows.
+pub(crate) const LATEST: i32 = MIGRATIONS[MIGRATIONS.len() - 1].0;
+
+/// Applies the migrations the database lacks; returns how many this call applied. Refuses a
+/// database migrated by a newer release (its schema may mean something this one cannot read).
+pub(super) async fn migrate(client: &mut Client) -> Result<usize, StoreError> {
+    for attempt in 1..=3 {
+        match migrate_once(client).await {
+            Err(error) if attempt < 3 && is_retryable(&error) => continue,
+            Err(error) => return Err(database(error)),
+            Ok(applied) => return applied,
+        }
+    }
+    Err(StoreError::Database("migrations kept conflicting".into()))
+}
+
+async fn migrate_once(client: &mut Client) -> Result<Result<usize, StoreError>, tokio_postgres::Error> {
+    let tx = client.transaction().await?;
+    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK]).await?;
+    tx.batch_execute(
+        "CREATE TABLE IF NOT EXISTS concierge_migrations (
+            version    integer PRIMARY KEY,
+            applied_at timestamptz NOT NULL DEFAULT now()
+        )",
+    )
+    .await?;
+    let current: Option<i32> = tx.query_one("SELECT max(version) FROM concierge_migrations", &[]).await?.get(0);
+    let current = current.unwrap_or(0);
+    if current > LATEST {
+        return Ok(Err(StoreError::Database(format!(
+            "the database schema is at version {current}, newer than this release's {LATEST}: upgrade concierge"
+        ))));
+    }
+    let mut applied = 0;
+    for (version, sql) in MIGRATIONS.iter().filter(|(v, _)| *v > current) {
+        tx.batch_execute(sql).await?;
+        tx.execute("INSERT INTO concierge_migrations (version) VALUES ($1)", &[version]).await?;
+        applied += 1;
+    }
+    tx.commit().await?;
+    if applied > 0 {
+        tracing::info!(applied, version = LATEST, "profile store schema migrated");
+    }
+    Ok(Ok(applied))
+}

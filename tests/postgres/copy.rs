@@ -1,0 +1,91 @@
+//! `concierge store copy`: a shop moved from sled to PostgreSQL and back keeps every shopper
+//! whole, and copying again changes nothing.
+
+use std::process::Command;
+
+use concierge::profile::{
+    Event, EventInput, Limits, PostgresOptions, PostgresStore, SledStore, Store, StoreOptions, copy_store,
+};
+
+use crate::cluster;
+use crate::contract::{T0, aged, customer, viewed};
+
+fn concierge(args: &[&str]) -> (bool, String) {
+    let output = Command::new(env!("CARGO_BIN_EXE_concierge")).args(args).output().unwrap();
+    let text = format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+    (output.status.success(), text)
+}
+
+fn purchase(order: &str) -> Event {
+    let input: EventInput = serde_json::from_value(serde_json::json!({
+        "kind": "purchase", "at": "2025-03-01T10:00:00Z",
+        "order": {"id": order, "items": [{"product_id": "sku-1", "quantity": 1, "price": "12.50"}], "currency": "GBP"}
+    }))
+    .unwrap();
+    Event::parse(input, T0).unwrap()
+}
+
+#[test]
+fn a_shop_moved_to_postgres_and_back_keeps_every_shopper_and_copying_again_changes_nothing() {
+    let Some(url) = cluster::fresh_database() else { return };
+    let (source, back) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let mut shoppers = Vec::new();
+    {
+        let sled = SledStore::open(source.path(), StoreOptions::default()).unwrap();
+        for n in 0..30 {
+            let mut p = aged(n % 10);
+            p.record(viewed(&format!("sku-{n}"), Some(&format!("evt-{n}"))), &Limits::default());
+            if n % 5 == 0 {
+                p.record(purchase(&format!("order-{n}")), &Limits::default());
+            }
+            if n % 3 == 0 {
+                p.link_customer(&customer(&format!("cust-{n}")), T0);
+                // Withdrawn consent travels too (and drops the behaviour it covered).
+                p.set_personalization(false, T0);
+            }
+            sled.save(&p).unwrap();
+            shoppers.push(p);
+        }
+    }
+    let from = source.path().to_str().unwrap();
+    let (ok, out) = concierge(&["store", "copy", "--from", from, "--to", &url]);
+    assert!(ok, "{out}");
+    assert!(out.contains("shoppers: 30 copied, 0 unchanged, 0 skipped"), "{out}");
+    assert!(out.contains("with 20 events, 6 orders, 10 customer links"), "{out}");
+    let (ok, again) = concierge(&["store", "copy", "--from", from, "--to", &url]);
+    assert!(ok && again.contains("shoppers: 0 copied, 30 unchanged, 0 skipped"), "{again}");
+    let (ok, out) = concierge(&["store", "copy", "--from", &url, "--to", back.path().to_str().unwrap()]);
+    assert!(ok && out.contains("shoppers: 30 copied"), "{out}");
+    let postgres = PostgresStore::open(&url, PostgresOptions::default()).unwrap();
+    let returned = SledStore::open(back.path(), StoreOptions::default()).unwrap();
+    for p in &shoppers {
+        assert_eq!(postgres.load(p.id()).unwrap().as_ref(), Some(p), "in PostgreSQL");
+        assert_eq!(returned.load(p.id()).unwrap().as_ref(), Some(p), "back on sled");
+    }
+    assert_eq!(postgres.find_customer(&customer("cust-3")).unwrap(), Some(shoppers[3].id()));
+}
+
+#[test]
+fn a_shopper_whose_customer_belongs_to_another_in_the_destination_is_skipped_and_named() {
+    let Some(url) = cluster::fresh_database() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let sled = SledStore::open(dir.path(), StoreOptions::default()).unwrap();
+    let postgres = PostgresStore::open(&url, PostgresOptions::default()).unwrap();
+    let (mut here, mut there) = (aged(4), aged(5));
+    here.link_customer(&customer("shared-customer"), T0);
+    there.link_customer(&customer("shared-customer"), T0);
+    sled.save(&here).unwrap();
+    sled.save(&aged(6)).unwrap();
+    postgres.save(&there).unwrap();
+    let report = copy_store(&sled, &postgres).unwrap();
+    assert_eq!((report.copied, report.skipped.len()), (1, 1), "{report:?}");
+    assert!(report.skipped[0].contains(&here.id().to_string()), "{report:?}");
+    assert!(postgres.load(here.id()).unwrap().is_none());
+}
+
+#[test]
+fn copying_from_a_directory_with_no_store_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let (ok, out) = concierge(&["store", "copy", "--from", dir.path().to_str().unwrap(), "--to", "elsewhere"]);
+    assert!(!ok && out.contains("no profile store here"), "{out}");
+}
