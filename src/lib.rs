@@ -14,6 +14,7 @@
 //! - [`conversation`]: a shopper's hello/say/event through the agent and the profile store.
 //! - [`prompts`]: merchant-editable prompt files (templates, wording), validated on load.
 //! - [`reply`]: what the shopper is shown: product cards with their why lines.
+//! - [`files`]: private (0600/0700) files and atomic whole-file writes.
 //! - [`config`]: the TOML file and environment variables, with their defaults.
 //! - [`replay`]: scripted conversations played against the chat, with reports and golden files.
 //! - [`server`]: the chat server: WebSocket chat, HTTP API, auth, limits, metrics, widget.
@@ -28,6 +29,7 @@ pub mod cli;
 pub mod config;
 pub mod conversation;
 pub mod dialogue;
+pub mod files;
 pub mod llm;
 pub mod money;
 pub mod problem;

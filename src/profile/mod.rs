@@ -14,6 +14,7 @@
 //!   and the [`ProfileView`] the shopper sees.
 //! - `store`: the [`Store`] trait; `sled_store`: [`SledStore`]; `codec`: the versioned value;
 //!   `group_commit`: shared flushes and the [`Durable`] ticket; `retention`: the idle sweep;
+//!   `tombstone`: erased ids stay erased;
 //!   `link`: events by customer id ([`update_customer`]) and login merges ([`Profile::absorb`]).
 //!
 //! The model never reads the clock: every method takes `now` or `at`.
@@ -29,6 +30,7 @@ mod model;
 mod retention;
 mod sled_store;
 mod store;
+mod tombstone;
 
 pub use behaviour::{Behaviour, DEFAULT_BEHAVIOUR_WINDOW, ProfileView, RecentBehaviour, Searched, Touch};
 pub use error::{InputError, StoreError};
@@ -38,7 +40,7 @@ pub use id::{CustomerId, ShopperId};
 pub use link::update_customer;
 pub use model::{Asked, Consent, CustomerLink, Declared, Limits, Profile, Purpose, Source, Visits};
 pub use retention::{DEFAULT_IDLE_ANONYMOUS, spawn_sweeper};
-pub use sled_store::{SledStore, StoreOptions};
+pub use sled_store::{DEFAULT_ERASED_IDS, DEFAULT_MAX_PROFILE_BYTES, SledStore, StoreOptions};
 pub use store::{Durability, Store};
 
 #[cfg(test)]

@@ -5,7 +5,9 @@
 //! every socket, waits for them, and flushes the store. [`app`] is the router alone.
 //!
 //! - `state`: the shared handle; `chat`: the socket; `frames`: the protocol's frames;
-//! - `rest`, `admin`: the HTTP API; `edge`: origin, rate limits, credentials;
+//! - `rest`, `admin`: the HTTP API; `edge`: origin, CORS, rate limits, credentials, the JSON
+//!   shape of every refusal; `listen`: the accept loop (per-client connections, timeouts);
+//!   `quiet`: log lines about bad input, rate-limited;
 //! - `tokens`: shopper tokens and customer signatures; `limits`, `metrics`; `widget`;
 //! - `openapi`: the OpenAPI document generated from the handlers.
 
@@ -15,8 +17,10 @@ mod edge;
 mod error;
 pub mod frames;
 mod limits;
+mod listen;
 mod metrics;
 mod openapi;
+mod quiet;
 mod rest;
 mod state;
 pub mod tokens;
@@ -28,14 +32,14 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use axum::Router;
-use axum::extract::{DefaultBodyLimit, State, WebSocketUpgrade};
+use axum::extract::{ConnectInfo, DefaultBodyLimit, State, WebSocketUpgrade};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
-use axum::serve::ListenerExt;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
+pub use admin::uploaded_catalog;
 pub use state::AppState;
 
 use crate::agent::Agent;
@@ -48,10 +52,11 @@ use crate::prompts::Prompts;
 /// The router with every route, for the server and for tests (`oneshot`).
 pub fn app(state: AppState) -> Router {
     let limits = &state.config.limits;
+    // The catalog upload reads its own body, after checking the key, up to its own limit.
     let admin = Router::new()
         .route("/v1/admin/catalog", put(admin::replace_catalog))
-        .layer(DefaultBodyLimit::max(limits.catalog_body_bytes))
         .route("/v1/admin/reload", post(admin::reload));
+    let body_timeout = std::time::Duration::from_secs(limits.body_timeout_secs);
     Router::new()
         .route("/", get(widget::demo_page))
         .route("/widget.js", get(widget::script))
@@ -65,14 +70,21 @@ pub fn app(state: AppState) -> Router {
         .route("/v1/recommendations", get(rest::recommendations))
         .layer(DefaultBodyLimit::max(limits.rest_body_bytes))
         .merge(admin)
+        .layer(axum::middleware::from_fn(edge::json_refusals))
         .layer(axum::middleware::from_fn_with_state(state.clone(), edge::guard))
+        .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(body_timeout))
         .with_state(state)
 }
 
 /// `GET /v1/chat`: upgrades to a WebSocket with the configured frame limits and small buffers.
-async fn chat_upgrade(State(state): State<AppState>, headers: HeaderMap, upgrade: WebSocketUpgrade) -> Response {
+async fn chat_upgrade(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    upgrade: WebSocketUpgrade,
+) -> Response {
     // The origin was checked by the edge guard; this keeps the check next to the upgrade too.
-    if !edge::origin_allowed(&state, &headers) {
+    if edge::origin(&state, &headers, Some(peer.ip())) == edge::Origin::Refused {
         return error::ApiError::new(axum::http::StatusCode::FORBIDDEN, "forbidden_origin", "origin not allowed")
             .into_response();
     }
@@ -115,7 +127,8 @@ impl Application {
         let model = llm.as_ref().map(|l| l.settings().model.clone());
         let agent = Agent::new(Arc::new(index), Arc::new(prompts), rates).with_model(model);
         let durability: Durability = config.profile.durability.parse().map_err(anyhow::Error::msg)?;
-        std::fs::create_dir_all(&config.data_dir)
+        config.check_secrets()?;
+        crate::files::private_dir(&config.data_dir)
             .with_context(|| format!("cannot create data directory {}", config.data_dir.display()))?;
         // A longer window would hold every answer (and shutdown) that long: refuse it.
         anyhow::ensure!(
@@ -124,9 +137,15 @@ impl Application {
             config.profile.group_window_us
         );
         let group_window = std::time::Duration::from_micros(config.profile.group_window_us);
-        let store =
-            SledStore::open(&config.data_dir, StoreOptions { durability, group_window, ..StoreOptions::default() })
-                .with_context(|| format!("cannot open the store in {}", config.data_dir.display()))?;
+        let options = StoreOptions {
+            durability,
+            group_window,
+            max_profile_bytes: config.profile.max_profile_bytes,
+            erased_ids: time::Duration::days(i64::from(config.profile.erased_ids_days)),
+            ..StoreOptions::default()
+        };
+        let store = SledStore::open(&config.data_dir, options)
+            .with_context(|| format!("cannot open the store in {}", config.data_dir.display()))?;
         let secret = tokens::load_or_create_secret(config.secret.as_deref(), &config.data_dir)
             .context("cannot read or create the token secret")?;
         let previous: Vec<Vec<u8>> = config.previous_secrets.iter().map(|s| s.as_bytes().to_vec()).collect();
@@ -159,20 +178,20 @@ impl Application {
         let store: Arc<dyn Store> = Arc::clone(&state.profiles.store);
         let idle = time::Duration::days(i64::from(state.config.profile.retention_days));
         let sweeper = crate::profile::spawn_sweeper(Arc::clone(&store), std::time::Duration::from_secs(3600), idle);
-        let router = app(state).into_make_service_with_connect_info::<SocketAddr>();
+        let limits = &state.config.limits;
+        let accept = listen::Accept {
+            per_client: limits.connections_per_client,
+            total: limits.max_tcp_connections,
+            header_timeout: std::time::Duration::from_secs(limits.header_timeout_secs),
+            trusted_proxies: state.config.trusted_proxies.clone(),
+        };
+        let router = app(state.clone());
         let signal = async move {
             shutdown.await;
             tracing::info!("shutting down: closing conversations and flushing the store");
             let _ = stop.send(true);
         };
-        // Replies are small frames written as soon as they are ready: without TCP_NODELAY,
-        // Nagle's algorithm holds a frame's last segment until the peer's delayed ACK (~40 ms).
-        let listener = listener.tap_io(|tcp| {
-            if let Err(error) = tcp.set_nodelay(true) {
-                tracing::debug!(%error, "cannot set TCP_NODELAY");
-            }
-        });
-        axum::serve(listener, router).with_graceful_shutdown(signal).await.context("server failed")?;
+        listen::serve(listener, router, accept, state, signal).await;
         sweeper.abort();
         tokio::task::spawn_blocking(move || store.flush()).await?.context("flushing the store")?;
         tracing::info!("stopped");

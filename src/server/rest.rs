@@ -107,8 +107,9 @@ pub async fn patch_profile(
     }
     let store = state.profiles.store.clone();
     let consent = patch.consent.map(|c| c.personalization);
-    let (profile, durable) = tokio::task::spawn_blocking(move || {
-        store.update(id, now, &mut |p: &mut Profile| {
+    // Only a stored shopper is changed: an erased one's token cannot bring it back.
+    let changed = tokio::task::spawn_blocking(move || {
+        store.change(id, &mut |p: &mut Profile| {
             for (slot, value) in &edits {
                 let _ = p.edit(*slot, value, Source::Settings, now);
             }
@@ -118,6 +119,7 @@ pub async fn patch_profile(
         })
     })
     .await??;
+    let (profile, durable) = changed.ok_or_else(|| ApiError::not_found("nothing is stored about this shopper"))?;
     durable.await?;
     Ok(Json(profile.view(now, state.profiles.window)))
 }
@@ -171,7 +173,8 @@ pub async fn post_events(
                     };
                     results.push(EventResult { status, error: None });
                 }
-                Err(ApiError { message, status: StatusCode::BAD_REQUEST, .. }) => {
+                // The event's own fault (bad, for an erased customer, too much): this one only.
+                Err(ApiError { message, status, .. }) if status.is_client_error() => {
                     results.push(EventResult { status: "rejected", error: Some(message) });
                 }
                 Err(error) => return Err(error),
@@ -206,7 +209,10 @@ fn record(
                 InputError::Order("`customer_id` is for the shop's backend key, not a shopper token".into()).into()
             );
         }
-        (Some(id), None) => profiles.store.update(id, now, &mut change)?,
+        (Some(id), None) => profiles
+            .store
+            .change(id, &mut change)?
+            .ok_or_else(|| ApiError::not_found("nothing is stored about this shopper"))?,
         (None, Some(customer)) => update_customer(profiles.store.as_ref(), &customer, now, &mut change)?,
         (None, None) => return Err(ApiError::bad_request("with the backend key, each event needs a `customer_id`")),
     };

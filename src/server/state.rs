@@ -37,6 +37,8 @@ pub struct Shared {
     pub(crate) sessions: Mutex<ParkedSessions>,
     pub connections: Arc<Semaphore>,
     pub rest_limits: PerClient,
+    /// New chat connections per client address.
+    pub chat_limits: PerClient,
     /// Flips to `true` when the server shuts down; sockets say goodbye.
     pub shutdown: watch::Receiver<bool>,
 }
@@ -65,6 +67,7 @@ impl AppState {
     ) -> AppState {
         let connections = Arc::new(Semaphore::new(config.limits.max_connections));
         let rest_limits = PerClient::new(config.limits.rest_per_minute);
+        let chat_limits = PerClient::new(config.limits.chat_per_minute);
         AppState(Arc::new(Shared {
             agent: RwLock::new(Arc::new(agent)),
             profiles,
@@ -74,6 +77,7 @@ impl AppState {
             sessions: Mutex::default(),
             connections,
             rest_limits,
+            chat_limits,
             shutdown,
             config,
         }))

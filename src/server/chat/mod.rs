@@ -21,6 +21,7 @@ use tokio::sync::mpsc;
 
 use super::frames::{ClientFrame, Customer, FrameError, ServerFrame};
 use super::limits::TokenBucket;
+use super::quiet::{Quiet, warn_quietly};
 use super::state::{AppState, Parked};
 use super::tokens::customer_signature_valid;
 use crate::conversation::{Conversation, ConversationError, Turn};
@@ -351,7 +352,9 @@ impl Connection {
 fn verified_customer(state: &AppState, customer: Customer) -> Option<CustomerId> {
     let secret = state.config.identity_secret.as_deref()?;
     if !customer_signature_valid(secret, &customer.id, &customer.signature) {
-        tracing::warn!("a hello carried a customer id with a bad signature; ignored");
+        // Anyone can send bad signatures as fast as they like: one line a minute says so.
+        static BAD_SIGNATURES: Quiet = Quiet::new(Duration::from_secs(60));
+        warn_quietly!(BAD_SIGNATURES, "hellos carried a customer id with a bad signature; ignored");
         return None;
     }
     CustomerId::parse(&customer.id).ok()
