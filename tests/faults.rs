@@ -41,7 +41,9 @@ impl Drop for ServeProcess {
 /// acknowledgement after commit (group durability), and waits for its address.
 fn serve_process(data_dir: &Path) -> ServeProcess {
     let config = data_dir.with_extension("toml");
-    let toml = "[limits]\nmessages_per_minute = 100000\nburst = 10000\n[profile]\ndurability = \"group\"\n";
+    // The load generator connects many shoppers from one address: it sets its own limits.
+    let toml = "[limits]\nmessages_per_minute = 100000\nburst = 10000\nchat_per_minute = 100000\n\
+                [profile]\ndurability = \"group\"\n";
     std::fs::write(&config, toml).unwrap();
     let mut child = Command::new(env!("CARGO_BIN_EXE_concierge"))
         .args(["serve", "--addr", "127.0.0.1:0", "--catalog", DEMO, "--prompts", PROMPTS])
