@@ -9,7 +9,7 @@ use tokio_tungstenite::tungstenite::Message;
 
 mod common;
 
-use common::{Server, Socket, connect, http, send, start};
+use common::{Socket, connect, http, send, start};
 
 /// The next JSON frame, skipping pings.
 async fn next(socket: &mut Socket) -> Value {

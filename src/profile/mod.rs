@@ -14,7 +14,7 @@
 //!   and the [`ProfileView`] the shopper sees.
 //! - `store`: the [`Store`] trait; `sled_store`: [`SledStore`]; `codec`: the versioned value;
 //!   `group_commit`: shared flushes and the [`Durable`] ticket; `retention`: the idle sweep;
-//!   `tombstone`: erased ids stay erased;
+//!   `tombstone`: erased ids stay erased; `rewrite`: erased bytes leave the disk at the next open;
 //!   `link`: events by customer id ([`update_customer`]) and login merges ([`Profile::absorb`]).
 //!
 //! The model never reads the clock: every method takes `now` or `at`.
@@ -28,6 +28,7 @@ mod id;
 mod link;
 mod model;
 mod retention;
+mod rewrite;
 mod sled_store;
 mod store;
 mod tombstone;

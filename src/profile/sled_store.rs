@@ -13,7 +13,8 @@
 //!
 //! Every value is bounded: a profile whose encoding is over [`StoreOptions::max_profile_bytes`]
 //! is refused (`StoreError::TooLarge`), so no client can make each write re-encode megabytes.
-//! The directory and its files are private to the server's user (0700/0600), set on open and
+//! An erasure is logical in sled; the store is rewritten without it at the next open (see
+//! `rewrite`). The directory and its files are private to the server's user (0700/0600), set on open and
 //! again at each sweep (sled creates files as it goes).
 //!
 //! A write whose customer link is unchanged (nearly every write) is one `insert` of `p/`: a
@@ -52,6 +53,7 @@ use super::error::StoreError;
 use super::group_commit::{DEFAULT_GROUP_WINDOW, Durable, GroupCommit};
 use super::id::{CustomerId, ShopperId};
 use super::model::Profile;
+use super::rewrite;
 use super::store::{Durability, Store};
 use super::tombstone;
 
@@ -135,8 +137,12 @@ impl SledStore {
     pub fn open(data_dir: &Path, options: StoreOptions) -> Result<SledStore, StoreError> {
         let path = data_dir.join("profiles");
         let open_error = |source| StoreError::Open { path: path.display().to_string(), source };
-        let config = sled::Config::new().path(&path).cache_capacity(options.cache_bytes);
-        let db = open_when_unlocked(&config).map_err(open_error)?;
+        let config = |at: &Path| sled::Config::new().path(at).cache_capacity(options.cache_bytes);
+        rewrite::rewrite_if_erased(&path, |at| open_when_unlocked(&config(at))).map_err(|e| match e {
+            StoreError::Sled(source) => open_error(source),
+            other => other,
+        })?;
+        let db = open_when_unlocked(&config(&path)).map_err(open_error)?;
         crate::files::make_private(&path).map_err(|e| open_error(sled::Error::Io(e)))?;
         let group = match options.durability {
             Durability::Group => {
@@ -308,6 +314,7 @@ impl SledStore {
                 unlink(tx, customer, &hex)?;
             }
             tombstone::bury(&self.salt, tx, shopper, customer.as_deref(), expires)?;
+            rewrite::count(tx)?;
             tx.remove(key(b"a/", shopper))?;
             tx.remove(key(b"p/", shopper))?;
             Ok(true)
