@@ -191,12 +191,10 @@ impl Slots {
         {
             return Err(format!("an age is at most {MAX_AGE}"));
         }
-        if let Some(budget) = &self.budget {
-            if let (Some(min), Some(max)) = (budget.min, budget.max)
-                && min > max
-            {
-                return Err("a budget's min cannot be above its max".into());
-            }
+        if let Some(Budget { min: Some(min), max: Some(max), .. }) = self.budget
+            && min > max
+        {
+            return Err("a budget's min cannot be above its max".into());
         }
         for (what, text) in
             [("recipient", &self.recipient), ("recipient_word", &self.recipient_word), ("occasion", &self.occasion)]

@@ -208,7 +208,7 @@ fn erased_text_leaves_the_disk_when_the_store_next_opens() {
         for (id, word) in [(gone, secret_word), (keep, "trains")] {
             let said = Slots { interests: vec![word.into()], ..Slots::default() };
             let (_, durable) =
-                store.update(id, T0, &mut |p| drop(p.declare(SlotName::Interests, &said, Source::Chat, T0))).unwrap();
+                store.update(id, T0, &mut |p| _ = p.declare(SlotName::Interests, &said, Source::Chat, T0)).unwrap();
             durable.wait().unwrap();
         }
         store.flush().unwrap();
