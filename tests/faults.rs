@@ -145,6 +145,10 @@ fn every_acknowledged_budget_survives_a_sigkill_under_load_and_the_server_restar
     });
 }
 
+/// Held by the tests that flood a server or time a normal shopper beside a flood, so that on
+/// a small machine one test's flood does not slow another's normal shopper.
+static ALONE: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 async fn in_process(data_dir: PathBuf, configure: impl FnOnce(&mut Config)) -> SocketAddr {
     let mut config = Config {
         addr: "127.0.0.1:0".parse().unwrap(),
@@ -209,6 +213,7 @@ async fn normal_shopper(addr: SocketAddr) -> Duration {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_client_flooding_one_connection_leaves_the_others_their_replies() {
+    let _alone = ALONE.lock().await;
     let dir = tempfile::tempdir().unwrap();
     let addr = in_process(dir.path().to_path_buf(), |_| {}).await;
     let (mut flooder, _) = greeted(addr).await;
@@ -239,6 +244,7 @@ async fn a_client_flooding_one_connection_leaves_the_others_their_replies() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn clients_that_never_read_are_cut_off_while_the_others_chat_on() {
+    let _alone = ALONE.lock().await;
     let dir = tempfile::tempdir().unwrap();
     let addr = in_process(dir.path().to_path_buf(), |c| {
         c.limits.messages_per_minute = 1_000_000;
@@ -401,6 +407,7 @@ const MIB: u64 = 1024 * 1024;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_hello_flood_from_one_address_grows_neither_memory_nor_the_store_without_bound() {
+    let _alone = ALONE.lock().await;
     let dir = tempfile::tempdir().unwrap();
     let Some((server, addr, before)) = flood_target(dir.path()) else {
         eprintln!("skipping: no /proc to read the server's memory from");
@@ -449,6 +456,7 @@ async fn a_hello_flood_from_one_address_grows_neither_memory_nor_the_store_witho
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn thousands_of_idle_connections_from_one_client_leave_the_server_serving() {
+    let _alone = ALONE.lock().await;
     let dir = tempfile::tempdir().unwrap();
     let Some((server, addr, before)) = flood_target(dir.path()) else {
         eprintln!("skipping: no /proc to read the server's memory from");
@@ -473,6 +481,7 @@ async fn thousands_of_idle_connections_from_one_client_leave_the_server_serving(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn oversized_uploads_with_a_wrong_key_are_refused_without_reading_them() {
+    let _alone = ALONE.lock().await;
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let dir = tempfile::tempdir().unwrap();
     let Some((server, addr, before)) = flood_target(dir.path()) else {
