@@ -89,6 +89,11 @@ impl CustomerId {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// An id read back from the store's own index, which only ever holds parsed ids.
+    pub(crate) fn from_stored(text: &str) -> CustomerId {
+        CustomerId(text.to_string())
+    }
 }
 
 impl fmt::Display for CustomerId {

@@ -42,7 +42,7 @@ pub use link::update_customer;
 pub use model::{Asked, Consent, CustomerLink, Declared, Limits, Profile, Purpose, Source, Visits};
 pub use retention::{DEFAULT_IDLE_ANONYMOUS, spawn_sweeper};
 pub use sled_store::{DEFAULT_ERASED_IDS, DEFAULT_MAX_PROFILE_BYTES, SledStore, StoreOptions};
-pub use store::{Durability, Store};
+pub use store::{Durability, Store, Stored};
 
 #[cfg(test)]
 mod tests;

@@ -54,7 +54,7 @@ use super::group_commit::{DEFAULT_GROUP_WINDOW, Durable, GroupCommit};
 use super::id::{CustomerId, ShopperId};
 use super::model::Profile;
 use super::rewrite;
-use super::store::{Durability, Store};
+use super::store::{Durability, Store, Stored};
 use super::tombstone;
 
 const STRIPES: usize = 64;
@@ -346,6 +346,16 @@ impl Store for SledStore {
 
     fn contains(&self, shopper: ShopperId) -> Result<bool, StoreError> {
         Ok(self.db.contains_key(key(b"p/", shopper))?)
+    }
+
+    fn whose(&self, shopper: ShopperId) -> Result<Stored, StoreError> {
+        if !self.db.contains_key(key(b"p/", shopper))? {
+            return Ok(Stored::Absent);
+        }
+        Ok(match self.db.get(key(b"l/", shopper))? {
+            None => Stored::Anonymous,
+            Some(customer) => Stored::Customer(CustomerId::from_stored(&String::from_utf8_lossy(&customer))),
+        })
     }
 
     fn write(&self, profile: &Profile) -> Result<Durable, StoreError> {

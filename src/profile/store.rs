@@ -38,6 +38,17 @@ impl FromStr for Durability {
     }
 }
 
+/// Whose profile a shopper id names (see [`Store::whose`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Stored {
+    /// Nothing is stored: unknown, erased or expired.
+    Absent,
+    /// A profile linked to no customer.
+    Anonymous,
+    /// A profile linked to this customer of the shop.
+    Customer(CustomerId),
+}
+
 /// Where profiles live. Object-safe: the server holds an `Arc<dyn Store>`.
 ///
 /// Every mutating method applies its change atomically for that shopper (the profile and its
@@ -60,6 +71,19 @@ pub trait Store: Send + Sync {
     /// is an error); a store should answer without decoding, as `SledStore` does.
     fn contains(&self, shopper: ShopperId) -> Result<bool, StoreError> {
         Ok(self.load(shopper)?.is_some())
+    }
+
+    /// Whether a profile is stored for the shopper, and the customer it is linked to: what a
+    /// greeting needs to decide whose conversation it continues. The default loads the
+    /// profile; a store should answer from its indexes, as `SledStore` does.
+    fn whose(&self, shopper: ShopperId) -> Result<Stored, StoreError> {
+        Ok(match self.load(shopper)? {
+            None => Stored::Absent,
+            Some(profile) => match profile.customer() {
+                Some(link) => Stored::Customer(link.id.clone()),
+                None => Stored::Anonymous,
+            },
+        })
     }
 
     /// Replaces the stored profile with `profile` (and its customer link index with it).

@@ -127,3 +127,19 @@ fn the_store_directory_and_its_files_are_private() {
     }
     assert!(checked > 2);
 }
+
+#[test]
+fn whose_tells_an_absent_an_anonymous_and_a_linked_shopper_apart() {
+    use crate::profile::Stored;
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(&dir, StoreOptions::default());
+    let anonymous = ShopperId::random();
+    store.save(&Profile::new(anonymous, T0)).unwrap();
+    let customer = CustomerId::parse("c-9").unwrap();
+    let (linked, _) = update_customer(&store, &customer, T0, &mut |_| ()).unwrap();
+    assert_eq!(store.whose(ShopperId::random()).unwrap(), Stored::Absent);
+    assert_eq!(store.whose(anonymous).unwrap(), Stored::Anonymous);
+    assert_eq!(store.whose(linked.id()).unwrap(), Stored::Customer(customer));
+    store.erase(linked.id()).unwrap().wait().unwrap();
+    assert_eq!(store.whose(linked.id()).unwrap(), Stored::Absent);
+}
