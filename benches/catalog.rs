@@ -12,8 +12,8 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use concierge::agent::{Agent, Surroundings};
 use concierge::catalog::{Catalog, CatalogIndex, Format, ImportOptions, Product, Query, import};
+use concierge::chat::assistant::{Assistant, Surroundings};
 use concierge::dialogue::Session;
 use concierge::money::{Amount, ExchangeRates};
 use concierge::prompts::Prompts;
@@ -124,7 +124,7 @@ fn rank(name: &str, catalog: Catalog) {
 fn turns(name: &str, catalog: Catalog) {
     let index = CatalogIndex::build(Arc::new(catalog)).expect("index");
     let prompts = Prompts::load(Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/prompts"))).expect("prompts");
-    let agent = Agent::new(Arc::new(index), Arc::new(prompts), ExchangeRates::default());
+    let agent = Assistant::new(Arc::new(index), Arc::new(prompts), ExchangeRates::default());
     let messages = [
         "I need a present for my 6 year old nephew, he loves trains, under £25",
         "something for my mum who likes gardening, around 30 quid",

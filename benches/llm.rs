@@ -69,7 +69,7 @@ async fn run() {
     let index = CatalogIndex::build(Arc::new(Catalog::load(&path).unwrap().0)).unwrap();
     let understander = Understander::new(Lexicon::builtin());
     let prompts = Prompts::builtin();
-    let vocab = Vocabulary { understander: &understander, index: &index };
+    let vocab = Vocabulary { understander: &understander, words: &index };
     let brief = Brief {
         draft: "Here are 3 ideas for your sister-in-law, under £40:".into(),
         products: vec![BriefProduct {

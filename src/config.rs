@@ -11,6 +11,7 @@ use rust_decimal::Decimal;
 use serde::Deserialize;
 
 use crate::money::{Currency, ExchangeRates};
+use crate::profile::Durability;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -58,9 +59,42 @@ pub struct Config {
 #[serde(default, deny_unknown_fields)]
 pub struct LogConfig {
     /// `text` (human-readable) or `json`.
-    pub format: String,
+    #[serde(deserialize_with = "parsed")]
+    pub format: LogFormat,
     /// Log shoppers' messages and tokens (never enable in production).
     pub debug_shopper_text: bool,
+}
+
+/// How the server writes its logs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+impl std::str::FromStr for LogFormat {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<LogFormat, String> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "text" => Ok(LogFormat::Text),
+            "json" => Ok(LogFormat::Json),
+            other => Err(format!("log format is text or json, not `{other}`")),
+        }
+    }
+}
+
+/// A setting written as a string and parsed here, at the edge, so a bad value is an error
+/// at load that names the allowed values (the type's `FromStr` message).
+fn parsed<'de, D, T>(deserializer: D) -> Result<T, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: std::str::FromStr<Err = String>,
+{
+    let text = String::deserialize(deserializer)?;
+    text.parse().map_err(serde::de::Error::custom)
 }
 
 /// Every limit is counted in the metrics when it refuses something.
@@ -108,7 +142,8 @@ pub struct ProfileConfig {
     /// Anonymous shoppers idle for longer than this are removed.
     pub retention_days: u32,
     /// `group` (flush shared by concurrent writers), `each` (a flush per write), `none`.
-    pub durability: String,
+    #[serde(deserialize_with = "parsed")]
+    pub durability: Durability,
     /// With `group`: the least time between two flushes' starts, in microseconds. Answers
     /// arriving within it share the next flush; 0 flushes as soon as the last one ends.
     pub group_window_us: u64,
@@ -195,7 +230,7 @@ impl Default for Config {
 
 impl Default for LogConfig {
     fn default() -> LogConfig {
-        LogConfig { format: "text".into(), debug_shopper_text: false }
+        LogConfig { format: LogFormat::Text, debug_shopper_text: false }
     }
 }
 
@@ -228,7 +263,7 @@ impl Default for ProfileConfig {
         ProfileConfig {
             behaviour_window_days: 30,
             retention_days: 180,
-            durability: "group".into(),
+            durability: Durability::Group,
             group_window_us: crate::profile::DEFAULT_GROUP_WINDOW.as_micros() as u64,
             max_profile_bytes: crate::profile::DEFAULT_MAX_PROFILE_BYTES,
             erased_ids_days: crate::profile::DEFAULT_ERASED_IDS.whole_days() as u32,
@@ -380,6 +415,21 @@ mod tests {
         let config: Config = toml::from_str("identity_secret = \"  \"\n").unwrap();
         assert!(config.check_secrets().unwrap_err().to_string().contains("identity_secret"));
         assert!(Config::default().check_secrets().is_ok());
+    }
+
+    #[test]
+    fn durability_and_log_format_are_read_as_types_and_a_bad_one_names_the_allowed_values() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.toml");
+        std::fs::write(&path, "[log]\nformat = \"JSON\"\n[profile]\ndurability = \" each \"\n").unwrap();
+        let config = Config::parse_file(&path).unwrap();
+        assert_eq!((config.log.format, config.profile.durability), (LogFormat::Json, Durability::Each));
+        std::fs::write(&path, "[profile]\ndurability = \"sometimes\"\n").unwrap();
+        let err = Config::parse_file(&path).unwrap_err().to_string();
+        assert!(err.contains("c.toml:2:") && err.contains("group, each or none") && err.contains("sometimes"), "{err}");
+        std::fs::write(&path, "[log]\nformat = \"pretty\"\n").unwrap();
+        let err = Config::parse_file(&path).unwrap_err().to_string();
+        assert!(err.contains("text or json") && err.contains("pretty"), "{err}");
     }
 
     #[test]

@@ -1,4 +1,4 @@
-//! The slots: the typed things the agent wants to know about a shopper's request.
+//! The slots: the typed things the assistant wants to know about a shopper's request.
 //!
 //! Their JSON shape is the contract in INTERFACE.md (`concierge understand --json`, the `slots`
 //! of every chat reply, replay assertions), so serde attributes here are part of the interface.

@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use concierge::config::Config;
 use concierge::profile::{SledStore, StoreOptions};
 use concierge::server::Application;
-use concierge::server::tokens::Tokens;
+use concierge::server::auth::Tokens;
 use concierge::slots::SlotName;
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{Value, json};

@@ -4,8 +4,8 @@
 
 use std::sync::OnceLock;
 
+use concierge::chat::protocol::ClientFrame;
 use concierge::money::{Amount, Currency};
-use concierge::server::frames::ClientFrame;
 use concierge::slots::SlotName;
 use concierge::understand::{Lexicon, Understander};
 use proptest::prelude::*;

@@ -7,10 +7,10 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use concierge::catalog::Signal;
+use concierge::chat::protocol::ServerFrame;
+use concierge::chat::reply::{ProductCard, Reply};
 use concierge::replay::report;
 use concierge::replay::{Driver, DriverError, Fixture, Options, Script, Step, Summary, Verdict};
-use concierge::reply::{ProductCard, Reply};
-use concierge::server::frames::ServerFrame;
 use concierge::slots::{Budget, Purpose, Slots};
 use serde_json::Value;
 

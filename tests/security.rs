@@ -266,7 +266,7 @@ async fn a_customer_id_is_linked_exactly_as_signed() {
     assert_eq!(status, 200);
     // A valid signature over the padded id is not a login as the victim.
     let padded = " c-victim ";
-    let signature = concierge::server::tokens::sign_customer(IDENTITY, padded);
+    let signature = concierge::server::auth::sign_customer(IDENTITY, padded);
     let hello = json!({"type":"hello","customer":{"id":padded,"signature":signature}});
     let (_, welcome) = greeted(&server, hello).await;
     let token = welcome["shopper"].as_str().unwrap();
@@ -286,7 +286,7 @@ async fn a_late_backend_event_does_not_recreate_an_erased_customer() {
         c.backend_key = Some("backend-key".into());
     })
     .await;
-    let signature = concierge::server::tokens::sign_customer(IDENTITY, "c-gone");
+    let signature = concierge::server::auth::sign_customer(IDENTITY, "c-gone");
     let (_, welcome) = greeted(&server, json!({"type":"hello","customer":{"id":"c-gone","signature":signature}})).await;
     let token = welcome["shopper"].as_str().unwrap().to_string();
     assert_eq!(http(&server, "DELETE", "/v1/profile", Some(&token), None).await.0, 204);

@@ -1,7 +1,7 @@
 //! Decoding any chat frame never panics: it is a frame or an error with a protocol code.
 #![no_main]
 
-use concierge::server::frames::ClientFrame;
+use concierge::chat::protocol::ClientFrame;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

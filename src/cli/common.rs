@@ -6,8 +6,8 @@ use std::sync::Arc;
 use anyhow::{Context, bail};
 use clap::Args;
 
-use crate::agent::Agent;
 use crate::catalog::{Catalog, CatalogIndex};
+use crate::chat::assistant::Assistant;
 use crate::money::ExchangeRates;
 use crate::prompts::Prompts;
 
@@ -31,10 +31,7 @@ pub struct PromptsArg {
 impl PromptsArg {
     /// The validated prompts, or an error listing every `file:line: problem`.
     pub fn load(&self) -> anyhow::Result<Prompts> {
-        Prompts::load_or_builtin(self.prompts.as_deref()).map_err(|problems| {
-            let lines: Vec<String> = problems.iter().map(ToString::to_string).collect();
-            anyhow::anyhow!("invalid prompt files:\n{}", lines.join("\n"))
-        })
+        Ok(crate::chat::load_prompts(self.prompts.as_deref())?)
     }
 }
 
@@ -50,15 +47,12 @@ pub fn load_index(path: &Path) -> anyhow::Result<CatalogIndex> {
     Ok(CatalogIndex::build(Arc::new(catalog))?)
 }
 
-/// The agent over a catalog and prompt set, as the chat would build it.
-pub fn build_agent(catalog: &CatalogArg, prompts: &PromptsArg) -> anyhow::Result<Agent> {
-    build_agent_from(&catalog.catalog, prompts.prompts.as_deref())
-}
-
-/// The agent over the catalog at `catalog` and the prompt files in `prompts` (`None`:
-/// `prompts/` when it exists, else the built-in set).
-pub fn build_agent_from(catalog: &Path, prompts: Option<&Path>) -> anyhow::Result<Agent> {
-    let loaded = PromptsArg { prompts: prompts.map(Path::to_path_buf) }.load()?;
-    let index = load_index(catalog)?;
-    Ok(Agent::new(Arc::new(index), Arc::new(loaded), ExchangeRates::default()))
+/// The assistant over a catalog and prompt set, as the chat builds it, each skipped catalog
+/// line printed to stderr.
+pub fn load_assistant(catalog: &CatalogArg, prompts: &PromptsArg) -> anyhow::Result<Assistant> {
+    let loaded = crate::chat::load(&catalog.catalog, prompts.prompts.as_deref(), ExchangeRates::default(), None)?;
+    for problem in &loaded.skipped {
+        eprintln!("warning: {problem}");
+    }
+    Ok(loaded.assistant)
 }

@@ -6,7 +6,6 @@
 mod check;
 mod common;
 
-pub use common::build_agent_from;
 mod import;
 mod recommend;
 mod replay;

@@ -9,10 +9,10 @@ use anyhow::Context;
 use clap::Args;
 use serde::Serialize;
 
-use super::common::{CatalogArg, PromptsArg, build_agent};
-use crate::agent::{Agent, Surroundings};
+use super::common::{CatalogArg, PromptsArg, load_assistant};
+use crate::chat::assistant::{Assistant, Surroundings};
+use crate::chat::reply::ProductCard;
 use crate::dialogue::{RecommendKind, Session};
-use crate::reply::ProductCard;
 use crate::slots::Slots;
 
 #[derive(Debug, Args)]
@@ -42,13 +42,13 @@ struct Output {
 }
 
 pub fn run(args: RecommendArgs) -> anyhow::Result<ExitCode> {
-    let agent = build_agent(&args.catalog, &args.prompts)?;
+    let assistant = load_assistant(&args.catalog, &args.prompts)?;
     let Some(path) = &args.requests else {
-        let output = recommend(&agent, &args.text.join(" "), args.k)?;
+        let output = recommend(&assistant, &args.text.join(" "), args.k)?;
         if args.json {
             println!("{}", serde_json::to_string(&output)?);
         } else {
-            print_human(&agent, &output);
+            print_human(&assistant, &output);
         }
         return Ok(ExitCode::SUCCESS);
     };
@@ -61,7 +61,7 @@ pub fn run(args: RecommendArgs) -> anyhow::Result<ExitCode> {
     let mut out = BufWriter::new(std::io::stdout().lock());
     for line in input.lines() {
         let line = line.with_context(|| format!("cannot read {}", path.display()))?;
-        serde_json::to_writer(&mut out, &recommend(&agent, &line, args.k)?)?;
+        serde_json::to_writer(&mut out, &recommend(&assistant, &line, args.k)?)?;
         out.write_all(b"\n")?;
     }
     out.flush()?;
@@ -71,23 +71,23 @@ pub fn run(args: RecommendArgs) -> anyhow::Result<ExitCode> {
 /// One opening request, as a new shopper's first message: what the chat would understand and
 /// the top `k` products it would rank. A budget in a currency without an exchange rate is
 /// read in the catalog's currency, and its reason says so.
-fn recommend(agent: &Agent, text: &str, k: usize) -> anyhow::Result<Output> {
+fn recommend(assistant: &Assistant, text: &str, k: usize) -> anyhow::Result<Output> {
     let mut session = Session::default();
-    let said = agent.understand(&session, text);
-    agent.decide(&mut session, &said);
+    let said = assistant.understand(&session, text);
+    assistant.decide(&mut session, &said);
     if let Some(pending) = session.pending_budget.take() {
         session.slots.budget = Some(pending);
     }
-    let products = agent.recommend(&session, RecommendKind::Fresh, &Surroundings::default(), k)?;
+    let products = assistant.recommend(&session, RecommendKind::Fresh, &Surroundings::default(), k)?;
     Ok(Output { slots: session.slots, products })
 }
 
-fn print_human(agent: &Agent, output: &Output) {
+fn print_human(assistant: &Assistant, output: &Output) {
     println!("understood: {}", serde_json::to_string(&output.slots).unwrap_or_default());
     if output.products.is_empty() {
         println!("No products match.");
     }
-    let currency = agent.index().catalog().currency();
+    let currency = assistant.index().catalog().currency();
     for (i, card) in output.products.iter().enumerate() {
         println!("{}. {} — {} [{}]", i + 1, card.title, currency.format(card.price), card.id);
         for line in &card.why {

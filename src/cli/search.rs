@@ -9,8 +9,8 @@ use serde::Serialize;
 
 use super::common::{CatalogArg, PromptsArg, load_index};
 use crate::catalog::Query;
+use crate::chat::reply::ProductCard;
 use crate::money::Amount;
-use crate::reply::ProductCard;
 
 #[derive(Debug, Args)]
 pub struct SearchArgs {

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use clap::Args;
 
-use crate::config::Config;
+use crate::config::{Config, LogFormat};
 use crate::server::{Application, shutdown_signal};
 
 #[derive(Debug, Args)]
@@ -59,5 +59,5 @@ fn init_logging(config: &Config) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,tantivy=warn,sled=warn"));
     let builder = tracing_subscriber::fmt().with_env_filter(filter);
-    let _ = if config.log.format == "json" { builder.json().try_init() } else { builder.try_init() };
+    let _ = if config.log.format == LogFormat::Json { builder.json().try_init() } else { builder.try_init() };
 }

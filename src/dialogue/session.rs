@@ -1,7 +1,8 @@
 //! A conversation's state: what it knows, what it asked, what it showed.
 //!
 //! A `Session` is plain data (serialisable, so a reconnect within the idle timeout resumes it
-//! exactly) and is only ever changed by [`super::step`].
+//! exactly). The dialogue ([`super::open`], [`super::step`]) changes what it knows and asks;
+//! the assistant (`chat::assistant`) records in it what a reply showed (`shown`, `seen`).
 
 use serde::{Deserialize, Serialize};
 
@@ -21,6 +22,14 @@ pub enum Asking {
 }
 
 impl Asking {
+    /// The slot asked about, when the question is about a slot.
+    pub fn slot(self) -> Option<SlotName> {
+        match self {
+            Asking::Slot(slot) => Some(slot),
+            Asking::Currency | Asking::Confirm => None,
+        }
+    }
+
     /// The name INTERFACE.md gives it in a reply's `asking`.
     pub fn name(self) -> &'static str {
         match self {

@@ -10,8 +10,8 @@ use std::time::{Duration, Instant};
 
 use futures_util::StreamExt;
 
+use super::budget::TokenCounter;
 use super::phrase::{Brief, Checker, MAX_REPLY, Sentences};
-use super::tokens::TokenCounter;
 use super::understand::{self, Vocabulary};
 use super::{Chunk, LanguageModel, LlmError, LlmMetrics, Message, Request, Role};
 use crate::config::LlmConfig;
@@ -284,5 +284,4 @@ fn unbacked(why: String) -> LlmError {
 }
 
 #[cfg(test)]
-#[path = "adapter_tests.rs"]
 mod tests;

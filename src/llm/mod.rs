@@ -1,6 +1,6 @@
 //! The optional language-model adapter: better understanding and phrasing, never required.
 //!
-//! With no model configured nothing here runs and the agent works from rules and templates.
+//! With no model configured nothing here runs and the assistant works from rules and templates.
 //! With one, the adapter can only do two things, and both are checked:
 //!
 //! - [`understand`]: ask for the message's slots as structured output (a JSON schema generated
@@ -17,11 +17,11 @@
 //! OpenAI-compatible client ([`openai`]) in production, a scripted one in unit tests.
 
 pub mod adapter;
-pub mod breaker;
-pub mod metrics;
+pub(crate) mod breaker;
+pub(crate) mod budget;
+pub(crate) mod metrics;
 pub mod openai;
 pub mod phrase;
-pub mod tokens;
 pub mod understand;
 
 use futures_util::future::BoxFuture;

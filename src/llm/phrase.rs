@@ -13,7 +13,6 @@
 use std::collections::HashSet;
 
 use super::{Message, Role};
-use crate::reply::Reply;
 
 /// The longest sentence and reply the model may write; longer means it is rambling.
 const MAX_SENTENCE: usize = 400;
@@ -35,20 +34,6 @@ pub struct BriefProduct {
 }
 
 impl Brief {
-    /// The facts of a rendered reply: its text, its products with their prices and why lines,
-    /// its quick replies.
-    pub fn of(reply: &Reply) -> Brief {
-        Brief {
-            draft: reply.text.clone(),
-            products: reply
-                .products
-                .iter()
-                .map(|p| BriefProduct { title: p.title.clone(), price: p.currency.format(p.price), why: p.why.clone() })
-                .collect(),
-            quick_replies: reply.quick_replies.clone(),
-        }
-    }
-
     /// The user message of a phrasing call.
     pub fn prompt(&self) -> Message {
         let mut text = String::from("FACTS (the only products, prices and reasons you may mention):\n");
@@ -185,5 +170,4 @@ impl Sentences {
 }
 
 #[cfg(test)]
-#[path = "phrase_tests.rs"]
 mod tests;

@@ -23,7 +23,6 @@
 use schemars::JsonSchema;
 use serde::Deserialize;
 
-use crate::catalog::CatalogIndex;
 use crate::slots::{Purpose, SlotName};
 use crate::understand::{Understander, Understanding};
 
@@ -123,18 +122,27 @@ pub fn parse(text: &str) -> Result<ModelSlots, String> {
     Ok(slots)
 }
 
-/// What the merge needs to check a model's words: the lexicon and the catalog.
+/// The words a catalog knows, as the merge checks a model's words against them. The chat
+/// passes its catalog index; the adapter knows nothing else of the catalog.
+pub trait CatalogWords: Sync {
+    /// The stems of `text`, as the catalog's analyser makes them.
+    fn analyze(&self, text: &str) -> Vec<String>;
+    /// Whether some product mentions `word` (all of its stems).
+    fn mentions(&self, word: &str) -> bool;
+}
+
+/// What the merge needs to check a model's words: the lexicon and the catalog's words.
 pub struct Vocabulary<'a> {
     pub understander: &'a Understander,
-    pub index: &'a CatalogIndex,
+    pub words: &'a dyn CatalogWords,
 }
 
 /// The rules' reading of `text` improved by the model's, by the policy in the module doc.
 pub fn merge(text: &str, rules: Understanding, model: ModelSlots, vocab: &Vocabulary<'_>) -> Understanding {
     let mut merged = rules;
-    let stems = vocab.index.analyze(text);
+    let stems = vocab.words.analyze(text);
     let grounded = |words: &str| {
-        let own = vocab.index.analyze(words);
+        let own = vocab.words.analyze(words);
         !own.is_empty() && own.iter().all(|s| stems.contains(s))
     };
     let slots = &mut merged.slots;
@@ -152,7 +160,7 @@ pub fn merge(text: &str, rules: Understanding, model: ModelSlots, vocab: &Vocabu
     if slots.interests.is_empty() {
         for interest in model.interests.iter().filter(|w| grounded(w)) {
             let read = vocab.understander.understand_with(interest, Some(SlotName::Interests)).slots.interests;
-            for word in read.into_iter().filter(|w| vocab.index.mentions(w) || is_phrase_known(vocab, w)) {
+            for word in read.into_iter().filter(|w| vocab.words.mentions(w) || is_phrase_known(vocab, w)) {
                 if !slots.interests.contains(&word) {
                     slots.interests.push(word);
                 }
@@ -174,17 +182,16 @@ pub fn merge(text: &str, rules: Understanding, model: ModelSlots, vocab: &Vocabu
         };
     }
     let used: Vec<String> =
-        slots.interests.iter().chain(slots.recipient_word.iter()).flat_map(|w| vocab.index.analyze(w)).collect();
-    merged.keywords.retain(|k| !vocab.index.analyze(k).iter().all(|s| used.contains(s)));
+        slots.interests.iter().chain(slots.recipient_word.iter()).flat_map(|w| vocab.words.analyze(w)).collect();
+    merged.keywords.retain(|k| !vocab.words.analyze(k).iter().all(|s| used.contains(s)));
     merged
 }
 
 /// Multi-word interests ("harry potter") the catalog mentions as a phrase.
 fn is_phrase_known(vocab: &Vocabulary<'_>, words: &str) -> bool {
-    let stems = vocab.index.analyze(words);
-    stems.len() > 1 && stems.iter().all(|s| vocab.index.mentions(s))
+    let stems = vocab.words.analyze(words);
+    stems.len() > 1 && stems.iter().all(|s| vocab.words.mentions(s))
 }
 
 #[cfg(test)]
-#[path = "understand_tests.rs"]
 mod tests;

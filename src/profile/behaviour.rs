@@ -13,7 +13,7 @@ use serde::Serialize;
 use time::{Duration, OffsetDateTime};
 
 use super::event::{EventKind, MAX_CLOCK_SKEW, Order};
-use super::model::{Consent, Declared, Profile};
+use super::record::{Consent, Declared, Profile};
 use crate::slots::SlotName;
 
 /// How long behaviour counts, by default: 30 days.

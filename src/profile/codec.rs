@@ -5,7 +5,7 @@
 //! earlier release still reads; within version 1, fields added later carry serde defaults.
 //! A value from a newer release, or one that does not decode, is reported, never guessed at.
 
-use super::model::Profile;
+use super::record::Profile;
 
 /// The version this release writes.
 pub(crate) const CURRENT: u8 = 1;

@@ -10,7 +10,7 @@ use time::{Duration, OffsetDateTime};
 
 use super::error::InputError;
 use super::id::CustomerId;
-use super::model::{Limits, Profile};
+use super::record::{Limits, Profile};
 use crate::money::{Amount, Currency};
 
 /// How far in the future an event's time may be (clock skew between the shop and us).

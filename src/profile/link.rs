@@ -7,7 +7,7 @@ use time::OffsetDateTime;
 use super::error::StoreError;
 use super::group_commit::Durable;
 use super::id::{CustomerId, ShopperId};
-use super::model::{Limits, Profile};
+use super::record::{Limits, Profile};
 use super::store::Store;
 
 /// Changes the profile of the shopper linked to `customer`, creating a linked shopper (with a

@@ -26,7 +26,7 @@ mod event;
 mod group_commit;
 mod id;
 mod link;
-mod model;
+mod record;
 mod retention;
 mod rewrite;
 mod sled_store;
@@ -39,7 +39,7 @@ pub use event::{Event, EventInput, EventKind, MAX_CLOCK_SKEW, Order, OrderInput,
 pub use group_commit::{DEFAULT_GROUP_WINDOW, Durable};
 pub use id::{CustomerId, ShopperId};
 pub use link::update_customer;
-pub use model::{Asked, Consent, CustomerLink, Declared, Limits, Profile, Purpose, Source, Visits};
+pub use record::{Asked, Consent, CustomerLink, Declared, Limits, Profile, Purpose, Source, Visits};
 pub use retention::{DEFAULT_IDLE_ANONYMOUS, spawn_sweeper};
 pub use sled_store::{DEFAULT_ERASED_IDS, DEFAULT_MAX_PROFILE_BYTES, SledStore, StoreOptions};
 pub use store::{Durability, Store, Stored};

@@ -52,7 +52,7 @@ use super::codec;
 use super::error::StoreError;
 use super::group_commit::{DEFAULT_GROUP_WINDOW, Durable, GroupCommit};
 use super::id::{CustomerId, ShopperId};
-use super::model::Profile;
+use super::record::Profile;
 use super::rewrite;
 use super::store::{Durability, Store, Stored};
 use super::tombstone;

@@ -9,7 +9,7 @@ use time::{Duration, OffsetDateTime};
 use super::error::StoreError;
 use super::group_commit::Durable;
 use super::id::{CustomerId, ShopperId};
-use super::model::Profile;
+use super::record::Profile;
 
 /// When a write counts as done.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]

@@ -12,7 +12,7 @@
 //! language model's prompts and the privacy disclosure; the built-in copy when absent).
 
 mod hints;
-mod model;
+mod language_model;
 mod policy;
 mod questions;
 mod quick_replies;
@@ -25,7 +25,7 @@ mod why;
 use std::path::Path;
 
 pub use hints::Hints;
-pub use model::ModelPrompts;
+pub use language_model::ModelPrompts;
 pub use policy::Policy;
 pub use questions::{Question, Questions};
 pub use replies::Replies;

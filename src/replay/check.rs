@@ -12,7 +12,7 @@ use serde_json::Value;
 
 use super::expect::{Expect, ProductRule, RuleKind};
 use super::script::quote_short;
-use crate::reply::{ProductCard, Reply};
+use crate::chat::reply::{ProductCard, Reply};
 
 /// One broken assertion.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -10,7 +10,7 @@
 use std::future::Future;
 
 use super::script::{Fixture, Script};
-use crate::server::frames::ServerFrame;
+use crate::chat::protocol::ServerFrame;
 
 /// Why a driver could not talk to the chat. A driver error fails the script with this
 /// message; it never stops the other scripts.

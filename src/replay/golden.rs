@@ -13,8 +13,8 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use crate::reply::Reply;
-use crate::server::frames::ServerFrame;
+use crate::chat::protocol::ServerFrame;
+use crate::chat::reply::Reply;
 
 /// What one step of the script got back, as the golden file shows it.
 #[derive(Debug, Clone, PartialEq)]

@@ -1,6 +1,6 @@
-//! The default driver: the chat's own pipeline inside this process ([`Conversation`] over a
-//! real sled store), with a fresh temporary store per script and a fixed clock, so runs are
-//! deterministic and need no server.
+//! The default driver: the chat's own entry point ([`Chat::handle`], as the socket calls it)
+//! inside this process, over a real sled store: a fresh temporary store per script, a fixed
+//! clock and plain tokens, so runs are deterministic and need no server.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -11,11 +11,12 @@ use time::macros::datetime;
 
 use super::driver::{Driver, DriverError, DriverFactory};
 use super::script::{Fixture, Script};
-use crate::agent::Agent;
-use crate::conversation::{Conversation, ConversationError, Profiles};
-use crate::profile::{Durability, Limits, Profile, ShopperId, SledStore, Source, StoreOptions};
-use crate::recommend::PageContext;
-use crate::server::frames::ServerFrame;
+use crate::chat::assistant::Assistant;
+use crate::chat::conversation::Profiles;
+use crate::chat::protocol::{ClientFrame, Customer, ServerFrame};
+use crate::chat::{Chat, EventError, Identity, Run, Services, record_event};
+use crate::money::ExchangeRates;
+use crate::profile::{CustomerId, Durability, Limits, Profile, ShopperId, SledStore, Source, StoreOptions};
 use crate::slots::SlotName;
 
 /// Scripts start at this time; each step moves the clock on by a minute.
@@ -23,28 +24,55 @@ const EPOCH: OffsetDateTime = datetime!(2026-01-05 10:00 UTC);
 
 /// One script's chat: its own store in a temporary directory, one shopper.
 pub struct InProcess {
-    agent: Arc<Agent>,
+    assistant: Arc<Assistant>,
     profiles: Profiles,
     _dir: tempfile::TempDir,
-    shopper: Option<ShopperId>,
-    conversation: Option<Conversation>,
+    /// The shopper's token: the latest `welcome`'s, or the fixture's shopper.
+    shopper: Option<String>,
+    chat: Chat,
     now: OffsetDateTime,
 }
 
-/// A factory of in-process drivers sharing one agent (catalog, prompts, understanding),
+/// Tokens in replay are the shopper ids themselves: nothing to protect in a throwaway store.
+struct Plain {
+    now: OffsetDateTime,
+}
+
+impl Identity for Plain {
+    fn verify(&self, token: &str) -> Option<ShopperId> {
+        token.parse().ok()
+    }
+
+    fn sign(&self, shopper: ShopperId) -> String {
+        shopper.to_string()
+    }
+
+    fn customer(&self, _: Customer) -> Option<CustomerId> {
+        None
+    }
+
+    fn resume_id(&self) -> String {
+        format!("replay-{}", self.now.unix_timestamp())
+    }
+}
+
+/// A factory of in-process drivers sharing one assistant (catalog, prompts, understanding),
 /// built once from `catalog` and `prompts` (`None`: `prompts/` or the built-in set).
 pub fn driver_factory(catalog: PathBuf, prompts: Option<PathBuf>) -> Result<impl DriverFactory, DriverError> {
-    let agent = crate::cli::build_agent_from(&catalog, prompts.as_deref())
-        .map_err(|e| DriverError::Unavailable(format!("{e:#}")))?;
-    let agent = Arc::new(agent);
+    let loaded = crate::chat::load(&catalog, prompts.as_deref(), ExchangeRates::default(), None)
+        .map_err(|e| DriverError::Unavailable(format!("{:#}", anyhow::Error::from(e))))?;
+    for problem in &loaded.skipped {
+        eprintln!("warning: {problem}");
+    }
+    let assistant = Arc::new(loaded.assistant);
     Ok(move |_: &Script| {
-        let agent = Arc::clone(&agent);
-        async move { InProcess::new(agent).map(Box::new) }
+        let assistant = Arc::clone(&assistant);
+        async move { InProcess::new(assistant).map(Box::new) }
     })
 }
 
 impl InProcess {
-    fn new(agent: Arc<Agent>) -> Result<InProcess, DriverError> {
+    fn new(assistant: Arc<Assistant>) -> Result<InProcess, DriverError> {
         let unavailable = |e: &dyn std::fmt::Display| DriverError::Unavailable(format!("temporary store: {e}"));
         let dir = tempfile::tempdir().map_err(|e| unavailable(&e))?;
         // Nothing to protect from a crash in a replay: skip the flushes.
@@ -55,7 +83,7 @@ impl InProcess {
             window: crate::profile::DEFAULT_BEHAVIOUR_WINDOW,
             limits: Limits::default(),
         };
-        Ok(InProcess { agent, profiles, _dir: dir, shopper: None, conversation: None, now: EPOCH })
+        Ok(InProcess { assistant, profiles, _dir: dir, shopper: None, chat: Chat::default(), now: EPOCH })
     }
 
     fn tick(&mut self) -> OffsetDateTime {
@@ -63,26 +91,41 @@ impl InProcess {
         self.now
     }
 
-    fn start(&mut self, context: &Value) -> Result<Vec<ServerFrame>, DriverError> {
-        let context: PageContext = serde_json::from_value(context.clone()).unwrap_or_default();
+    /// Sends one frame through the chat's own entry point, as the socket does, and returns
+    /// what it answered.
+    async fn exchange(&mut self, frame: ClientFrame) -> Vec<ServerFrame> {
         let now = self.tick();
-        let opened =
-            Conversation::start(&self.agent, &self.profiles, self.shopper, None, context, now).map_err(fail)?;
-        let shopper = opened.conversation.shopper;
-        self.shopper = Some(shopper);
-        let welcome = ServerFrame::Welcome {
-            shopper: shopper.to_string(),
-            session: format!("replay-{}", now.unix_timestamp()),
-            returning: opened.returning,
+        let identity = Plain { now };
+        let services = Services {
+            assistant: Arc::clone(&self.assistant),
+            profiles: &self.profiles,
+            llm: None,
+            identity: &identity,
+            run: Run::Inline,
+            now,
+            log_text: false,
         };
-        self.conversation = Some(opened.conversation);
-        Ok(vec![welcome, ServerFrame::Reply(Box::new(opened.turn.reply))])
+        let mut frames = Vec::new();
+        self.chat.handle(frame, &services, &mut frames).await;
+        for frame in &frames {
+            if let ServerFrame::Welcome { shopper, .. } = frame {
+                self.shopper = Some(shopper.clone());
+            }
+        }
+        frames
+    }
+
+    async fn start(&mut self, context: &Value) -> Vec<ServerFrame> {
+        let context = serde_json::from_value(context.clone()).unwrap_or_default();
+        let hello = ClientFrame::Hello { shopper: self.shopper.clone(), session: None, customer: None, context };
+        self.exchange(hello).await
     }
 }
 
 impl Driver for InProcess {
     async fn apply_fixture(&mut self, fixture: &Fixture) -> Result<(), DriverError> {
-        let shopper = *self.shopper.get_or_insert_with(ShopperId::random);
+        let shopper = ShopperId::random();
+        self.shopper = Some(shopper.to_string());
         let now = self.tick();
         let mut problems = Vec::new();
         let (_, durable) = self
@@ -102,17 +145,9 @@ impl Driver for InProcess {
             })
             .map_err(|e| DriverError::Unavailable(e.to_string()))?;
         durable.wait().map_err(|e| DriverError::Unavailable(e.to_string()))?;
-        let mut conversation = Conversation {
-            shopper,
-            session: Default::default(),
-            context: PageContext::default(),
-            remembered: false,
-            history: Vec::new(),
-        };
         for event in fixture.order_events().into_iter().chain(fixture.events.iter().cloned()) {
-            let durable = conversation
-                .event(&self.profiles, event, now)
-                .map_err(|e| DriverError::Protocol(format!("fixture: {e}")))?;
+            let (_, durable) = record_event(&self.profiles, Some(shopper), event, now)
+                .map_err(|e: EventError| DriverError::Protocol(format!("fixture: {e}")))?;
             durable.wait().map_err(|e| DriverError::Unavailable(e.to_string()))?;
         }
         match problems.is_empty() {
@@ -122,39 +157,24 @@ impl Driver for InProcess {
     }
 
     async fn open(&mut self, context: &Value) -> Result<Vec<ServerFrame>, DriverError> {
-        self.start(context)
+        Ok(self.start(context).await)
     }
 
     async fn say(&mut self, text: &str) -> Result<Vec<ServerFrame>, DriverError> {
-        let now = self.tick();
-        let (agent, profiles) = (Arc::clone(&self.agent), self.profiles.clone());
-        let conversation = self.conversation.as_mut().ok_or_else(|| DriverError::Protocol("say before open".into()))?;
-        let turn = conversation.say(&agent, &profiles, text, now).map_err(fail)?;
-        if let Some(new) = turn.new_shopper {
-            self.shopper = Some(new);
+        if !self.chat.is_open() {
+            return Err(DriverError::Protocol("say before open".into()));
         }
-        Ok(ServerFrame::for_turn(turn))
+        Ok(self.exchange(ClientFrame::Say { text: text.to_string(), choice: None }).await)
     }
 
     async fn event(&mut self, event: &Value) -> Result<Vec<ServerFrame>, DriverError> {
-        let now = self.tick();
-        let profiles = self.profiles.clone();
-        let conversation =
-            self.conversation.as_mut().ok_or_else(|| DriverError::Protocol("event before open".into()))?;
-        match conversation.event(&profiles, event.clone(), now) {
-            Ok(_) => Ok(Vec::new()),
-            Err(ConversationError::Input(e)) => {
-                Ok(vec![ServerFrame::Error { code: "bad_message".into(), message: e.to_string() }])
-            }
-            Err(e) => Err(fail(e)),
+        if !self.chat.is_open() {
+            return Err(DriverError::Protocol("event before open".into()));
         }
+        Ok(self.exchange(ClientFrame::Event { event: event.clone() }).await)
     }
 
     async fn visit(&mut self, context: &Value) -> Result<Vec<ServerFrame>, DriverError> {
-        self.start(context)
+        Ok(self.start(context).await)
     }
-}
-
-fn fail(error: ConversationError) -> DriverError {
-    DriverError::Protocol(error.to_string())
 }

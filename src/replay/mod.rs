@@ -13,15 +13,15 @@
 //! - [`play`]: one script through one driver; [`runner`]: many scripts at once.
 //! - [`golden`]: bless and diff; [`report`]: the human report and JUnit XML.
 
-pub mod check;
-pub mod driver;
-pub mod expect;
-pub mod golden;
+pub(crate) mod check;
+pub(crate) mod driver;
+pub(crate) mod expect;
+pub(crate) mod golden;
 pub mod in_process;
-pub mod play;
+pub(crate) mod play;
 pub mod report;
 pub mod runner;
-pub mod script;
+pub(crate) mod script;
 pub mod socket;
 mod yaml;
 

@@ -10,8 +10,8 @@ use super::check::{self, Failure, Seen};
 use super::driver::{Driver, DriverError};
 use super::golden::Record;
 use super::script::{Script, Step, Turn};
-use crate::reply::{ProductCard, Reply};
-use crate::server::frames::ServerFrame;
+use crate::chat::protocol::ServerFrame;
+use crate::chat::reply::{ProductCard, Reply};
 
 /// One line of a transcript: what the shopper did or what the chat sent.
 #[derive(Debug, Clone, PartialEq)]

@@ -10,7 +10,7 @@ use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event};
 
 use super::play::{Line, Stop};
 use super::runner::{Outcome, Summary, Verdict};
-use crate::reply::Reply;
+use crate::chat::reply::Reply;
 
 /// The whole human report, ending with the summary line alone on the last line.
 pub fn human(summary: &Summary) -> String {

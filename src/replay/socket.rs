@@ -19,7 +19,7 @@ use tokio_tungstenite::{MaybeTlsStream, WebSocketStream, connect_async};
 
 use super::driver::{Driver, DriverError, DriverFactory, ends_turn};
 use super::script::{Fixture, Script};
-use crate::server::frames::ServerFrame;
+use crate::chat::protocol::ServerFrame;
 
 type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
 

@@ -13,7 +13,7 @@ use super::edge::{bearer, key_matches};
 use super::error::{ApiError, ErrorBody};
 use super::state::AppState;
 use crate::catalog::{Catalog, CatalogError, CatalogIndex};
-use crate::prompts::Prompts;
+use crate::chat::LoadError;
 
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct CatalogReplaced {
@@ -87,8 +87,8 @@ pub async fn replace_catalog(
     .await??;
     let (index, report) = built;
     let loaded = index.len();
-    let agent = state.agent().with_catalog(Arc::new(index));
-    state.swap_agent(agent);
+    let assistant = state.assistant().with_catalog(Arc::new(index));
+    state.swap_assistant(assistant);
     tracing::info!(products = loaded, skipped = report.problems.len(), "catalog replaced");
     Ok(Json(CatalogReplaced { loaded, problems: report.problems.iter().map(ToString::to_string).collect() }))
 }
@@ -100,13 +100,16 @@ pub async fn replace_catalog(
 pub async fn reload(State(state): State<AppState>, headers: HeaderMap) -> Result<Json<Reloaded>, ApiError> {
     authorize(&state, &headers)?;
     let dir = state.config.prompts.clone();
-    let loaded = tokio::task::spawn_blocking(move || Prompts::load_or_builtin(dir.as_deref())).await?;
-    let prompts = loaded.map_err(|problems| {
-        let lines: Vec<String> = problems.iter().map(ToString::to_string).collect();
-        ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_prompts", lines.join("\n"))
+    let loaded = tokio::task::spawn_blocking(move || crate::chat::load_prompts(dir.as_deref())).await?;
+    let prompts = loaded.map_err(|error| match error {
+        LoadError::Prompts(problems) => {
+            let lines: Vec<String> = problems.iter().map(ToString::to_string).collect();
+            ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_prompts", lines.join("\n"))
+        }
+        other => ApiError::internal(&other),
     })?;
-    let agent = state.agent().with_prompts(Arc::new(prompts));
-    state.swap_agent(agent);
+    let assistant = state.assistant().with_prompts(Arc::new(prompts));
+    state.swap_assistant(assistant);
     tracing::info!("prompt files reloaded");
     Ok(Json(Reloaded { reloaded: true }))
 }

@@ -1,29 +1,30 @@
-//! The chat server: WebSocket conversations, the HTTP API, the widget, limits and metrics.
+//! The chat server, a transport: the WebSocket pump, the HTTP API, auth, limits, metrics and
+//! the widget. What a turn says is decided by `chat`; the server carries frames to and from it.
 //!
 //! [`Application::build`] loads everything and binds the listener (port 0 works, for tests);
 //! [`Application::run_until_stopped`] serves until the shutdown future resolves, then tells
 //! every socket, waits for them, and flushes the store. [`app`] is the router alone.
 //!
-//! - `state`: the shared handle; `chat`: the socket; `frames`: the protocol's frames;
+//! - `state`: the shared handle and the parked visits; `socket`: the WebSocket pump;
 //! - `rest`, `admin`: the HTTP API; `edge`: origin, CORS, rate limits, credentials, the JSON
 //!   shape of every refusal; `listen`: the accept loop (per-client connections, timeouts);
 //!   `quiet`: log lines about bad input, rate-limited;
-//! - `tokens`: shopper tokens and customer signatures; `limits`, `metrics`; `widget`;
+//! - `auth`: shopper tokens and customer signatures; `limits`, `metrics`; `widget`;
 //! - `openapi`: the OpenAPI document generated from the handlers.
 
 mod admin;
-mod chat;
+pub mod auth;
 mod edge;
 mod error;
-pub mod frames;
 mod limits;
 mod listen;
 mod metrics;
 mod openapi;
 mod quiet;
 mod rest;
+mod socket;
 mod state;
-pub mod tokens;
+
 mod widget;
 
 use std::future::Future;
@@ -42,12 +43,9 @@ use tokio::sync::watch;
 pub use admin::uploaded_catalog;
 pub use state::AppState;
 
-use crate::agent::Agent;
-use crate::catalog::{Catalog, CatalogIndex};
+use crate::chat::conversation::Profiles;
 use crate::config::Config;
-use crate::conversation::Profiles;
-use crate::profile::{Durability, Limits, SledStore, Store, StoreOptions};
-use crate::prompts::Prompts;
+use crate::profile::{Limits, SledStore, Store, StoreOptions};
 
 /// The router with every route, for the server and for tests (`oneshot`).
 pub fn app(state: AppState) -> Router {
@@ -95,7 +93,7 @@ async fn chat_upgrade(
         .write_buffer_size(0)
         .max_write_buffer_size(256 * 1024)
         .read_buffer_size(4 * 1024)
-        .on_upgrade(move |socket| chat::serve(state, socket))
+        .on_upgrade(move |socket| socket::serve(state, socket))
 }
 
 /// The longest group-commit window the server accepts (`profile.group_window_us`).
@@ -111,22 +109,15 @@ pub struct Application {
 impl Application {
     /// Loads the catalog, prompt files and store named by `config` and binds its address.
     pub async fn build(config: Config) -> anyhow::Result<Application> {
-        let prompts = Prompts::load_or_builtin(config.prompts.as_deref()).map_err(|problems| {
-            let lines: Vec<String> = problems.iter().map(ToString::to_string).collect();
-            anyhow::anyhow!("invalid prompt files:\n{}", lines.join("\n"))
-        })?;
-        let (catalog, report) = Catalog::load(&config.catalog)
-            .with_context(|| format!("cannot load catalog {}", config.catalog.display()))?;
-        for problem in &report.problems {
-            tracing::warn!(%problem, "catalog line skipped");
-        }
-        let index = CatalogIndex::build(Arc::new(catalog))?;
-        let rates = config.exchange_rates()?;
         let metrics = metrics::Metrics::new();
         let llm = language_model(&config, &metrics)?;
         let model = llm.as_ref().map(|l| l.settings().model.clone());
-        let agent = Agent::new(Arc::new(index), Arc::new(prompts), rates).with_model(model);
-        let durability: Durability = config.profile.durability.parse().map_err(anyhow::Error::msg)?;
+        let loaded = crate::chat::load(&config.catalog, config.prompts.as_deref(), config.exchange_rates()?, model)?;
+        for problem in &loaded.skipped {
+            tracing::warn!(%problem, "catalog line skipped");
+        }
+        let assistant = loaded.assistant;
+        let durability = config.profile.durability;
         config.check_secrets()?;
         crate::files::private_dir(&config.data_dir)
             .with_context(|| format!("cannot create data directory {}", config.data_dir.display()))?;
@@ -146,7 +137,7 @@ impl Application {
         };
         let store = SledStore::open(&config.data_dir, options)
             .with_context(|| format!("cannot open the store in {}", config.data_dir.display()))?;
-        let secret = tokens::load_or_create_secret(config.secret.as_deref(), &config.data_dir)
+        let secret = auth::load_or_create_secret(config.secret.as_deref(), &config.data_dir)
             .context("cannot read or create the token secret")?;
         let previous: Vec<Vec<u8>> = config.previous_secrets.iter().map(|s| s.as_bytes().to_vec()).collect();
         let profiles = Profiles {
@@ -157,8 +148,8 @@ impl Application {
         let listener =
             TcpListener::bind(config.addr).await.with_context(|| format!("cannot listen on {}", config.addr))?;
         let (stop, stopped) = watch::channel(false);
-        let tokens = tokens::Tokens::new(&secret, &previous);
-        let state = AppState::new(agent, profiles, tokens, config, stopped, (metrics, llm));
+        let tokens = auth::Tokens::new(&secret, &previous);
+        let state = AppState::new(assistant, profiles, tokens, config, stopped, (metrics, llm));
         Ok(Application { listener, state, stop })
     }
 

@@ -13,11 +13,13 @@ use time::OffsetDateTime;
 use super::edge::{bearer, key_matches, shopper};
 use super::error::{ApiError, ErrorBody};
 use super::state::AppState;
-use crate::agent::Surroundings;
+use crate::chat::assistant::Surroundings;
+use crate::chat::conversation::Profiles;
+use crate::chat::query::{PageContext, Recent};
+use crate::chat::reply::ProductCard;
+use crate::chat::{EventError, record_event};
 use crate::dialogue::{RecommendKind, Session};
-use crate::profile::{Event, EventInput, InputError, Profile, Recorded, ShopperId, Source, update_customer};
-use crate::recommend::{PageContext, Recent};
-use crate::reply::ProductCard;
+use crate::profile::{Profile, Recorded, ShopperId, Source};
 use crate::slots::SlotName;
 
 /// Most events accepted in one request.
@@ -189,34 +191,18 @@ pub async fn post_events(
     Ok(Json(EventResults { results }))
 }
 
-/// Records one event for `shopper`, or (backend) for the customer it names.
+/// Records one event: a sender's mistake is a `400`, a store failure a `500`.
 fn record(
-    profiles: &crate::conversation::Profiles,
+    profiles: &Profiles,
     shopper: Option<ShopperId>,
     raw: serde_json::Value,
     now: OffsetDateTime,
 ) -> Result<(Recorded, crate::profile::Durable), ApiError> {
-    let input: EventInput =
-        serde_json::from_value(raw).map_err(|e| ApiError::bad_request(format!("not an event: {e}")))?;
-    let customer = input.customer()?;
-    let event = Event::parse(input, now)?;
-    let limits = profiles.limits;
-    let mut outcome = Recorded::Duplicate;
-    let mut change = |p: &mut Profile| outcome = p.record(event.clone(), &limits);
-    let (_, durable) = match (shopper, customer) {
-        (Some(_), Some(_)) => {
-            return Err(
-                InputError::Order("`customer_id` is for the shop's backend key, not a shopper token".into()).into()
-            );
-        }
-        (Some(id), None) => profiles
-            .store
-            .change(id, &mut change)?
-            .ok_or_else(|| ApiError::not_found("nothing is stored about this shopper"))?,
-        (None, Some(customer)) => update_customer(profiles.store.as_ref(), &customer, now, &mut change)?,
-        (None, None) => return Err(ApiError::bad_request("with the backend key, each event needs a `customer_id`")),
-    };
-    Ok((outcome, durable))
+    record_event(profiles, shopper, raw, now).map_err(|error| match error {
+        EventError::Store(e) => ApiError::from(e),
+        EventError::Gone => ApiError::not_found("nothing is stored about this shopper"),
+        refused => ApiError::bad_request(refused.to_string()),
+    })
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -227,6 +213,37 @@ pub struct RecommendationParams {
     product_id: Option<String>,
     /// How many products (default 5, at most 50).
     k: Option<usize>,
+}
+
+/// Where on the shop's pages recommendations are shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Placement {
+    Home,
+    Product,
+    Cart,
+    PostPurchase,
+}
+
+impl Placement {
+    fn as_str(self) -> &'static str {
+        match self {
+            Placement::Home => "home",
+            Placement::Product => "product",
+            Placement::Cart => "cart",
+            Placement::PostPurchase => "post_purchase",
+        }
+    }
+}
+
+impl std::str::FromStr for Placement {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Placement, String> {
+        [Placement::Home, Placement::Product, Placement::Cart, Placement::PostPurchase]
+            .into_iter()
+            .find(|p| p.as_str() == text)
+            .ok_or_else(|| "placement is one of home, product, cart, post_purchase".to_string())
+    }
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -243,10 +260,7 @@ pub async fn recommendations(
     headers: HeaderMap,
     Query(params): Query<RecommendationParams>,
 ) -> Result<Json<Recommendations>, ApiError> {
-    let placement = params.placement.unwrap_or_else(|| "home".into());
-    if !matches!(placement.as_str(), "home" | "product" | "cart" | "post_purchase") {
-        return Err(ApiError::bad_request("placement is one of home, product, cart, post_purchase"));
-    }
+    let placement: Placement = params.placement.as_deref().unwrap_or("home").parse().map_err(ApiError::bad_request)?;
     let k = params.k.unwrap_or(5).clamp(1, 50);
     let shopper = bearer(&headers).and_then(|t| state.tokens.verify(t));
     let profile = match shopper {
@@ -258,19 +272,16 @@ pub async fn recommendations(
     };
     let now = OffsetDateTime::now_utc();
     let (slots, recent) = match profile.as_ref().filter(|p| p.consent().personalization) {
-        Some(p) => {
-            let behaviour = p.behaviour(now, state.profiles.window);
-            let viewed = behaviour.viewed.iter().map(|t| t.product_id.clone()).collect();
-            (p.slots(), Recent { viewed, bought: behaviour.owned })
-        }
+        Some(p) => (p.slots(), Recent::of(p, now, state.profiles.window)),
         None => Default::default(),
     };
-    let context = PageContext { page: Some(placement), product_id: params.product_id, ..PageContext::default() };
+    let context =
+        PageContext { page: Some(placement.as_str().into()), product_id: params.product_id, ..PageContext::default() };
     let kind = if context.product_id.is_some() { RecommendKind::Context } else { RecommendKind::Fresh };
     let session = Session::new(&slots, profile.is_some());
-    let agent = state.agent();
+    let assistant = state.assistant();
     let around = Surroundings { context: Some(&context), recent, facts: Vec::new() };
-    let products = agent.recommend(&session, kind, &around, k).map_err(|e| ApiError::internal(&e))?;
+    let products = assistant.recommend(&session, kind, &around, k).map_err(|e| ApiError::internal(&e))?;
     Ok(Json(Recommendations { products }))
 }
 

@@ -1,9 +1,9 @@
 //! The server's shared state: one cloneable handle around `Arc<Shared>`.
 //!
-//! The agent (catalog + prompts) sits behind a lock held only to clone an `Arc`, so a catalog
-//! swap or prompt reload is one pointer store: a turn uses the agent it started with, the next
-//! turn the new one. Closed conversations wait in `sessions` for a reconnect within the resume
-//! window.
+//! The assistant (catalog + prompts) sits behind a lock held only to clone an `Arc`, so a
+//! catalog swap or prompt reload is one pointer store: a turn uses the assistant it started
+//! with, the next turn the new one. Closed visits wait in `parked`, under their resume id, for
+//! a reconnect within the resume window.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex, RwLock};
@@ -11,30 +11,29 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::{Semaphore, watch};
 
+use super::auth::Tokens;
 use super::limits::PerClient;
 use super::metrics::Metrics;
-use super::tokens::Tokens;
-use crate::agent::Agent;
+use crate::chat::Visit;
+use crate::chat::assistant::Assistant;
+use crate::chat::conversation::Profiles;
 use crate::config::Config;
-use crate::conversation::{Conversation, Profiles};
-use crate::reply::Reply;
 
-/// A conversation parked after its connection closed, resumable with its session id.
+/// A visit parked after its connection closed, resumable with its resume id.
 pub(crate) struct Parked {
-    pub conversation: Conversation,
-    pub last_reply: Option<Reply>,
+    pub visit: Visit,
     pub since: Instant,
 }
 
 pub struct Shared {
-    agent: RwLock<Arc<Agent>>,
+    assistant: RwLock<Arc<Assistant>>,
     pub profiles: Profiles,
     pub tokens: Tokens,
     pub config: Config,
     pub metrics: Metrics,
     /// The language model, when one is configured.
     pub llm: Option<Arc<crate::llm::Llm>>,
-    pub(crate) sessions: Mutex<ParkedSessions>,
+    pub(crate) parked: Mutex<ParkedVisits>,
     pub connections: Arc<Semaphore>,
     pub rest_limits: PerClient,
     /// New chat connections per client address.
@@ -58,7 +57,7 @@ impl std::ops::Deref for AppState {
 impl AppState {
     /// The shared state; `llm` was built with `metrics.llm`, so its calls are exported.
     pub fn new(
-        agent: Agent,
+        assistant: Assistant,
         profiles: Profiles,
         tokens: Tokens,
         config: Config,
@@ -69,12 +68,12 @@ impl AppState {
         let rest_limits = PerClient::new(config.limits.rest_per_minute);
         let chat_limits = PerClient::new(config.limits.chat_per_minute);
         AppState(Arc::new(Shared {
-            agent: RwLock::new(Arc::new(agent)),
+            assistant: RwLock::new(Arc::new(assistant)),
             profiles,
             tokens,
             metrics,
             llm: llm.map(Arc::new),
-            sessions: Mutex::default(),
+            parked: Mutex::default(),
             connections,
             rest_limits,
             chat_limits,
@@ -83,53 +82,54 @@ impl AppState {
         }))
     }
 
-    /// The agent as of now (catalog and prompts); cheap.
-    pub fn agent(&self) -> Arc<Agent> {
-        Arc::clone(&self.agent.read().unwrap_or_else(|e| e.into_inner()))
+    /// The assistant as of now (catalog and prompts); cheap.
+    pub fn assistant(&self) -> Arc<Assistant> {
+        Arc::clone(&self.assistant.read().unwrap_or_else(|e| e.into_inner()))
     }
 
-    /// Replaces the agent: new turns use the new catalog or prompts.
-    pub fn swap_agent(&self, agent: Agent) {
-        *self.agent.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(agent);
+    /// Replaces the assistant: new turns use the new catalog or prompts.
+    pub fn swap_assistant(&self, assistant: Assistant) {
+        *self.assistant.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(assistant);
     }
 
-    /// Parks a conversation for resumption, dropping any older than the resume window.
-    pub(crate) fn park(&self, session: String, parked: Parked) {
+    /// Parks a visit under its resume id, dropping any older than the resume window.
+    pub(crate) fn park(&self, resume_id: String, parked: Parked) {
         let window = Duration::from_secs(self.config.limits.session_resume_secs);
-        let mut sessions = self.sessions.lock().unwrap_or_else(|e| e.into_inner());
-        sessions.expire(window, Instant::now());
-        sessions.park(session, parked);
+        let mut visits = self.parked.lock().unwrap_or_else(|e| e.into_inner());
+        visits.expire(window, Instant::now());
+        visits.park(resume_id, parked);
     }
 
-    pub(crate) fn unpark(&self, session: &str) -> Option<Parked> {
+    /// The visit parked under `resume_id`, when it is still within the resume window.
+    pub(crate) fn unpark(&self, resume_id: &str) -> Option<Parked> {
         let window = Duration::from_secs(self.config.limits.session_resume_secs);
-        let mut sessions = self.sessions.lock().unwrap_or_else(|e| e.into_inner());
-        sessions.parked.remove(session).filter(|p| p.since.elapsed() < window)
+        let mut visits = self.parked.lock().unwrap_or_else(|e| e.into_inner());
+        visits.parked.remove(resume_id).filter(|p| p.since.elapsed() < window)
     }
 }
 
-/// Closed conversations awaiting a reconnect, with their parking order so expiry looks only at
+/// Closed visits awaiting a reconnect, with their parking order so expiry looks only at
 /// the oldest (parking used to scan them all, which made each disconnect cost O(parked)).
 #[derive(Default)]
-pub(crate) struct ParkedSessions {
+pub(crate) struct ParkedVisits {
     parked: HashMap<String, Parked>,
-    /// Session ids in parking order (a resumed or re-parked id may appear again later).
+    /// Resume ids in parking order (a resumed or re-parked id may appear again later).
     order: VecDeque<(Instant, String)>,
 }
 
-impl ParkedSessions {
-    fn park(&mut self, session: String, parked: Parked) {
-        self.order.push_back((parked.since, session.clone()));
-        self.parked.insert(session, parked);
+impl ParkedVisits {
+    fn park(&mut self, resume_id: String, parked: Parked) {
+        self.order.push_back((parked.since, resume_id.clone()));
+        self.parked.insert(resume_id, parked);
     }
 
-    /// Drops the sessions parked longer than `window` ago: amortised O(1) per park.
+    /// Drops the visits parked longer than `window` ago: amortised O(1) per park.
     fn expire(&mut self, window: Duration, now: Instant) {
         while let Some((since, _)) = self.order.front()
             && now.duration_since(*since) >= window
         {
             let Some((since, id)) = self.order.pop_front() else { break };
-            // Only if this entry is the session's latest parking, not an earlier one.
+            // Only if this entry is the visit's latest parking, not an earlier one.
             if self.parked.get(&id).is_some_and(|p| p.since == since) {
                 self.parked.remove(&id);
             }
@@ -145,6 +145,7 @@ impl ParkedSessions {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::chat::conversation::Conversation;
 
     fn parked(since: Instant) -> Parked {
         let conversation = Conversation {
@@ -154,13 +155,14 @@ mod tests {
             remembered: false,
             history: Vec::new(),
         };
-        Parked { conversation, last_reply: None, since }
+        let visit = Visit { resume_id: String::new(), conversation, last_reply: None };
+        Parked { visit, since }
     }
 
     #[test]
     fn parked_sessions_expire_oldest_first_and_a_reparked_one_keeps_its_new_time() {
         let (start, window) = (Instant::now(), Duration::from_secs(60));
-        let mut sessions = ParkedSessions::default();
+        let mut sessions = ParkedVisits::default();
         sessions.park("a".into(), parked(start));
         sessions.park("b".into(), parked(start + Duration::from_secs(10)));
         sessions.park("a".into(), parked(start + Duration::from_secs(20)));

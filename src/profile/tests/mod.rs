@@ -5,7 +5,7 @@ mod behaviour;
 mod erasure;
 mod event;
 mod link;
-mod model;
+mod record;
 mod store;
 
 use time::OffsetDateTime;

@@ -3,10 +3,12 @@
 //! replay and the HTTP recommendations all rank the same way.
 
 use serde::{Deserialize, Serialize};
+use time::{Duration, OffsetDateTime};
 
 use crate::catalog::{CatalogIndex, Hint, Query, Signal};
 use crate::dialogue::{RecommendKind, Session};
 use crate::money::ExchangeRates;
+use crate::profile::Profile;
 use crate::prompts::Hints;
 
 /// Where the shopper is, from `hello` (INTERFACE.md): used for cold start.
@@ -29,6 +31,15 @@ pub struct Recent {
     /// Bought products; excluded from recommendations unless the catalog marks them
     /// replenishable.
     pub bought: Vec<String>,
+}
+
+impl Recent {
+    /// What `profile` says the shopper viewed and bought within `window` of `now` (the one
+    /// builder of recent behaviour: the chat and the HTTP recommendations both use it).
+    pub fn of(profile: &Profile, now: OffsetDateTime, window: Duration) -> Recent {
+        let behaviour = profile.behaviour(now, window);
+        Recent { viewed: behaviour.viewed.iter().map(|t| t.product_id.clone()).collect(), bought: behaviour.owned }
+    }
 }
 
 /// Everything a query is built from.

@@ -109,7 +109,7 @@ fn fixture() -> &'static Fixture {
 
 async fn understand(llm: &Llm, text: &str) -> Understanding {
     let f = fixture();
-    let vocab = Vocabulary { understander: &f.understander, index: &f.index };
+    let vocab = Vocabulary { understander: &f.understander, words: &f.index };
     llm.understand(f.prompts.model(), &vocab, text, None, f.understander.understand(text)).await
 }
 

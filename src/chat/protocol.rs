@@ -3,8 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::recommend::PageContext;
-use crate::reply::Reply;
+use crate::chat::query::PageContext;
+use crate::chat::reply::Reply;
 
 /// A logged-in customer, as the shop's server signed it.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -122,16 +122,6 @@ pub enum ServerFrame {
 }
 
 impl ServerFrame {
-    /// The frames a conversation turn sends: a `handover` alone (its message is the reply's
-    /// text), or the `reply`.
-    pub fn for_turn(turn: crate::conversation::Turn) -> Vec<ServerFrame> {
-        if turn.handover {
-            vec![ServerFrame::Handover { reason: "asked for a person".into(), message: turn.reply.text }]
-        } else {
-            vec![ServerFrame::Reply(Box::new(turn.reply))]
-        }
-    }
-
     pub fn error(error: &FrameError) -> ServerFrame {
         ServerFrame::Error { code: error.code.to_string(), message: error.message.clone() }
     }

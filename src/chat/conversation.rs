@@ -1,31 +1,27 @@
 //! One shopper's conversation: the session plus what it reads from and writes to the profile.
 //!
-//! The chat socket and in-process replay both drive conversations through this type, so a
-//! scripted conversation exercises exactly what a shopper's does. Every method is blocking
-//! (sled) and cheap; a write's [`Durable`] ticket is handed back so the caller can wait for it
-//! *before* sending the reply that acknowledges the answer (DESIGN.md property 3).
+//! The exchange ([`super::exchange`]) drives every conversation through this type, whichever
+//! driver (socket or replay) calls it. Every method is blocking (sled) and cheap; a write's
+//! [`Durable`] ticket is handed back so the caller can wait for it *before* sending the reply
+//! that acknowledges the answer (DESIGN.md property 3).
 
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 use time::{Duration, OffsetDateTime};
 
-use crate::agent::{Agent, Surroundings};
 use crate::catalog::IndexError;
-use crate::dialogue::{Asking, Forget, Session};
+use crate::chat::assistant::{Assistant, Surroundings};
+use crate::chat::query::{PageContext, Recent};
+use crate::chat::reply::{Fact, Reply};
+use crate::dialogue::{Forget, Session};
 use crate::money::Currency;
-use crate::profile::{
-    CustomerId, Durable, EventInput, InputError, Limits, Profile, ShopperId, Source, Store, StoreError,
-};
-use crate::recommend::{PageContext, Recent};
-use crate::reply::{Fact, Reply};
+use crate::profile::{CustomerId, Durable, Limits, Profile, ShopperId, Source, Store, StoreError};
 use crate::slots::{SlotName, Slots};
+use crate::understand::Understanding;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConversationError {
-    /// The shopper's input was refused (a bad event); the conversation goes on.
-    #[error(transparent)]
-    Input(#[from] InputError),
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error(transparent)]
@@ -68,8 +64,8 @@ pub struct Said {
 const HISTORY: usize = 8;
 const HISTORY_CHARS: usize = 500;
 
-/// The result of a message: the reply, and the write it depends on.
-pub struct Turn {
+/// What a message (or a greeting) is answered with: the reply, and the write it depends on.
+pub struct Answer {
     pub reply: Reply,
     /// Wait for this before sending the reply: the answer it acknowledges is then durable.
     pub durable: Option<Durable>,
@@ -83,7 +79,7 @@ pub struct Turn {
 pub struct Opened {
     pub conversation: Conversation,
     pub returning: bool,
-    pub turn: Turn,
+    pub answer: Answer,
 }
 
 impl Conversation {
@@ -92,7 +88,7 @@ impl Conversation {
     /// `customer`: a verified customer id; a customer already linked to a shopper continues
     /// that shopper's profile (the same person on another device).
     pub fn start(
-        agent: &Agent,
+        assistant: &Assistant,
         profiles: &Profiles,
         shopper: Option<ShopperId>,
         customer: Option<CustomerId>,
@@ -114,12 +110,12 @@ impl Conversation {
         // The opening decision is made inside the visit's one write, so the question it asks is
         // noted in that same write (what was asked is bookkeeping: nobody waits for its flush).
         // Looked up before the write: the closure runs holding the shopper's lock.
-        let has_context = agent.has_context(&context);
+        let has_context = assistant.has_context(&context);
         let open = |p: &Profile| {
             let returning = p.visits().number > 1;
             let known = usable_slots(p);
             let mut session = Session::new(&known, returning);
-            let decision = agent.open(&mut session, has_context);
+            let decision = assistant.open(&mut session, has_context);
             (returning, known != Slots::default(), session, decision)
         };
         let mut opening = None;
@@ -133,32 +129,24 @@ impl Conversation {
                 p.link_customer(customer, now);
             }
             let opened = open(p);
-            if let Some(Asking::Slot(slot)) = opened.2.asking {
+            if let Some(slot) = opened.2.asking.and_then(|a| a.slot()) {
                 p.note_asked(slot, now);
             }
             opening = Some(opened);
         })?;
         let (returning, remembered, session, decision) = opening.unwrap_or_else(|| open(&profile));
         let mut conversation = Conversation { shopper: id, remembered, session, context, history: Vec::new() };
-        let reply = agent.respond(
+        let reply = assistant.respond(
             &mut conversation.session,
             &decision,
-            surroundings(agent, &conversation.context, &profile, profiles, now),
+            surroundings(assistant, &conversation.context, &profile, profiles, now),
         )?;
         // Nothing the shopper said is acknowledged by a greeting: no need to wait for a flush.
-        Ok(Opened { conversation, returning, turn: Turn { reply, durable: None, new_shopper: None, handover: false } })
-    }
-
-    /// Handles one message from the shopper, understood by the rules.
-    pub fn say(
-        &mut self,
-        agent: &Agent,
-        profiles: &Profiles,
-        text: &str,
-        now: OffsetDateTime,
-    ) -> Result<Turn, ConversationError> {
-        let said = agent.understand(&self.session, text);
-        self.say_understood(agent, profiles, &said, now)
+        Ok(Opened {
+            conversation,
+            returning,
+            answer: Answer { reply, durable: None, new_shopper: None, handover: false },
+        })
     }
 
     /// Keeps a message in the recent history (bounded in count and length).
@@ -171,14 +159,14 @@ impl Conversation {
 
     /// Handles one message from the shopper, already understood (by the rules, or by the
     /// rules and a language model).
-    pub fn say_understood(
+    pub fn say(
         &mut self,
-        agent: &Agent,
+        assistant: &Assistant,
         profiles: &Profiles,
-        said: &crate::understand::Understanding,
+        said: &Understanding,
         now: OffsetDateTime,
-    ) -> Result<Turn, ConversationError> {
-        let decision = agent.decide(&mut self.session, said);
+    ) -> Result<Answer, ConversationError> {
+        let decision = assistant.decide(&mut self.session, said);
         let mut new_shopper = None;
         let (profile, durable) = if decision.forget == Some(Forget::Everything) {
             let erased = profiles.store.erase(self.shopper)?;
@@ -186,16 +174,13 @@ impl Conversation {
             new_shopper = Some(self.shopper);
             (Profile::new(self.shopper, now), Some(erased))
         } else {
-            let asked = match decision.ask {
-                Some(Asking::Slot(slot)) => Some(slot),
-                _ => None,
-            };
+            let asked = decision.ask.and_then(|a| a.slot());
             // Most refinements ("cheaper", "why that one?") change nothing stored: read, don't
             // write, so they cost no flush.
             let writes = !decision.declared.is_empty() || decision.forget.is_some() || asked.is_some();
             if !writes {
                 let profile = profiles.store.load(self.shopper)?.unwrap_or_else(|| Profile::new(self.shopper, now));
-                return self.reply(agent, profiles, &decision, &profile, now, None, None);
+                return self.reply(assistant, profiles, &decision, &profile, now, None, None);
             }
             let slots = self.session.slots.clone();
             let (profile, durable) = profiles.store.update(self.shopper, now, &mut |p: &mut Profile| {
@@ -217,62 +202,42 @@ impl Conversation {
             let acknowledges = !decision.declared.is_empty() || decision.forget.is_some();
             (profile, acknowledges.then_some(durable))
         };
-        self.reply(agent, profiles, &decision, &profile, now, durable, new_shopper)
+        self.reply(assistant, profiles, &decision, &profile, now, durable, new_shopper)
     }
 
     /// Ranks and renders the reply to a decision, given the profile as it now stands.
     #[allow(clippy::too_many_arguments)]
     fn reply(
         &mut self,
-        agent: &Agent,
+        assistant: &Assistant,
         profiles: &Profiles,
         decision: &crate::dialogue::Decision,
         profile: &Profile,
         now: OffsetDateTime,
         durable: Option<Durable>,
         new_shopper: Option<ShopperId>,
-    ) -> Result<Turn, ConversationError> {
+    ) -> Result<Answer, ConversationError> {
         let handover = matches!(decision.action, crate::dialogue::Action::Handover);
-        let reply =
-            agent.respond(&mut self.session, decision, surroundings(agent, &self.context, profile, profiles, now))?;
-        Ok(Turn { reply, durable, new_shopper, handover })
-    }
-
-    /// Records a behavioural event from the widget (`product_viewed`, ...). Events change
-    /// what later recommendations use; they get no reply of their own.
-    pub fn event(
-        &mut self,
-        profiles: &Profiles,
-        event: serde_json::Value,
-        now: OffsetDateTime,
-    ) -> Result<Durable, ConversationError> {
-        let input: EventInput =
-            serde_json::from_value(event).map_err(|e| InputError::Order(format!("not an event: {e}")))?;
-        let event = crate::profile::Event::parse(input, now)?;
-        let limits = profiles.limits;
-        // A repeat or an event refused for want of consent is not an error: nothing to say.
-        let (_, durable) = profiles.store.update(self.shopper, now, &mut |p: &mut Profile| {
-            p.record(event.clone(), &limits);
-        })?;
-        Ok(durable)
+        let reply = assistant.respond(
+            &mut self.session,
+            decision,
+            surroundings(assistant, &self.context, profile, profiles, now),
+        )?;
+        Ok(Answer { reply, durable, new_shopper, handover })
     }
 }
 
 /// What a reply is built from besides the session: the page, recent behaviour, stored facts.
 fn surroundings<'a>(
-    agent: &Agent,
+    assistant: &Assistant,
     context: &'a PageContext,
     profile: &Profile,
     profiles: &Profiles,
     now: OffsetDateTime,
 ) -> Surroundings<'a> {
-    let behaviour = profile.behaviour(now, profiles.window);
-    let recent = Recent {
-        viewed: behaviour.viewed.iter().map(|t| t.product_id.clone()).collect(),
-        bought: behaviour.owned.clone(),
-    };
-    let currency = agent.index().catalog().currency();
-    Surroundings { context: Some(context), recent, facts: facts(agent, profile, currency) }
+    let recent = Recent::of(profile, now, profiles.window);
+    let currency = assistant.index().catalog().currency();
+    Surroundings { context: Some(context), recent, facts: facts(assistant, profile, currency) }
 }
 
 /// The profile's declared slots, when the shopper lets us use them.
@@ -281,9 +246,9 @@ fn usable_slots(profile: &Profile) -> Slots {
 }
 
 /// What the shopper told us, in words, for "what do you know about me?".
-fn facts(agent: &Agent, profile: &Profile, currency: Currency) -> Vec<Fact> {
+fn facts(assistant: &Assistant, profile: &Profile, currency: Currency) -> Vec<Fact> {
     let slots = profile.slots();
-    let replies = agent.prompts().replies();
+    let replies = assistant.prompts().replies();
     profile
         .declared()
         .iter()
@@ -321,30 +286,32 @@ pub fn describe(slot: SlotName, slots: &Slots, currency: Currency) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::dialogue::Asking;
     use crate::profile::{Durability, SledStore, StoreOptions};
 
-    fn demo() -> (Agent, Profiles, tempfile::TempDir) {
+    fn demo() -> (Assistant, Profiles, tempfile::TempDir) {
         let catalog = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("catalog/demo.jsonl");
-        let agent = crate::cli::build_agent_from(&catalog, None).unwrap();
+        let assistant =
+            crate::chat::load(&catalog, None, crate::money::ExchangeRates::default(), None).unwrap().assistant;
         let dir = tempfile::tempdir().unwrap();
         let options = StoreOptions { durability: Durability::Group, ..StoreOptions::default() };
         let store = Arc::new(SledStore::open(dir.path(), options).unwrap());
         let profiles = Profiles { store, window: crate::profile::DEFAULT_BEHAVIOUR_WINDOW, limits: Limits::default() };
-        (agent, profiles, dir)
+        (assistant, profiles, dir)
     }
 
     #[test]
     fn the_greetings_question_is_noted_in_the_visits_own_write() {
-        let (agent, profiles, _dir) = demo();
+        let (assistant, profiles, _dir) = demo();
         let now = time::macros::datetime!(2026-11-24 10:00 UTC);
-        let opened = Conversation::start(&agent, &profiles, None, None, PageContext::default(), now).unwrap();
+        let opened = Conversation::start(&assistant, &profiles, None, None, PageContext::default(), now).unwrap();
         assert_eq!(opened.conversation.session.asking, Some(Asking::Slot(crate::slots::SlotName::Purpose)));
         let stored = profiles.store.load(opened.conversation.shopper).unwrap().unwrap();
         assert_eq!(stored.asked_this_visit(), 1, "the question asked is remembered for later visits");
         assert_eq!(stored.visits().number, 1, "a first visit counts as one");
         let later = now + time::Duration::days(3);
         let again =
-            Conversation::start(&agent, &profiles, Some(stored.id()), None, PageContext::default(), later).unwrap();
+            Conversation::start(&assistant, &profiles, Some(stored.id()), None, PageContext::default(), later).unwrap();
         assert!(again.returning);
         assert_eq!(profiles.store.load(stored.id()).unwrap().unwrap().visits().number, 2);
     }

@@ -1,7 +1,7 @@
 use std::sync::{Arc, OnceLock};
 
 use super::*;
-use crate::catalog::Catalog;
+use crate::catalog::{Catalog, CatalogIndex};
 use crate::money::Amount;
 use crate::understand::Lexicon;
 
@@ -20,7 +20,7 @@ fn understander() -> &'static Understander {
 
 /// The rules' reading of `text` merged with the model's answer `json`.
 fn merged(text: &str, json: &str) -> Understanding {
-    let vocab = Vocabulary { understander: understander(), index: index() };
+    let vocab = Vocabulary { understander: understander(), words: index() };
     merge(text, understander().understand(text), parse(json).unwrap(), &vocab)
 }
 

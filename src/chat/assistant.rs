@@ -1,24 +1,24 @@
-//! The agent: one shopper message through understand -> dialogue -> catalog -> reply.
+//! The assistant: one shopper message through understand -> dialogue -> catalog -> reply.
 //!
 //! The chat server, `concierge recommend`, `concierge replay` and the HTTP recommendations all
 //! go through this type, so what a tester pins is what a shopper sees. It holds one catalog
-//! version and one prompt set; swapping either means building a new `Agent` and replacing the
+//! version and one prompt set; swapping either means building a new `Assistant` and replacing the
 //! `Arc` that shares it, so a conversation sees the old or the new, never a mix.
 //!
-//! Storing what a decision declares is the caller's job, between [`Agent::decide`] and
-//! [`Agent::respond`], so the answer is durable before the reply acknowledges it.
+//! Storing what a decision declares is the caller's job, between [`Assistant::decide`] and
+//! [`Assistant::respond`], so the answer is durable before the reply acknowledges it.
 
 use std::sync::Arc;
 
 use crate::catalog::{CatalogIndex, IndexError};
+use crate::chat::query::{self, PageContext, Recent, Request};
+use crate::chat::reply::{self, Fact, ProductCard, Render, Reply};
 use crate::dialogue::{self, Action, Asking, Decision, RecommendKind, Session, Shop, Shown};
 use crate::money::ExchangeRates;
 use crate::prompts::Prompts;
-use crate::recommend::{self, PageContext, Recent, Request};
-use crate::reply::{self, Fact, ProductCard, Render, Reply};
 use crate::understand::{Understander, Understanding};
 
-pub struct Agent {
+pub struct Assistant {
     index: Arc<CatalogIndex>,
     prompts: Arc<Prompts>,
     understander: Arc<Understander>,
@@ -36,28 +36,28 @@ pub struct Surroundings<'a> {
     pub facts: Vec<Fact>,
 }
 
-impl Agent {
-    /// An agent over a catalog and a prompt set; its understanding uses the prompts' lexicon.
-    pub fn new(index: Arc<CatalogIndex>, prompts: Arc<Prompts>, rates: ExchangeRates) -> Agent {
+impl Assistant {
+    /// An assistant over a catalog and a prompt set; its understanding uses the prompts' lexicon.
+    pub fn new(index: Arc<CatalogIndex>, prompts: Arc<Prompts>, rates: ExchangeRates) -> Assistant {
         let understander = Arc::new(Understander::new(prompts.lexicon().clone()));
-        Agent { index, prompts, understander, rates, model: None }
+        Assistant { index, prompts, understander, rates, model: None }
     }
 
-    /// The same agent, telling shoppers who ask about privacy that `model` reads their messages.
-    pub fn with_model(mut self, model: Option<String>) -> Agent {
+    /// The same assistant, telling shoppers who ask about privacy that `model` reads their messages.
+    pub fn with_model(mut self, model: Option<String>) -> Assistant {
         self.model = model;
         self
     }
 
-    /// The same agent over another catalog (an admin catalog replace).
-    pub fn with_catalog(&self, index: Arc<CatalogIndex>) -> Agent {
+    /// The same assistant over another catalog (an admin catalog replace).
+    pub fn with_catalog(&self, index: Arc<CatalogIndex>) -> Assistant {
         let (prompts, understander) = (Arc::clone(&self.prompts), Arc::clone(&self.understander));
-        Agent { index, prompts, understander, rates: self.rates.clone(), model: self.model.clone() }
+        Assistant { index, prompts, understander, rates: self.rates.clone(), model: self.model.clone() }
     }
 
-    /// The same agent with other prompt files (a reload).
-    pub fn with_prompts(&self, prompts: Arc<Prompts>) -> Agent {
-        Agent::new(Arc::clone(&self.index), prompts, self.rates.clone()).with_model(self.model.clone())
+    /// The same assistant with other prompt files (a reload).
+    pub fn with_prompts(&self, prompts: Arc<Prompts>) -> Assistant {
+        Assistant::new(Arc::clone(&self.index), prompts, self.rates.clone()).with_model(self.model.clone())
     }
 
     /// The merchant's lexicon, as understanding uses it.
@@ -75,22 +75,18 @@ impl Agent {
 
     /// What `text` says, read in the light of what the session just asked.
     pub fn understand(&self, session: &Session, text: &str) -> Understanding {
-        let asking = match session.asking {
-            Some(Asking::Slot(slot)) => Some(slot),
-            _ => None,
-        };
-        self.understander.understand_with(text, asking)
+        self.understander.understand_with(text, session.asking.and_then(Asking::slot))
     }
 
     /// Whether the page the shopper is on says what they may want: a product of this catalog,
     /// or a referrer whose words the catalog knows.
     pub fn has_context(&self, context: &PageContext) -> bool {
         context.product_id.as_ref().is_some_and(|id| self.index.catalog().get(id).is_some())
-            || context.referrer.as_deref().is_some_and(|r| !recommend::referrer_topics(&self.index, r).is_empty())
+            || context.referrer.as_deref().is_some_and(|r| !query::referrer_topics(&self.index, r).is_empty())
     }
 
     /// The opening decision right after `hello` (see [`dialogue::open`]); `has_context` as
-    /// [`Agent::has_context`] says.
+    /// [`Assistant::has_context`] says.
     pub fn open(&self, session: &mut Session, has_context: bool) -> Decision {
         dialogue::open(session, &self.shop(), has_context)
     }
@@ -152,7 +148,7 @@ impl Agent {
         around: &Surroundings<'_>,
         k: usize,
     ) -> Result<Vec<ProductCard>, IndexError> {
-        let query = recommend::query(&self.index, &self.request(session, kind, around, k));
+        let query = query::query(&self.index, &self.request(session, kind, around, k));
         let currency = self.index.catalog().currency();
         Ok(self.index.rank(&query)?.iter().map(|r| ProductCard::new(r, &self.prompts, currency)).collect())
     }
@@ -166,7 +162,7 @@ impl Agent {
         around: &Surroundings<'_>,
     ) -> Result<Option<ProductCard>, IndexError> {
         let Some(max) = session.slots.budget.and_then(|b| b.max) else { return Ok(None) };
-        let mut query = recommend::query(&self.index, &self.request(session, kind, around, 10));
+        let mut query = query::query(&self.index, &self.request(session, kind, around, 10));
         let limit = query.max_price.unwrap_or(max);
         (query.min_price, query.max_price, query.below, query.above) = (None, None, None, None);
         let currency = self.index.catalog().currency();
