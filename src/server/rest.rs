@@ -60,13 +60,16 @@ pub async fn export_profile(State(state): State<AppState>, headers: HeaderMap) -
     Ok((disposition, Json(profile.export())))
 }
 
-/// Erases everything about the shopper; their token starts a new shopper afterwards.
+/// Erases everything about the shopper and ends their conversations, live and parked; their
+/// token starts a new shopper afterwards.
 #[utoipa::path(delete, path = "/v1/profile", security(("shopper" = [])),
     responses((status = 204, description = "erased"), (status = 401, body = ErrorBody)))]
 pub async fn delete_profile(State(state): State<AppState>, headers: HeaderMap) -> Result<StatusCode, ApiError> {
     let id = shopper(&state, &headers)?;
     let store = state.profiles.store.clone();
     let durable = tokio::task::spawn_blocking(move || store.erase(id)).await??;
+    // Every conversation of the shopper ends now, live or parked: none can write it back.
+    state.end_conversations(id);
     durable.await?;
     Ok(StatusCode::NO_CONTENT)
 }

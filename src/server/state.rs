@@ -9,7 +9,7 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
-use tokio::sync::{Semaphore, watch};
+use tokio::sync::{Semaphore, broadcast, watch};
 
 use super::auth::Tokens;
 use super::limits::PerClient;
@@ -18,6 +18,7 @@ use crate::chat::Visit;
 use crate::chat::assistant::Assistant;
 use crate::chat::conversation::Profiles;
 use crate::config::Config;
+use crate::profile::ShopperId;
 
 /// A visit parked after its connection closed, resumable with its resume id.
 pub(crate) struct Parked {
@@ -38,6 +39,8 @@ pub struct Shared {
     pub rest_limits: PerClient,
     /// New chat connections per client address.
     pub chat_limits: PerClient,
+    /// Shoppers just erased: every socket listens, and ends its conversation if it is theirs.
+    pub(crate) erasures: broadcast::Sender<ShopperId>,
     /// Flips to `true` when the server shuts down; sockets say goodbye.
     pub shutdown: watch::Receiver<bool>,
 }
@@ -77,6 +80,7 @@ impl AppState {
             connections,
             rest_limits,
             chat_limits,
+            erasures: broadcast::channel(256).0,
             shutdown,
             config,
         }))
@@ -98,13 +102,33 @@ impl AppState {
         let mut visits = self.parked.lock().unwrap_or_else(|e| e.into_inner());
         visits.expire(window, Instant::now());
         visits.park(resume_id, parked);
+        visits.cap(self.config.limits.max_parked_sessions);
     }
 
-    /// The visit parked under `resume_id`, when it is still within the resume window.
-    pub(crate) fn unpark(&self, resume_id: &str) -> Option<Parked> {
+    /// The visit parked under `resume_id`, when it is still within the resume window and
+    /// `belongs` says it may be resumed; one that may not stays parked for its owner.
+    pub(crate) fn unpark_if(&self, resume_id: &str, belongs: impl FnOnce(&Parked) -> bool) -> Option<Parked> {
         let window = Duration::from_secs(self.config.limits.session_resume_secs);
         let mut visits = self.parked.lock().unwrap_or_else(|e| e.into_inner());
-        visits.parked.remove(resume_id).filter(|p| p.since.elapsed() < window)
+        let parked = visits.parked.get(resume_id)?;
+        if parked.since.elapsed() >= window {
+            visits.parked.remove(resume_id);
+            return None;
+        }
+        if !belongs(parked) {
+            return None;
+        }
+        visits.parked.remove(resume_id)
+    }
+
+    /// Ends every conversation of an erased shopper: its parked visits are dropped, and every
+    /// socket is told (the one holding that shopper's visit ends it).
+    pub(crate) fn end_conversations(&self, shopper: ShopperId) {
+        let mut visits = self.parked.lock().unwrap_or_else(|e| e.into_inner());
+        visits.parked.retain(|_, parked| parked.visit.conversation.shopper != shopper);
+        drop(visits);
+        // No socket listening is no error: nobody holds that shopper's visit.
+        let _ = self.erasures.send(shopper);
     }
 }
 
@@ -121,6 +145,21 @@ impl ParkedVisits {
     fn park(&mut self, resume_id: String, parked: Parked) {
         self.order.push_back((parked.since, resume_id.clone()));
         self.parked.insert(resume_id, parked);
+    }
+
+    /// Drops the oldest visits beyond `max`: a flood of greetings cannot grow the map.
+    fn cap(&mut self, max: usize) {
+        while self.parked.len() > max {
+            let Some((since, id)) = self.order.pop_front() else { break };
+            if self.parked.get(&id).is_some_and(|p| p.since == since) {
+                self.parked.remove(&id);
+            }
+        }
+        // Entries of visits resumed or dropped since: keep the queue near the map's size.
+        if self.order.len() > 2 * max.max(16) {
+            let parked = &self.parked;
+            self.order.retain(|(since, id)| parked.get(id).is_some_and(|p| p.since == *since));
+        }
     }
 
     /// Drops the visits parked longer than `window` ago: amortised O(1) per park.
@@ -150,6 +189,7 @@ mod tests {
     fn parked(since: Instant) -> Parked {
         let conversation = Conversation {
             shopper: crate::profile::ShopperId::random(),
+            customer: None,
             session: Default::default(),
             context: Default::default(),
             remembered: false,
@@ -174,5 +214,19 @@ mod tests {
         sessions.expire(window, start + Duration::from_secs(81));
         assert_eq!(sessions.len(), 0);
         assert!(sessions.order.is_empty());
+    }
+
+    #[test]
+    fn parked_visits_are_capped_and_the_oldest_go_first() {
+        let start = Instant::now();
+        let mut visits = ParkedVisits::default();
+        for n in 0..100u64 {
+            visits.park(format!("v{n}"), parked(start + Duration::from_millis(n)));
+            visits.cap(10);
+        }
+        assert_eq!(visits.len(), 10);
+        assert!(visits.parked.contains_key("v99") && visits.parked.contains_key("v90"));
+        assert!(!visits.parked.contains_key("v89"));
+        assert!(visits.order.len() <= 32, "the order queue stays bounded too");
     }
 }
