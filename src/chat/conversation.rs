@@ -216,7 +216,10 @@ impl Conversation {
             // The new shopper is anonymous: the customer link went with the erased profile.
             (self.shopper, self.customer) = (ShopperId::random(), None);
             new_shopper = Some(self.shopper);
-            (Profile::new(self.shopper, now), Some(erasing))
+            // The new shopper is stored at once, as a greeting stores one: a conversation is
+            // only ever about a stored shopper. (It holds nothing said: its flush is not awaited.)
+            let (fresh, _) = profiles.store.update(self.shopper, now, &mut |_| ())?;
+            (fresh, Some(erasing))
         } else {
             let asked = decision.ask.and_then(|a| a.slot());
             // Most refinements ("cheaper", "why that one?") change nothing stored: read, don't
