@@ -317,3 +317,57 @@ async fn empty_secrets_in_the_configuration_are_refused_at_start() {
         assert!(format!("{error:#}").contains("is empty"), "{error:#}");
     }
 }
+
+#[tokio::test]
+async fn behind_a_trusted_proxy_each_forwarded_client_has_its_own_chat_limit() {
+    let server = start(|c| {
+        c.trusted_proxies = vec!["127.0.0.1".parse().unwrap()];
+        c.limits.chat_per_minute = 6;
+    })
+    .await;
+    let upgrade = |client: &str| {
+        use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+        let mut request = format!("ws://{}/v1/chat", server.addr).into_client_request().unwrap();
+        request.headers_mut().insert("x-forwarded-for", format!("{client}, 127.0.0.1").parse().unwrap());
+        tokio_tungstenite::connect_async(request)
+    };
+    let mut refused = 0;
+    for _ in 0..15 {
+        if upgrade("203.0.113.7").await.is_err() {
+            refused += 1;
+        }
+    }
+    assert_eq!(refused, 5, "one forwarded client: a burst of ten, then refused");
+    assert!(upgrade("198.51.100.9").await.is_ok(), "another client behind the same proxy is not");
+}
+
+#[test]
+fn a_catalog_uploaded_earlier_is_loaded_at_the_next_start_unless_another_is_named() {
+    use std::io::{BufRead, BufReader};
+    let dir = tempfile::tempdir().unwrap();
+    let kept = concierge::server::uploaded_catalog(dir.path());
+    std::fs::write(&kept, "{\"id\":\"kept\",\"title\":\"Kept Teapot\",\"price\":12,\"currency\":\"GBP\"}\n").unwrap();
+    let serve = |extra: &[&str]| {
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_concierge"))
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .args(["serve", "--addr", "127.0.0.1:0", "--data-dir"])
+            .arg(dir.path())
+            .args(extra)
+            .env("NO_COLOR", "1")
+            .env("RUST_LOG", "info")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let line = BufReader::new(stdout).lines().map_while(Result::ok).find(|l| l.contains("listening on")).unwrap();
+        let _ = child.kill();
+        let _ = child.wait();
+        line
+    };
+    let line = serve(&[]);
+    assert!(line.contains(&kept.display().to_string()), "{line}");
+    let demo = concat!(env!("CARGO_MANIFEST_DIR"), "/catalog/demo.jsonl");
+    let line = serve(&["--catalog", demo]);
+    assert!(line.contains("demo.jsonl") && !line.contains(&kept.display().to_string()), "{line}");
+}
