@@ -26,8 +26,11 @@ use crate::profile::{CustomerId, ShopperId, Stored};
 /// Frames waiting for a slow reader before it is disconnected.
 const OUTBOX: usize = 16;
 
-/// The longest one frame may take to go out before the peer is given up on.
-const WRITE_DEADLINE: Duration = Duration::from_secs(5);
+/// The longest one frame may take to go out before the peer is given up on. Long against any
+/// reading peer (a frame is a few KiB): the reader gives up on a full queue after 5 s anyway;
+/// this bounds how long a writer stuck on a peer that never reads holds the connection's
+/// permit.
+const WRITE_DEADLINE: Duration = Duration::from_secs(30);
 
 /// Serves one upgraded socket until it closes, the shopper goes idle, or the server stops.
 pub async fn serve(state: AppState, socket: WebSocket) {
