@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket};
 use futures_util::{SinkExt, StreamExt};
 use time::OffsetDateTime;
-use tokio::sync::{broadcast, mpsc};
+use tokio::sync::mpsc;
 
 use super::auth::customer_signature_valid;
 use super::limits::TokenBucket;
@@ -74,8 +74,8 @@ pub async fn serve(state: AppState, socket: WebSocket) {
                 connection.send_raw(close(1001, "the server is restarting")).await;
                 break;
             }
-            erased = erasures.recv() => {
-                if connection.was_erased(erased).await && !connection.end_erased().await {
+            Ok(()) = erasures.changed() => {
+                if connection.was_erased() && !connection.end_erased().await {
                     break;
                 }
                 continue;
@@ -188,17 +188,11 @@ impl Connection {
         error(&mut Wire { out: &self.out, state: &self.state, started: Instant::now() }, &refused).await
     }
 
-    /// Whether an erasure just announced is this connection's shopper's. A socket that fell
-    /// behind the announcements asks the store instead.
-    async fn was_erased(&self, announced: Result<ShopperId, broadcast::error::RecvError>) -> bool {
+    /// Whether this connection's shopper is gone, asked when an erasure is announced (the
+    /// store answers from its index; erasures are rare).
+    fn was_erased(&self) -> bool {
         let Some(mine) = self.chat.shopper() else { return false };
-        match announced {
-            Ok(erased) => erased == mine,
-            Err(broadcast::error::RecvError::Lagged(_)) => {
-                matches!(self.state.profiles.store.whose(mine), Ok(Stored::Absent))
-            }
-            Err(broadcast::error::RecvError::Closed) => false,
-        }
+        matches!(self.state.profiles.store.whose(mine), Ok(Stored::Absent))
     }
 
     /// Ends this connection's visit, whose shopper was erased; `false`: the peer is gone.

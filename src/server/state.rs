@@ -9,7 +9,7 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
-use tokio::sync::{Semaphore, broadcast, watch};
+use tokio::sync::{Semaphore, watch};
 
 use super::auth::Tokens;
 use super::limits::PerClient;
@@ -39,8 +39,9 @@ pub struct Shared {
     pub rest_limits: PerClient,
     /// New chat connections per client address.
     pub chat_limits: PerClient,
-    /// Shoppers just erased: every socket listens, and ends its conversation if it is theirs.
-    pub(crate) erasures: broadcast::Sender<ShopperId>,
+    /// Counts erasures: every socket watches it and, when it moves, ends its conversation if
+    /// its shopper is gone.
+    pub(crate) erasures: watch::Sender<u64>,
     /// Flips to `true` when the server shuts down; sockets say goodbye.
     pub shutdown: watch::Receiver<bool>,
 }
@@ -80,7 +81,7 @@ impl AppState {
             connections,
             rest_limits,
             chat_limits,
-            erasures: broadcast::channel(256).0,
+            erasures: watch::channel(0).0,
             shutdown,
             config,
         }))
@@ -127,8 +128,7 @@ impl AppState {
         let mut visits = self.parked.lock().unwrap_or_else(|e| e.into_inner());
         visits.parked.retain(|_, parked| parked.visit.conversation.shopper != shopper);
         drop(visits);
-        // No socket listening is no error: nobody holds that shopper's visit.
-        let _ = self.erasures.send(shopper);
+        self.erasures.send_modify(|count| *count += 1);
     }
 }
 
