@@ -46,6 +46,10 @@ data_dir = "$dir"
 catalog = "$catalog"
 [limits]
 max_connections = 20000
+# The generator is one client address with thousands of shoppers: lift the per-client limits.
+connections_per_client = 100000
+max_tcp_connections = 100000
+chat_per_minute = 100000000
 messages_per_minute = 1000000
 burst = 100000
 hello_timeout_secs = 60

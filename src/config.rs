@@ -47,6 +47,9 @@ pub struct Config {
     pub previous_secrets: Vec<String>,
     /// Browser origins allowed to open the chat and call the API (`https://shop.example`).
     pub allowed_origins: Vec<String>,
+    /// Reverse proxies whose `X-Forwarded-For` names the real client (per-client limits then
+    /// count that address) and whose own connections are not limited per client.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
     pub log: LogConfig,
     pub limits: Limits,
     pub profile: ProfileConfig,
@@ -158,6 +161,18 @@ pub struct Limits {
     pub catalog_body_bytes: usize,
     /// REST requests per minute per client address.
     pub rest_per_minute: u32,
+    /// New chat connections per minute per client address (bursts of a sixth of it, at least 10).
+    pub chat_per_minute: u32,
+    /// Open TCP connections per client address (a trusted proxy is exempt).
+    pub connections_per_client: usize,
+    /// Open TCP connections in all, chat sockets included.
+    pub max_tcp_connections: usize,
+    /// Seconds a connection has to send a request's headers (also closes idle keep-alives).
+    pub header_timeout_secs: u64,
+    /// Seconds a request has to send its whole body.
+    pub body_timeout_secs: u64,
+    /// Closed conversations kept for a reconnect; the oldest is dropped first beyond it.
+    pub max_parked_sessions: usize,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -173,6 +188,11 @@ pub struct ProfileConfig {
     /// With `group`: the least time between two flushes' starts, in microseconds. Answers
     /// arriving within it share the next flush; 0 flushes as soon as the last one ends.
     pub group_window_us: u64,
+    /// The largest stored profile, encoded, in bytes; a write past it is refused.
+    pub max_profile_bytes: usize,
+    /// Days an erased shopper or customer id stays refused, so no late event or re-import
+    /// recreates it; after that a customer id may be linked again, as a new customer.
+    pub erased_ids_days: u32,
 }
 
 /// The optional language model (`[llm]`): none unless both `base_url` and `model` are set.
@@ -240,6 +260,7 @@ impl Default for Config {
             secret: None,
             previous_secrets: Vec::new(),
             allowed_origins: Vec::new(),
+            trusted_proxies: Vec::new(),
             log: LogConfig::default(),
             limits: Limits::default(),
             profile: ProfileConfig::default(),
@@ -269,8 +290,14 @@ impl Default for Limits {
             idle_timeout_secs: 600,
             session_resume_secs: 1800,
             rest_body_bytes: 64 * 1024,
-            catalog_body_bytes: 512 * 1024 * 1024,
+            catalog_body_bytes: 64 * 1024 * 1024,
             rest_per_minute: 600,
+            chat_per_minute: 60,
+            connections_per_client: 64,
+            max_tcp_connections: 25_000,
+            header_timeout_secs: 10,
+            body_timeout_secs: 30,
+            max_parked_sessions: 20_000,
         }
     }
 }
@@ -282,6 +309,8 @@ impl Default for ProfileConfig {
             retention_days: 180,
             durability: Durability::Group,
             group_window_us: crate::profile::DEFAULT_GROUP_WINDOW.as_micros() as u64,
+            max_profile_bytes: crate::profile::DEFAULT_MAX_PROFILE_BYTES,
+            erased_ids_days: crate::profile::DEFAULT_ERASED_IDS.whole_days() as u32,
         }
     }
 }
@@ -364,6 +393,34 @@ impl Config {
         }
     }
 
+    /// Refuses secrets and keys set to an empty (or blank) string: an empty key would sign
+    /// with nothing, or let anyone in.
+    pub fn check_secrets(&self) -> Result<(), ConfigError> {
+        let keys = [
+            ("secret", &self.secret),
+            ("identity_secret", &self.identity_secret),
+            ("admin_key", &self.admin_key),
+            ("backend_key", &self.backend_key),
+        ];
+        for (name, value) in keys {
+            if value.as_deref().is_some_and(|v| v.trim().is_empty()) {
+                return Err(ConfigError::Invalid {
+                    file: "configuration".into(),
+                    line: 0,
+                    message: format!("`{name}` is empty; remove it or set a long random value"),
+                });
+            }
+        }
+        if self.previous_secrets.iter().any(|s| s.trim().is_empty()) {
+            return Err(ConfigError::Invalid {
+                file: "configuration".into(),
+                line: 0,
+                message: "`previous_secrets` holds an empty secret; remove it".into(),
+            });
+        }
+        Ok(())
+    }
+
     /// The exchange rates, with each currency code checked.
     pub fn exchange_rates(&self) -> Result<ExchangeRates, ConfigError> {
         let mut rates = Vec::new();
@@ -427,6 +484,15 @@ mod tests {
         let err = Config::parse_file(&path).unwrap_err().to_string();
         assert!(err.contains("c.toml:4:"), "{err}");
         assert!(err.contains("burts"), "{err}");
+    }
+
+    #[test]
+    fn empty_secrets_are_refused_with_their_name() {
+        let config: Config = toml::from_str("secret = \"\"\nidentity_secret = \"x\"\n").unwrap();
+        assert!(config.check_secrets().unwrap_err().to_string().contains("`secret` is empty"));
+        let config: Config = toml::from_str("identity_secret = \"  \"\n").unwrap();
+        assert!(config.check_secrets().unwrap_err().to_string().contains("identity_secret"));
+        assert!(Config::default().check_secrets().is_ok());
     }
 
     #[test]

@@ -21,6 +21,7 @@
 //!   lines and understanding accuracy (`concierge eval`).
 //! - [`config`]: the TOML file and environment variables, with their defaults.
 //! - [`shop`]: the `[shop]` section: the shop's name, currency display, colour and logo.
+//! - [`files`]: private (0600/0700) files and atomic whole-file writes.
 //! - [`cli`]: the `concierge` command line, one file per command (only `main.rs` uses it).
 #![forbid(unsafe_code)]
 
@@ -30,6 +31,7 @@ pub mod cli;
 pub mod config;
 pub mod dialogue;
 pub mod eval;
+pub mod files;
 pub mod llm;
 mod mcp;
 pub mod money;

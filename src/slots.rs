@@ -151,12 +151,81 @@ impl Slots {
     }
 }
 
+/// Most items a list slot (`interests`, `exclude`) keeps; the oldest go first beyond it. Each
+/// item costs the ranker a filter or a boost per product, so the list is bounded: a shopper
+/// listing thousands of exclusions would otherwise make every turn slow for everyone.
+pub const MAX_LIST_ITEMS: usize = 20;
+
+/// Longest list item kept, in bytes; a longer one is not a thing a shopper likes or avoids.
+pub const MAX_ITEM_BYTES: usize = 80;
+
+/// The oldest age a slot holds, as the chat understands ages.
+pub const MAX_AGE: u32 = 120;
+
+/// Longest free-text scalar (recipient, occasion), in bytes.
+const MAX_WORD_BYTES: usize = 80;
+
 fn push_unique(into: &mut Vec<String>, items: &[String]) {
     for item in items {
+        if item.len() > MAX_ITEM_BYTES || item.trim().is_empty() || item.chars().any(char::is_control) {
+            continue;
+        }
         if !into.iter().any(|have| have.eq_ignore_ascii_case(item)) {
             into.push(item.clone());
         }
     }
+    if into.len() > MAX_LIST_ITEMS {
+        let excess = into.len() - MAX_LIST_ITEMS;
+        into.drain(..excess);
+    }
+}
+
+impl Slots {
+    /// Whether every value is one the chat itself could have understood: an age up to
+    /// [`MAX_AGE`], a budget whose `min` is not above its `max` (an amount is never
+    /// negative), short texts without control characters, and lists within [`MAX_LIST_ITEMS`] items
+    /// of at most [`MAX_ITEM_BYTES`] bytes. `Err` says what is wrong, for whoever sent it.
+    pub fn check(&self) -> Result<(), String> {
+        if let Some(age) = self.age
+            && age > MAX_AGE
+        {
+            return Err(format!("an age is at most {MAX_AGE}"));
+        }
+        if let Some(Budget { min: Some(min), max: Some(max), .. }) = self.budget
+            && min > max
+        {
+            return Err("a budget's min cannot be above its max".into());
+        }
+        for (what, text) in
+            [("recipient", &self.recipient), ("recipient_word", &self.recipient_word), ("occasion", &self.occasion)]
+        {
+            if let Some(text) = text {
+                check_text(what, text, MAX_WORD_BYTES)?;
+            }
+        }
+        for (what, list) in [("interests", &self.interests), ("exclude", &self.exclude)] {
+            if list.len() > MAX_LIST_ITEMS {
+                return Err(format!("`{what}` holds at most {MAX_LIST_ITEMS} items"));
+            }
+            for item in list {
+                check_text(what, item, MAX_ITEM_BYTES)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+fn check_text(what: &str, text: &str, max: usize) -> Result<(), String> {
+    if text.trim().is_empty() {
+        return Err(format!("`{what}` cannot be empty"));
+    }
+    if text.len() > max {
+        return Err(format!("`{what}` is longer than {max} bytes"));
+    }
+    if text.chars().any(char::is_control) {
+        return Err(format!("`{what}` cannot contain control characters"));
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -196,5 +265,28 @@ mod tests {
         known.merge(&newer);
         assert_eq!(known.age, Some(7));
         assert_eq!(known.interests, vec!["trains", "dinosaurs"]);
+    }
+
+    #[test]
+    fn a_list_slot_keeps_only_its_newest_items_and_skips_oversized_ones() {
+        let mut known = Slots::default();
+        let many: Vec<String> = (0..5000).map(|n| format!("thing {n}")).collect();
+        known.merge(&Slots { exclude: many, ..Slots::default() });
+        assert_eq!(known.exclude.len(), MAX_LIST_ITEMS);
+        assert_eq!(known.exclude.last().unwrap(), "thing 4999");
+        known.merge(&Slots { interests: vec!["x".repeat(MAX_ITEM_BYTES + 1), "a\u{7}b".into()], ..Slots::default() });
+        assert!(known.interests.is_empty());
+    }
+
+    #[test]
+    fn values_the_chat_could_not_have_understood_are_refused() {
+        let ok = Slots { age: Some(7), interests: vec!["trains".into()], ..Slots::default() };
+        assert!(ok.check().is_ok());
+        assert!(Slots { age: Some(u32::MAX), ..Slots::default() }.check().is_err());
+        let inverted = Budget { min: Some(Amount::units(50)), max: Some(Amount::units(10)), currency: None };
+        assert!(Slots { budget: Some(inverted), ..Slots::default() }.check().is_err());
+        assert!(Slots { recipient: Some("mo\u{0}ther".into()), ..Slots::default() }.check().is_err());
+        let long: Vec<String> = (0..=MAX_LIST_ITEMS).map(|n| n.to_string()).collect();
+        assert!(Slots { exclude: long, ..Slots::default() }.check().is_err());
     }
 }

@@ -40,8 +40,15 @@ impl Drop for ServeProcess {
 /// Starts `concierge serve` on port 0 over `data_dir` with high message limits and
 /// acknowledgement after commit (group durability), and waits for its address.
 fn serve_process(data_dir: &Path) -> ServeProcess {
+    // The load generator connects many shoppers from one address: it sets its own limits.
+    let toml = "[limits]\nmessages_per_minute = 100000\nburst = 10000\nchat_per_minute = 100000\n\
+                [profile]\ndurability = \"group\"\n";
+    serve_process_with(data_dir, toml)
+}
+
+/// Starts `concierge serve` on port 0 over `data_dir` with the configuration `toml`.
+fn serve_process_with(data_dir: &Path, toml: &str) -> ServeProcess {
     let config = data_dir.with_extension("toml");
-    let toml = "[limits]\nmessages_per_minute = 100000\nburst = 10000\n[profile]\ndurability = \"group\"\n";
     std::fs::write(&config, toml).unwrap();
     let mut child = Command::new(env!("CARGO_BIN_EXE_concierge"))
         .args(["serve", "--addr", "127.0.0.1:0", "--catalog", DEMO, "--prompts", PROMPTS])
@@ -138,6 +145,10 @@ fn every_acknowledged_budget_survives_a_sigkill_under_load_and_the_server_restar
     });
 }
 
+/// Held by the tests that flood a server or time a normal shopper beside a flood, so that on
+/// a small machine one test's flood does not slow another's normal shopper.
+static ALONE: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 async fn in_process(data_dir: PathBuf, configure: impl FnOnce(&mut Config)) -> SocketAddr {
     let mut config = Config {
         addr: "127.0.0.1:0".parse().unwrap(),
@@ -202,6 +213,7 @@ async fn normal_shopper(addr: SocketAddr) -> Duration {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_client_flooding_one_connection_leaves_the_others_their_replies() {
+    let _alone = ALONE.lock().await;
     let dir = tempfile::tempdir().unwrap();
     let addr = in_process(dir.path().to_path_buf(), |_| {}).await;
     let (mut flooder, _) = greeted(addr).await;
@@ -232,6 +244,7 @@ async fn a_client_flooding_one_connection_leaves_the_others_their_replies() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn clients_that_never_read_are_cut_off_while_the_others_chat_on() {
+    let _alone = ALONE.lock().await;
     let dir = tempfile::tempdir().unwrap();
     let addr = in_process(dir.path().to_path_buf(), |c| {
         c.limits.messages_per_minute = 1_000_000;
@@ -343,4 +356,169 @@ fn a_full_disk_gives_clear_errors_and_corrupts_nothing() {
     std::fs::remove_file(disk.join("balloon")).unwrap();
     // The store opens again and holds every acknowledged answer.
     check_acks_in_store(&data, &acked);
+}
+
+/// The resident memory of a process, in bytes (Linux), or `None` where it cannot be read.
+fn rss(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
+    line.split_whitespace().nth(1)?.parse::<u64>().ok().map(|kb| kb * 1024)
+}
+
+/// Bytes of every file under `dir`.
+fn size_of(dir: &Path) -> u64 {
+    std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .map_while(Result::ok)
+                .map(|e| if e.path().is_dir() { size_of(&e.path()) } else { e.metadata().map_or(0, |m| m.len()) })
+                .sum()
+        })
+        .unwrap_or(0)
+}
+
+/// A TCP connection from another loopback address (127.0.0.2), so an attacker's per-client
+/// limits are not the test's own.
+async fn from_elsewhere(addr: SocketAddr) -> std::io::Result<tokio::net::TcpStream> {
+    let socket = tokio::net::TcpSocket::new_v4()?;
+    socket.bind("127.0.0.2:0".parse().unwrap())?;
+    socket.connect(addr).await
+}
+
+/// A flood-test server with the default limits (and an admin key); `None` off Linux.
+fn flood_target(dir: &Path) -> Option<(ServeProcess, SocketAddr, u64)> {
+    let data = dir.join("data");
+    std::fs::create_dir_all(&data).unwrap();
+    let server = serve_process_with(&data, "admin_key = \"the-real-admin-key\"\n");
+    let addr: SocketAddr = server.addr.parse().unwrap();
+    let before = rss(server.child.id())?;
+    Some((server, addr, before))
+}
+
+/// A normal shopper from 127.0.0.1 still gets a greeting and a reply.
+async fn still_serves(addr: SocketAddr) {
+    let health = reqwest::get(format!("http://{addr}/healthz")).await.expect("healthz answers");
+    assert_eq!(health.status().as_u16(), 200);
+    let slowest = normal_shopper(addr).await;
+    assert!(slowest < Duration::from_secs(2), "a normal shopper waited {slowest:?}");
+}
+
+const MIB: u64 = 1024 * 1024;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hello_flood_from_one_address_grows_neither_memory_nor_the_store_without_bound() {
+    let _alone = ALONE.lock().await;
+    let dir = tempfile::tempdir().unwrap();
+    let Some((server, addr, before)) = flood_target(dir.path()) else {
+        eprintln!("skipping: no /proc to read the server's memory from");
+        return;
+    };
+    let started = Instant::now();
+    let flooders: Vec<_> = (0..8)
+        .map(|_| {
+            tokio::spawn(async move {
+                let mut hellos = 0u32;
+                for _ in 0..200 {
+                    if started.elapsed() > Duration::from_secs(6) {
+                        break;
+                    }
+                    let Ok(stream) = from_elsewhere(addr).await else { continue };
+                    let Ok((mut ws, _)) = tokio_tungstenite::client_async(format!("ws://{addr}/v1/chat"), stream).await
+                    else {
+                        continue;
+                    };
+                    for _ in 0..50 {
+                        let hello = json!({"type":"hello"}).to_string();
+                        if ws.send(Message::Text(hello.into())).await.is_err() {
+                            break;
+                        }
+                        hellos += 1;
+                    }
+                    let _ = ws.close(None).await;
+                }
+                hellos
+            })
+        })
+        .collect();
+    let mut sent = 0;
+    for flooder in flooders {
+        sent += flooder.await.unwrap();
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let grown = rss(server.child.id()).unwrap_or(before).saturating_sub(before);
+    let store = size_of(&dir.path().join("data/profiles"));
+    eprintln!("{sent} hellos sent; memory grew {} MiB; store {} KiB", grown / MIB, store / 1024);
+    assert!(sent > 100, "the flood did not get going ({sent} hellos)");
+    assert!(grown < 150 * MIB, "memory grew {} MiB", grown / MIB);
+    assert!(store < 64 * MIB, "the store grew to {} MiB", store / MIB);
+    still_serves(addr).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn thousands_of_idle_connections_from_one_client_leave_the_server_serving() {
+    let _alone = ALONE.lock().await;
+    let dir = tempfile::tempdir().unwrap();
+    let Some((server, addr, before)) = flood_target(dir.path()) else {
+        eprintln!("skipping: no /proc to read the server's memory from");
+        return;
+    };
+    let mut held = Vec::new();
+    for _ in 0..2000 {
+        match from_elsewhere(addr).await {
+            Ok(stream) => held.push(stream),
+            Err(_) => break,
+        }
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let descriptors = std::fs::read_dir(format!("/proc/{}/fd", server.child.id())).map_or(0, |d| d.count());
+    let grown = rss(server.child.id()).unwrap_or(before).saturating_sub(before);
+    eprintln!("{} idle connections opened; server holds {descriptors} descriptors", held.len());
+    assert!(descriptors < 500, "the server holds {descriptors} descriptors");
+    assert!(grown < 100 * MIB, "memory grew {} MiB", grown / MIB);
+    still_serves(addr).await;
+    drop(held);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn oversized_uploads_with_a_wrong_key_are_refused_without_reading_them() {
+    let _alone = ALONE.lock().await;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let dir = tempfile::tempdir().unwrap();
+    let Some((server, addr, before)) = flood_target(dir.path()) else {
+        eprintln!("skipping: no /proc to read the server's memory from");
+        return;
+    };
+    let uploads: Vec<_> = (0..4)
+        .map(|_| {
+            tokio::spawn(async move {
+                let mut stream = from_elsewhere(addr).await.unwrap();
+                let head = "PUT /v1/admin/catalog HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer wrong\r\n\
+                            Content-Length: 530000000\r\n\r\n";
+                stream.write_all(head.as_bytes()).await.unwrap();
+                let chunk = vec![b'{'; 64 * 1024];
+                let started = Instant::now();
+                let mut written = 0u64;
+                // Push body bytes for up to 3 s, until the server stops taking them.
+                while started.elapsed() < Duration::from_secs(3) {
+                    match tokio::time::timeout(Duration::from_millis(500), stream.write_all(&chunk)).await {
+                        Ok(Ok(())) => written += chunk.len() as u64,
+                        _ => break,
+                    }
+                }
+                let mut answer = vec![0u8; 512];
+                let read = tokio::time::timeout(Duration::from_secs(5), stream.read(&mut answer)).await;
+                let answer =
+                    String::from_utf8_lossy(&answer[..read.ok().and_then(Result::ok).unwrap_or(0)]).to_string();
+                (written, answer)
+            })
+        })
+        .collect();
+    for upload in uploads {
+        let (written, answer) = upload.await.unwrap();
+        assert!(answer.is_empty() || answer.starts_with("HTTP/1.1 401"), "{answer}");
+        assert!(written < 200 * MIB, "the server took {written} bytes of a body it refused");
+    }
+    let grown = rss(server.child.id()).unwrap_or(before).saturating_sub(before);
+    assert!(grown < 100 * MIB, "memory grew {} MiB", grown / MIB);
+    still_serves(addr).await;
 }

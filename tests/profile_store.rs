@@ -186,6 +186,51 @@ fn erase_leaves_no_key_or_value_mentioning_the_shopper_in_any_tree() {
     assert!(store.load(keep).unwrap().is_some());
 }
 
+/// Whether any file under `dir` holds `needle`, byte for byte.
+fn on_disk(dir: &Path, needle: &[u8]) -> bool {
+    std::fs::read_dir(dir).unwrap().map_while(Result::ok).any(|entry| {
+        let path = entry.path();
+        if path.is_dir() {
+            on_disk(&path, needle)
+        } else {
+            std::fs::read(&path).is_ok_and(|bytes| bytes.windows(needle.len()).any(|w| w == needle))
+        }
+    })
+}
+
+#[test]
+fn erased_text_leaves_the_disk_when_the_store_next_opens() {
+    let dir = tempfile::tempdir().unwrap();
+    let (gone, keep) = (ShopperId::random(), ShopperId::random());
+    let secret_word = "zebracornsecretword";
+    {
+        let store = open(dir.path());
+        for (id, word) in [(gone, secret_word), (keep, "trains")] {
+            let said = Slots { interests: vec![word.into()], ..Slots::default() };
+            let (_, durable) =
+                store.update(id, T0, &mut |p| _ = p.declare(SlotName::Interests, &said, Source::Chat, T0)).unwrap();
+            durable.wait().unwrap();
+        }
+        store.flush().unwrap();
+        store.erase(gone).unwrap().wait().unwrap();
+    }
+    // sled's remove is logical: the erased bytes are still in its files here...
+    assert!(on_disk(dir.path(), secret_word.as_bytes()), "the premise: sled keeps removed values");
+    // ...and the next open rewrites the store without them.
+    let store = open(dir.path());
+    assert!(!on_disk(dir.path(), secret_word.as_bytes()), "an erased answer is still on disk");
+    assert!(on_disk(dir.path(), b"trains"), "the other shopper's answer is kept");
+    assert!(interest(&store.load(keep).unwrap().unwrap(), "trains"));
+    assert!(store.load(gone).unwrap().is_none());
+    assert!(
+        matches!(store.update(gone, T0, &mut |_| ()), Err(StoreError::ShopperErased { .. })),
+        "tombstones are kept"
+    );
+    drop(store);
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert_eq!(leftovers, ["profiles"], "no copy is left beside the store");
+}
+
 #[test]
 fn a_value_written_by_the_first_format_with_fewer_fields_still_reads() {
     let dir = tempfile::tempdir().unwrap();

@@ -89,10 +89,51 @@ impl Catalog {
     }
 }
 
-/// Checks what serde cannot: non-empty id and title, a price above zero, a sane rating.
+/// The text without control characters (line breaks and tabs become spaces), trimmed.
+fn clean(text: &str) -> String {
+    let spaced: String =
+        text.chars().filter_map(|c| if c.is_control() { c.is_whitespace().then_some(' ') } else { Some(c) }).collect();
+    spaced.trim().to_string()
+}
+
+/// Whether `link` is an absolute `http://` or `https://` URL with a host and no whitespace or
+/// control characters.
+fn is_web_link(link: &str) -> bool {
+    let lower = link.to_ascii_lowercase();
+    let rest = lower.strip_prefix("https://").or_else(|| lower.strip_prefix("http://"));
+    rest.is_some_and(|rest| {
+        let host = rest.split(['/', '?', '#']).next().unwrap_or_default();
+        !host.is_empty() && !link.chars().any(|c| c.is_whitespace() || c.is_control())
+    })
+}
+
+/// Checks what serde cannot: non-empty id and title, a price above zero, a sane rating, and
+/// links a browser may follow safely (`url`, `image`: absolute `http(s)` URLs only, never
+/// `javascript:` or `data:`). Control characters are taken out of every text shown to
+/// shoppers (a line break becomes a space); an id with one is refused, since ids are matched
+/// exactly.
 fn validate(mut product: Product) -> Result<Product, String> {
     product.id = product.id.trim().to_string();
-    product.title = product.title.trim().to_string();
+    if product.id.chars().any(char::is_control) {
+        return Err(format!("product `{}`: `id` holds a control character", product.id.escape_debug()));
+    }
+    product.title = clean(&product.title);
+    product.description = product.description.as_deref().map(clean);
+    product.brand = product.brand.as_deref().map(clean);
+    product.category = product.category.iter().map(|c| clean(c)).collect();
+    product.tags = product.tags.iter().map(|t| clean(t)).collect();
+    for (field, link) in [("url", &product.url), ("image", &product.image)] {
+        if let Some(link) = link
+            && !is_web_link(link)
+        {
+            let shown: String = link.chars().take(40).collect();
+            return Err(format!(
+                "product `{}`: `{field}` must be an http(s) URL, not `{}`",
+                product.id,
+                shown.escape_debug()
+            ));
+        }
+    }
     if product.id.is_empty() {
         return Err("`id` is empty".into());
     }
@@ -155,6 +196,21 @@ mod tests {
         assert!(report.problems[4].message.contains("EUR"));
         assert_eq!(report.read, 9);
         assert_eq!(report.loaded, 2);
+    }
+
+    #[test]
+    fn control_characters_are_taken_out_and_unsafe_links_refused() {
+        let text = concat!(
+            "{\"id\":\"a\",\"title\":\"Train\\u0007 set\\nbig\",\"price\":5,\"currency\":\"GBP\",\"url\":\"https://shop.example/a\"}\n",
+            "{\"id\":\"b\",\"title\":\"B\",\"price\":5,\"currency\":\"GBP\",\"url\":\"javascript:alert(1)\"}\n",
+            "{\"id\":\"c\",\"title\":\"C\",\"price\":5,\"currency\":\"GBP\",\"image\":\"data:image/png;base64,xx\"}\n",
+            "{\"id\":\"d\",\"title\":\"D\",\"price\":5,\"currency\":\"GBP\",\"url\":\" JavaScript:alert(1)\"}\n",
+        );
+        let (catalog, report) = Catalog::parse_jsonl(text, "c.jsonl").unwrap();
+        assert_eq!(catalog.len(), 1);
+        assert_eq!(catalog.products()[0].title, "Train set big");
+        assert_eq!(report.problems.len(), 3, "{:?}", report.problems);
+        assert!(report.problems.iter().all(|p| p.to_string().contains("http(s) URL")));
     }
 
     #[test]

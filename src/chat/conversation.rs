@@ -22,6 +22,10 @@ use crate::understand::Understanding;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConversationError {
+    /// The conversation's shopper is no longer stored (erased, here or elsewhere): the
+    /// conversation ends, and nothing is written back.
+    #[error("shopper {0} was erased")]
+    Gone(ShopperId),
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error(transparent)]
@@ -41,6 +45,9 @@ pub struct Profiles {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Conversation {
     pub shopper: ShopperId,
+    /// The verified customer the visit was opened with: a resumed visit must name the same.
+    #[serde(default)]
+    pub customer: Option<CustomerId>,
     pub session: Session,
     pub context: PageContext,
     /// The session began with facts from earlier visits (which a language model may be kept
@@ -71,6 +78,9 @@ pub struct Answer {
     pub durable: Option<Durable>,
     /// Set when the shopper's data was erased: the old token is dead, this is the new shopper.
     pub new_shopper: Option<ShopperId>,
+    /// A shopper erased by this turn ("forget everything", or the anonymous profile a login
+    /// merged): the driver ends that shopper's other conversations.
+    pub erased: Option<ShopperId>,
     /// The shopper asked for a person.
     pub handover: bool,
 }
@@ -84,9 +94,11 @@ pub struct Opened {
 
 impl Conversation {
     /// Starts a visit (a `hello`). `shopper`: from a verified token, `None` for a new shopper;
-    /// a token whose profile no longer exists (erased, expired) starts a new shopper.
-    /// `customer`: a verified customer id; a customer already linked to a shopper continues
-    /// that shopper's profile (the same person on another device).
+    /// `customer`: a verified customer id. Whose profile the visit continues follows the one
+    /// identity rule (see `identity`): a customer's profile only with that customer, an
+    /// anonymous one merged into the customer's at login (and then erased), a token whose
+    /// profile is gone continuing nothing. A customer id erased (tombstoned) is not linked: the
+    /// visit goes on as an anonymous one.
     pub fn start(
         assistant: &Assistant,
         profiles: &Profiles,
@@ -95,18 +107,34 @@ impl Conversation {
         context: PageContext,
         now: OffsetDateTime,
     ) -> Result<Opened, ConversationError> {
+        match Conversation::open(assistant, profiles, shopper, customer.clone(), context.clone(), now) {
+            Err(ConversationError::Store(StoreError::CustomerErased { .. })) => {
+                Conversation::open(assistant, profiles, shopper, None, context, now)
+            }
+            // Erased between the look-up and the write: a new shopper, never the old one.
+            Err(ConversationError::Store(StoreError::ShopperErased { .. })) => {
+                Conversation::open(assistant, profiles, None, customer, context, now)
+            }
+            other => other,
+        }
+    }
+
+    fn open(
+        assistant: &Assistant,
+        profiles: &Profiles,
+        shopper: Option<ShopperId>,
+        customer: Option<CustomerId>,
+        context: PageContext,
+        now: OffsetDateTime,
+    ) -> Result<Opened, ConversationError> {
         let store = &profiles.store;
-        // Only whether the token's shopper is still stored: the write below reads the profile.
-        let mut existing = match shopper {
-            Some(id) => store.contains(id)?.then_some(id),
+        let greeting = super::identity::greet(store.as_ref(), shopper, customer.as_ref())?;
+        let absorbed = match greeting.absorbs {
+            Some(anonymous) => store.load(anonymous)?,
             None => None,
         };
-        if let Some(customer) = &customer
-            && let Some(linked) = store.find_customer(customer)?
-        {
-            existing = Some(linked);
-        }
-        let id = existing.unwrap_or_else(ShopperId::random);
+        let id = greeting.continues.unwrap_or_else(ShopperId::random);
+        let limits = profiles.limits;
         // The opening decision is made inside the visit's one write, so the question it asks is
         // noted in that same write (what was asked is bookkeeping: nobody waits for its flush).
         // Looked up before the write: the closure runs holding the shopper's lock.
@@ -128,6 +156,10 @@ impl Conversation {
             if let Some(customer) = &customer {
                 p.link_customer(customer, now);
             }
+            // Answers given before logging in are kept, with their provenance.
+            if let Some(before) = &absorbed {
+                p.absorb(before, &limits);
+            }
             let opened = open(p);
             if let Some(slot) = opened.2.asking.and_then(|a| a.slot()) {
                 p.note_asked(slot, now);
@@ -135,7 +167,16 @@ impl Conversation {
             opening = Some(opened);
         })?;
         let (returning, remembered, session, decision) = opening.unwrap_or_else(|| open(&profile));
-        let mut conversation = Conversation { shopper: id, remembered, session, context, history: Vec::new() };
+        let erased = match &absorbed {
+            Some(before) => {
+                // The merged copy is gone; its flush can wait (the greeting acknowledges nothing).
+                drop(store.erase(before.id())?);
+                Some(before.id())
+            }
+            None => None,
+        };
+        let mut conversation =
+            Conversation { shopper: id, customer, remembered, session, context, history: Vec::new() };
         let reply = assistant.respond(
             &mut conversation.session,
             &decision,
@@ -145,7 +186,7 @@ impl Conversation {
         Ok(Opened {
             conversation,
             returning,
-            answer: Answer { reply, durable: None, new_shopper: None, handover: false },
+            answer: Answer { reply, durable: None, new_shopper: None, erased, handover: false },
         })
     }
 
@@ -170,11 +211,17 @@ impl Conversation {
     ) -> Result<Answer, ConversationError> {
         let decision = assistant.decide(&mut self.session, said);
         let mut new_shopper = None;
+        let mut erased = None;
         let (profile, durable) = if decision.forget == Some(Forget::Everything) {
-            let erased = profiles.store.erase(self.shopper)?;
-            self.shopper = ShopperId::random();
+            let erasing = profiles.store.erase(self.shopper)?;
+            erased = Some(self.shopper);
+            // The new shopper is anonymous: the customer link went with the erased profile.
+            (self.shopper, self.customer) = (ShopperId::random(), None);
             new_shopper = Some(self.shopper);
-            (Profile::new(self.shopper, now), Some(erased))
+            // The new shopper is stored at once, as a greeting stores one: a conversation is
+            // only ever about a stored shopper. (It holds nothing said: its flush is not awaited.)
+            let (fresh, _) = profiles.store.update(self.shopper, now, &mut |_| ())?;
+            (fresh, Some(erasing))
         } else {
             let asked = decision.ask.and_then(|a| a.slot());
             // Most refinements ("cheaper", "why that one?") change nothing stored: read, don't
@@ -183,12 +230,13 @@ impl Conversation {
             let writes =
                 !decision.declared.is_empty() || decision.forget.is_some() || asked.is_some() || clicked.is_some();
             if !writes {
-                let profile = profiles.store.load(self.shopper)?.unwrap_or_else(|| Profile::new(self.shopper, now));
+                let profile = profiles.store.load(self.shopper)?.ok_or(ConversationError::Gone(self.shopper))?;
                 return self.reply(assistant, profiles, &decision, &profile, now, None, None);
             }
             let slots = self.session.slots.clone();
             let limits = profiles.limits;
-            let (profile, durable) = profiles.store.update(self.shopper, now, &mut |p: &mut Profile| {
+            // Only a stored shopper is changed: an erased one's conversation writes nothing back.
+            let changed = profiles.store.change(self.shopper, &mut |p: &mut Profile| {
                 p.touch(now);
                 if let Some(event) = &clicked {
                     p.record(event.clone(), &limits);
@@ -205,13 +253,16 @@ impl Conversation {
                     p.note_asked(slot, now);
                 }
             })?;
+            let (profile, durable) = changed.ok_or(ConversationError::Gone(self.shopper))?;
             // Only answers need to be durable before the reply acknowledges them; "asked about
             // the budget" is bookkeeping a crash may lose (the worst is asking once more), so
             // it does not make the shopper wait for a flush.
             let acknowledges = !decision.declared.is_empty() || decision.forget.is_some();
             (profile, acknowledges.then_some(durable))
         };
-        self.reply(assistant, profiles, &decision, &profile, now, durable, new_shopper)
+        let mut answer = self.reply(assistant, profiles, &decision, &profile, now, durable, new_shopper)?;
+        answer.erased = erased;
+        Ok(answer)
     }
 
     /// Ranks and renders the reply to a decision, given the profile as it now stands.
@@ -232,7 +283,7 @@ impl Conversation {
             decision,
             surroundings(assistant, &self.context, profile, profiles, now),
         )?;
-        Ok(Answer { reply, durable, new_shopper, handover })
+        Ok(Answer { reply, durable, new_shopper, erased: None, handover })
     }
 }
 

@@ -20,12 +20,16 @@ pub enum EventError {
     NoCustomer,
     #[error(transparent)]
     Input(#[from] InputError),
+    /// The token's shopper is not stored (erased or expired): an event never recreates it.
+    #[error("nothing is stored about this shopper")]
+    Gone,
     #[error(transparent)]
     Store(#[from] StoreError),
 }
 
-/// Records one event for `shopper`, or (`None`: sent with the shop's backend key) for the
-/// customer it names. A repeat or an event refused for want of consent is no error: the
+/// Records one event for `shopper` (only while it is stored: an event never recreates an
+/// erased shopper), or (`None`: sent with the shop's backend key) for the customer it names
+/// (refused while that customer id is tombstoned). A repeat or an event refused for want of consent is no error: the
 /// outcome says so. Wait for the [`Durable`] before acknowledging the event.
 pub fn record_event(
     profiles: &Profiles,
@@ -41,7 +45,7 @@ pub fn record_event(
     let mut change = |p: &mut Profile| outcome = p.record(event.clone(), &limits);
     let (_, durable) = match (shopper, customer) {
         (Some(_), Some(_)) => return Err(EventError::CustomerWithToken),
-        (Some(id), None) => profiles.store.update(id, now, &mut change)?,
+        (Some(id), None) => profiles.store.change(id, &mut change)?.ok_or(EventError::Gone)?,
         (None, Some(customer)) => update_customer(profiles.store.as_ref(), &customer, now, &mut change)?,
         (None, None) => return Err(EventError::NoCustomer),
     };

@@ -16,14 +16,14 @@ use std::time::{Duration, Instant};
 use time::OffsetDateTime;
 
 use super::assistant::Assistant;
-use super::conversation::{Answer, Conversation, Profiles};
+use super::conversation::{Answer, Conversation, ConversationError, Profiles};
 use super::events::EventError;
 use super::language;
 use super::protocol::{ClientFrame, Customer, FrameError, ServerFrame};
 use super::query::PageContext;
 use super::reply::Reply;
 use crate::llm::Llm;
-use crate::profile::{CustomerId, Durability, Durable, ShopperId, Store};
+use crate::profile::{CustomerId, Durability, Durable, ShopperId, Store, StoreError};
 
 /// Where a turn's store work runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -72,6 +72,10 @@ pub trait Peer: Send {
 
     /// A turn was answered (its reply or handover is about to be sent).
     fn answered(&mut self) {}
+
+    /// A turn erased `shopper` ("forget everything", or the anonymous profile a login merged):
+    /// the driver ends that shopper's other conversations.
+    fn erased(&mut self, _shopper: ShopperId) {}
 }
 
 /// Collects the frames: for drivers that hand them on after the turn (in-process replay).
@@ -132,6 +136,19 @@ impl Chat {
     /// Ends the visit on this connection, handing it back to be parked for a reconnect.
     pub fn close(&mut self) -> Option<Visit> {
         self.visit.take()
+    }
+
+    /// The shopper of the visit in progress, if any.
+    pub fn shopper(&self) -> Option<ShopperId> {
+        self.visit.as_ref().map(|v| v.conversation.shopper)
+    }
+
+    /// Ends the visit because its shopper was erased: nothing of it is kept or parked, and the
+    /// peer is told; a new `hello` starts afresh. `false`: the peer is gone.
+    pub async fn end_erased(&mut self, peer: &mut impl Peer) -> bool {
+        self.visit = None;
+        let message = "this conversation's data was erased; send hello to start again";
+        error(peer, &FrameError::new("erased", message)).await
     }
 
     /// Handles one client frame: sends what it causes to `peer`. `false`: the peer is gone.
@@ -205,6 +222,10 @@ impl Chat {
                 self.visit = Some(visit);
                 match answer {
                     Ok(answer) => self.finish(answer, None, &text, with, peer).await,
+                    Err(ConversationError::Gone(_)) => self.end_erased(peer).await,
+                    Err(ConversationError::Store(too_large @ StoreError::TooLarge { .. })) => {
+                        error(peer, &FrameError::new("too_large", too_large.to_string())).await
+                    }
                     Err(error) => internal(peer, &error).await,
                 }
             }
@@ -219,6 +240,10 @@ impl Chat {
         let done = with.run.call(move || super::record_event(&profiles, Some(shopper), event, now)).await;
         match done {
             Ok(Ok((_, durable))) => durable_or_error(durable, peer).await.err().unwrap_or(true),
+            Ok(Err(EventError::Gone)) => self.end_erased(peer).await,
+            Ok(Err(EventError::Store(e @ StoreError::TooLarge { .. }))) => {
+                error(peer, &FrameError::new("too_large", e.to_string())).await
+            }
             Ok(Err(EventError::Store(e))) => internal(peer, &e).await,
             Ok(Err(refused)) => error(peer, &FrameError::new("bad_message", refused.to_string())).await,
             Err(error) => internal(peer, &error).await,
@@ -242,6 +267,9 @@ impl Chat {
             && let Err(alive) = durable_or_error(durable, peer).await
         {
             return alive;
+        }
+        if let Some(erased) = answer.erased.take() {
+            peer.erased(erased);
         }
         if (returning.is_some() || answer.new_shopper.is_some())
             && !self.welcome(returning.unwrap_or(false), with, peer).await

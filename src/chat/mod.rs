@@ -3,7 +3,8 @@
 //! - [`protocol`]: the wire protocol's frames (INTERFACE.md, the public contract).
 //! - [`exchange`]: [`Chat::handle`], the one entry point per client frame every driver calls.
 //! - [`language`]: the optional language model's reading and rewording.
-//! - [`conversation`]: one shopper's conversation with their profile (start, say).
+//! - [`conversation`]: one shopper's conversation with their profile (start, say);
+//!   `identity`: whose conversation a greeting continues (the one identity rule).
 //! - [`events`]: recording a behavioural event, wherever it arrives.
 //! - [`assistant`]: one message through understand -> dialogue -> catalog -> reply.
 //! - [`query`]: what the conversation knows -> a catalog query (filters and hints).
@@ -14,6 +15,7 @@ pub mod assistant;
 pub(crate) mod conversation;
 mod events;
 pub(crate) mod exchange;
+mod identity;
 mod language;
 mod load;
 pub mod protocol;

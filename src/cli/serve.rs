@@ -24,7 +24,8 @@ pub struct ServeArgs {
     /// sled (default: the data directory).
     #[arg(long, value_name = "URL|DIR")]
     store: Option<String>,
-    /// Native JSONL catalog (default catalog/demo.jsonl).
+    /// Native JSONL catalog (default: the last one uploaded with `PUT /v1/admin/catalog`, kept
+    /// in the data directory, else the configured one, else catalog/demo.jsonl).
     #[arg(long, value_name = "FILE")]
     catalog: Option<PathBuf>,
     /// Prompt files folder (default prompts/, or the built-in set).
@@ -37,14 +38,22 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
     config.addr = args.addr.unwrap_or(config.addr);
     config.data_dir = args.data_dir.unwrap_or(config.data_dir);
     config.store = args.store.or(config.store);
-    config.catalog = args.catalog.unwrap_or(config.catalog);
+    // A catalog uploaded with `PUT /v1/admin/catalog` is the shop's latest: it wins over the
+    // configured one, but not over a file named on the command line.
+    let uploaded = crate::server::uploaded_catalog(&config.data_dir);
+    config.catalog = match args.catalog {
+        Some(named) => named,
+        None if uploaded.is_file() => uploaded,
+        None => config.catalog,
+    };
     config.prompts = args.prompts.or(config.prompts);
     init_logging(&config);
+    let catalog = config.catalog.clone();
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     runtime.block_on(async move {
         let app = Application::build(config).await?;
         // Tests and scripts read this line to find the port (it may be 0 in the config).
-        tracing::info!("listening on http://{}", app.addr());
+        tracing::info!(catalog = %catalog.display(), "listening on http://{}", app.addr());
         app.run_until_stopped(shutdown_signal()).await
     })?;
     Ok(ExitCode::SUCCESS)

@@ -193,14 +193,10 @@ fn conversed(
     })
 }
 
-/// The parked visit `id`, if it belongs to `shopper`; another shopper's stays parked.
+/// The parked visit `id`, if it may be resumed by `shopper` (the socket's rule: the same
+/// shopper, still stored, and no customer); another's stays parked.
 fn resume(state: &AppState, id: &str, shopper: Option<ShopperId>) -> Option<Parked> {
-    let parked = state.unpark(id)?;
-    if Some(parked.visit.conversation.shopper) == shopper {
-        return Some(parked);
-    }
-    state.park(id.to_string(), parked);
-    None
+    state.unpark_for(id, shopper?, None)
 }
 
 fn page_context(context: Option<ConverseContext>) -> Result<PageContext, ToolError> {

@@ -105,7 +105,8 @@ struct Edge {
 /// (429), before rmcp reads the request.
 async fn guard(State(edge): State<Arc<Edge>>, request: Request, next: Next) -> Response {
     let state = &edge.state;
-    if !crate::server::edge::origin_allowed(state, request.headers()) {
+    let peer = request.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
+    if matches!(crate::server::edge::origin(state, request.headers(), peer), crate::server::edge::Origin::Refused) {
         state.metrics.refused("origin");
         return refusal(StatusCode::FORBIDDEN, "forbidden_origin", "this origin may not use the API");
     }

@@ -24,6 +24,8 @@ pub enum InputError {
     Empty { field: &'static str },
     #[error("`{field}` is longer than {max} characters")]
     TooLong { field: &'static str, max: usize },
+    #[error("`{field}` must not start or end with spaces")]
+    Padded { field: &'static str },
     #[error("`{field}` must not contain control characters")]
     Control { field: &'static str },
     #[error("order: {0}")]
@@ -67,4 +69,13 @@ pub enum StoreError {
     /// The database refused a statement.
     #[error("profile store: database error: {0}")]
     Database(String),
+    /// The shopper was erased: nothing may be written under its id again.
+    #[error("shopper {shopper} was erased")]
+    ShopperErased { shopper: ShopperId },
+    /// The customer id was erased: it may not be linked again until its tombstone expires.
+    #[error("customer `{customer}` was erased")]
+    CustomerErased { customer: String },
+    /// The profile would be larger than the store keeps; nothing was written.
+    #[error("the profile would take {bytes} bytes; at most {max} are kept per shopper")]
+    TooLarge { bytes: usize, max: usize },
 }

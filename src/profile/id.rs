@@ -71,18 +71,28 @@ impl<'de> Deserialize<'de> for ShopperId {
     }
 }
 
-/// The shop's id for one of its customers: trimmed, 1 to 200 characters, no control characters.
+/// The shop's id for one of its customers: 1 to 200 characters, no control characters, and no
+/// space at either end. Taken exactly as given (never trimmed): the id the shop signed is the
+/// id linked, so a signature over `" c-1 "` can never stand for `c-1`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(transparent)]
 pub struct CustomerId(String);
 
 impl CustomerId {
     pub fn parse(text: &str) -> Result<CustomerId, InputError> {
+        if text.trim() != text {
+            return Err(InputError::Padded { field: "customer_id" });
+        }
         super::event::check_text("customer_id", text).map(CustomerId)
     }
 
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+
+    /// An id read back from the store's own index, which only ever holds parsed ids.
+    pub(crate) fn from_stored(text: &str) -> CustomerId {
+        CustomerId(text.to_string())
     }
 }
 
@@ -121,8 +131,8 @@ mod tests {
 
     #[test]
     fn customer_ids_are_short_clean_texts() {
-        assert_eq!(CustomerId::parse("  c-42 ").unwrap().as_str(), "c-42");
-        for bad in ["", "  ", "c\n42", &"x".repeat(201)] {
+        assert_eq!(CustomerId::parse("c-42").unwrap().as_str(), "c-42");
+        for bad in ["", "  ", "c\n42", &"x".repeat(201), " c-42 ", "c-42\t"] {
             assert!(CustomerId::parse(bad).is_err(), "{bad:?}");
         }
     }

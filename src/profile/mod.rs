@@ -17,6 +17,7 @@
 //!   names; `copy`: [`copy_store`] between them; `conversations`: [`Conversations`] kept in a
 //!   shared store; `codec`: the versioned value;
 //!   `group_commit`: shared flushes and the [`Durable`] ticket; `retention`: the idle sweep;
+//!   `tombstone`: erased ids stay erased; `rewrite`: erased bytes leave the disk at the next open;
 //!   `link`: events by customer id ([`update_customer`]) and login merges ([`Profile::absorb`]).
 //!
 //! The model never reads the clock: every method takes `now` or `at`.
@@ -34,8 +35,10 @@ mod location;
 mod postgres;
 mod record;
 mod retention;
+mod rewrite;
 mod sled_store;
 mod store;
+mod tombstone;
 
 pub use behaviour::{Behaviour, DEFAULT_BEHAVIOUR_WINDOW, ProfileView, RecentBehaviour, Searched, Touch};
 pub use conversations::Conversations;
@@ -49,8 +52,8 @@ pub use location::StoreLocation;
 pub use postgres::{ERASED_CHANNEL, PostgresOptions, PostgresStore};
 pub use record::{Asked, Consent, CustomerLink, Declared, Limits, Profile, Purpose, Source, Visits};
 pub use retention::{DEFAULT_IDLE_ANONYMOUS, spawn_sweeper};
-pub use sled_store::{SledStore, StoreOptions};
-pub use store::{Durability, Store};
+pub use sled_store::{DEFAULT_ERASED_IDS, DEFAULT_MAX_PROFILE_BYTES, SledStore, StoreOptions};
+pub use store::{Durability, Store, Stored};
 
 #[cfg(test)]
 mod tests;

@@ -239,7 +239,8 @@ impl Profile {
 
     /// Replaces a slot's value with `value` in its INTERFACE JSON shape, as `PATCH /v1/profile`
     /// does; `null` (or an empty list) forgets the slot. Returns whether the slot now holds a
-    /// value. A value of the wrong shape is refused with the reason.
+    /// value. A value of the wrong shape, or one the chat could not have understood (see
+    /// [`Slots::check`]), is refused with the reason.
     pub fn edit(
         &mut self,
         slot: SlotName,
@@ -251,6 +252,8 @@ impl Profile {
         object.insert(slot.as_str().to_string(), value.clone());
         let parsed: Slots = serde_json::from_value(serde_json::Value::Object(object))
             .map_err(|e| InputError::SlotValue { slot, reason: e.to_string() })?;
+        // Held to what the chat itself would accept, so an edit cannot store what no answer could.
+        parsed.check().map_err(|reason| InputError::SlotValue { slot, reason })?;
         if !parsed.has(slot) {
             self.forget(slot);
             return Ok(false);

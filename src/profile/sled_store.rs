@@ -8,6 +8,14 @@
 //! | `c/<customer_id>` | `<shopper>` | find the shopper the shop's backend names |
 //! | `l/<shopper>` | `<customer_id>` | the reverse link, so relinking and erasing find `c/` without decoding |
 //! | `a/<shopper>` | last seen, Unix seconds, i64 big-endian, up to an hour behind (a hint) | anonymous shoppers only: retention scans this, not the profiles |
+//! | `t/<hash>`, `x/<hash>` | when the tombstone expires | an erased shopper or customer id is never recreated (see `tombstone`) |
+//! | `k/tombstone-salt` | 32 random bytes | the salt of the tombstones' hashes |
+//!
+//! Every value is bounded: a profile whose encoding is over [`StoreOptions::max_profile_bytes`]
+//! is refused (`StoreError::TooLarge`), so no client can make each write re-encode megabytes.
+//! An erasure is logical in sled; the store is rewritten without it at the next open (see
+//! `rewrite`). The directory and its files are private to the server's user (0700/0600), set on open and
+//! again at each sweep (sled creates files as it goes).
 //!
 //! A write whose customer link is unchanged (nearly every write) is one `insert` of `p/`: a
 //! crash leaves the old profile or the new one. A changed link moves `p/`, `c/`, `l/` and `a/`
@@ -45,9 +53,17 @@ use super::error::StoreError;
 use super::group_commit::{DEFAULT_GROUP_WINDOW, Durable, GroupCommit};
 use super::id::{CustomerId, ShopperId};
 use super::record::Profile;
-use super::store::{Durability, Store};
+use super::rewrite;
+use super::store::{Durability, Store, Stored};
+use super::tombstone;
 
 const STRIPES: usize = 64;
+
+/// The default cap on one profile's encoded size.
+pub const DEFAULT_MAX_PROFILE_BYTES: usize = 512 * 1024;
+
+/// How long erased ids stay tombstoned by default.
+pub const DEFAULT_ERASED_IDS: Duration = Duration::days(90);
 
 /// How far the `a/` hint may lag the profile's `last_seen` before a write refreshes it. Small
 /// against any retention period (days), large against a conversation (one refresh per hour).
@@ -61,6 +77,11 @@ pub struct StoreOptions {
     pub group_window: std::time::Duration,
     /// sled's page cache, in bytes. Default 64 MiB.
     pub cache_bytes: u64,
+    /// The largest encoded profile stored; a write that would exceed it is refused. Default
+    /// 512 KiB (a profile at every count limit with short ids is about 200 KiB).
+    pub max_profile_bytes: usize,
+    /// How long an erased shopper or customer id stays refused (its tombstone). Default 90 days.
+    pub erased_ids: Duration,
 }
 
 impl Default for StoreOptions {
@@ -69,6 +90,8 @@ impl Default for StoreOptions {
             durability: Durability::Group,
             group_window: DEFAULT_GROUP_WINDOW,
             cache_bytes: 64 * 1024 * 1024,
+            max_profile_bytes: DEFAULT_MAX_PROFILE_BYTES,
+            erased_ids: DEFAULT_ERASED_IDS,
         }
     }
 }
@@ -80,6 +103,9 @@ pub struct SledStore {
     durability: Durability,
     group: Option<GroupCommit>,
     stripes: Vec<Mutex<()>>,
+    max_profile_bytes: usize,
+    erased_ids: Duration,
+    salt: tombstone::Salt,
 }
 
 /// How long `open` waits for a previous handle on the same directory to let go of its lock.
@@ -111,8 +137,13 @@ impl SledStore {
     pub fn open(data_dir: &Path, options: StoreOptions) -> Result<SledStore, StoreError> {
         let path = data_dir.join("profiles");
         let open_error = |source| StoreError::Open { path: path.display().to_string(), source };
-        let config = sled::Config::new().path(&path).cache_capacity(options.cache_bytes);
-        let db = open_when_unlocked(&config).map_err(open_error)?;
+        let config = |at: &Path| sled::Config::new().path(at).cache_capacity(options.cache_bytes);
+        rewrite::rewrite_if_erased(&path, |at| open_when_unlocked(&config(at))).map_err(|e| match e {
+            StoreError::Sled(source) => open_error(source),
+            other => other,
+        })?;
+        let db = open_when_unlocked(&config(&path)).map_err(open_error)?;
+        crate::files::make_private(&path).map_err(|e| open_error(sled::Error::Io(e)))?;
         let group = match options.durability {
             Durability::Group => {
                 let group = GroupCommit::start(db.clone(), options.group_window);
@@ -121,7 +152,17 @@ impl SledStore {
             _ => None,
         };
         let stripes = (0..STRIPES).map(|_| Mutex::new(())).collect();
-        Ok(SledStore { db, path, durability: options.durability, group, stripes })
+        let salt = tombstone::Salt::of(&db).map_err(open_error)?;
+        Ok(SledStore {
+            db,
+            path,
+            durability: options.durability,
+            group,
+            stripes,
+            max_profile_bytes: options.max_profile_bytes,
+            erased_ids: options.erased_ids,
+            salt,
+        })
     }
 
     pub fn path(&self) -> &Path {
@@ -176,10 +217,17 @@ impl SledStore {
     ///
     /// When the customer link is unchanged (nearly every write) no other shopper's keys are
     /// involved and `p/` is one insert; a changed link needs a transaction to check and move
-    /// the `c/` index.
-    fn apply(&self, profile: &Profile) -> Result<(), StoreError> {
+    /// the `c/` index. `creating`: no profile is stored under this id, so its tombstone is
+    /// checked (an erased id is never recreated); a new customer link checks the customer's.
+    fn apply(&self, profile: &Profile, creating: bool) -> Result<(), StoreError> {
         let value = codec::encode(profile).map_err(StoreError::Encode)?;
+        if value.len() > self.max_profile_bytes {
+            return Err(StoreError::TooLarge { bytes: value.len(), max: self.max_profile_bytes });
+        }
         let shopper = profile.id();
+        if creating {
+            tombstone::check_shopper(&self.salt, &self.db, shopper)?;
+        }
         let customer = profile.customer().map(|c| c.id.as_str());
         let seen = profile.last_seen().unix_timestamp();
         let last_seen = seen.to_be_bytes();
@@ -214,6 +262,7 @@ impl SledStore {
             }
             match customer {
                 Some(customer) => {
+                    tombstone::check_customer(&self.salt, tx, customer)?;
                     let ckey = [b"c/", customer.as_bytes()].concat();
                     if let Some(owner) = tx.get(&ckey)?
                         && owner != hex.as_bytes()
@@ -237,11 +286,11 @@ impl SledStore {
         flatten(result)
     }
 
-    /// Removes every key of one shopper in one transaction; the caller holds its stripe.
-    /// With `only_if_idle_since`, does nothing unless the shopper is still anonymous and its
+    /// Removes every key of one shopper in one transaction and leaves its tombstones (expiring
+    /// at `expires`, Unix seconds); the caller holds its stripe. With `only_if_idle_since`, does nothing unless the shopper is still anonymous and its
     /// profile was last seen at or before that time (a save racing the sweep wins); a hint
     /// found lagging is brought up to date instead, and a hint without a profile is dropped.
-    fn remove(&self, shopper: ShopperId, only_if_idle_since: Option<i64>) -> Result<bool, StoreError> {
+    fn remove(&self, shopper: ShopperId, only_if_idle_since: Option<i64>, expires: i64) -> Result<bool, StoreError> {
         let hex = shopper.to_string();
         let result = self.db.transaction(|tx| {
             if let Some(limit) = only_if_idle_since {
@@ -260,9 +309,12 @@ impl SledStore {
                     return Ok(false);
                 }
             }
-            if let Some(customer) = tx.remove(key(b"l/", shopper))? {
-                unlink(tx, &customer, &hex)?;
+            let customer = tx.remove(key(b"l/", shopper))?;
+            if let Some(customer) = &customer {
+                unlink(tx, customer, &hex)?;
             }
+            tombstone::bury(&self.salt, tx, shopper, customer.as_deref(), expires)?;
+            rewrite::count(tx)?;
             tx.remove(key(b"a/", shopper))?;
             tx.remove(key(b"p/", shopper))?;
             Ok(true)
@@ -296,9 +348,20 @@ impl Store for SledStore {
         Ok(self.db.contains_key(key(b"p/", shopper))?)
     }
 
+    fn whose(&self, shopper: ShopperId) -> Result<Stored, StoreError> {
+        if !self.db.contains_key(key(b"p/", shopper))? {
+            return Ok(Stored::Absent);
+        }
+        Ok(match self.db.get(key(b"l/", shopper))? {
+            None => Stored::Anonymous,
+            Some(customer) => Stored::Customer(CustomerId::from_stored(&String::from_utf8_lossy(&customer))),
+        })
+    }
+
     fn write(&self, profile: &Profile) -> Result<Durable, StoreError> {
         let _guard = self.lock(profile.id());
-        self.apply(profile)?;
+        let creating = !self.db.contains_key(key(b"p/", profile.id()))?;
+        self.apply(profile, creating)?;
         Ok(self.durable())
     }
 
@@ -309,15 +372,30 @@ impl Store for SledStore {
         change: &mut dyn FnMut(&mut Profile),
     ) -> Result<(Profile, Durable), StoreError> {
         let _guard = self.lock(shopper);
-        let mut profile = self.read(shopper)?.unwrap_or_else(|| Profile::new(shopper, now));
+        let stored = self.read(shopper)?;
+        let creating = stored.is_none();
+        let mut profile = stored.unwrap_or_else(|| Profile::new(shopper, now));
         change(&mut profile);
-        self.apply(&profile)?;
+        self.apply(&profile, creating)?;
         Ok((profile, self.durable()))
+    }
+
+    fn change(
+        &self,
+        shopper: ShopperId,
+        change: &mut dyn FnMut(&mut Profile),
+    ) -> Result<Option<(Profile, Durable)>, StoreError> {
+        let _guard = self.lock(shopper);
+        let Some(mut profile) = self.read(shopper)? else { return Ok(None) };
+        change(&mut profile);
+        self.apply(&profile, false)?;
+        Ok(Some((profile, self.durable())))
     }
 
     fn erase(&self, shopper: ShopperId) -> Result<Durable, StoreError> {
         let _guard = self.lock(shopper);
-        self.remove(shopper, None)?;
+        let expires = (OffsetDateTime::now_utc() + self.erased_ids).unix_timestamp();
+        self.remove(shopper, None, expires)?;
         Ok(self.durable())
     }
 
@@ -334,14 +412,19 @@ impl Store for SledStore {
 
     fn sweep(&self, now: OffsetDateTime, idle: Duration) -> Result<usize, StoreError> {
         let limit = (now - idle).unix_timestamp();
+        let expires = (now + self.erased_ids).unix_timestamp();
         let mut removed = 0;
         for shopper in self.idle_since(limit)? {
             let _guard = self.lock(shopper);
-            if self.remove(shopper, Some(limit))? {
+            if self.remove(shopper, Some(limit), expires)? {
                 removed += 1;
             }
         }
-        if removed > 0 {
+        let expired = tombstone::expire(&self.db, now.unix_timestamp())?;
+        if let Err(error) = crate::files::make_private(&self.path) {
+            tracing::warn!(%error, path = %self.path.display(), "cannot keep the store's files private");
+        }
+        if removed > 0 || expired > 0 {
             self.flush()?;
             tracing::info!(removed, "retention sweep removed idle anonymous shoppers");
         }

@@ -38,6 +38,17 @@ impl FromStr for Durability {
     }
 }
 
+/// Whose profile a shopper id names (see [`Store::whose`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Stored {
+    /// Nothing is stored: unknown, erased or expired.
+    Absent,
+    /// A profile linked to no customer.
+    Anonymous,
+    /// A profile linked to this customer of the shop.
+    Customer(CustomerId),
+}
+
 /// Where profiles live. Object-safe: the server holds an `Arc<dyn Store>`.
 ///
 /// Every mutating method applies its change atomically for that shopper (the profile and its
@@ -90,13 +101,27 @@ pub trait Store: Send + Sync {
         Ok(self.load(shopper)?.is_some())
     }
 
+    /// Whether a profile is stored for the shopper, and the customer it is linked to: what a
+    /// greeting needs to decide whose conversation it continues. The default loads the
+    /// profile; a store should answer from its indexes, as `SledStore` does.
+    fn whose(&self, shopper: ShopperId) -> Result<Stored, StoreError> {
+        Ok(match self.load(shopper)? {
+            None => Stored::Absent,
+            Some(profile) => match profile.customer() {
+                Some(link) => Stored::Customer(link.id.clone()),
+                None => Stored::Anonymous,
+            },
+        })
+    }
+
     /// Replaces the stored profile with `profile` (and its customer link index with it).
     /// Refuses with `CustomerTaken`, writing nothing, when its customer id is linked to another
     /// shopper: one customer has one profile (see [`super::update_customer`] and
     /// [`Profile::absorb`] for a login on a new device).
     fn write(&self, profile: &Profile) -> Result<Durable, StoreError>;
 
-    /// Loads (or creates, empty at `now`), changes and writes one profile, with no other
+    /// Loads (or creates, empty at `now`, unless the id was erased: `ShopperErased`), changes
+    /// and writes one profile, with no other
     /// write to that shopper in between. Prefer it to `load` + `write` whenever two parties
     /// (the chat and the shop's backend) may change the same shopper. Returns the new profile:
     /// on `Ok`, `change` was called at least once (a store that retries calls it again on a
@@ -108,15 +133,27 @@ pub trait Store: Send + Sync {
         change: &mut dyn FnMut(&mut Profile),
     ) -> Result<(Profile, Durable), StoreError>;
 
+    /// Changes the stored profile of the shopper, with no other write to it in between, as
+    /// `update` does, but never creates one: `Ok(None)` when none is stored (unknown, erased or
+    /// expired). Every write on behalf of a token or a conversation uses this, so no stale
+    /// token or parked conversation can bring back an erased shopper.
+    fn change(
+        &self,
+        shopper: ShopperId,
+        change: &mut dyn FnMut(&mut Profile),
+    ) -> Result<Option<(Profile, Durable)>, StoreError>;
+
     /// Removes everything about the shopper: profile, events, orders, seen idempotency ids,
-    /// customer link and indexes. Erasing an unknown shopper is not an error.
+    /// customer link and indexes, leaving tombstones of the shopper id and of its customer id
+    /// (see `tombstone`): until they expire, no write creates that shopper or links that
+    /// customer again. Erasing an unknown shopper is not an error.
     fn erase(&self, shopper: ShopperId) -> Result<Durable, StoreError>;
 
     /// The shopper linked to the shop's customer id, if any.
     fn find_customer(&self, customer: &CustomerId) -> Result<Option<ShopperId>, StoreError>;
 
-    /// Erases anonymous shoppers (no customer link) idle for longer than `idle` at `now`;
-    /// returns how many. Blocks until durable.
+    /// Erases anonymous shoppers (no customer link) idle for longer than `idle` at `now`, and
+    /// drops tombstones expired at `now`; returns how many shoppers. Blocks until durable.
     fn sweep(&self, now: OffsetDateTime, idle: Duration) -> Result<usize, StoreError>;
 
     /// Makes everything written so far durable. Blocks.

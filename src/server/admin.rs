@@ -4,6 +4,7 @@
 use std::sync::Arc;
 
 use axum::Json;
+use axum::body::Body;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use serde::Serialize;
@@ -37,16 +38,36 @@ fn authorize(state: &AppState, headers: &HeaderMap) -> Result<(), ApiError> {
     }
 }
 
-/// Replaces the catalog with the native JSONL body. Shoppers see the old catalog or the new,
-/// never a mix; a body with no usable product changes nothing.
+/// The file an uploaded catalog is kept in, inside the data directory: `concierge serve` loads
+/// it at the next start unless `--catalog` names another file.
+pub fn uploaded_catalog(data_dir: &std::path::Path) -> std::path::PathBuf {
+    data_dir.join("catalog.jsonl")
+}
+
+/// Replaces the catalog with the native JSONL body. The key is checked before a byte of the
+/// body is read, and the body is read up to `limits.catalog_body_bytes` only. Shoppers see the
+/// old catalog or the new, never a mix; a body with no usable product changes nothing. The
+/// catalog is kept (atomically) in the data directory before it is swapped in, so it survives
+/// a restart.
 #[utoipa::path(put, path = "/v1/admin/catalog", security(("admin" = [])), request_body(content = String, content_type = "application/x-ndjson"),
     responses((status = 200, body = CatalogReplaced), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn replace_catalog(
     State(state): State<AppState>,
     headers: HeaderMap,
-    body: String,
+    body: Body,
 ) -> Result<Json<CatalogReplaced>, ApiError> {
     authorize(&state, &headers)?;
+    let limit = state.config.limits.catalog_body_bytes;
+    let bytes = axum::body::to_bytes(body, limit).await.map_err(|e| {
+        let too_large = std::error::Error::source(&e).is_some_and(|s| s.is::<http_body_util::LengthLimitError>());
+        if too_large {
+            ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "too_large", format!("a catalog is limited to {limit} bytes"))
+        } else {
+            ApiError::bad_request(format!("cannot read the catalog: {e}"))
+        }
+    })?;
+    let body = String::from_utf8(bytes.to_vec()).map_err(|_| ApiError::bad_request("a catalog is UTF-8 text"))?;
+    let keep = uploaded_catalog(&state.config.data_dir);
     let built = tokio::task::spawn_blocking(move || -> Result<_, ApiError> {
         let (catalog, report) = Catalog::parse_jsonl(&body, "catalog").map_err(|e| match e {
             CatalogError::Empty { report } => {
@@ -60,6 +81,7 @@ pub async fn replace_catalog(
             other => ApiError::internal(&other),
         })?;
         let index = CatalogIndex::build(Arc::new(catalog)).map_err(|e| ApiError::internal(&e))?;
+        crate::files::write_private_atomically(&keep, body.as_bytes()).map_err(|e| ApiError::internal(&e))?;
         Ok((index, report))
     })
     .await??;

@@ -75,28 +75,45 @@ fn mac(secret: &[u8], data: &[u8]) -> Vec<u8> {
 }
 
 /// The token secret: the configured one, else the one generated into `data_dir/secret` on
-/// first start (32 random bytes, hex, file mode 0600), so tokens survive restarts.
+/// first start (32 random bytes as 64 hex digits, file mode 0600, written atomically so a
+/// crash leaves no partial file), so tokens survive restarts.
+///
+/// An empty configured secret is refused. An empty file (left by a crash of a release that
+/// wrote it in place, before any token was signed) is replaced with a new secret; a file that
+/// holds anything but 64 hex digits is reported as corrupt, never overwritten: tokens signed
+/// with the lost secret would all be invalid.
 pub fn load_or_create_secret(configured: Option<&str>, data_dir: &Path) -> std::io::Result<Vec<u8>> {
+    use std::io::{Error, ErrorKind};
     if let Some(secret) = configured {
+        if secret.trim().is_empty() {
+            return Err(Error::new(ErrorKind::InvalidInput, "the configured secret is empty"));
+        }
         return Ok(secret.as_bytes().to_vec());
     }
     let path = data_dir.join("secret");
-    match std::fs::read_to_string(&path) {
-        Ok(text) if !text.trim().is_empty() => return Ok(text.trim().as_bytes().to_vec()),
-        Ok(_) => {}
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+    match std::fs::read(&path) {
+        Ok(bytes) if bytes.iter().all(u8::is_ascii_whitespace) => {
+            tracing::warn!(path = %path.display(), "the token secret file is empty (an interrupted first start?); generating a new one");
+        }
+        Ok(bytes) => {
+            let text = String::from_utf8_lossy(&bytes);
+            let text = text.trim();
+            if text.len() == 64 && text.bytes().all(|b| b.is_ascii_hexdigit()) {
+                return Ok(text.as_bytes().to_vec());
+            }
+            let message = format!(
+                "{} is corrupt (not 64 hex digits); restore it from a backup, or delete it to start \
+                 with a new secret (every shopper token issued so far then starts a new shopper)",
+                path.display()
+            );
+            return Err(Error::new(ErrorKind::InvalidData, message));
+        }
+        Err(e) if e.kind() == ErrorKind::NotFound => {}
         Err(e) => return Err(e),
     }
-    std::fs::create_dir_all(data_dir)?;
+    crate::files::private_dir(data_dir)?;
     let secret = hex::encode(rand::random::<[u8; 32]>());
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    use std::io::Write;
-    let mut file = options.open(&path)?;
-    file.write_all(secret.as_bytes())?;
-    file.sync_all()?;
+    crate::files::write_private_atomically(&path, secret.as_bytes())?;
     Ok(secret.into_bytes())
 }
 
@@ -152,5 +169,29 @@ mod tests {
             let mode = std::fs::metadata(dir.path().join("secret")).unwrap().permissions().mode();
             assert_eq!(mode & 0o777, 0o600);
         }
+    }
+
+    #[test]
+    fn an_empty_secret_file_left_by_a_crash_does_not_block_the_next_start() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("secret"), b"").unwrap();
+        let secret = load_or_create_secret(None, dir.path()).unwrap();
+        assert_eq!(secret.len(), 64);
+        assert_eq!(load_or_create_secret(None, dir.path()).unwrap(), secret, "and the new one is kept");
+    }
+
+    #[test]
+    fn a_corrupt_secret_file_is_reported_not_replaced() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("secret"), b"half a secr").unwrap();
+        let error = load_or_create_secret(None, dir.path()).unwrap_err();
+        assert!(error.to_string().contains("corrupt"), "{error}");
+        assert_eq!(std::fs::read(dir.path().join("secret")).unwrap(), b"half a secr");
+    }
+
+    #[test]
+    fn an_empty_configured_secret_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        assert!(load_or_create_secret(Some(""), dir.path()).is_err());
     }
 }

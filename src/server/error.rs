@@ -59,8 +59,18 @@ impl IntoResponse for ApiError {
 }
 
 impl From<crate::profile::StoreError> for ApiError {
+    /// The caller's mistakes (an erased id, a profile grown past its cap) get a 4xx saying so;
+    /// anything else is ours.
     fn from(error: crate::profile::StoreError) -> ApiError {
-        ApiError::internal(&error)
+        use crate::profile::StoreError;
+        match error {
+            StoreError::ShopperErased { .. } => ApiError::not_found("this shopper was erased"),
+            StoreError::CustomerErased { .. } => {
+                ApiError::new(StatusCode::CONFLICT, "erased", format!("{error}; it is not recreated"))
+            }
+            StoreError::TooLarge { .. } => ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "too_large", error.to_string()),
+            other => ApiError::internal(&other),
+        }
     }
 }
 

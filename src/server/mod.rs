@@ -6,7 +6,9 @@
 //! every socket, waits for them, and flushes the store. [`app`] is the router alone.
 //!
 //! - `state`: the shared handle and the parked visits; `socket`: the WebSocket pump;
-//! - `rest`, `admin`: the HTTP API; `edge`: origin, rate limits, credentials;
+//! - `rest`, `admin`: the HTTP API; `edge`: origin, CORS, rate limits, credentials, the JSON
+//!   shape of every refusal; `listen`: the accept loop (per-client connections, timeouts);
+//!   `quiet`: log lines about bad input, rate-limited;
 //! - `auth`: shopper tokens and customer signatures; `limits`, `metrics`, `logs`; `widget`;
 //! - `demo`, `demo_art`: the demo shop front (home, product pages, pictures) around the widget;
 //! - `openapi`: the OpenAPI document generated from the handlers.
@@ -18,9 +20,11 @@ mod demo_art;
 pub(crate) mod edge;
 pub(crate) mod error;
 pub(crate) mod limits;
+mod listen;
 mod logs;
 mod metrics;
 mod openapi;
+mod quiet;
 pub(crate) mod rest;
 mod socket;
 pub(crate) mod state;
@@ -33,14 +37,14 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use axum::Router;
-use axum::extract::{DefaultBodyLimit, State, WebSocketUpgrade};
+use axum::extract::{ConnectInfo, DefaultBodyLimit, State, WebSocketUpgrade};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
-use axum::serve::ListenerExt;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
+pub use admin::uploaded_catalog;
 pub use state::AppState;
 
 use crate::chat::conversation::Profiles;
@@ -50,10 +54,11 @@ use crate::profile::{Limits, PostgresOptions, Store, StoreOptions};
 /// The router with every route, for the server and for tests (`oneshot`).
 pub fn app(state: AppState) -> Router {
     let limits = &state.config.limits;
+    // The catalog upload reads its own body, after checking the key, up to its own limit.
     let admin = Router::new()
         .route("/v1/admin/catalog", put(admin::replace_catalog))
-        .layer(DefaultBodyLimit::max(limits.catalog_body_bytes))
         .route("/v1/admin/reload", post(admin::reload));
+    let body_timeout = std::time::Duration::from_secs(limits.body_timeout_secs);
     Router::new()
         .route("/", get(demo::home))
         .route("/p/{id}", get(demo::product))
@@ -71,16 +76,23 @@ pub fn app(state: AppState) -> Router {
         .route("/v1/recommendations", get(rest::recommendations))
         .layer(DefaultBodyLimit::max(limits.rest_body_bytes))
         .merge(admin)
+        .layer(axum::middleware::from_fn(edge::json_refusals))
         .layer(axum::middleware::from_fn_with_state(state.clone(), edge::guard))
         .merge(crate::mcp::routes(&state))
+        .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(body_timeout))
         .layer(axum::middleware::from_fn_with_state(state.clone(), logs::request_line))
         .with_state(state)
 }
 
 /// `GET /v1/chat`: upgrades to a WebSocket with the configured frame limits and small buffers.
-async fn chat_upgrade(State(state): State<AppState>, headers: HeaderMap, upgrade: WebSocketUpgrade) -> Response {
+async fn chat_upgrade(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    upgrade: WebSocketUpgrade,
+) -> Response {
     // The origin was checked by the edge guard; this keeps the check next to the upgrade too.
-    if !edge::origin_allowed(&state, &headers) {
+    if edge::origin(&state, &headers, Some(peer.ip())) == edge::Origin::Refused {
         return error::ApiError::new(axum::http::StatusCode::FORBIDDEN, "forbidden_origin", "origin not allowed")
             .into_response();
     }
@@ -117,7 +129,8 @@ impl Application {
         }
         let assistant = loaded.assistant;
         let durability = config.profile.durability;
-        std::fs::create_dir_all(&config.data_dir)
+        config.check_secrets()?;
+        crate::files::private_dir(&config.data_dir)
             .with_context(|| format!("cannot create data directory {}", config.data_dir.display()))?;
         // A longer window would hold every answer (and shutdown) that long: refuse it.
         anyhow::ensure!(
@@ -127,7 +140,13 @@ impl Application {
         );
         let group_window = std::time::Duration::from_micros(config.profile.group_window_us);
         let location = config.store_location();
-        let sled = StoreOptions { durability, group_window, ..StoreOptions::default() };
+        let sled = StoreOptions {
+            durability,
+            group_window,
+            max_profile_bytes: config.profile.max_profile_bytes,
+            erased_ids: time::Duration::days(i64::from(config.profile.erased_ids_days)),
+            ..StoreOptions::default()
+        };
         // Opening a networked store waits for its database: off the runtime's threads.
         let store = {
             let location = location.clone();
@@ -167,20 +186,20 @@ impl Application {
         let idle = time::Duration::days(i64::from(state.config.profile.retention_days));
         let sweeper = crate::profile::spawn_sweeper(Arc::clone(&store), std::time::Duration::from_secs(3600), idle);
         let summary = logs::spawn_summary(state.clone(), std::time::Duration::from_secs(state.config.log.summary_secs));
-        let router = app(state).into_make_service_with_connect_info::<SocketAddr>();
+        let limits = &state.config.limits;
+        let accept = listen::Accept {
+            per_client: limits.connections_per_client,
+            total: limits.max_tcp_connections,
+            header_timeout: std::time::Duration::from_secs(limits.header_timeout_secs),
+            trusted_proxies: state.config.trusted_proxies.clone(),
+        };
+        let router = app(state.clone());
         let signal = async move {
             shutdown.await;
             tracing::info!("shutting down: closing conversations and flushing the store");
             let _ = stop.send(true);
         };
-        // Replies are small frames written as soon as they are ready: without TCP_NODELAY,
-        // Nagle's algorithm holds a frame's last segment until the peer's delayed ACK (~40 ms).
-        let listener = listener.tap_io(|tcp| {
-            if let Err(error) = tcp.set_nodelay(true) {
-                tracing::debug!(%error, "cannot set TCP_NODELAY");
-            }
-        });
-        axum::serve(listener, router).with_graceful_shutdown(signal).await.context("server failed")?;
+        listen::serve(listener, router, accept, state, signal).await;
         sweeper.abort();
         if let Some(summary) = summary {
             summary.abort();

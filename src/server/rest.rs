@@ -86,7 +86,8 @@ pub(crate) async fn export(state: &AppState, id: ShopperId) -> Result<serde_json
     Ok(load(state, id).await?.export())
 }
 
-/// Erases everything about the shopper; their token starts a new shopper afterwards.
+/// Erases everything about the shopper and ends their conversations, live and parked; their
+/// token starts a new shopper afterwards.
 #[utoipa::path(delete, path = "/v1/profile", security(("shopper" = [])),
     responses((status = 204, description = "erased"), (status = 401, body = ErrorBody)))]
 pub async fn delete_profile(State(state): State<AppState>, headers: HeaderMap) -> Result<StatusCode, ApiError> {
@@ -98,6 +99,8 @@ pub async fn delete_profile(State(state): State<AppState>, headers: HeaderMap) -
 pub(crate) async fn erase(state: &AppState, id: ShopperId) -> Result<(), ApiError> {
     let store = state.profiles.store.clone();
     let durable = tokio::task::spawn_blocking(move || store.erase(id)).await??;
+    // Every conversation of the shopper ends now, live or parked: none can write it back.
+    state.end_conversations(id);
     durable.await?;
     Ok(())
 }
@@ -150,8 +153,9 @@ pub(crate) async fn apply_patch(
     }
     let store = state.profiles.store.clone();
     let consent = patch.consent.map(|c| c.personalization);
-    let (profile, durable) = tokio::task::spawn_blocking(move || {
-        store.update(id, now, &mut |p: &mut Profile| {
+    // Only a stored shopper is changed: an erased one's token cannot bring it back.
+    let changed = tokio::task::spawn_blocking(move || {
+        store.change(id, &mut |p: &mut Profile| {
             for (slot, value) in &edits {
                 let _ = p.edit(*slot, value, source, now);
             }
@@ -161,6 +165,7 @@ pub(crate) async fn apply_patch(
         })
     })
     .await??;
+    let (profile, durable) = changed.ok_or_else(|| ApiError::not_found("nothing is stored about this shopper"))?;
     durable.await?;
     Ok(profile.view(now, state.profiles.window))
 }
@@ -224,7 +229,8 @@ pub(crate) async fn record_events(
                     };
                     results.push(EventResult { status, error: None });
                 }
-                Err(ApiError { message, status: StatusCode::BAD_REQUEST, .. }) => {
+                // The event's own fault (bad, for an erased customer, too much): this one only.
+                Err(ApiError { message, status, .. }) if status.is_client_error() => {
                     results.push(EventResult { status: "rejected", error: Some(message) });
                 }
                 Err(error) => return Err(error),
@@ -247,7 +253,8 @@ fn record(
     now: OffsetDateTime,
 ) -> Result<(Recorded, crate::profile::Durable), ApiError> {
     record_event(profiles, shopper, raw, now).map_err(|error| match error {
-        EventError::Store(e) => ApiError::internal(&e),
+        EventError::Store(e) => ApiError::from(e),
+        EventError::Gone => ApiError::not_found("nothing is stored about this shopper"),
         refused => ApiError::bad_request(refused.to_string()),
     })
 }

@@ -16,14 +16,21 @@ use tokio::sync::mpsc;
 use super::auth::customer_signature_valid;
 use super::limits::TokenBucket;
 use super::metrics::Metrics;
+use super::quiet::{Quiet, warn_quietly};
 use super::state::{AppState, Parked};
 use crate::chat::exchange::error;
 use crate::chat::protocol::{ClientFrame, Customer, FrameError, ServerFrame};
 use crate::chat::{Chat, Identity, Peer, Run, Services};
-use crate::profile::{CustomerId, ShopperId};
+use crate::profile::{CustomerId, ShopperId, Stored};
 
 /// Frames waiting for a slow reader before it is disconnected.
 const OUTBOX: usize = 16;
+
+/// The longest one frame may take to go out before the peer is given up on. Long against any
+/// reading peer (a frame is a few KiB): the reader gives up on a full queue after 5 s anyway;
+/// this bounds how long a writer stuck on a peer that never reads holds the connection's
+/// permit.
+const WRITE_DEADLINE: Duration = Duration::from_secs(30);
 
 /// Serves one upgraded socket until it closes, the shopper goes idle, or the server stops.
 pub async fn serve(state: AppState, socket: WebSocket) {
@@ -36,20 +43,24 @@ pub async fn serve(state: AppState, socket: WebSocket) {
     state.metrics.connections.inc();
     let (mut sink, mut stream) = socket.split();
     let (out, mut outbox) = mpsc::channel::<Message>(OUTBOX);
+    // A peer that stops reading blocks the writer's send: each send (and the goodbye) has a
+    // deadline, so the writer ends, and with it the connection and its permit.
     let writer = tokio::spawn(async move {
         while let Some(message) = outbox.recv().await {
             let closing = matches!(message, Message::Close(_));
-            if sink.send(message).await.is_err() || closing {
+            let sent = tokio::time::timeout(WRITE_DEADLINE, sink.send(message)).await;
+            if !matches!(sent, Ok(Ok(()))) || closing {
                 break;
             }
         }
-        let _ = sink.close().await;
+        let _ = tokio::time::timeout(WRITE_DEADLINE, sink.close()).await;
     });
     let run = Run::for_store(state.profiles.store.as_ref(), state.config.profile.durability);
     let mut connection = Connection { state: state.clone(), out, chat: Chat::default(), run, turns: 0 };
     let limits = state.config.limits.clone();
     let mut bucket = TokenBucket::new(limits.messages_per_minute, limits.burst, Instant::now());
     let mut shutdown = state.shutdown.clone();
+    let mut erasures = state.erasures.subscribe();
     let started = Instant::now();
     // Why the connection ended, for its log line.
     let mut ended = "peer";
@@ -66,6 +77,12 @@ pub async fn serve(state: AppState, socket: WebSocket) {
                 ended = "shutdown";
                 break;
             }
+            Ok(()) = erasures.changed() => {
+                if connection.was_erased() && !connection.end_erased().await {
+                    break;
+                }
+                continue;
+            }
         };
         let message = match next {
             Err(_) => {
@@ -77,11 +94,12 @@ pub async fn serve(state: AppState, socket: WebSocket) {
             }
             Ok(None) => break,
             Ok(Some(Err(error))) => {
-                // tungstenite refuses a frame over the hard limit: say so with 1009 and stop.
-                if is_too_long(&error) {
-                    state.metrics.refused("hard_frame_size");
-                    connection.send_raw(close(1009, "message too big")).await;
-                    ended = "too_big";
+                // Say why with RFC 6455's code: 1009 over the hard limit, 1007 for text that is
+                // not UTF-8, 1002 for a protocol error; a broken connection gets nothing.
+                if let Some((code, why)) = close_code(&error) {
+                    state.metrics.refused(why);
+                    connection.send_raw(close(code, why)).await;
+                    ended = why;
                 }
                 break;
             }
@@ -112,7 +130,12 @@ pub async fn serve(state: AppState, socket: WebSocket) {
     let turns = connection.turns;
     connection.park();
     drop(connection);
-    let _ = writer.await;
+    // The writer ends once its queue is drained or a send misses its deadline; a writer still
+    // stuck after that is stopped, so the permit is always given back.
+    let mut writer = writer;
+    if tokio::time::timeout(WRITE_DEADLINE * 2, &mut writer).await.is_err() {
+        writer.abort();
+    }
     state.metrics.connections.dec();
     super::logs::connection_closed(&state, started.elapsed(), turns, ended);
 }
@@ -152,15 +175,16 @@ impl Connection {
         // A hello ends this connection's visit; one carrying a parked visit's resume id (and
         // its shopper's token) continues that visit instead of starting one.
         let mut resumed = None;
-        if let ClientFrame::Hello { shopper, session, .. } = &frame {
+        if let ClientFrame::Hello { shopper, session, customer, .. } = &frame {
             self.park();
             let shopper = shopper.as_deref().and_then(|t| state.tokens.verify(t));
-            resumed = session
-                .as_deref()
-                .and_then(|s| state.unpark(s))
-                .filter(|parked| Some(parked.visit.conversation.shopper) == shopper);
+            let customer = customer.clone().and_then(|c| state.customer(c));
+            resumed = match (session.as_deref(), shopper) {
+                (Some(resume_id), Some(shopper)) => state.unpark_for(resume_id, shopper, customer.as_ref()),
+                _ => None,
+            };
         }
-        let mut wire = Wire { out: &self.out, metrics: &state.metrics, started, answered: 0 };
+        let mut wire = Wire { out: &self.out, state: &state, started, answered: 0 };
         let alive = match resumed {
             Some(parked) => self.chat.resume(parked.visit, &services, &mut wire).await,
             None => self.chat.handle(frame, &services, &mut wire).await,
@@ -170,8 +194,20 @@ impl Connection {
     }
 
     async fn error(&mut self, refused: FrameError) -> bool {
-        let mut wire = Wire { out: &self.out, metrics: &self.state.metrics, started: Instant::now(), answered: 0 };
-        error(&mut wire, &refused).await
+        error(&mut Wire { out: &self.out, state: &self.state, started: Instant::now(), answered: 0 }, &refused).await
+    }
+
+    /// Whether this connection's shopper is gone, asked when an erasure is announced (the
+    /// store answers from its index; erasures are rare).
+    fn was_erased(&self) -> bool {
+        let Some(mine) = self.chat.shopper() else { return false };
+        matches!(self.state.profiles.store.whose(mine), Ok(Stored::Absent))
+    }
+
+    /// Ends this connection's visit, whose shopper was erased; `false`: the peer is gone.
+    async fn end_erased(&mut self) -> bool {
+        let mut wire = Wire { out: &self.out, state: &self.state, started: Instant::now(), answered: 0 };
+        self.chat.end_erased(&mut wire).await
     }
 
     /// Queues a message for the writer; a peer whose queue stays full is disconnected.
@@ -192,7 +228,7 @@ impl Connection {
 /// figures to the metrics.
 struct Wire<'a> {
     out: &'a mpsc::Sender<Message>,
-    metrics: &'a Metrics,
+    state: &'a AppState,
     /// When the client frame being handled arrived.
     started: Instant,
     /// Turns answered for this frame.
@@ -202,19 +238,23 @@ struct Wire<'a> {
 impl Peer for Wire<'_> {
     async fn send(&mut self, frame: ServerFrame) -> bool {
         if let ServerFrame::Error { code, .. } = &frame {
-            self.metrics.error(code);
+            self.state.metrics.error(code);
         }
-        send_raw(self.out, self.metrics, Message::Text(frame.to_text().into())).await
+        send_raw(self.out, &self.state.metrics, Message::Text(frame.to_text().into())).await
     }
 
     fn waited_for_disk(&mut self, waited: Duration) {
-        self.metrics.flush_seconds.observe(waited.as_secs_f64());
+        self.state.metrics.flush_seconds.observe(waited.as_secs_f64());
     }
 
     fn answered(&mut self) {
-        self.metrics.turns.inc();
+        self.state.metrics.turns.inc();
         self.answered += 1;
-        self.metrics.turn_seconds.observe(self.started.elapsed().as_secs_f64());
+        self.state.metrics.turn_seconds.observe(self.started.elapsed().as_secs_f64());
+    }
+
+    fn erased(&mut self, shopper: ShopperId) {
+        self.state.end_conversations(shopper);
     }
 }
 
@@ -243,7 +283,9 @@ impl Identity for AppState {
     fn customer(&self, customer: Customer) -> Option<CustomerId> {
         let secret = self.config.identity_secret.as_deref()?;
         if !customer_signature_valid(secret, &customer.id, &customer.signature) {
-            tracing::warn!("a hello carried a customer id with a bad signature; ignored");
+            // Anyone can send bad signatures as fast as they like: one line a minute says so.
+            static BAD_SIGNATURES: Quiet = Quiet::new(Duration::from_secs(60));
+            warn_quietly!(BAD_SIGNATURES, "hellos carried a customer id with a bad signature; ignored");
             return None;
         }
         CustomerId::parse(&customer.id).ok()
@@ -254,8 +296,18 @@ impl Identity for AppState {
     }
 }
 
-/// Whether a read failed because the frame was over the hard size limit.
-fn is_too_long(error: &axum::Error) -> bool {
+/// The close code (and the metric's name for it) for a frame the socket could not read:
+/// 1009 over the hard size limit, 1007 for text that is not UTF-8, 1002 for any other
+/// protocol error; `None` when the connection itself failed (nobody to tell).
+fn close_code(error: &axum::Error) -> Option<(u16, &'static str)> {
     let text = error.to_string().to_lowercase();
-    text.contains("too long") || text.contains("space limit") || text.contains("too big")
+    if text.contains("too long") || text.contains("space limit") || text.contains("too big") {
+        Some((1009, "hard_frame_size"))
+    } else if text.contains("utf-8") || text.contains("utf8") {
+        Some((1007, "invalid_utf8"))
+    } else if text.contains("protocol") {
+        Some((1002, "protocol_error"))
+    } else {
+        None
+    }
 }

@@ -18,6 +18,7 @@ use crate::chat::Visit;
 use crate::chat::assistant::Assistant;
 use crate::chat::conversation::Profiles;
 use crate::config::Config;
+use crate::profile::{CustomerId, ShopperId, Stored};
 
 /// A visit parked after its connection closed, resumable with its resume id.
 pub(crate) struct Parked {
@@ -36,6 +37,11 @@ pub struct Shared {
     pub(crate) parked: Mutex<ParkedVisits>,
     pub connections: Arc<Semaphore>,
     pub rest_limits: PerClient,
+    /// New chat connections per client address.
+    pub chat_limits: PerClient,
+    /// Counts erasures: every socket watches it and, when it moves, ends its conversation if
+    /// its shopper is gone.
+    pub(crate) erasures: watch::Sender<u64>,
     /// Flips to `true` when the server shuts down; sockets say goodbye.
     pub shutdown: watch::Receiver<bool>,
 }
@@ -64,6 +70,7 @@ impl AppState {
     ) -> AppState {
         let connections = Arc::new(Semaphore::new(config.limits.max_connections));
         let rest_limits = PerClient::new(config.limits.rest_per_minute);
+        let chat_limits = PerClient::new(config.limits.chat_per_minute);
         AppState(Arc::new(Shared {
             assistant: RwLock::new(Arc::new(assistant)),
             profiles,
@@ -73,6 +80,8 @@ impl AppState {
             parked: Mutex::default(),
             connections,
             rest_limits,
+            chat_limits,
+            erasures: watch::channel(0).0,
             shutdown,
             config,
         }))
@@ -94,13 +103,43 @@ impl AppState {
         let mut visits = self.parked.lock().unwrap_or_else(|e| e.into_inner());
         visits.expire(window, Instant::now());
         visits.park(resume_id, parked);
+        visits.cap(self.config.limits.max_parked_sessions);
     }
 
-    /// The visit parked under `resume_id`, when it is still within the resume window.
-    pub(crate) fn unpark(&self, resume_id: &str) -> Option<Parked> {
+    /// The visit parked under `resume_id`, when it is still within the resume window and
+    /// `belongs` says it may be resumed; one that may not stays parked for its owner.
+    /// The visit parked under `resume_id` when it may be resumed by this shopper and customer
+    /// (see `resumable`); another's stays parked for its owner.
+    pub(crate) fn unpark_for(
+        &self,
+        resume_id: &str,
+        shopper: ShopperId,
+        customer: Option<&CustomerId>,
+    ) -> Option<Parked> {
+        self.unpark_if(resume_id, |parked| resumable(self, parked, shopper, customer))
+    }
+
+    pub(crate) fn unpark_if(&self, resume_id: &str, belongs: impl FnOnce(&Parked) -> bool) -> Option<Parked> {
         let window = Duration::from_secs(self.config.limits.session_resume_secs);
         let mut visits = self.parked.lock().unwrap_or_else(|e| e.into_inner());
-        visits.parked.remove(resume_id).filter(|p| p.since.elapsed() < window)
+        let parked = visits.parked.get(resume_id)?;
+        if parked.since.elapsed() >= window {
+            visits.parked.remove(resume_id);
+            return None;
+        }
+        if !belongs(parked) {
+            return None;
+        }
+        visits.parked.remove(resume_id)
+    }
+
+    /// Ends every conversation of an erased shopper: its parked visits are dropped, and every
+    /// socket is told (the one holding that shopper's visit ends it).
+    pub(crate) fn end_conversations(&self, shopper: ShopperId) {
+        let mut visits = self.parked.lock().unwrap_or_else(|e| e.into_inner());
+        visits.parked.retain(|_, parked| parked.visit.conversation.shopper != shopper);
+        drop(visits);
+        self.erasures.send_modify(|count| *count += 1);
     }
 }
 
@@ -117,6 +156,21 @@ impl ParkedVisits {
     fn park(&mut self, resume_id: String, parked: Parked) {
         self.order.push_back((parked.since, resume_id.clone()));
         self.parked.insert(resume_id, parked);
+    }
+
+    /// Drops the oldest visits beyond `max`: a flood of greetings cannot grow the map.
+    fn cap(&mut self, max: usize) {
+        while self.parked.len() > max {
+            let Some((since, id)) = self.order.pop_front() else { break };
+            if self.parked.get(&id).is_some_and(|p| p.since == since) {
+                self.parked.remove(&id);
+            }
+        }
+        // Entries of visits resumed or dropped since: keep the queue near the map's size.
+        if self.order.len() > 2 * max.max(16) {
+            let parked = &self.parked;
+            self.order.retain(|(since, id)| parked.get(id).is_some_and(|p| p.since == *since));
+        }
     }
 
     /// Drops the visits parked longer than `window` ago: amortised O(1) per park.
@@ -146,6 +200,7 @@ mod tests {
     fn parked(since: Instant) -> Parked {
         let conversation = Conversation {
             shopper: crate::profile::ShopperId::random(),
+            customer: None,
             session: Default::default(),
             context: Default::default(),
             remembered: false,
@@ -171,4 +226,31 @@ mod tests {
         assert_eq!(sessions.len(), 0);
         assert!(sessions.order.is_empty());
     }
+
+    #[test]
+    fn parked_visits_are_capped_and_the_oldest_go_first() {
+        let start = Instant::now();
+        let mut visits = ParkedVisits::default();
+        for n in 0..100u64 {
+            visits.park(format!("v{n}"), parked(start + Duration::from_millis(n)));
+            visits.cap(10);
+        }
+        assert_eq!(visits.len(), 10);
+        assert!(visits.parked.contains_key("v99") && visits.parked.contains_key("v90"));
+        assert!(!visits.parked.contains_key("v89"));
+        assert!(visits.order.len() <= 32, "the order queue stays bounded too");
+    }
+}
+
+/// Whether a parked visit may be resumed by a hello with this token's shopper and verified
+/// customer: the same shopper, the same customer (or none on both sides), and a profile still
+/// stored and still linked as it was. Anything else starts a new visit and leaves the parked
+/// one to its owner.
+fn resumable(state: &AppState, parked: &Parked, shopper: ShopperId, customer: Option<&CustomerId>) -> bool {
+    let conversation = &parked.visit.conversation;
+    if conversation.shopper != shopper || conversation.customer.as_ref() != customer {
+        return false;
+    }
+    let expected = customer.map_or(Stored::Anonymous, |c| Stored::Customer(c.clone()));
+    matches!(state.profiles.store.whose(shopper), Ok(stored) if stored == expected)
 }

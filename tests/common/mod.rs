@@ -37,6 +37,31 @@ pub async fn start(configure: impl FnOnce(&mut Config)) -> Server {
     Server { addr, _dir: dir }
 }
 
+impl Server {
+    /// The server's own data directory.
+    pub fn data_dir(&self) -> &std::path::Path {
+        self._dir.path()
+    }
+}
+
+/// One HTTP request with an optional bearer token and JSON body: (status, JSON body, or the
+/// body as a JSON string when it is not JSON).
+pub async fn http(server: &Server, method: &str, path: &str, token: Option<&str>, body: Option<Value>) -> (u16, Value) {
+    let client = reqwest::Client::new();
+    let url = format!("http://{}{}", server.addr, path);
+    let mut request = client.request(method.parse().unwrap(), url);
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    let response = request.send().await.unwrap();
+    let status = response.status().as_u16();
+    let text = response.text().await.unwrap();
+    (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+}
+
 pub async fn connect(server: &Server) -> Socket {
     let (socket, _) = tokio_tungstenite::connect_async(format!("ws://{}/v1/chat", server.addr)).await.unwrap();
     socket

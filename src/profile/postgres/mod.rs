@@ -141,23 +141,24 @@ impl PostgresStore {
         self.pool.get().await.map_err(|e| StoreError::Unavailable(format!("{}: {e}", self.shown)))
     }
 
-    /// One read-modify-write of `shopper`; `Ok(None)` when it must start over (a concurrent
-    /// first write of the same new shopper won).
+    /// One read-modify-write of `shopper`, creating it empty at `create` when it is not stored
+    /// (or, with `create` `None`, answering [`Step::Missing`] and writing nothing).
     async fn update_once(
         &self,
         client: &mut Object,
         shopper: ShopperId,
-        now: OffsetDateTime,
+        create: Option<OffsetDateTime>,
         change: &mut dyn FnMut(&mut Profile),
-    ) -> Result<Option<Profile>, Failure> {
+    ) -> Result<Step, Failure> {
         let id = shopper.to_string();
         let tx = client.transaction().await?;
         let select = tx.prepare_cached("SELECT body FROM concierge_profiles WHERE shopper = $1 FOR UPDATE").await?;
         let row = tx.query_opt(&select, &[&id]).await?;
         let existed = row.is_some();
-        let mut profile = match row {
-            Some(row) => decode(shopper, row.get(0))?,
-            None => Profile::new(shopper, now),
+        let mut profile = match (row, create) {
+            (Some(row), _) => decode(shopper, row.get(0))?,
+            (None, Some(now)) => Profile::new(shopper, now),
+            (None, None) => return Ok(Step::Missing),
         };
         change(&mut profile);
         let (customer, seen, body) = columns(&profile)?;
@@ -169,10 +170,45 @@ impl PostgresStore {
         };
         let statement = tx.prepare_cached(sql).await?;
         if tx.execute(&statement, &[&id, &customer, &seen, &body]).await? == 0 {
-            return Ok(None);
+            return Ok(Step::Raced);
         }
         tx.commit().await?;
-        Ok(Some(profile))
+        Ok(Step::Done(profile))
+    }
+
+    /// [`Store::update`] (`create` set) and [`Store::change`] (`create` `None`): the
+    /// read-modify-write retried on serialization failures and on a lost race to create.
+    fn modify(
+        &self,
+        shopper: ShopperId,
+        create: Option<OffsetDateTime>,
+        change: &mut dyn FnMut(&mut Profile),
+    ) -> Result<Option<Profile>, StoreError> {
+        // The customer the change links is only known once it ran: remember the last one.
+        let mut linked: Option<String> = None;
+        self.run(async {
+            let mut client = self.client().await?;
+            for round in 1..=ATTEMPTS {
+                let mut watched = |p: &mut Profile| {
+                    change(p);
+                    linked = p.customer().map(|c| c.id.as_str().to_string());
+                };
+                match self.update_once(&mut client, shopper, create, &mut watched).await {
+                    Ok(Step::Done(profile)) => return Ok(Some(profile)),
+                    Ok(Step::Missing) => return Ok(None),
+                    Ok(Step::Raced) => {}
+                    Err(Failure::Postgres(error)) if is_customer_conflict(&error) => {
+                        let customer = linked.clone().unwrap_or_default();
+                        return Err(self.taken(&customer).await);
+                    }
+                    Err(Failure::Postgres(error)) if is_retryable(&error) && round < ATTEMPTS => {
+                        tokio::time::sleep(StdDuration::from_millis(5 << round)).await;
+                    }
+                    Err(error) => return Err(error.into_store()),
+                }
+            }
+            Err(StoreError::Database(format!("{}: shopper {shopper} kept conflicting; try again", self.shown)))
+        })
     }
 
     /// `CustomerTaken` for `customer`, naming the shopper that holds it.
@@ -288,31 +324,18 @@ impl Store for PostgresStore {
         now: OffsetDateTime,
         change: &mut dyn FnMut(&mut Profile),
     ) -> Result<(Profile, Durable), StoreError> {
-        // The customer the change links is only known once it ran: remember the last one.
-        let mut linked: Option<String> = None;
-        let profile = self.run(async {
-            let mut client = self.client().await?;
-            for round in 1..=ATTEMPTS {
-                let mut watched = |p: &mut Profile| {
-                    change(p);
-                    linked = p.customer().map(|c| c.id.as_str().to_string());
-                };
-                match self.update_once(&mut client, shopper, now, &mut watched).await {
-                    Ok(Some(profile)) => return Ok(profile),
-                    Ok(None) => {}
-                    Err(Failure::Postgres(error)) if is_customer_conflict(&error) => {
-                        let customer = linked.clone().unwrap_or_default();
-                        return Err(self.taken(&customer).await);
-                    }
-                    Err(Failure::Postgres(error)) if is_retryable(&error) && round < ATTEMPTS => {
-                        tokio::time::sleep(StdDuration::from_millis(5 << round)).await;
-                    }
-                    Err(error) => return Err(error.into_store()),
-                }
-            }
-            Err(StoreError::Database(format!("{}: shopper {shopper} kept conflicting; try again", self.shown)))
-        })?;
+        let profile = self.modify(shopper, Some(now), change)?;
+        let profile =
+            profile.ok_or_else(|| StoreError::Database(format!("{}: shopper {shopper} not created", self.shown)))?;
         Ok((profile, Durable::ready(Ok(()))))
+    }
+
+    fn change(
+        &self,
+        shopper: ShopperId,
+        change: &mut dyn FnMut(&mut Profile),
+    ) -> Result<Option<(Profile, Durable)>, StoreError> {
+        Ok(self.modify(shopper, None, change)?.map(|profile| (profile, Durable::ready(Ok(())))))
     }
 
     fn erase(&self, shopper: ShopperId) -> Result<Durable, StoreError> {
@@ -419,6 +442,15 @@ impl From<StoreError> for Failure {
 
 /// A database error as a `StoreError`: `Unavailable` when the connection is gone (the pool
 /// replaces it), `Database` with the server's message and SQLSTATE otherwise.
+/// What one read-modify-write attempt came to.
+enum Step {
+    Done(Profile),
+    /// Not stored, and not to be created.
+    Missing,
+    /// A concurrent first write of the same new shopper won: start over.
+    Raced,
+}
+
 pub(super) fn database(error: tokio_postgres::Error) -> StoreError {
     match error.as_db_error() {
         Some(db) => StoreError::Database(format!("{} (SQLSTATE {})", db.message(), db.code().code())),

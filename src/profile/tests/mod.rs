@@ -2,6 +2,7 @@
 //! store reopened across processes are in `tests/profile_store.rs`).
 
 mod behaviour;
+mod erasure;
 mod event;
 mod link;
 mod record;

@@ -303,7 +303,9 @@ fn a_corrupt_value_is_reported_and_the_shopper_can_start_fresh() {
     assert!(matches!(&error, StoreError::Corrupt { shopper, .. } if *shopper == p.id().to_string()), "{error}");
     assert!(store.update(p.id(), T0, &mut |_| ()).is_err(), "update never overwrites what it cannot read");
     store.erase(p.id()).unwrap().wait().unwrap();
-    let (fresh, durable) = store.update(p.id(), T0, &mut |_| ()).unwrap();
+    let refused = store.update(p.id(), T0, &mut |_| ());
+    assert!(matches!(refused, Err(StoreError::ShopperErased { .. })), "an erased id is never reused");
+    let (fresh, durable) = store.update(ShopperId::random(), T0, &mut |_| ()).unwrap();
     durable.wait().unwrap();
     assert!(fresh.declared().is_empty());
 }
