@@ -96,9 +96,14 @@ fn clean(text: &str) -> String {
     spaced.trim().to_string()
 }
 
-/// Whether `link` is an absolute `http://` or `https://` URL with a host and no whitespace or
-/// control characters.
+/// Whether `link` is an absolute `http://` or `https://` URL with a host, or a path on the
+/// shop's own site (`/p/sku-1`, as the demo store's links are), with no whitespace or control
+/// characters. A path is resolved against the page that shows it, so it can never name a
+/// script (`javascript:`) or another host (`//host` is refused).
 fn is_web_link(link: &str) -> bool {
+    if link.starts_with('/') && !link.starts_with("//") && !link.starts_with("/\\") {
+        return !link.chars().any(|c| c.is_whitespace() || c.is_control() || c == '\\');
+    }
     let lower = link.to_ascii_lowercase();
     let rest = lower.strip_prefix("https://").or_else(|| lower.strip_prefix("http://"));
     rest.is_some_and(|rest| {
@@ -108,8 +113,8 @@ fn is_web_link(link: &str) -> bool {
 }
 
 /// Checks what serde cannot: non-empty id and title, a price above zero, a sane rating, and
-/// links a browser may follow safely (`url`, `image`: absolute `http(s)` URLs only, never
-/// `javascript:` or `data:`). Control characters are taken out of every text shown to
+/// links a browser may follow safely (`url`, `image`: absolute `http(s)` URLs or paths on the
+/// shop's own site, never `javascript:`, `data:` or `//another-host`). Control characters are taken out of every text shown to
 /// shoppers (a line break becomes a space); an id with one is refused, since ids are matched
 /// exactly.
 fn validate(mut product: Product) -> Result<Product, String> {
@@ -205,11 +210,13 @@ mod tests {
             "{\"id\":\"b\",\"title\":\"B\",\"price\":5,\"currency\":\"GBP\",\"url\":\"javascript:alert(1)\"}\n",
             "{\"id\":\"c\",\"title\":\"C\",\"price\":5,\"currency\":\"GBP\",\"image\":\"data:image/png;base64,xx\"}\n",
             "{\"id\":\"d\",\"title\":\"D\",\"price\":5,\"currency\":\"GBP\",\"url\":\" JavaScript:alert(1)\"}\n",
+            "{\"id\":\"e\",\"title\":\"E\",\"price\":5,\"currency\":\"GBP\",\"url\":\"//evil.example/e\"}\n",
+            "{\"id\":\"f\",\"title\":\"F\",\"price\":5,\"currency\":\"GBP\",\"url\":\"/p/f\",\"image\":\"/img/f.svg\"}\n",
         );
         let (catalog, report) = Catalog::parse_jsonl(text, "c.jsonl").unwrap();
-        assert_eq!(catalog.len(), 1);
+        assert_eq!(catalog.len(), 2, "an https link and a path on the shop's own site are kept");
         assert_eq!(catalog.products()[0].title, "Train set big");
-        assert_eq!(report.problems.len(), 3, "{:?}", report.problems);
+        assert_eq!(report.problems.len(), 4, "{:?}", report.problems);
         assert!(report.problems.iter().all(|p| p.to_string().contains("http(s) URL")));
     }
 

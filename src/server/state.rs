@@ -192,6 +192,19 @@ impl ParkedVisits {
     }
 }
 
+/// Whether a parked visit may be resumed by a hello with this token's shopper and verified
+/// customer: the same shopper, the same customer (or none on both sides), and a profile still
+/// stored and still linked as it was. Anything else starts a new visit and leaves the parked
+/// one to its owner.
+fn resumable(state: &AppState, parked: &Parked, shopper: ShopperId, customer: Option<&CustomerId>) -> bool {
+    let conversation = &parked.visit.conversation;
+    if conversation.shopper != shopper || conversation.customer.as_ref() != customer {
+        return false;
+    }
+    let expected = customer.map_or(Stored::Anonymous, |c| Stored::Customer(c.clone()));
+    matches!(state.profiles.store.whose(shopper), Ok(stored) if stored == expected)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -240,17 +253,4 @@ mod tests {
         assert!(!visits.parked.contains_key("v89"));
         assert!(visits.order.len() <= 32, "the order queue stays bounded too");
     }
-}
-
-/// Whether a parked visit may be resumed by a hello with this token's shopper and verified
-/// customer: the same shopper, the same customer (or none on both sides), and a profile still
-/// stored and still linked as it was. Anything else starts a new visit and leaves the parked
-/// one to its owner.
-fn resumable(state: &AppState, parked: &Parked, shopper: ShopperId, customer: Option<&CustomerId>) -> bool {
-    let conversation = &parked.visit.conversation;
-    if conversation.shopper != shopper || conversation.customer.as_ref() != customer {
-        return false;
-    }
-    let expected = customer.map_or(Stored::Anonymous, |c| Stored::Customer(c.clone()));
-    matches!(state.profiles.store.whose(shopper), Ok(stored) if stored == expected)
 }

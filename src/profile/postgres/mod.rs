@@ -173,7 +173,7 @@ impl PostgresStore {
             return Ok(Step::Raced);
         }
         tx.commit().await?;
-        Ok(Step::Done(profile))
+        Ok(Step::Done(Box::new(profile)))
     }
 
     /// [`Store::update`] (`create` set) and [`Store::change`] (`create` `None`): the
@@ -194,7 +194,7 @@ impl PostgresStore {
                     linked = p.customer().map(|c| c.id.as_str().to_string());
                 };
                 match self.update_once(&mut client, shopper, create, &mut watched).await {
-                    Ok(Step::Done(profile)) => return Ok(Some(profile)),
+                    Ok(Step::Done(profile)) => return Ok(Some(*profile)),
                     Ok(Step::Missing) => return Ok(None),
                     Ok(Step::Raced) => {}
                     Err(Failure::Postgres(error)) if is_customer_conflict(&error) => {
@@ -444,7 +444,7 @@ impl From<StoreError> for Failure {
 /// replaces it), `Database` with the server's message and SQLSTATE otherwise.
 /// What one read-modify-write attempt came to.
 enum Step {
-    Done(Profile),
+    Done(Box<Profile>),
     /// Not stored, and not to be created.
     Missing,
     /// A concurrent first write of the same new shopper won: start over.
