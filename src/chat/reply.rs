@@ -93,7 +93,7 @@ pub fn render(decision: &crate::dialogue::Decision, r: Render<'_>) -> Reply {
     base.insert("currency".into(), Value::from(r.currency.code()));
     base.insert("summary".into(), Value::from(""));
     let summary = replies.render("summary", &Value::from(base.clone()));
-    base.insert("summary".into(), Value::from(summary));
+    base.insert("summary".into(), Value::from(summary.clone()));
     // Each template sees the common variables plus its own; the map's values are shared, so a
     // copy of the base is a handful of reference counts.
     let with = |extra: serde_json::Value| {
@@ -123,15 +123,21 @@ pub fn render(decision: &crate::dialogue::Decision, r: Render<'_>) -> Reply {
             Preface::NotUnderstood => replies.render("not_understood", &with(serde_json::json!({}))),
         });
     }
+    // "Got it: <summary>." before an intro that says the summary again would say it twice.
+    let acknowledged = decision.preface.iter().position(|p| matches!(p, Preface::Acknowledge { .. }));
     let mut products = Vec::new();
     match &decision.action {
         Action::Nothing => {}
         Action::Recommend { why } if !r.products.is_empty() => {
             let like = r.like_title.clone().unwrap_or_default();
-            parts.push(replies.render(
+            let intro = replies.render(
                 "recommend_intro",
                 &with(serde_json::json!({"kind": why.as_str(), "count": r.products.len(), "like_title": like})),
-            ));
+            );
+            if let Some(i) = acknowledged.filter(|_| !summary.is_empty() && intro.contains(summary.as_str())) {
+                parts[i].clear();
+            }
+            parts.push(intro);
             products = r.products;
         }
         Action::Recommend { why } => {
@@ -150,7 +156,9 @@ pub fn render(decision: &crate::dialogue::Decision, r: Render<'_>) -> Reply {
             parts.push(replies.render("explain", &with(serde_json::json!({"title": shown.title, "why": why}))));
         }
         Action::Explain { product: None } => {
-            parts.push(replies.render("explain_nothing", &with(serde_json::json!({}))))
+            let titles: Vec<&str> = r.session.shown.iter().map(|s| s.title.as_str()).collect();
+            let context = serde_json::json!({"count": titles.len(), "titles": titles});
+            parts.push(replies.render("explain_nothing", &with(context)))
         }
         Action::ShowProfile => parts.push(replies.render("profile", &with(serde_json::json!({"facts": r.facts})))),
         Action::Handover => parts.push(replies.render("handover", &with(serde_json::json!({})))),
@@ -179,12 +187,23 @@ pub fn render(decision: &crate::dialogue::Decision, r: Render<'_>) -> Reply {
         None => {}
     }
     Reply {
-        text: parts.into_iter().filter(|p| !p.is_empty()).collect::<Vec<_>>().join(" "),
+        text: without_repeats(parts).join(" "),
         asking: decision.ask.map(|a| a.name().to_string()),
         quick_replies,
         slots: r.session.slots.clone(),
         products,
     }
+}
+
+/// The non-empty parts, each said once: a part equal to an earlier one is dropped.
+fn without_repeats(parts: Vec<String>) -> Vec<String> {
+    let mut said: Vec<String> = Vec::new();
+    for part in parts {
+        if !part.is_empty() && !said.contains(&part) {
+            said.push(part);
+        }
+    }
+    said
 }
 
 /// A template context: variable name -> value.
@@ -231,5 +250,11 @@ mod tests {
         assert_eq!(round("35"), "35");
         assert_eq!(round("129.99"), "130");
         assert_eq!(round("612"), "650");
+    }
+
+    #[test]
+    fn a_part_said_twice_is_said_once_and_empty_parts_vanish() {
+        let parts = ["Got it.", "", "Here is an idea:", "Got it."].map(String::from).to_vec();
+        assert_eq!(without_repeats(parts), ["Got it.", "Here is an idea:"]);
     }
 }

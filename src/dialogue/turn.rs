@@ -64,6 +64,14 @@ pub fn step(session: &mut Session, said: &Understanding, shop: &Shop<'_>) -> Dec
         session.skipped.push(slot);
     }
 
+    if starts_new_request(session, said) {
+        session.keywords.clear();
+        session.slots.interests.clear();
+        session.like = None;
+        if said.slots.age.is_none() {
+            session.slots.age = None;
+        }
+    }
     let changed = absorb_slots(session, said, shop, &mut decision);
     absorb_keywords(session, said);
     if !changed.is_empty() {
@@ -188,6 +196,18 @@ fn absorb_slots(
         session.slots.purpose = Some(Purpose::Gift);
     }
     changed
+}
+
+/// Whether the message asks for something new for someone else: a different person (or "for
+/// me" after a gift) together with what they want (product words or interests). Such a message
+/// replaces the request; a new person, budget or "for me after all" alone refine it.
+fn starts_new_request(session: &Session, said: &Understanding) -> bool {
+    let (known, new) = (&session.slots, &said.slots);
+    let other_recipient = new.recipient.as_ref().is_some_and(|r| known.recipient.as_ref() != Some(r))
+        || new.recipient_word.as_ref().is_some_and(|w| known.recipient_word.as_ref().is_some_and(|k| k != w));
+    let other_purpose = new.purpose.is_some() && known.purpose.is_some() && new.purpose != known.purpose;
+    let wants = !said.keywords.is_empty() || !new.interests.is_empty();
+    session.has_request() && wants && (other_recipient || other_purpose)
 }
 
 /// Takes the message's product words: a message that only adds a detail ("in blue", "with

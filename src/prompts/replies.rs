@@ -39,7 +39,14 @@ fn catalogue() -> Vec<(&'static str, Vec<serde_json::Value>)> {
             ],
         ),
         ("explain", vec![json!({"title": "Wooden Train Set", "why": ["For someone who loves trains"]})]),
-        ("explain_nothing", none()),
+        (
+            "explain_nothing",
+            vec![
+                json!({"count": 0, "titles": []}),
+                json!({"count": 1, "titles": ["Art Case"]}),
+                json!({"count": 3, "titles": ["Art Case", "Kite", "Ball"]}),
+            ],
+        ),
         (
             "profile",
             vec![
