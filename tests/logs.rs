@@ -81,7 +81,9 @@ async fn piped_logs_are_plain_text_with_request_connection_and_summary_lines_and
     let _server = Running(child);
     let mut seen = Vec::new();
     assert!(wait_for(&lines, &mut seen, |l| l.contains("listening on http://")), "{seen:#?}");
-    let address = seen.iter().find_map(|l| l.split("listening on http://").nth(1)).unwrap().trim().to_string();
+    let address = seen.iter().find_map(|l| l.split("listening on http://").nth(1)).unwrap();
+    // The line goes on with fields (the catalog it loaded): the address is its first word.
+    let address = address.split_whitespace().next().unwrap().to_string();
 
     let secret = "my aunt Philippa adores zeppelins";
     let (mut socket, _) = tokio_tungstenite::connect_async(format!("ws://{address}/v1/chat")).await.unwrap();

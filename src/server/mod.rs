@@ -76,9 +76,10 @@ pub fn app(state: AppState) -> Router {
         .route("/v1/recommendations", get(rest::recommendations))
         .layer(DefaultBodyLimit::max(limits.rest_body_bytes))
         .merge(admin)
-        .layer(axum::middleware::from_fn(edge::json_refusals))
         .layer(axum::middleware::from_fn_with_state(state.clone(), edge::guard))
         .merge(crate::mcp::routes(&state))
+        // Outside the merge, so the unknown-route fallback and /mcp's refusals get it too.
+        .layer(axum::middleware::from_fn(edge::json_refusals))
         .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(body_timeout))
         .layer(axum::middleware::from_fn_with_state(state.clone(), logs::request_line))
         .with_state(state)
