@@ -223,7 +223,8 @@ async fn the_model_server_killed_mid_conversation_leaves_replies_coming() {
     assert!(!titles(&reply).is_empty(), "{reply}");
     assert!(started.elapsed() < Duration::from_secs(5), "{:?}", started.elapsed());
     let (_, reply) = say(&mut socket, "cheaper", Duration::from_secs(10)).await;
-    assert!(!titles(&reply).is_empty(), "replies keep coming: {reply}");
+    // With the model gone the rules answer: "cheaper" may honestly have nothing cheaper to show.
+    assert!(!reply["text"].as_str().unwrap_or_default().is_empty(), "replies keep coming: {reply}");
 }
 
 #[tokio::test]
