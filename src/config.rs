@@ -32,6 +32,8 @@ pub struct Config {
     /// Where profiles live: a `postgres://` URL (shared by several servers) or a directory for
     /// sled; `None`: sled in `data_dir`, as before.
     pub store: Option<String>,
+    /// The PostgreSQL store's connections, when `store` is a `postgres://` URL.
+    pub postgres: PostgresConfig,
     pub catalog: PathBuf,
     /// `None`: `prompts/` when it exists, else the built-in prompt files.
     pub prompts: Option<PathBuf>,
@@ -59,6 +61,24 @@ pub struct Config {
     pub mcp: McpConfig,
     /// The shop as shoppers see it: name, currency display, accent colour, logo.
     pub shop: crate::shop::Shop,
+}
+
+/// The PostgreSQL store's connections (`[postgres]`); each server keeps its own pool.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PostgresConfig {
+    /// Connections this server keeps open (each turn holds one for a few round trips).
+    pub pool_size: usize,
+    /// Milliseconds to connect, to wait for a free pooled connection, and for any one store
+    /// call as a whole; past it the call fails (`internal` to the shopper, 503 from
+    /// `/healthz`) and nothing is acknowledged.
+    pub timeout_ms: u64,
+}
+
+impl Default for PostgresConfig {
+    fn default() -> PostgresConfig {
+        PostgresConfig { pool_size: 16, timeout_ms: 5_000 }
+    }
 }
 
 /// The MCP server for shoppers' own agents (`[mcp]`), at `/mcp`.
@@ -252,6 +272,7 @@ impl Default for Config {
             addr: SocketAddr::from(([127, 0, 0, 1], 8080)),
             data_dir: PathBuf::from("data"),
             store: None,
+            postgres: PostgresConfig::default(),
             catalog: PathBuf::from("catalog/demo.jsonl"),
             prompts: None,
             admin_key: None,
@@ -393,6 +414,25 @@ impl Config {
         }
     }
 
+    /// The PostgreSQL store's options from `[postgres]` and `[profile]`; refuses a pool of no
+    /// connection (or over 1000) and a timeout under 100 ms or over 10 minutes.
+    pub fn postgres_options(&self) -> Result<crate::profile::PostgresOptions, ConfigError> {
+        let invalid = |message: String| ConfigError::Invalid { file: "configuration".into(), line: 0, message };
+        let PostgresConfig { pool_size, timeout_ms } = self.postgres;
+        if !(1..=1000).contains(&pool_size) {
+            return Err(invalid(format!("postgres.pool_size is {pool_size}; it must be 1 to 1000")));
+        }
+        if !(100..=600_000).contains(&timeout_ms) {
+            return Err(invalid(format!("postgres.timeout_ms is {timeout_ms}; it must be 100 to 600000")));
+        }
+        Ok(crate::profile::PostgresOptions {
+            pool_size,
+            timeout: Duration::from_millis(timeout_ms),
+            max_profile_bytes: self.profile.max_profile_bytes,
+            erased_ids: time::Duration::days(i64::from(self.profile.erased_ids_days)),
+        })
+    }
+
     /// Refuses secrets and keys set to an empty (or blank) string: an empty key would sign
     /// with nothing, or let anyone in.
     pub fn check_secrets(&self) -> Result<(), ConfigError> {
@@ -463,6 +503,19 @@ mod tests {
             |name: &str| (name == "CONCIERGE_MCP_ALLOWED_HOSTS").then(|| "shop.example, ,api.shop.example".into());
         config.apply_env(env).unwrap();
         assert_eq!(config.mcp.allowed_hosts, ["shop.example", "api.shop.example"]);
+    }
+
+    #[test]
+    fn postgres_pool_settings_come_from_their_section_and_are_bounded() {
+        let config: Config = toml::from_str("[postgres]\npool_size = 4\ntimeout_ms = 1500\n").unwrap();
+        let options = config.postgres_options().unwrap();
+        assert_eq!((options.pool_size, options.timeout), (4, Duration::from_millis(1500)));
+        assert_eq!(options.max_profile_bytes, config.profile.max_profile_bytes, "the profile cap applies too");
+        let empty: Config = toml::from_str("[postgres]\npool_size = 0\n").unwrap();
+        assert!(empty.postgres_options().unwrap_err().to_string().contains("pool_size"));
+        let hasty: Config = toml::from_str("[postgres]\ntimeout_ms = 5\n").unwrap();
+        assert!(hasty.postgres_options().unwrap_err().to_string().contains("timeout_ms"));
+        assert!(toml::from_str::<Config>("[postgres]\npool = 4\n").is_err(), "unknown keys are refused");
     }
 
     #[test]

@@ -76,6 +76,12 @@ pub trait Peer: Send {
     /// A turn erased `shopper` ("forget everything", or the anonymous profile a login merged):
     /// the driver ends that shopper's other conversations.
     fn erased(&mut self, _shopper: ShopperId) {}
+
+    /// The visit as an answered turn leaves it, just before its reply is sent: a driver whose
+    /// conversations outlive one server (a shared store) saves it here, so it resumes anywhere.
+    fn keep(&mut self, _visit: &Visit) -> impl Future<Output = ()> + Send {
+        async {}
+    }
 }
 
 /// Collects the frames: for drivers that hand them on after the turn (in-process replay).
@@ -119,7 +125,13 @@ pub struct Visit {
     pub resume_id: String,
     pub conversation: Conversation,
     pub last_reply: Option<Reply>,
+    /// The ids of the latest `say` frames applied, newest last (at most [`SAID_IDS`]): one
+    /// resent is answered with the last reply, not applied again.
+    pub said: Vec<String>,
 }
+
+/// How many `say` ids a visit remembers.
+pub const SAID_IDS: usize = 32;
 
 /// One connection's chat: nothing until a `hello`, then a [`Visit`].
 #[derive(Default)]
@@ -158,9 +170,22 @@ impl Chat {
                 self.hello(shopper.as_deref(), customer, context, with, peer).await
             }
             (_, false) => error(peer, &FrameError::new("hello_required", "send hello first")).await,
-            (ClientFrame::Say { text, choice }, true) => self.say(text, choice.is_some(), with, peer).await,
+            (ClientFrame::Say { id: Some(id), .. }, true) if self.applied(&id) => self.answer_again(peer).await,
+            (ClientFrame::Say { text, choice, id }, true) => self.say(text, choice.is_some(), id, with, peer).await,
             (ClientFrame::Event { event }, true) => self.event(event, with, peer).await,
         }
+    }
+
+    /// Whether a `say` with this id was applied in this visit.
+    fn applied(&self, id: &str) -> bool {
+        self.visit.as_ref().is_some_and(|v| v.said.iter().any(|said| said == id))
+    }
+
+    /// A resent `say`: the conversation's latest reply again, nothing applied.
+    async fn answer_again(&mut self, peer: &mut impl Peer) -> bool {
+        let Some(visit) = &self.visit else { return true };
+        let reply = visit.last_reply.clone().unwrap_or_else(|| empty_reply(&visit.conversation));
+        peer.send(ServerFrame::Reply(Box::new(reply))).await
     }
 
     /// Continues a parked visit (a `hello` carrying its resume id): a welcome, then the last
@@ -191,13 +216,20 @@ impl Chat {
             Err(error) => return internal(peer, &error).await,
         };
         let resume_id = with.identity.resume_id();
-        self.visit = Some(Visit { resume_id, conversation: opened.conversation, last_reply: None });
-        self.finish(opened.answer, Some(opened.returning), "", with, peer).await
+        self.visit = Some(Visit { resume_id, conversation: opened.conversation, last_reply: None, said: Vec::new() });
+        self.finish(opened.answer, Some(opened.returning), "", None, with, peer).await
     }
 
     /// `say`: one message. `quick_reply`: the text is a quick-reply button's (no need for a
-    /// model to read it).
-    async fn say(&mut self, text: String, quick_reply: bool, with: &Services<'_>, peer: &mut impl Peer) -> bool {
+    /// model to read it); `id`: the frame's, remembered once the answer is durable.
+    async fn say(
+        &mut self,
+        text: String,
+        quick_reply: bool,
+        id: Option<String>,
+        with: &Services<'_>,
+        peer: &mut impl Peer,
+    ) -> bool {
         let Some(mut visit) = self.visit.take() else { return true };
         if with.log_text {
             tracing::debug!(shopper = %visit.conversation.shopper, %text, "say");
@@ -221,7 +253,7 @@ impl Chat {
                 visit.conversation = conversation;
                 self.visit = Some(visit);
                 match answer {
-                    Ok(answer) => self.finish(answer, None, &text, with, peer).await,
+                    Ok(answer) => self.finish(answer, None, &text, id, with, peer).await,
                     Err(ConversationError::Gone(_)) => self.end_erased(peer).await,
                     Err(ConversationError::Store(too_large @ StoreError::TooLarge { .. })) => {
                         error(peer, &FrameError::new("too_large", too_large.to_string())).await
@@ -252,12 +284,14 @@ impl Chat {
 
     /// Waits for the answer's write, then sends what it says: a new welcome when the shopper
     /// was replaced (`returning` for a hello), and the reply or handover, reworded by the
-    /// language model when one is configured. `said`: the shopper's message ("" for a hello).
+    /// language model when one is configured. `said`: the shopper's message ("" for a hello),
+    /// `id`: its frame's id.
     async fn finish(
         &mut self,
         mut answer: Answer,
         returning: Option<bool>,
         said: &str,
+        id: Option<String>,
         with: &Services<'_>,
         peer: &mut impl Peer,
     ) -> bool {
@@ -288,6 +322,13 @@ impl Chat {
         }
         peer.answered();
         visit.last_reply = Some(answer.reply.clone());
+        if let Some(id) = id {
+            if visit.said.len() >= SAID_IDS {
+                visit.said.remove(0);
+            }
+            visit.said.push(id);
+        }
+        peer.keep(visit).await;
         for frame in frames(answer) {
             if !peer.send(frame).await {
                 return false;

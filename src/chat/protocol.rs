@@ -18,7 +18,9 @@ pub struct Customer {
 #[derive(Debug, Clone, PartialEq)]
 pub enum ClientFrame {
     Hello { shopper: Option<String>, session: Option<String>, customer: Option<Customer>, context: PageContext },
-    Say { text: String, choice: Option<String> },
+    /// `id`, when set, names the message: a `say` resent with an id already applied in its
+    /// conversation (after a reconnect, to any server) is answered again, not applied again.
+    Say { text: String, choice: Option<String>, id: Option<String> },
     Event { event: serde_json::Value },
 }
 
@@ -58,7 +60,12 @@ struct SayBody {
     text: String,
     #[serde(default)]
     choice: Option<String>,
+    #[serde(default)]
+    id: Option<String>,
 }
+
+/// The longest `id` a `say` may carry, in bytes.
+pub const MAX_SAY_ID: usize = 128;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -93,7 +100,11 @@ impl ClientFrame {
             }
             "say" => {
                 let body: SayBody = serde_json::from_value(value).map_err(shape)?;
-                Ok(ClientFrame::Say { text: body.text, choice: body.choice })
+                if body.id.as_ref().is_some_and(|id| id.is_empty() || id.len() > MAX_SAY_ID) {
+                    let message = format!("a say's `id` is 1 to {MAX_SAY_ID} bytes");
+                    return Err(FrameError::new("bad_message", message));
+                }
+                Ok(ClientFrame::Say { text: body.text, choice: body.choice, id: body.id })
             }
             "event" => {
                 let body: EventBody = serde_json::from_value(value).map_err(shape)?;
@@ -144,7 +155,11 @@ mod tests {
         assert_eq!(context.referrer.as_deref(), Some("https://runningblog.example/"));
         assert_eq!(
             ClientFrame::parse(r#"{"type":"say","text":"Under £20","choice":"Under £20"}"#).unwrap(),
-            ClientFrame::Say { text: "Under £20".into(), choice: Some("Under £20".into()) }
+            ClientFrame::Say { text: "Under £20".into(), choice: Some("Under £20".into()), id: None }
+        );
+        assert_eq!(
+            ClientFrame::parse(r#"{"type":"say","text":"hi","id":"m-1"}"#).unwrap(),
+            ClientFrame::Say { text: "hi".into(), choice: None, id: Some("m-1".into()) }
         );
         assert!(matches!(
             ClientFrame::parse(r#"{"type":"event","event":{"kind":"product_viewed","product_id":"sku-1"}}"#),
@@ -159,6 +174,9 @@ mod tests {
         assert_eq!(ClientFrame::parse(r#"{"type":"say"}"#).unwrap_err().code, "bad_message");
         assert_eq!(ClientFrame::parse(r#"{"type":"say","text":5}"#).unwrap_err().code, "bad_message");
         assert_eq!(ClientFrame::parse(r#"{"type":"dance"}"#).unwrap_err().code, "unknown_type");
+        assert_eq!(ClientFrame::parse(r#"{"type":"say","text":"hi","id":""}"#).unwrap_err().code, "bad_message");
+        let long = format!(r#"{{"type":"say","text":"hi","id":"{}"}}"#, "x".repeat(MAX_SAY_ID + 1));
+        assert_eq!(ClientFrame::parse(&long).unwrap_err().code, "bad_message");
     }
 
     #[test]

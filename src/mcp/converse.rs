@@ -127,7 +127,7 @@ pub(crate) async fn converse(
     let mut turn: Vec<ServerFrame> = Vec::new();
     if !message.trim().is_empty() && chat.is_open() {
         let choice = args.quick_reply.then(|| message.clone());
-        chat.handle(ClientFrame::Say { text: message, choice }, &services, &mut turn).await;
+        chat.handle(ClientFrame::Say { text: message, choice, id: None }, &services, &mut turn).await;
     }
     if let Some(visit) = chat.close() {
         let resume_id = visit.resume_id.clone();

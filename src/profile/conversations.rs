@@ -35,5 +35,16 @@ pub trait Conversations: Send + Sync {
 
     /// A receiver of every erased shopper's id, on whichever server erased it (and for the
     /// retention sweep), so each server can end that shopper's live conversations.
-    fn erasures(&self) -> tokio::sync::broadcast::Receiver<ShopperId>;
+    fn erasures(&self) -> tokio::sync::broadcast::Receiver<Erasure>;
+}
+
+/// What [`Conversations::erasures`] announces.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Erasure {
+    /// This shopper was erased.
+    Shopper(ShopperId),
+    /// The announcements stopped for a while (the database went away, or its connection was
+    /// lost) and came back: erasures may have been missed, so each live conversation should
+    /// ask the store whether its shopper is still there.
+    Missed,
 }

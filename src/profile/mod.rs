@@ -41,7 +41,7 @@ mod store;
 mod tombstone;
 
 pub use behaviour::{Behaviour, DEFAULT_BEHAVIOUR_WINDOW, ProfileView, RecentBehaviour, Searched, Touch};
-pub use conversations::Conversations;
+pub use conversations::{Conversations, Erasure};
 pub use copy::{CopyReport, copy_store};
 pub use error::{InputError, StoreError};
 pub use event::{Event, EventInput, EventKind, MAX_CLOCK_SKEW, Order, OrderInput, OrderItem, OrderItemInput, Recorded};

@@ -11,6 +11,9 @@
 //! id under a random salt kept in the store (`k/tombstone-salt`), so the store can recognise
 //! an erased id when it is presented again, but nobody reading the disk can list the erased
 //! shoppers or customers (or test guesses of customer ids without the store's salt).
+//!
+//! `PostgresStore` keeps the same keys (as text) in `concierge_tombstones`, its salt in
+//! `concierge_settings`; this module's [`Salt`] names them for both stores.
 
 use sha2::{Digest, Sha256};
 use sled::transaction::{ConflictableTransactionError, TransactionalTree};
@@ -36,6 +39,11 @@ impl Salt {
         Ok(Salt(stored.unwrap_or(fresh)))
     }
 
+    /// A salt read from elsewhere (PostgreSQL's settings table).
+    pub(crate) fn from_bytes(bytes: [u8; 32]) -> Salt {
+        Salt(bytes)
+    }
+
     fn key(&self, prefix: &[u8; 2], id: &[u8]) -> Vec<u8> {
         let digest = Sha256::new().chain_update(self.0).chain_update(prefix).chain_update(id).finalize();
         [&prefix[..], hex::encode(&digest[..16]).as_bytes()].concat()
@@ -49,6 +57,16 @@ impl Salt {
     /// The key of a customer id's tombstone.
     pub(crate) fn customer_key(&self, customer: &[u8]) -> Vec<u8> {
         self.key(CUSTOMER, customer)
+    }
+
+    /// [`Salt::shopper_key`] as text (it is ASCII: a prefix and hex digits).
+    pub(crate) fn shopper_text(&self, shopper: ShopperId) -> String {
+        String::from_utf8_lossy(&self.shopper_key(shopper)).into_owned()
+    }
+
+    /// [`Salt::customer_key`] as text.
+    pub(crate) fn customer_text(&self, customer: &str) -> String {
+        String::from_utf8_lossy(&self.customer_key(customer.as_bytes())).into_owned()
     }
 }
 

@@ -164,7 +164,7 @@ impl Driver for InProcess {
         if !self.chat.is_open() {
             return Err(DriverError::Protocol("say before open".into()));
         }
-        Ok(self.exchange(ClientFrame::Say { text: text.to_string(), choice: None }).await)
+        Ok(self.exchange(ClientFrame::Say { text: text.to_string(), choice: None, id: None }).await)
     }
 
     async fn event(&mut self, event: &Value) -> Result<Vec<ServerFrame>, DriverError> {

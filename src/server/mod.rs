@@ -26,6 +26,7 @@ mod metrics;
 mod openapi;
 mod quiet;
 pub(crate) mod rest;
+mod resume;
 mod socket;
 pub(crate) mod state;
 
@@ -49,7 +50,7 @@ pub use state::AppState;
 
 use crate::chat::conversation::Profiles;
 use crate::config::Config;
-use crate::profile::{Limits, PostgresOptions, Store, StoreOptions};
+use crate::profile::{Limits, Store, StoreOptions};
 
 /// The router with every route, for the server and for tests (`oneshot`).
 pub fn app(state: AppState) -> Router {
@@ -148,10 +149,11 @@ impl Application {
             erased_ids: time::Duration::days(i64::from(config.profile.erased_ids_days)),
             ..StoreOptions::default()
         };
+        let postgres = config.postgres_options()?;
         // Opening a networked store waits for its database: off the runtime's threads.
         let store = {
             let location = location.clone();
-            tokio::task::spawn_blocking(move || location.open(sled, PostgresOptions::default())).await?
+            tokio::task::spawn_blocking(move || location.open(sled, postgres)).await?
         }
         .with_context(|| format!("cannot open the profile store {location}"))?;
         let secret = auth::load_or_create_secret(config.secret.as_deref(), &config.data_dir)
@@ -186,6 +188,7 @@ impl Application {
         let store: Arc<dyn Store> = Arc::clone(&state.profiles.store);
         let idle = time::Duration::days(i64::from(state.config.profile.retention_days));
         let sweeper = crate::profile::spawn_sweeper(Arc::clone(&store), std::time::Duration::from_secs(3600), idle);
+        let erasures = resume::spawn_erasure_listener(&state);
         let summary = logs::spawn_summary(state.clone(), std::time::Duration::from_secs(state.config.log.summary_secs));
         let limits = &state.config.limits;
         let accept = listen::Accept {
@@ -202,6 +205,9 @@ impl Application {
         };
         listen::serve(listener, router, accept, state, signal).await;
         sweeper.abort();
+        if let Some(erasures) = erasures {
+            erasures.abort();
+        }
         if let Some(summary) = summary {
             summary.abort();
         }

@@ -4,7 +4,8 @@
 //! ([`Chat::handle`], which decides everything about the turn), and a writer task drains a
 //! small queue to the socket, so a peer that stops reading stalls only itself (its queue
 //! fills, and it is disconnected). This module owns only the transport: frame size and rate
-//! limits, the hello and idle timeouts, parking a closed visit for a reconnect, and metrics.
+//! limits, the hello and idle timeouts, parking a closed visit for a reconnect (and saving each
+//! turn's visit in a shared store, see `resume`), ending an erased shopper's visit, and metrics.
 
 use std::time::{Duration, Instant};
 
@@ -17,10 +18,10 @@ use super::auth::customer_signature_valid;
 use super::limits::TokenBucket;
 use super::metrics::Metrics;
 use super::quiet::{Quiet, warn_quietly};
-use super::state::{AppState, Parked};
+use super::state::{AppState, Parked, Verdict};
 use crate::chat::exchange::error;
 use crate::chat::protocol::{ClientFrame, Customer, FrameError, ServerFrame};
-use crate::chat::{Chat, Identity, Peer, Run, Services};
+use crate::chat::{Chat, Identity, Peer, Run, Services, Visit};
 use crate::profile::{CustomerId, ShopperId, Stored};
 
 /// Frames waiting for a slow reader before it is disconnected.
@@ -56,11 +57,12 @@ pub async fn serve(state: AppState, socket: WebSocket) {
         let _ = tokio::time::timeout(WRITE_DEADLINE, sink.close()).await;
     });
     let run = Run::for_store(state.profiles.store.as_ref(), state.config.profile.durability);
-    let mut connection = Connection { state: state.clone(), out, chat: Chat::default(), run, turns: 0 };
+    let mut erasures = state.erasures.subscribe();
+    let erasures_seen = *erasures.borrow_and_update();
+    let mut connection = Connection { state: state.clone(), out, chat: Chat::default(), run, turns: 0, erasures_seen };
     let limits = state.config.limits.clone();
     let mut bucket = TokenBucket::new(limits.messages_per_minute, limits.burst, Instant::now());
     let mut shutdown = state.shutdown.clone();
-    let mut erasures = state.erasures.subscribe();
     let started = Instant::now();
     // Why the connection ended, for its log line.
     let mut ended = "peer";
@@ -78,7 +80,8 @@ pub async fn serve(state: AppState, socket: WebSocket) {
                 break;
             }
             Ok(()) = erasures.changed() => {
-                if connection.was_erased() && !connection.end_erased().await {
+                let latest = *erasures.borrow_and_update();
+                if connection.was_erased(latest).await && !connection.end_erased().await {
                     break;
                 }
                 continue;
@@ -152,6 +155,8 @@ struct Connection {
     run: Run,
     /// Turns answered on this connection, for its log line.
     turns: u64,
+    /// The number of the latest erasure this connection has looked at.
+    erasures_seen: u64,
 }
 
 impl Connection {
@@ -179,14 +184,13 @@ impl Connection {
             self.park();
             let shopper = shopper.as_deref().and_then(|t| state.tokens.verify(t));
             let customer = customer.clone().and_then(|c| state.customer(c));
-            resumed = match (session.as_deref(), shopper) {
-                (Some(resume_id), Some(shopper)) => state.unpark_for(resume_id, shopper, customer.as_ref()),
-                _ => None,
-            };
+            if let (Some(resume_id), Some(shopper)) = (session.clone(), shopper) {
+                resumed = self.resume(resume_id, shopper, customer).await;
+            }
         }
         let mut wire = Wire { out: &self.out, state: &state, started, answered: 0 };
         let alive = match resumed {
-            Some(parked) => self.chat.resume(parked.visit, &services, &mut wire).await,
+            Some(visit) => self.chat.resume(visit, &services, &mut wire).await,
             None => self.chat.handle(frame, &services, &mut wire).await,
         };
         self.turns += wire.answered;
@@ -197,11 +201,39 @@ impl Connection {
         error(&mut Wire { out: &self.out, state: &self.state, started: Instant::now(), answered: 0 }, &refused).await
     }
 
-    /// Whether this connection's shopper is gone, asked when an erasure is announced (the
-    /// store answers from its index; erasures are rare).
-    fn was_erased(&self) -> bool {
-        let Some(mine) = self.chat.shopper() else { return false };
-        matches!(self.state.profiles.store.whose(mine), Ok(Stored::Absent))
+    /// The visit a hello with a resume id continues, parked here or saved by any server
+    /// (see `resume`), looked up where the store may block.
+    async fn resume(&self, resume_id: String, shopper: ShopperId, customer: Option<CustomerId>) -> Option<Visit> {
+        let (state, now) = (self.state.clone(), OffsetDateTime::now_utc());
+        let find = move || state.resume(&resume_id, shopper, customer.as_ref(), now);
+        match self.run {
+            Run::Blocking => tokio::task::spawn_blocking(find).await.ok().flatten(),
+            Run::Inline => find(),
+        }
+    }
+
+    /// Whether this connection's shopper is gone, asked when erasures up to number `latest`
+    /// were announced: the erasure log names the shopper, or, when erasures may have been
+    /// missed, the store answers (from its index; where it may block).
+    async fn was_erased(&mut self, latest: u64) -> bool {
+        let Some(mine) = self.chat.shopper() else {
+            self.erasures_seen = latest;
+            return false;
+        };
+        let (verdict, seen) = self.state.erased_since(self.erasures_seen, mine);
+        self.erasures_seen = seen;
+        match verdict {
+            Verdict::Kept => false,
+            Verdict::Erased => true,
+            Verdict::Ask => {
+                let state = self.state.clone();
+                let absent = move || matches!(state.profiles.store.whose(mine), Ok(Stored::Absent));
+                match self.run {
+                    Run::Blocking => tokio::task::spawn_blocking(absent).await.unwrap_or(false),
+                    Run::Inline => absent(),
+                }
+            }
+        }
     }
 
     /// Ends this connection's visit, whose shopper was erased; `false`: the peer is gone.
@@ -255,6 +287,10 @@ impl Peer for Wire<'_> {
 
     fn erased(&mut self, shopper: ShopperId) {
         self.state.end_conversations(shopper);
+    }
+
+    fn keep(&mut self, visit: &Visit) -> impl Future<Output = ()> + Send {
+        self.state.keep(visit)
     }
 }
 

@@ -3,7 +3,9 @@
 //! The assistant (catalog + prompts) sits behind a lock held only to clone an `Arc`, so a
 //! catalog swap or prompt reload is one pointer store: a turn uses the assistant it started
 //! with, the next turn the new one. Closed visits wait in `parked`, under their resume id, for
-//! a reconnect within the resume window.
+//! a reconnect within the resume window (and, on a store several servers share, in the store:
+//! see `resume`). Erasures are logged in `erased` and announced by a counter each socket
+//! watches.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex, RwLock};
@@ -16,7 +18,7 @@ use super::limits::PerClient;
 use super::metrics::Metrics;
 use crate::chat::Visit;
 use crate::chat::assistant::Assistant;
-use crate::chat::conversation::Profiles;
+use crate::chat::conversation::{Conversation, Profiles};
 use crate::config::Config;
 use crate::profile::{CustomerId, ShopperId, Stored};
 
@@ -39,9 +41,10 @@ pub struct Shared {
     pub rest_limits: PerClient,
     /// New chat connections per client address.
     pub chat_limits: PerClient,
-    /// Counts erasures: every socket watches it and, when it moves, ends its conversation if
-    /// its shopper is gone.
+    /// Counts erasures: every socket watches it and, when it moves, reads `erased` for what
+    /// changed and ends its conversation if its shopper is gone.
     pub(crate) erasures: watch::Sender<u64>,
+    pub(crate) erased: Mutex<ErasureLog>,
     /// Flips to `true` when the server shuts down; sockets say goodbye.
     pub shutdown: watch::Receiver<bool>,
 }
@@ -82,6 +85,7 @@ impl AppState {
             rest_limits,
             chat_limits,
             erasures: watch::channel(0).0,
+            erased: Mutex::default(),
             shutdown,
             config,
         }))
@@ -106,17 +110,19 @@ impl AppState {
         visits.cap(self.config.limits.max_parked_sessions);
     }
 
-    /// The visit parked under `resume_id`, when it is still within the resume window and
-    /// `belongs` says it may be resumed; one that may not stays parked for its owner.
     /// The visit parked under `resume_id` when it may be resumed by this shopper and customer
-    /// (see `resumable`); another's stays parked for its owner.
+    /// (see `resumable`); another's stays parked for its owner. Asks the store (outside the
+    /// lock) whether the shopper is still stored as the visit knew it: call it where the store
+    /// may block (`Store::blocks`).
     pub(crate) fn unpark_for(
         &self,
         resume_id: &str,
         shopper: ShopperId,
         customer: Option<&CustomerId>,
     ) -> Option<Parked> {
-        self.unpark_if(resume_id, |parked| resumable(self, parked, shopper, customer))
+        let parked = self.unpark_if(resume_id, |parked| owned_by(&parked.visit.conversation, shopper, customer))?;
+        // A visit whose shopper was erased or relinked since is dead: it is dropped.
+        still_stored(self, shopper, customer).then_some(parked)
     }
 
     pub(crate) fn unpark_if(&self, resume_id: &str, belongs: impl FnOnce(&Parked) -> bool) -> Option<Parked> {
@@ -139,7 +145,71 @@ impl AppState {
         let mut visits = self.parked.lock().unwrap_or_else(|e| e.into_inner());
         visits.parked.retain(|_, parked| parked.visit.conversation.shopper != shopper);
         drop(visits);
-        self.erasures.send_modify(|count| *count += 1);
+        self.announce(Some(shopper));
+    }
+
+    /// Erasures may have been missed (the store's announcements were cut off for a while):
+    /// every socket asks the store whether its shopper is still there.
+    pub(crate) fn erasures_missed(&self) {
+        self.announce(None);
+    }
+
+    fn announce(&self, erased: Option<ShopperId>) {
+        let mut log = self.erased.lock().unwrap_or_else(|e| e.into_inner());
+        let number = log.push(erased);
+        drop(log);
+        self.erasures.send_replace(number);
+    }
+
+    /// What the erasures after number `seen` mean for `shopper`'s conversation, and the number
+    /// of the latest.
+    pub(crate) fn erased_since(&self, seen: u64, shopper: ShopperId) -> (Verdict, u64) {
+        self.erased.lock().unwrap_or_else(|e| e.into_inner()).since(seen, shopper)
+    }
+}
+
+/// What a socket learns from the erasure log about its shopper.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Verdict {
+    /// Not erased.
+    Kept,
+    /// Erased: end the conversation.
+    Erased,
+    /// Not known (erasures were missed, or the log no longer reaches back): ask the store.
+    Ask,
+}
+
+/// The latest erasures, numbered from 1; `None` stands for "some may have been missed".
+#[derive(Default)]
+pub(crate) struct ErasureLog {
+    latest: u64,
+    recent: VecDeque<(u64, Option<ShopperId>)>,
+}
+
+/// Erasures kept in the log: a socket that falls further behind asks the store instead.
+const ERASURE_LOG: usize = 256;
+
+impl ErasureLog {
+    fn push(&mut self, erased: Option<ShopperId>) -> u64 {
+        self.latest += 1;
+        if self.recent.len() >= ERASURE_LOG {
+            self.recent.pop_front();
+        }
+        self.recent.push_back((self.latest, erased));
+        self.latest
+    }
+
+    fn since(&self, seen: u64, shopper: ShopperId) -> (Verdict, u64) {
+        let reaches_back = self.recent.front().is_some_and(|(first, _)| *first <= seen + 1);
+        let mut verdict = if reaches_back || self.latest == seen { Verdict::Kept } else { Verdict::Ask };
+        for (_, erased) in self.recent.iter().filter(|(number, _)| *number > seen) {
+            match erased {
+                Some(id) if *id == shopper => return (Verdict::Erased, self.latest),
+                None => verdict = Verdict::Ask,
+                Some(_) => {}
+            }
+        }
+        (verdict, self.latest)
     }
 }
 
@@ -192,15 +262,16 @@ impl ParkedVisits {
     }
 }
 
-/// Whether a parked visit may be resumed by a hello with this token's shopper and verified
-/// customer: the same shopper, the same customer (or none on both sides), and a profile still
-/// stored and still linked as it was. Anything else starts a new visit and leaves the parked
-/// one to its owner.
-fn resumable(state: &AppState, parked: &Parked, shopper: ShopperId, customer: Option<&CustomerId>) -> bool {
-    let conversation = &parked.visit.conversation;
-    if conversation.shopper != shopper || conversation.customer.as_ref() != customer {
-        return false;
-    }
+/// Whether a visit may be resumed by a hello with this token's shopper and verified customer
+/// (with [`still_stored`]): the same shopper and the same customer (or none on both sides).
+/// Anything else starts a new visit and leaves the parked one to its owner.
+pub(crate) fn owned_by(conversation: &Conversation, shopper: ShopperId, customer: Option<&CustomerId>) -> bool {
+    conversation.shopper == shopper && conversation.customer.as_ref() == customer
+}
+
+/// Whether the shopper's profile is still stored and still linked as the visit knew it.
+/// Blocks on a networked store.
+pub(crate) fn still_stored(state: &AppState, shopper: ShopperId, customer: Option<&CustomerId>) -> bool {
     let expected = customer.map_or(Stored::Anonymous, |c| Stored::Customer(c.clone()));
     matches!(state.profiles.store.whose(shopper), Ok(stored) if stored == expected)
 }
@@ -208,7 +279,6 @@ fn resumable(state: &AppState, parked: &Parked, shopper: ShopperId, customer: Op
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::chat::conversation::Conversation;
 
     fn parked(since: Instant) -> Parked {
         let conversation = Conversation {
@@ -219,7 +289,7 @@ mod tests {
             remembered: false,
             history: Vec::new(),
         };
-        let visit = Visit { resume_id: String::new(), conversation, last_reply: None };
+        let visit = Visit { resume_id: String::new(), conversation, last_reply: None, said: Vec::new() };
         Parked { visit, since }
     }
 
@@ -252,5 +322,23 @@ mod tests {
         assert!(visits.parked.contains_key("v99") && visits.parked.contains_key("v90"));
         assert!(!visits.parked.contains_key("v89"));
         assert!(visits.order.len() <= 32, "the order queue stays bounded too");
+    }
+
+    #[test]
+    fn the_erasure_log_tells_a_socket_whether_its_shopper_went_or_to_ask_the_store() {
+        let (mine, other) = (ShopperId::random(), ShopperId::random());
+        let mut log = ErasureLog::default();
+        let first = log.push(Some(other));
+        assert_eq!(log.since(0, mine), (Verdict::Kept, first), "another shopper's erasure");
+        let second = log.push(Some(mine));
+        assert_eq!(log.since(first, mine), (Verdict::Erased, second));
+        assert_eq!(log.since(0, mine).0, Verdict::Erased, "seen however far behind the log reaches");
+        let third = log.push(None);
+        assert_eq!(log.since(second, mine), (Verdict::Ask, third), "missed erasures: ask the store");
+        for _ in 0..ERASURE_LOG {
+            log.push(Some(other));
+        }
+        assert_eq!(log.since(third, mine).0, Verdict::Ask, "the log no longer reaches back");
+        assert_eq!(log.since(log.latest - 1, mine).0, Verdict::Kept);
     }
 }

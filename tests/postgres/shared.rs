@@ -6,7 +6,7 @@ use std::sync::Barrier;
 use std::time::{Duration, Instant};
 
 use concierge::profile::{
-    Limits, PostgresOptions, PostgresStore, Recorded, ShopperId, Store, StoreError, update_customer,
+    Erasure, Limits, PostgresOptions, PostgresStore, Recorded, ShopperId, Store, StoreError, update_customer,
 };
 
 use crate::cluster;
@@ -230,14 +230,14 @@ fn an_erasure_on_one_server_is_announced_to_the_other_within_a_second() {
             Err(_) => assert!(started.elapsed() < Duration::from_secs(5), "no erasure heard"),
         }
     };
-    assert_eq!(shopper, p.id());
+    assert_eq!(shopper, Erasure::Shopper(p.id()));
     let q = aged(7);
     b.save(&q).unwrap();
     let erased_at = Instant::now();
     b.erase(q.id()).unwrap().wait().unwrap();
     loop {
         match heard.try_recv() {
-            Ok(shopper) if shopper == q.id() => break,
+            Ok(shopper) if shopper == Erasure::Shopper(q.id()) => break,
             Ok(_) | Err(tokio::sync::broadcast::error::TryRecvError::Empty) => {
                 assert!(erased_at.elapsed() < Duration::from_secs(1), "heard within a second");
                 std::thread::sleep(Duration::from_millis(10));

@@ -62,7 +62,7 @@ fn hello() -> ClientFrame {
 }
 
 fn say(text: &str) -> ClientFrame {
-    ClientFrame::Say { text: text.into(), choice: None }
+    ClientFrame::Say { text: text.into(), choice: None, id: None }
 }
 
 fn kinds(frames: &[ServerFrame]) -> Vec<&'static str> {

@@ -6,7 +6,7 @@ use time::OffsetDateTime;
 use tokio_postgres::error::SqlState;
 
 use super::{PostgresStore, database};
-use crate::profile::conversations::Conversations;
+use crate::profile::conversations::{Conversations, Erasure};
 use crate::profile::error::StoreError;
 use crate::profile::id::ShopperId;
 
@@ -60,7 +60,7 @@ impl Conversations for PostgresStore {
         })
     }
 
-    fn erasures(&self) -> tokio::sync::broadcast::Receiver<ShopperId> {
+    fn erasures(&self) -> tokio::sync::broadcast::Receiver<Erasure> {
         self.erased.subscribe()
     }
 }

@@ -11,6 +11,9 @@
 //! - The customer link is a `UNIQUE` column: a second shopper claiming it is refused
 //!   (`CustomerTaken`) by the database itself, whichever server asks.
 //! - Events are idempotent by id because their seen ids live in the row that is locked.
+//! - Erasure leaves tombstones, as on sled (see `tombstones`): no write from any server
+//!   recreates an erased shopper or links an erased customer id until they expire; a profile
+//!   is bounded by its encoded size (`TooLarge`).
 //! - The retention sweep runs under a transaction-scoped advisory lock that other servers try
 //!   and skip, so one server sweeps at a time.
 //! - Serialization failures (SQLSTATE 40001) and deadlocks (40P01) are retried a few times:
@@ -24,6 +27,8 @@
 mod conversations;
 mod listen;
 mod schema;
+mod tombstones;
+mod write;
 
 use std::future::Future;
 use std::time::Duration as StdDuration;
@@ -31,16 +36,18 @@ use std::time::Duration as StdDuration;
 use deadpool_postgres::{Manager, ManagerConfig, Object, Pool, RecyclingMethod, Runtime};
 use time::{Duration, OffsetDateTime};
 use tokio_postgres::NoTls;
-use tokio_postgres::error::SqlState;
 
 pub use schema::ERASED_CHANNEL;
+use write::{Failure, database, decode, parse_id};
 
-use super::codec;
+use super::conversations::Erasure;
 use super::error::StoreError;
 use super::group_commit::Durable;
 use super::id::{CustomerId, ShopperId};
 use super::record::Profile;
-use super::store::Store;
+use super::sled_store::{DEFAULT_ERASED_IDS, DEFAULT_MAX_PROFILE_BYTES};
+use super::store::{Store, Stored};
+use super::tombstone::Salt;
 
 /// How to reach the database.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -50,16 +57,22 @@ pub struct PostgresOptions {
     /// The longest one store call may take, waiting for a connection included; past it the
     /// call fails with `Unavailable` and nothing is acknowledged.
     pub timeout: StdDuration,
+    /// The largest encoded profile stored, as for sled ([`super::StoreOptions`]).
+    pub max_profile_bytes: usize,
+    /// How long an erased shopper or customer id stays refused (its tombstone).
+    pub erased_ids: Duration,
 }
 
 impl Default for PostgresOptions {
     fn default() -> PostgresOptions {
-        PostgresOptions { pool_size: 16, timeout: StdDuration::from_secs(5) }
+        PostgresOptions {
+            pool_size: 16,
+            timeout: StdDuration::from_secs(5),
+            max_profile_bytes: DEFAULT_MAX_PROFILE_BYTES,
+            erased_ids: DEFAULT_ERASED_IDS,
+        }
     }
 }
-
-/// How many times a transaction that lost a serialization race is tried.
-const ATTEMPTS: usize = 5;
 
 /// The profile store on a PostgreSQL database (see the module doc).
 pub struct PostgresStore {
@@ -71,7 +84,11 @@ pub struct PostgresStore {
     /// The URL without its password, for messages.
     shown: String,
     /// Every erased shopper's id, from any server (see `listen`).
-    erased: tokio::sync::broadcast::Sender<ShopperId>,
+    erased: tokio::sync::broadcast::Sender<Erasure>,
+    /// The tombstones' salt, shared by every server on the database.
+    salt: Salt,
+    max_profile_bytes: usize,
+    erased_ids: Duration,
 }
 
 impl PostgresStore {
@@ -102,10 +119,21 @@ impl PostgresStore {
             .map_err(|e| StoreError::Unavailable(format!("{shown}: cannot start its runtime: {e}")))?;
         let handle = runtime.handle().clone();
         let (erased, _) = tokio::sync::broadcast::channel(1024);
-        let store = PostgresStore { runtime: Some(runtime), handle, pool, timeout: options.timeout, shown, erased };
-        store.run(async {
+        let mut store = PostgresStore {
+            runtime: Some(runtime),
+            handle,
+            pool,
+            timeout: options.timeout,
+            shown,
+            erased,
+            salt: Salt::from_bytes([0; 32]),
+            max_profile_bytes: options.max_profile_bytes,
+            erased_ids: options.erased_ids,
+        };
+        store.salt = store.run(async {
             let mut client = store.client().await?;
-            schema::migrate(&mut client).await
+            schema::migrate(&mut client).await?;
+            tombstones::salt(&client).await
         })?;
         store.handle.spawn(listen::listen(config, store.erased.clone()));
         Ok(store)
@@ -139,121 +167,6 @@ impl PostgresStore {
 
     async fn client(&self) -> Result<Object, StoreError> {
         self.pool.get().await.map_err(|e| StoreError::Unavailable(format!("{}: {e}", self.shown)))
-    }
-
-    /// One read-modify-write of `shopper`, creating it empty at `create` when it is not stored
-    /// (or, with `create` `None`, answering [`Step::Missing`] and writing nothing).
-    async fn update_once(
-        &self,
-        client: &mut Object,
-        shopper: ShopperId,
-        create: Option<OffsetDateTime>,
-        change: &mut dyn FnMut(&mut Profile),
-    ) -> Result<Step, Failure> {
-        let id = shopper.to_string();
-        let tx = client.transaction().await?;
-        let select = tx.prepare_cached("SELECT body FROM concierge_profiles WHERE shopper = $1 FOR UPDATE").await?;
-        let row = tx.query_opt(&select, &[&id]).await?;
-        let existed = row.is_some();
-        let mut profile = match (row, create) {
-            (Some(row), _) => decode(shopper, row.get(0))?,
-            (None, Some(now)) => Profile::new(shopper, now),
-            (None, None) => return Ok(Step::Missing),
-        };
-        change(&mut profile);
-        let (customer, seen, body) = columns(&profile)?;
-        let sql = if existed {
-            "UPDATE concierge_profiles SET customer = $2, last_seen = $3, body = $4 WHERE shopper = $1"
-        } else {
-            "INSERT INTO concierge_profiles (shopper, customer, last_seen, body) VALUES ($1, $2, $3, $4)
-             ON CONFLICT (shopper) DO NOTHING"
-        };
-        let statement = tx.prepare_cached(sql).await?;
-        if tx.execute(&statement, &[&id, &customer, &seen, &body]).await? == 0 {
-            return Ok(Step::Raced);
-        }
-        tx.commit().await?;
-        Ok(Step::Done(Box::new(profile)))
-    }
-
-    /// [`Store::update`] (`create` set) and [`Store::change`] (`create` `None`): the
-    /// read-modify-write retried on serialization failures and on a lost race to create.
-    fn modify(
-        &self,
-        shopper: ShopperId,
-        create: Option<OffsetDateTime>,
-        change: &mut dyn FnMut(&mut Profile),
-    ) -> Result<Option<Profile>, StoreError> {
-        // The customer the change links is only known once it ran: remember the last one.
-        let mut linked: Option<String> = None;
-        self.run(async {
-            let mut client = self.client().await?;
-            for round in 1..=ATTEMPTS {
-                let mut watched = |p: &mut Profile| {
-                    change(p);
-                    linked = p.customer().map(|c| c.id.as_str().to_string());
-                };
-                match self.update_once(&mut client, shopper, create, &mut watched).await {
-                    Ok(Step::Done(profile)) => return Ok(Some(*profile)),
-                    Ok(Step::Missing) => return Ok(None),
-                    Ok(Step::Raced) => {}
-                    Err(Failure::Postgres(error)) if is_customer_conflict(&error) => {
-                        let customer = linked.clone().unwrap_or_default();
-                        return Err(self.taken(&customer).await);
-                    }
-                    Err(Failure::Postgres(error)) if is_retryable(&error) && round < ATTEMPTS => {
-                        tokio::time::sleep(StdDuration::from_millis(5 << round)).await;
-                    }
-                    Err(error) => return Err(error.into_store()),
-                }
-            }
-            Err(StoreError::Database(format!("{}: shopper {shopper} kept conflicting; try again", self.shown)))
-        })
-    }
-
-    /// `CustomerTaken` for `customer`, naming the shopper that holds it.
-    async fn taken(&self, customer: &str) -> StoreError {
-        let owner = match self.find(customer).await {
-            Ok(Some(owner)) => owner,
-            Ok(None) | Err(_) => return StoreError::Database(format!("customer `{customer}` is linked elsewhere")),
-        };
-        StoreError::CustomerTaken { customer: customer.to_string(), shopper: owner }
-    }
-
-    async fn find(&self, customer: &str) -> Result<Option<ShopperId>, StoreError> {
-        let client = self.client().await?;
-        let row = client
-            .query_opt("SELECT shopper FROM concierge_profiles WHERE customer = $1", &[&customer])
-            .await
-            .map_err(database)?;
-        row.map(|row| parse_id(row.get(0))).transpose()
-    }
-
-    /// Retries `attempt` on serialization failures and deadlocks; maps a customer-link
-    /// conflict to `CustomerTaken` for `customer`.
-    async fn retrying<T, F>(&self, customer: Option<&str>, mut attempt: impl FnMut() -> F) -> Result<T, StoreError>
-    where
-        F: Future<Output = Result<Option<T>, Failure>>,
-    {
-        for round in 1..=ATTEMPTS {
-            match attempt().await {
-                Ok(Some(done)) => return Ok(done),
-                Ok(None) => {}
-                Err(Failure::Postgres(error)) if is_customer_conflict(&error) => {
-                    return Err(match customer {
-                        Some(customer) => self.taken(customer).await,
-                        None => database(error),
-                    });
-                }
-                Err(Failure::Postgres(error)) if is_retryable(&error) && round < ATTEMPTS => {
-                    tracing::debug!(%error, round, "retrying a transaction that lost a serialization race");
-                    tokio::time::sleep(StdDuration::from_millis(5 << round)).await;
-                }
-                Err(Failure::Postgres(error)) => return Err(database(error)),
-                Err(Failure::Store(error)) => return Err(error),
-            }
-        }
-        Err(StoreError::Database(format!("{}: a transaction kept conflicting; try again", self.shown)))
     }
 }
 
@@ -300,21 +213,25 @@ impl Store for PostgresStore {
         })
     }
 
-    fn write(&self, profile: &Profile) -> Result<Durable, StoreError> {
-        let (customer, seen, body) = columns(profile).map_err(Failure::into_store)?;
-        let id = profile.id().to_string();
-        self.run(self.retrying(customer.as_deref(), || async {
+    fn whose(&self, shopper: ShopperId) -> Result<Stored, StoreError> {
+        self.run(async {
             let client = self.client().await?;
             let statement = client
-                .prepare_cached(
-                    "INSERT INTO concierge_profiles (shopper, customer, last_seen, body) VALUES ($1, $2, $3, $4)
-                     ON CONFLICT (shopper) DO UPDATE
-                     SET customer = EXCLUDED.customer, last_seen = EXCLUDED.last_seen, body = EXCLUDED.body",
-                )
-                .await?;
-            client.execute(&statement, &[&id, &customer, &seen, &body]).await?;
-            Ok(Some(()))
-        }))?;
+                .prepare_cached("SELECT customer FROM concierge_profiles WHERE shopper = $1")
+                .await
+                .map_err(database)?;
+            let row = client.query_opt(&statement, &[&shopper.to_string()]).await.map_err(database)?;
+            Ok(match row.map(|row| row.get::<_, Option<String>>(0)) {
+                None => Stored::Absent,
+                Some(None) => Stored::Anonymous,
+                Some(Some(customer)) => Stored::Customer(CustomerId::from_stored(&customer)),
+            })
+        })
+    }
+
+    fn write(&self, profile: &Profile) -> Result<Durable, StoreError> {
+        // The same read-modify-write as `update`, whose change is "replace it with this".
+        self.modify(profile.id(), Some(profile.last_seen()), &mut |stored| *stored = profile.clone())?;
         Ok(Durable::ready(Ok(())))
     }
 
@@ -340,10 +257,17 @@ impl Store for PostgresStore {
 
     fn erase(&self, shopper: ShopperId) -> Result<Durable, StoreError> {
         let id = shopper.to_string();
+        let expires = (OffsetDateTime::now_utc() + self.erased_ids).unix_timestamp();
         self.run(self.retrying(None, || async {
             let mut client = self.client().await?;
             let tx = client.transaction().await?;
-            tx.execute("DELETE FROM concierge_profiles WHERE shopper = $1", &[&id]).await?;
+            tombstones::lock_shopper(&tx, &id).await?;
+            let row = tx.query_opt("DELETE FROM concierge_profiles WHERE shopper = $1 RETURNING customer", &[&id]).await?;
+            let mut buried = vec![self.salt.shopper_text(shopper)];
+            if let Some(customer) = row.and_then(|row| row.get::<_, Option<String>>(0)) {
+                buried.push(self.salt.customer_text(&customer));
+            }
+            tombstones::bury(&tx, &buried, expires).await?;
             // Delivered to every listening server when (and only if) the delete commits.
             tx.execute("SELECT pg_notify($1, $2)", &[&ERASED_CHANNEL, &id]).await?;
             tx.commit().await?;
@@ -358,6 +282,7 @@ impl Store for PostgresStore {
 
     fn sweep(&self, now: OffsetDateTime, idle: Duration) -> Result<usize, StoreError> {
         let limit = (now - idle).unix_timestamp();
+        let expires = (now + self.erased_ids).unix_timestamp();
         let removed = self.run(self.retrying(None, || async {
             let mut client = self.client().await?;
             let tx = client.transaction().await?;
@@ -374,10 +299,16 @@ impl Store for PostgresStore {
                 )
                 .await?;
             tx.execute("DELETE FROM concierge_conversations WHERE expires <= $1", &[&now.unix_timestamp()]).await?;
+            tombstones::expire(&tx, now.unix_timestamp()).await?;
+            let mut buried = Vec::with_capacity(rows.len());
             for row in &rows {
                 let shopper: &str = row.get(0);
                 tx.execute("SELECT pg_notify($1, $2)", &[&ERASED_CHANNEL, &shopper]).await?;
+                if let Ok(id) = shopper.parse::<ShopperId>() {
+                    buried.push(self.salt.shopper_text(id));
+                }
             }
+            tombstones::bury(&tx, &buried, expires).await?;
             tx.commit().await?;
             Ok(Some(rows.len()))
         }))?;
@@ -411,83 +342,6 @@ impl Store for PostgresStore {
             rows.iter().map(|row| parse_id(row.get(0))).collect()
         })
     }
-}
-
-/// What went wrong inside a transaction: a database error (maybe worth a retry) or ours.
-enum Failure {
-    Postgres(tokio_postgres::Error),
-    Store(StoreError),
-}
-
-impl Failure {
-    fn into_store(self) -> StoreError {
-        match self {
-            Failure::Postgres(error) => database(error),
-            Failure::Store(error) => error,
-        }
-    }
-}
-
-impl From<tokio_postgres::Error> for Failure {
-    fn from(error: tokio_postgres::Error) -> Failure {
-        Failure::Postgres(error)
-    }
-}
-
-impl From<StoreError> for Failure {
-    fn from(error: StoreError) -> Failure {
-        Failure::Store(error)
-    }
-}
-
-/// A database error as a `StoreError`: `Unavailable` when the connection is gone (the pool
-/// replaces it), `Database` with the server's message and SQLSTATE otherwise.
-/// What one read-modify-write attempt came to.
-enum Step {
-    Done(Box<Profile>),
-    /// Not stored, and not to be created.
-    Missing,
-    /// A concurrent first write of the same new shopper won: start over.
-    Raced,
-}
-
-pub(super) fn database(error: tokio_postgres::Error) -> StoreError {
-    match error.as_db_error() {
-        Some(db) => StoreError::Database(format!("{} (SQLSTATE {})", db.message(), db.code().code())),
-        None => StoreError::Unavailable(format!("PostgreSQL connection: {error}")),
-    }
-}
-
-/// A serialization failure or a deadlock: the transaction did nothing and may be run again.
-pub(super) fn is_retryable(error: &tokio_postgres::Error) -> bool {
-    matches!(error.code(), Some(code) if *code == SqlState::T_R_SERIALIZATION_FAILURE || *code == SqlState::T_R_DEADLOCK_DETECTED)
-}
-
-fn is_customer_conflict(error: &tokio_postgres::Error) -> bool {
-    error.as_db_error().is_some_and(|db| {
-        *db.code() == SqlState::UNIQUE_VIOLATION && db.constraint() == Some("concierge_profiles_customer_key")
-    })
-}
-
-/// The row's columns for a profile: customer link, last seen (Unix seconds), encoded body.
-fn columns(profile: &Profile) -> Result<(Option<String>, i64, Vec<u8>), Failure> {
-    let body = codec::encode(profile).map_err(StoreError::Encode)?;
-    let customer = profile.customer().map(|c| c.id.as_str().to_string());
-    Ok((customer, profile.last_seen().unix_timestamp(), body))
-}
-
-fn decode(shopper: ShopperId, body: &[u8]) -> Result<Profile, Failure> {
-    codec::decode(body).map_err(|reason| {
-        tracing::warn!(%shopper, %reason, "unreadable stored profile");
-        Failure::Store(StoreError::Corrupt { shopper: shopper.to_string(), reason })
-    })
-}
-
-fn parse_id(text: &str) -> Result<ShopperId, StoreError> {
-    text.parse().map_err(|_| StoreError::Corrupt {
-        shopper: text.to_string(),
-        reason: "the shopper column does not hold a shopper id".into(),
-    })
 }
 
 /// `url` with any password replaced by `***`, safe to print and log.

@@ -7,10 +7,14 @@
 //! one row locked with `SELECT ... FOR UPDATE`; the columns beside it are what the database
 //! must index: the customer link (unique: one customer, one shopper) and `last_seen` for the
 //! retention sweep of anonymous shoppers.
+//!
+//! Migration numbers need not be contiguous (each issue that adds tables reserves its own
+//! number): a database gets every migration it lacks, in number order, and one that holds a
+//! number this release does not know was migrated by a newer release and is refused.
 
 use tokio_postgres::Client;
 
-use super::{database, is_retryable};
+use super::write::{database, is_retryable};
 use crate::profile::error::StoreError;
 
 /// Advisory lock keys ("concierg" in ASCII, plus one per purpose), shared by every server
@@ -46,10 +50,38 @@ const MIGRATIONS: &[(i32, &str)] = &[
     CREATE INDEX concierge_conversations_shopper ON concierge_conversations (shopper);
     CREATE INDEX concierge_conversations_expires ON concierge_conversations (expires);",
     ),
+    (
+        3,
+        // Tombstones of erased shoppers and customer ids (keys salted hashes: see `tombstone`),
+        // and the store's own settings (the tombstone salt).
+        "CREATE TABLE concierge_tombstones (
+        key     text PRIMARY KEY,
+        expires bigint NOT NULL
+    );
+    CREATE INDEX concierge_tombstones_expires ON concierge_tombstones (expires);
+    CREATE TABLE concierge_settings (
+        name  text PRIMARY KEY,
+        value bytea NOT NULL
+    );",
+    ),
 ];
 
 /// The newest schema version this release knows.
-pub(crate) const LATEST: i32 = MIGRATIONS[MIGRATIONS.len() - 1].0;
+pub(crate) const LATEST: i32 = {
+    let (mut latest, mut at) = (0, 0);
+    while at < MIGRATIONS.len() {
+        if MIGRATIONS[at].0 > latest {
+            latest = MIGRATIONS[at].0;
+        }
+        at += 1;
+    }
+    latest
+};
+
+/// The advisory lock class of per-shopper locks (the two-key form, a key space apart from the
+/// one-key locks above): taken by an erasure and by the write that creates a shopper, so the
+/// two never interleave (see `PostgresStore::erase`).
+pub(super) const SHOPPER_LOCK_CLASS: i32 = 0x636f_6e63;
 
 /// Applies the migrations the database lacks; returns how many this call applied. Refuses a
 /// database migrated by a newer release (its schema may mean something this one cannot read).
@@ -74,15 +106,18 @@ async fn migrate_once(client: &mut Client) -> Result<Result<usize, StoreError>, 
         )",
     )
     .await?;
-    let current: Option<i32> = tx.query_one("SELECT max(version) FROM concierge_migrations", &[]).await?.get(0);
-    let current = current.unwrap_or(0);
-    if current > LATEST {
+    let rows = tx.query("SELECT version FROM concierge_migrations", &[]).await?;
+    let done: Vec<i32> = rows.iter().map(|row| row.get(0)).collect();
+    if let Some(unknown) = done.iter().find(|v| !MIGRATIONS.iter().any(|(known, _)| known == *v)) {
         return Ok(Err(StoreError::Database(format!(
-            "the database schema is at version {current}, newer than this release's {LATEST}: upgrade concierge"
+            "the database schema has migration {unknown}, which this release (up to {LATEST}) does not know: \
+             upgrade concierge"
         ))));
     }
+    let mut missing: Vec<&(i32, &str)> = MIGRATIONS.iter().filter(|(v, _)| !done.contains(v)).collect();
+    missing.sort_by_key(|(v, _)| *v);
     let mut applied = 0;
-    for (version, sql) in MIGRATIONS.iter().filter(|(v, _)| *v > current) {
+    for (version, sql) in missing {
         tx.batch_execute(sql).await?;
         tx.execute("INSERT INTO concierge_migrations (version) VALUES ($1)", &[version]).await?;
         applied += 1;
