@@ -1,6 +1,7 @@
 //! The profile store on PostgreSQL, against real throwaway clusters (see `postgres/cluster.rs`):
 //! the store contract run against sled and PostgreSQL alike, several servers' stores sharing
-//! one database, a database killed under load, and moving a shop between stores.
+//! one database (and two servers behind HAProxy), a database killed under load, and moving a
+//! shop between stores.
 //! Skipped with a note where PostgreSQL is not installed, required in CI (`CONCIERGE_PG`).
 
 #[path = "postgres/cluster.rs"]
@@ -11,6 +12,8 @@ mod contract;
 mod copy;
 #[path = "postgres/outage.rs"]
 mod outage;
+#[path = "postgres/roaming.rs"]
+mod roaming;
 #[path = "postgres/serve.rs"]
 mod serve;
 #[path = "postgres/servers.rs"]

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use concierge::profile::{
     CustomerId, Event, EventInput, Limits, PostgresOptions, PostgresStore, Profile, Recorded, ShopperId, SledStore,
-    Source, Store, StoreError, StoreOptions,
+    Source, Store, StoreError, StoreOptions, update_customer,
 };
 use concierge::slots::{SlotName, Slots};
 use time::macros::datetime;
@@ -173,19 +173,88 @@ fn every_shopper_can_be_paged_through_in_id_order(store: &dyn Store) {
     assert_eq!(seen, ids);
 }
 
+fn no_write_recreates_an_erased_shopper(store: &dyn Store) {
+    let p = aged(6);
+    store.save(&p).unwrap();
+    store.erase(p.id()).unwrap().wait().unwrap();
+    assert!(matches!(store.update(p.id(), T0, &mut |_| ()), Err(StoreError::ShopperErased { .. })));
+    assert!(matches!(store.write(&p), Err(StoreError::ShopperErased { .. })));
+    assert!(store.change(p.id(), &mut |_| ()).unwrap().is_none(), "change never creates");
+    assert!(!store.contains(p.id()).unwrap());
+    let never_stored = ShopperId::random();
+    store.erase(never_stored).unwrap().wait().unwrap();
+    assert!(matches!(store.update(never_stored, T0, &mut |_| ()), Err(StoreError::ShopperErased { .. })));
+}
+
+fn an_erased_customer_id_is_not_linked_again_until_its_tombstone_expires(store: &dyn Store) {
+    let name = customer(&format!("erased-{}", ShopperId::random()));
+    let (profile, durable) = update_customer(store, &name, T0, &mut |_| ()).unwrap();
+    durable.wait().unwrap();
+    store.erase(profile.id()).unwrap().wait().unwrap();
+    let late = update_customer(store, &name, T0, &mut |_| ());
+    assert!(matches!(late, Err(StoreError::CustomerErased { .. })), "a late backend event recreates nothing");
+    let mut login = aged(30);
+    login.link_customer(&name, T0);
+    assert!(matches!(store.write(&login), Err(StoreError::CustomerErased { .. })));
+    assert!(store.load(login.id()).unwrap().is_none(), "a refused write changes nothing");
+    let anonymous = aged(31);
+    store.save(&anonymous).unwrap();
+    let relink = store.update(anonymous.id(), T0, &mut |p| p.link_customer(&name, T0));
+    assert!(matches!(relink, Err(StoreError::CustomerErased { .. })));
+    assert_eq!(store.load(anonymous.id()).unwrap().unwrap(), anonymous);
+    // Tombstones expire by the real clock, measured from the erasure (90 days by default).
+    let later = OffsetDateTime::now_utc() + Duration::days(91);
+    store.sweep(later, Duration::days(100_000)).unwrap();
+    let (again, _) = update_customer(store, &name, T0, &mut |_| ()).unwrap();
+    assert_ne!(again.id(), profile.id(), "a new shopper, never the erased one");
+}
+
+fn the_sweep_leaves_a_tombstone_of_each_shopper_it_removes(store: &dyn Store) {
+    let idle = aged(1);
+    store.save(&idle).unwrap();
+    assert_eq!(store.sweep(T0 + Duration::days(181), Duration::days(180)).unwrap(), 1);
+    assert!(matches!(store.update(idle.id(), T0, &mut |_| ()), Err(StoreError::ShopperErased { .. })));
+}
+
+fn a_profile_past_the_size_cap_is_refused_and_nothing_is_written(store: &dyn Store) {
+    let p = aged(6);
+    store.save(&p).unwrap();
+    let grown = store.change(p.id(), &mut |p| {
+        for n in 0..400 {
+            p.record(viewed(&format!("a-rather-long-product-id-that-fills-the-profile-{n:04}"), None), &Limits::default());
+        }
+    });
+    match grown {
+        Err(StoreError::TooLarge { bytes, max }) => assert!(bytes > max && max == CAP, "{bytes} > {max}"),
+        other => panic!("not refused: {:?}", other.map(|o| o.map(|(p, _)| p.events().len()))),
+    }
+    assert_eq!(store.load(p.id()).unwrap().unwrap(), p, "nothing of the refused write is stored");
+    let mut big = aged(7);
+    for n in 0..400 {
+        big.record(viewed(&format!("a-rather-long-product-id-that-fills-the-profile-{n:04}"), None), &Limits::default());
+    }
+    assert!(matches!(store.save(&big), Err(StoreError::TooLarge { .. })));
+    assert!(store.load(big.id()).unwrap().is_none());
+}
+
 fn the_store_reports_itself_ready(store: &dyn Store) {
     store.check().unwrap();
     store.flush().unwrap();
 }
 
+/// The contract's stores keep profiles of at most this many bytes, encoded.
+const CAP: usize = 32 * 1024;
+
 pub fn sled() -> (Arc<dyn Store>, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
-    (Arc::new(SledStore::open(dir.path(), StoreOptions::default()).unwrap()), dir)
+    let options = StoreOptions { max_profile_bytes: CAP, ..StoreOptions::default() };
+    (Arc::new(SledStore::open(dir.path(), options).unwrap()), dir)
 }
 
 pub fn postgres() -> Option<Arc<dyn Store>> {
     let url = crate::cluster::fresh_database()?;
-    Some(Arc::new(PostgresStore::open(&url, PostgresOptions::default()).unwrap()))
+    let options = PostgresOptions { max_profile_bytes: CAP, ..PostgresOptions::default() };
+    Some(Arc::new(PostgresStore::open(&url, options).unwrap()))
 }
 
 macro_rules! contract {
@@ -210,4 +279,8 @@ contract!(
     the_sweep_removes_only_idle_anonymous_shoppers,
     every_shopper_can_be_paged_through_in_id_order,
     the_store_reports_itself_ready,
+    no_write_recreates_an_erased_shopper,
+    an_erased_customer_id_is_not_linked_again_until_its_tombstone_expires,
+    the_sweep_leaves_a_tombstone_of_each_shopper_it_removes,
+    a_profile_past_the_size_cap_is_refused_and_nothing_is_written,
 );

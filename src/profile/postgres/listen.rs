@@ -6,13 +6,15 @@
 
 use std::time::Duration;
 
-use futures_util::StreamExt;
 use tokio::sync::broadcast;
 use tokio_postgres::{AsyncMessage, NoTls};
 
 use super::schema::ERASED_CHANNEL;
 use crate::profile::conversations::Erasure;
 use crate::profile::id::ShopperId;
+
+/// How often a quiet listening connection is checked.
+const PING: Duration = Duration::from_secs(15);
 
 /// Runs until the store's runtime shuts down.
 pub(super) async fn listen(config: tokio_postgres::Config, erased: broadcast::Sender<Erasure>) {
@@ -35,27 +37,43 @@ async fn listen_once(
 ) -> Result<(), tokio_postgres::Error> {
     let (client, mut connection) = config.connect(NoTls).await?;
     let sender = erased.clone();
-    // The connection must be polled for the LISTEN below to complete, and for notifications.
-    let messages = futures_util::stream::poll_fn(move |cx| connection.poll_message(cx));
-    let driver = tokio::spawn(messages.for_each(move |message| {
-        match message {
-            Ok(AsyncMessage::Notification(note)) if note.channel() == ERASED_CHANNEL => {
-                match note.payload().parse::<ShopperId>() {
-                    // Nobody subscribed is not an error: no conversation to end.
-                    Ok(shopper) => drop(sender.send(Erasure::Shopper(shopper))),
-                    Err(_) => tracing::warn!(payload = note.payload(), "erasure notice without a shopper id"),
+    // The connection must be polled for the LISTEN below to complete, and for notifications;
+    // its first error (the database went away) ends it.
+    let mut driver = tokio::spawn(async move {
+        loop {
+            match std::future::poll_fn(|cx| connection.poll_message(cx)).await {
+                Some(Ok(AsyncMessage::Notification(note))) if note.channel() == ERASED_CHANNEL => {
+                    match note.payload().parse::<ShopperId>() {
+                        // Nobody subscribed is not an error: no conversation to end.
+                        Ok(shopper) => drop(sender.send(Erasure::Shopper(shopper))),
+                        Err(_) => tracing::warn!(payload = note.payload(), "erasure notice without a shopper id"),
+                    }
                 }
+                Some(Ok(_)) => {}
+                Some(Err(error)) => {
+                    tracing::debug!(%error, "erasure listener connection");
+                    break;
+                }
+                None => break,
             }
-            Ok(_) => {}
-            Err(error) => tracing::debug!(%error, "erasure listener connection"),
         }
-        std::future::ready(())
-    }));
+    });
     client.batch_execute(&format!("LISTEN {ERASED_CHANNEL}")).await?;
     if after_loss {
         tracing::info!("erasure listener reconnected; live conversations check their shoppers");
         let _ = erased.send(Erasure::Missed);
     }
-    let _ = driver.await;
+    // A database host that vanished without closing the connection is noticed by a ping.
+    loop {
+        tokio::select! {
+            _ = &mut driver => break,
+            _ = tokio::time::sleep(PING) => {
+                if let Err(error) = client.simple_query("").await {
+                    driver.abort();
+                    return Err(error);
+                }
+            }
+        }
+    }
     Ok(())
 }
