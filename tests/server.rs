@@ -96,6 +96,30 @@ async fn a_reconnect_with_the_session_resumes_the_conversation() {
 }
 
 #[tokio::test]
+async fn a_say_resent_after_a_reconnect_is_answered_again_and_applied_once() {
+    let server = start(|_| {}).await;
+    let mut socket = connect(&server).await;
+    let (welcome, _) = hello(&mut socket, None, None).await;
+    let (token, session) =
+        (welcome["shopper"].as_str().unwrap().to_string(), welcome["session"].as_str().unwrap().to_string());
+    let message = json!({"type":"say","id":"m-1","text":"a gift for my nephew under £25"});
+    send(&mut socket, message.clone()).await;
+    let first = next(&mut socket).await;
+    drop(socket);
+    let budget_at = |view: Value| view["declared"]["budget"]["at"].clone();
+    let before = budget_at(http(&server, "GET", "/v1/profile", Some(&token), None).await.1);
+    assert!(before.is_string(), "{before}");
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    let mut again = connect(&server).await;
+    hello(&mut again, Some(&token), Some(&session)).await;
+    send(&mut again, message).await;
+    assert_eq!(next(&mut again).await, first, "the same answer");
+    assert_eq!(budget_at(http(&server, "GET", "/v1/profile", Some(&token), None).await.1), before, "applied once");
+    send(&mut again, json!({"type":"say","id":"x".repeat(129),"text":"hi"})).await;
+    assert_eq!(next(&mut again).await["code"], "bad_message", "an id is bounded");
+}
+
+#[tokio::test]
 async fn malformed_frames_get_error_frames_and_the_connection_stays_usable() {
     let server = start(|_| {}).await;
     let mut socket = connect(&server).await;

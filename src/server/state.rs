@@ -335,7 +335,7 @@ mod tests {
         assert_eq!(log.since(0, mine).0, Verdict::Erased, "seen however far behind the log reaches");
         let third = log.push(None);
         assert_eq!(log.since(second, mine), (Verdict::Ask, third), "missed erasures: ask the store");
-        for _ in 0..ERASURE_LOG {
+        for _ in 0..=ERASURE_LOG {
             log.push(Some(other));
         }
         assert_eq!(log.since(third, mine).0, Verdict::Ask, "the log no longer reaches back");

@@ -139,3 +139,21 @@ async fn forgetting_everything_welcomes_the_new_shopper_before_the_reply() {
     let ServerFrame::Welcome { shopper: new, .. } = &frames[0] else { unreachable!() };
     assert_ne!(old, new, "the erased shopper's token is dead");
 }
+
+#[tokio::test]
+async fn a_say_resent_with_an_id_already_applied_is_answered_again_and_not_applied_again() {
+    let f = demo();
+    let mut chat = Chat::default();
+    send(&mut chat, &f, Run::Inline, hello()).await;
+    let said = |id: &str, text: &str| ClientFrame::Say { text: text.into(), choice: None, id: Some(id.into()) };
+    let first = send(&mut chat, &f, Run::Inline, said("m-1", "a gift for my nephew under £25")).await;
+    let shopper = chat.shopper().unwrap();
+    let stored = f.profiles.store.load(shopper).unwrap().unwrap();
+    // Sent again with other text: the id alone says it is the same message.
+    let again = send(&mut chat, &f, Run::Inline, said("m-1", "under £10")).await;
+    assert_eq!(again, first, "the same reply");
+    assert_eq!(f.profiles.store.load(shopper).unwrap().unwrap(), stored, "nothing applied");
+    let next = send(&mut chat, &f, Run::Inline, said("m-2", "under £10")).await;
+    assert_ne!(next, first, "a new id is a new message");
+    assert_ne!(f.profiles.store.load(shopper).unwrap().unwrap(), stored);
+}
