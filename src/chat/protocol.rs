@@ -17,11 +17,22 @@ pub struct Customer {
 /// A frame from the widget.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ClientFrame {
-    Hello { shopper: Option<String>, session: Option<String>, customer: Option<Customer>, context: PageContext },
+    Hello {
+        shopper: Option<String>,
+        session: Option<String>,
+        customer: Option<Customer>,
+        context: PageContext,
+    },
     /// `id`, when set, names the message: a `say` resent with an id already applied in its
     /// conversation (after a reconnect, to any server) is answered again, not applied again.
-    Say { text: String, choice: Option<String>, id: Option<String> },
-    Event { event: serde_json::Value },
+    Say {
+        text: String,
+        choice: Option<String>,
+        id: Option<String>,
+    },
+    Event {
+        event: serde_json::Value,
+    },
 }
 
 /// Why a frame was refused; `code` is one of INTERFACE.md's error codes.

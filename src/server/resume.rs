@@ -94,9 +94,7 @@ impl AppState {
                 return None;
             }
         };
-        decode(resume_id, &bytes)
-            .map_err(|error| tracing::warn!(%error, "a saved conversation is unreadable"))
-            .ok()
+        decode(resume_id, &bytes).map_err(|error| tracing::warn!(%error, "a saved conversation is unreadable")).ok()
     }
 
     /// Saves `visit` in the shared store, when there is one, before its reply is sent. A

@@ -221,7 +221,10 @@ fn a_profile_past_the_size_cap_is_refused_and_nothing_is_written(store: &dyn Sto
     store.save(&p).unwrap();
     let grown = store.change(p.id(), &mut |p| {
         for n in 0..400 {
-            p.record(viewed(&format!("a-rather-long-product-id-that-fills-the-profile-{n:04}"), None), &Limits::default());
+            p.record(
+                viewed(&format!("a-rather-long-product-id-that-fills-the-profile-{n:04}"), None),
+                &Limits::default(),
+            );
         }
     });
     match grown {
@@ -231,7 +234,10 @@ fn a_profile_past_the_size_cap_is_refused_and_nothing_is_written(store: &dyn Sto
     assert_eq!(store.load(p.id()).unwrap().unwrap(), p, "nothing of the refused write is stored");
     let mut big = aged(7);
     for n in 0..400 {
-        big.record(viewed(&format!("a-rather-long-product-id-that-fills-the-profile-{n:04}"), None), &Limits::default());
+        big.record(
+            viewed(&format!("a-rather-long-product-id-that-fills-the-profile-{n:04}"), None),
+            &Limits::default(),
+        );
     }
     assert!(matches!(store.save(&big), Err(StoreError::TooLarge { .. })));
     assert!(store.load(big.id()).unwrap().is_none());

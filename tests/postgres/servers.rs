@@ -123,7 +123,8 @@ async fn assert_readable(server: &Serve, acknowledged: &[(String, u32)]) {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn both_servers_fail_their_health_check_while_the_database_is_down_and_recover_erasures_included_without_a_restart() {
+async fn both_servers_fail_their_health_check_while_the_database_is_down_and_recover_erasures_included_without_a_restart()
+ {
     let Some(cluster) = Cluster::private() else { return };
     cluster.psql("postgres", "CREATE DATABASE shop");
     let url = cluster.url("shop");

@@ -262,7 +262,8 @@ impl Store for PostgresStore {
             let mut client = self.client().await?;
             let tx = client.transaction().await?;
             tombstones::lock_shopper(&tx, &id).await?;
-            let row = tx.query_opt("DELETE FROM concierge_profiles WHERE shopper = $1 RETURNING customer", &[&id]).await?;
+            let row =
+                tx.query_opt("DELETE FROM concierge_profiles WHERE shopper = $1 RETURNING customer", &[&id]).await?;
             let mut buried = vec![self.salt.shopper_text(shopper)];
             if let Some(customer) = row.and_then(|row| row.get::<_, Option<String>>(0)) {
                 buried.push(self.salt.customer_text(&customer));
