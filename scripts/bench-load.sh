@@ -9,7 +9,7 @@
 #   cluster of its own (Debian's postgresql package; fsync and synchronous_commit on, as
 #   shipped) on the same machine, and adds the database's CPU per turn.
 # Environment: RUN_SECONDS (measured seconds per run, default 30), PORT (18080), ECHO_PORT (18081),
-#   PG_PORT (18432), CARGO_TARGET_DIR (default target).
+#   PG_PORT (18432), CARGO_TARGET_DIR (default target), BENCH_PROFILE (release; or debug).
 # The generator and the server share the machine: on 2 cores the generator takes a good part
 # of one, so these figures are pessimistic for the server.
 set -euo pipefail
@@ -26,8 +26,15 @@ for scenario in "${SCENARIOS[@]}"; do
   [ "$scenario" = postgres ] && { command -v ps >/dev/null || { echo "postgres needs ps"; exit 1; }; }
 done
 
-cargo build --release --bins --quiet
-BIN=$TARGET/release
+# BENCH_PROFILE=debug measures a debug build instead (slower: only for comparing two runs of
+# the same build when a release build is out of reach; say so beside its figures).
+if [ "${BENCH_PROFILE:-release}" = debug ]; then
+  cargo build --bins --quiet
+  BIN=$TARGET/debug
+else
+  cargo build --release --bins --quiet
+  BIN=$TARGET/release
+fi
 # 10,000 connections need 10,000 descriptors on each side, plus the store's files.
 ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)" || true
 echo "open files limit: $(ulimit -n); cores: $(nproc)"
@@ -66,11 +73,12 @@ start_postgres() {
   STORE="postgres://postgres@127.0.0.1:$PG_PORT/bench"
 }
 
-# pg_ticks: CPU clock ticks used so far by the cluster's processes (its postmaster's session).
+# pg_ticks: CPU clock ticks used so far by the cluster: its postmaster and its children (the
+# backends, pooled for the whole run, and the background processes).
 pg_ticks() {
-  local sid
-  sid=$(awk '{print $6}' "/proc/$(head -1 "$WORK/pg/data/postmaster.pid")/stat")
-  for pid in $(ps -s "$sid" -o pid=); do awk '{print $14 + $15}' "/proc/$pid/stat" 2>/dev/null; done |
+  local postmaster
+  postmaster=$(head -1 "$WORK/pg/data/postmaster.pid")
+  for pid in "$postmaster" $(ps --ppid "$postmaster" -o pid=); do awk '{print $14 + $15}' "/proc/$pid/stat" 2>/dev/null; done |
     awk '{s += $1} END {print s + 0}'
 }
 
