@@ -22,8 +22,9 @@ use super::language;
 use super::protocol::{ClientFrame, Customer, FrameError, ServerFrame};
 use super::query::PageContext;
 use super::reply::Reply;
+use crate::experiments::{Arms, ExperimentsConfig};
 use crate::llm::Llm;
-use crate::profile::{CustomerId, Durability, Durable, ShopperId, Store, StoreError};
+use crate::profile::{CustomerId, Durability, Durable, ShopperId, Store, StoreError, Unit};
 
 /// Where a turn's store work runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -111,6 +112,9 @@ pub struct Services<'a> {
     pub now: OffsetDateTime,
     /// Log shoppers' messages (a debugging operator's choice, never production).
     pub log_text: bool,
+    /// The running experiments: a `hello` learns the shopper's arms (and records the exposure);
+    /// `None` for drivers outside any experiment (replay, the agent API).
+    pub experiments: Option<&'a ExperimentsConfig>,
 }
 
 /// A visit in progress: what a driver parks to resume after a reconnect.
@@ -125,6 +129,8 @@ pub struct Visit {
 #[derive(Default)]
 pub struct Chat {
     visit: Option<Visit>,
+    /// The shopper's arms, learnt at `hello`: a held-out shopper's messages are refused.
+    arms: Arms,
 }
 
 impl Chat {
@@ -136,6 +142,16 @@ impl Chat {
     /// Ends the visit on this connection, handing it back to be parked for a reconnect.
     pub fn close(&mut self) -> Option<Visit> {
         self.visit.take()
+    }
+
+    /// The shopper's arms in the running experiments (as of the last `hello`).
+    pub fn arms(&self) -> &Arms {
+        &self.arms
+    }
+
+    /// Whether the last reply asked the shopper something.
+    pub fn asking(&self) -> bool {
+        self.visit.as_ref().and_then(|v| v.last_reply.as_ref()).is_some_and(|r| r.asking.is_some())
     }
 
     /// The shopper of the visit in progress, if any.
@@ -157,6 +173,10 @@ impl Chat {
             (ClientFrame::Hello { shopper, customer, context, .. }, _) => {
                 self.hello(shopper.as_deref(), customer, context, with, peer).await
             }
+            (ClientFrame::Say { .. } | ClientFrame::Event { .. }, _) if self.arms.held_out() => {
+                let message = "this shopper is in the holdout: the assistant is off for them";
+                error(peer, &FrameError::new("held_out", message)).await
+            }
             (_, false) => error(peer, &FrameError::new("hello_required", "send hello first")).await,
             (ClientFrame::Say { text, choice }, true) => self.say(text, choice.is_some(), with, peer).await,
             (ClientFrame::Event { event }, true) => self.event(event, with, peer).await,
@@ -167,6 +187,12 @@ impl Chat {
     /// reply again (or an empty one).
     pub async fn resume(&mut self, visit: Visit, with: &Services<'_>, peer: &mut impl Peer) -> bool {
         let reply = visit.last_reply.clone().unwrap_or_else(|| empty_reply(&visit.conversation));
+        if let Some(config) = with.experiments {
+            let units = [unit_of(&visit.conversation)];
+            let exposures = with.profiles.store.experiments();
+            // The exposure was recorded at its hello: this only looks it up again.
+            self.arms = crate::experiments::arms(config, exposures, &units, with.now).unwrap_or_default();
+        }
         self.visit = Some(visit);
         self.welcome(false, with, peer).await && peer.send(ServerFrame::Reply(Box::new(reply))).await
     }
@@ -181,15 +207,20 @@ impl Chat {
         peer: &mut impl Peer,
     ) -> bool {
         self.visit = None;
+        self.arms = Arms::default();
         let shopper = token.and_then(|t| with.identity.verify(t));
         let customer = customer.and_then(|c| with.identity.customer(c));
         let (assistant, profiles, now) = (Arc::clone(&with.assistant), with.profiles.clone(), with.now);
-        let opened = with.run.call(move || Conversation::start(&assistant, &profiles, shopper, customer, context, now));
-        let opened = match opened.await {
-            Ok(Ok(opened)) => opened,
+        let experiments = with.experiments.cloned();
+        let opened =
+            with.run.call(move || open(&assistant, profiles, experiments.as_ref(), shopper, customer, context, now));
+        let (opened, arms) = match opened.await {
+            Ok(Ok(Opening::Open(opened, arms))) => (*opened, arms),
+            Ok(Ok(Opening::HeldOut(arms, named))) => return self.held_out(named, arms, with, peer).await,
             Ok(Err(error)) => return internal(peer, &error).await,
             Err(error) => return internal(peer, &error).await,
         };
+        self.arms = arms;
         let resume_id = with.identity.resume_id();
         self.visit = Some(Visit { resume_id, conversation: opened.conversation, last_reply: None });
         self.finish(opened.answer, Some(opened.returning), "", with, peer).await
@@ -206,7 +237,11 @@ impl Chat {
         if with.llm.is_some() {
             visit.conversation.remember(true, &text);
         }
-        let (assistant, profiles, now) = (Arc::clone(&with.assistant), with.profiles.clone(), with.now);
+        let (assistant, mut profiles, now) = (Arc::clone(&with.assistant), with.profiles.clone(), with.now);
+        if self.arms.popular {
+            // Ranking by popularity: no behaviour (viewed, bought) reaches the ranker.
+            profiles.window = time::Duration::ZERO;
+        }
         let mut conversation = visit.conversation;
         let choice = quick_reply.then(|| text.clone());
         let done = with
@@ -299,8 +334,80 @@ impl Chat {
     async fn welcome(&self, returning: bool, with: &Services<'_>, peer: &mut impl Peer) -> bool {
         let Some(visit) = &self.visit else { return true };
         let shopper = with.identity.sign(visit.conversation.shopper);
-        peer.send(ServerFrame::Welcome { shopper, session: visit.resume_id.clone(), returning }).await
+        let experiments = self.arms.names.clone();
+        peer.send(ServerFrame::Welcome { shopper, session: visit.resume_id.clone(), returning, experiments }).await
     }
+
+    /// A held-out shopper's `hello`: a welcome naming their arms (with no visit: nothing is
+    /// stored about them) and the `held_out` error; their messages are refused likewise.
+    async fn held_out(&mut self, shopper: ShopperId, arms: Arms, with: &Services<'_>, peer: &mut impl Peer) -> bool {
+        let token = with.identity.sign(shopper);
+        let experiments = arms.names.clone();
+        self.arms = arms;
+        let welcome = ServerFrame::Welcome { shopper: token, session: String::new(), returning: false, experiments };
+        let message = "this shopper is in the holdout: the assistant is off for them";
+        peer.send(welcome).await && error(peer, &FrameError::new("held_out", message)).await
+    }
+}
+
+/// What a `hello` opens: a visit with the shopper's arms, or nothing for a held-out shopper.
+enum Opening {
+    Open(Box<super::conversation::Opened>, Arms),
+    /// Held out, with the shopper id their welcome's token names (nothing is stored under it).
+    HeldOut(Arms, ShopperId),
+}
+
+/// The experiment unit of a conversation: its customer, else its shopper.
+fn unit_of(conversation: &Conversation) -> Unit {
+    match &conversation.customer {
+        Some(customer) => Unit::customer(customer),
+        None => Unit::shopper(conversation.shopper),
+    }
+}
+
+/// Opens a visit within the running experiments. The arms are learnt first from who the
+/// shopper already is (the verified customer, then the token's shopper): a held-out one opens
+/// nothing; `memory = false` starts a new shopper; ranking by popularity hides behaviour. Then
+/// the visit's own unit is exposed, taking over the arm of the earlier units when it is new.
+fn open(
+    assistant: &Assistant,
+    mut profiles: super::conversation::Profiles,
+    experiments: Option<&ExperimentsConfig>,
+    shopper: Option<ShopperId>,
+    customer: Option<CustomerId>,
+    context: PageContext,
+    now: OffsetDateTime,
+) -> Result<Opening, ConversationError> {
+    let Some(config) = experiments else {
+        let opened = Conversation::start(assistant, &profiles, shopper, customer, context, now)?;
+        return Ok(Opening::Open(Box::new(opened), Arms::default()));
+    };
+    let store = Arc::clone(&profiles.store);
+    let exposures = store.experiments();
+    // A shopper with neither token nor customer is assigned under a fresh id first, so one
+    // held out is never stored; a visit that opens takes that id's arm over.
+    let named = shopper.unwrap_or_else(ShopperId::random);
+    let mut earlier: Vec<Unit> = customer.iter().map(Unit::customer).collect();
+    if shopper.is_some() || customer.is_none() {
+        earlier.push(Unit::shopper(named));
+    }
+    let known = crate::experiments::arms(config, exposures, &earlier, now)?;
+    if known.held_out() {
+        return Ok(Opening::HeldOut(known, named));
+    }
+    if known.popular {
+        profiles.window = time::Duration::ZERO;
+    }
+    let (shopper, customer) = if known.memory { (shopper, customer) } else { (None, None) };
+    let opened = Conversation::start(assistant, &profiles, shopper, customer, context, now)?;
+    let mut units = vec![unit_of(&opened.conversation)];
+    for unit in earlier {
+        if !units.contains(&unit) {
+            units.push(unit);
+        }
+    }
+    let arms = crate::experiments::arms(config, exposures, &units, now)?;
+    Ok(Opening::Open(Box::new(opened), arms))
 }
 
 /// The frames an answer sends: a `handover` alone (its message is the reply's text), or the

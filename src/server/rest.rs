@@ -98,7 +98,11 @@ pub async fn delete_profile(State(state): State<AppState>, headers: HeaderMap) -
 /// Erases everything about `id`, durably, before returning.
 pub(crate) async fn erase(state: &AppState, id: ShopperId) -> Result<(), ApiError> {
     let store = state.profiles.store.clone();
-    let durable = tokio::task::spawn_blocking(move || store.erase(id)).await??;
+    let durable = tokio::task::spawn_blocking(move || {
+        crate::experiments::forget(store.as_ref(), id)?;
+        store.erase(id)
+    })
+    .await??;
     // Every conversation of the shopper ends now, live or parked: none can write it back.
     state.end_conversations(id);
     durable.await?;

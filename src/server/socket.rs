@@ -21,6 +21,7 @@ use super::state::{AppState, Parked};
 use crate::chat::exchange::error;
 use crate::chat::protocol::{ClientFrame, Customer, FrameError, ServerFrame};
 use crate::chat::{Chat, Identity, Peer, Run, Services};
+use crate::experiments::funnel::Replied;
 use crate::profile::{CustomerId, ShopperId, Stored};
 
 /// Frames waiting for a slow reader before it is disconnected.
@@ -56,7 +57,7 @@ pub async fn serve(state: AppState, socket: WebSocket) {
         let _ = tokio::time::timeout(WRITE_DEADLINE, sink.close()).await;
     });
     let run = Run::for_store(state.profiles.store.as_ref(), state.config.profile.durability);
-    let mut connection = Connection { state: state.clone(), out, chat: Chat::default(), run, turns: 0 };
+    let mut connection = Connection { state: state.clone(), out, chat: Chat::default(), run, turns: 0, said: false };
     let limits = state.config.limits.clone();
     let mut bucket = TokenBucket::new(limits.messages_per_minute, limits.burst, Instant::now());
     let mut shutdown = state.shutdown.clone();
@@ -152,6 +153,8 @@ struct Connection {
     run: Run,
     /// Turns answered on this connection, for its log line.
     turns: u64,
+    /// The shopper said something in this visit (for the funnel).
+    said: bool,
 }
 
 impl Connection {
@@ -170,6 +173,7 @@ impl Connection {
             run: self.run,
             now: OffsetDateTime::now_utc(),
             log_text: state.config.log.debug_shopper_text,
+            experiments: Some(&state.config.experiments),
         };
         let started = Instant::now();
         // A hello ends this connection's visit; one carrying a parked visit's resume id (and
@@ -184,7 +188,8 @@ impl Connection {
                 _ => None,
             };
         }
-        let mut wire = Wire { out: &self.out, state: &state, started, answered: 0 };
+        let said = self.tally(&frame);
+        let mut wire = Wire { out: &self.out, state: &state, started, answered: 0, said };
         let alive = match resumed {
             Some(parked) => self.chat.resume(parked.visit, &services, &mut wire).await,
             None => self.chat.handle(frame, &services, &mut wire).await,
@@ -193,8 +198,35 @@ impl Connection {
         alive
     }
 
+    /// Tallies a client frame in the assistant's funnel; `true` for a message the chat answers.
+    fn tally(&mut self, frame: &ClientFrame) -> bool {
+        let funnel = &self.state.funnel;
+        match frame {
+            ClientFrame::Hello { .. } => {
+                self.said = false;
+                false
+            }
+            _ if self.chat.arms().held_out() || !self.chat.is_open() => false,
+            ClientFrame::Say { .. } => {
+                funnel.message(!self.said, self.chat.asking());
+                self.said = true;
+                true
+            }
+            ClientFrame::Event { event } => {
+                if event.get("kind").and_then(|k| k.as_str()) == Some("product_clicked") {
+                    funnel.clicked();
+                }
+                false
+            }
+        }
+    }
+
     async fn error(&mut self, refused: FrameError) -> bool {
-        error(&mut Wire { out: &self.out, state: &self.state, started: Instant::now(), answered: 0 }, &refused).await
+        error(
+            &mut Wire { out: &self.out, state: &self.state, started: Instant::now(), answered: 0, said: false },
+            &refused,
+        )
+        .await
     }
 
     /// Whether this connection's shopper is gone, asked when an erasure is announced (the
@@ -206,7 +238,7 @@ impl Connection {
 
     /// Ends this connection's visit, whose shopper was erased; `false`: the peer is gone.
     async fn end_erased(&mut self) -> bool {
-        let mut wire = Wire { out: &self.out, state: &self.state, started: Instant::now(), answered: 0 };
+        let mut wire = Wire { out: &self.out, state: &self.state, started: Instant::now(), answered: 0, said: false };
         self.chat.end_erased(&mut wire).await
     }
 
@@ -233,12 +265,23 @@ struct Wire<'a> {
     started: Instant,
     /// Turns answered for this frame.
     answered: u64,
+    /// The frame is a shopper's message (its reply tells the funnel whether it was served).
+    said: bool,
 }
 
 impl Peer for Wire<'_> {
     async fn send(&mut self, frame: ServerFrame) -> bool {
-        if let ServerFrame::Error { code, .. } = &frame {
-            self.state.metrics.error(code);
+        let funnel = &self.state.funnel;
+        match &frame {
+            ServerFrame::Error { code, .. } => self.state.metrics.error(code),
+            ServerFrame::Welcome { session, .. } if !session.is_empty() => funnel.conversation(),
+            ServerFrame::Reply(reply) => {
+                let replied =
+                    Replied { asking: reply.asking.is_some(), products: reply.products.len(), slots: &reply.slots };
+                funnel.reply(&replied, self.said);
+            }
+            ServerFrame::Handover { .. } => funnel.handover(),
+            _ => {}
         }
         send_raw(self.out, &self.state.metrics, Message::Text(frame.to_text().into())).await
     }

@@ -22,6 +22,7 @@
 //! are driven by a small runtime of its own, so it works from any thread.
 
 mod conversations;
+mod exposures;
 mod listen;
 mod schema;
 
@@ -393,6 +394,10 @@ impl Store for PostgresStore {
     }
 
     fn conversations(&self) -> Option<&dyn crate::profile::conversations::Conversations> {
+        Some(self)
+    }
+
+    fn experiments(&self) -> Option<&dyn crate::profile::exposures::Exposures> {
         Some(self)
     }
 

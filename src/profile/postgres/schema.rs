@@ -46,9 +46,32 @@ const MIGRATIONS: &[(i32, &str)] = &[
     CREATE INDEX concierge_conversations_shopper ON concierge_conversations (shopper);
     CREATE INDEX concierge_conversations_expires ON concierge_conversations (expires);",
     ),
+    (
+        6,
+        // Issue #20. No foreign key to the profiles: a held-out shopper who never chats has no
+        // profile, yet their exposure and orders count. Revenue is in the shop's currency.
+        "CREATE TABLE concierge_exposures (
+        experiment text NOT NULL,
+        unit       text NOT NULL,
+        arm        text NOT NULL,
+        at         bigint NOT NULL,
+        of_unit    text,
+        PRIMARY KEY (experiment, unit)
+    );
+    CREATE INDEX concierge_exposures_unit ON concierge_exposures (unit);
+    CREATE TABLE concierge_purchases (
+        unit    text NOT NULL,
+        key     text NOT NULL,
+        revenue double precision NOT NULL,
+        at      bigint NOT NULL,
+        PRIMARY KEY (unit, key)
+    );",
+    ),
 ];
 
-/// The newest schema version this release knows.
+/// The newest schema version this release knows. Versions have gaps (numbers are reserved per
+/// change while several are under way), so `migrate` applies every version not yet applied,
+/// not only those above the newest applied one.
 pub(crate) const LATEST: i32 = MIGRATIONS[MIGRATIONS.len() - 1].0;
 
 /// Applies the migrations the database lacks; returns how many this call applied. Refuses a
@@ -74,15 +97,16 @@ async fn migrate_once(client: &mut Client) -> Result<Result<usize, StoreError>, 
         )",
     )
     .await?;
-    let current: Option<i32> = tx.query_one("SELECT max(version) FROM concierge_migrations", &[]).await?.get(0);
-    let current = current.unwrap_or(0);
+    let applied_versions: Vec<i32> =
+        tx.query("SELECT version FROM concierge_migrations", &[]).await?.iter().map(|row| row.get(0)).collect();
+    let current = applied_versions.iter().copied().max().unwrap_or(0);
     if current > LATEST {
         return Ok(Err(StoreError::Database(format!(
             "the database schema is at version {current}, newer than this release's {LATEST}: upgrade concierge"
         ))));
     }
     let mut applied = 0;
-    for (version, sql) in MIGRATIONS.iter().filter(|(v, _)| *v > current) {
+    for (version, sql) in MIGRATIONS.iter().filter(|(v, _)| !applied_versions.contains(v)) {
         tx.batch_execute(sql).await?;
         tx.execute("INSERT INTO concierge_migrations (version) VALUES ($1)", &[version]).await?;
         applied += 1;
