@@ -206,7 +206,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = SledStore::open(dir.path(), StoreOptions::default()).unwrap();
         let unit = Unit::from_stored("s:1".into());
-        let arms = arms(&ExperimentsConfig::default(), Some(&store), &[unit.clone()], T0).unwrap();
+        let arms = arms(&ExperimentsConfig::default(), Some(&store), std::slice::from_ref(&unit), T0).unwrap();
         assert!(arms.names.is_empty() && !arms.held_out());
         assert!(!store.is_exposed(&unit).unwrap());
     }

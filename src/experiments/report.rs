@@ -147,6 +147,9 @@ pub fn build(
     }
 }
 
+/// A shopper's orders by order key (so the same order reported for two units counts once).
+type Orders = BTreeMap<String, (OffsetDateTime, f64)>;
+
 fn in_arm<'a>(shoppers: &'a [Shopper], name: &'a str) -> impl Iterator<Item = &'a Shopper> + 'a {
     shoppers.iter().filter(move |s| s.arm == name)
 }
@@ -157,7 +160,7 @@ fn join(
     exposures: &[Exposure],
     purchases: &mut dyn FnMut(&Unit) -> Vec<Purchase>,
 ) -> Vec<Shopper> {
-    let mut roots: HashMap<&Unit, (Shopper, BTreeMap<String, (OffsetDateTime, f64)>)> = HashMap::new();
+    let mut roots: HashMap<&Unit, (Shopper, Orders)> = HashMap::new();
     for e in exposures.iter().filter(|e| e.of.is_none() && experiment.arm(&e.arm).is_some()) {
         let shopper = Shopper { arm: e.arm.clone(), exposed: e.at, orders: Vec::new() };
         roots.insert(&e.unit, (shopper, BTreeMap::new()));
