@@ -77,6 +77,11 @@ async fn a_held_out_shopper_learns_their_arm_at_page_load_and_nothing_is_stored_
     );
     let (status, _) = http(&server, "GET", "/v1/profile", Some(&token), None).await;
     assert_eq!(status, 404, "the page-load call stores no profile");
+    let (status, placed) = http(&server, "GET", "/v1/recommendations?placement=home", Some(&token), None).await;
+    assert_eq!((status, placed["products"].as_array().map(Vec::len)), (200, Some(0)), "no placements either");
+    let helped = shopper_in(&server, "assistant").await;
+    let (_, placed) = http(&server, "GET", "/v1/recommendations?placement=home", Some(&helped), None).await;
+    assert!(!placed["products"].as_array().unwrap().is_empty(), "the assistant's arm gets placements");
 }
 
 #[tokio::test]

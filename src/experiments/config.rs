@@ -258,6 +258,17 @@ mod tests {
     }
 
     #[test]
+    fn the_holdout_is_sized_from_the_environment_and_a_bad_size_names_the_variable() {
+        let mut config = crate::config::Config::default();
+        config.apply_env(|n| (n == "CONCIERGE_HOLDOUT_PERCENT").then(|| "5".to_string())).unwrap();
+        assert_eq!(config.experiments.holdout_percent(), 5.0);
+        for bad in ["60", "-1", "five", "NaN"] {
+            let refused = config.apply_env(|n| (n == "CONCIERGE_HOLDOUT_PERCENT").then(|| bad.to_string()));
+            assert!(refused.unwrap_err().to_string().contains("CONCIERGE_HOLDOUT_PERCENT"), "{bad}");
+        }
+    }
+
+    #[test]
     fn bad_experiments_are_refused_with_a_reason() {
         assert!(parse("[experiments]\nholdout_percent = 80").unwrap_err().contains("0 to 50"));
         let one_arm = "[experiments]\n[[experiments.experiment]]\nkey = \"r\"\narms = [{name = \"a\", weight = 1}]";

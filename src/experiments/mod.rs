@@ -116,6 +116,28 @@ fn expose(
     Ok(store.expose(&exposure)?.arm)
 }
 
+/// Whether `unit` was exposed to a running experiment in an arm without the assistant: a look-up
+/// only (nothing is assigned or recorded), for the shop's placements. A unit never exposed is
+/// not held out.
+pub fn is_held_out(
+    config: &ExperimentsConfig,
+    exposures: Option<&dyn Exposures>,
+    unit: &Unit,
+) -> Result<bool, StoreError> {
+    let Some(store) = exposures else { return Ok(false) };
+    for experiment in config.running() {
+        if !experiment.arms.iter().any(|a| !a.assistant) {
+            continue;
+        }
+        if let Some(known) = store.exposure(&experiment.key, unit)?
+            && experiment.arm(&known.arm).is_some_and(|a| !a.assistant)
+        {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
 /// Credits a purchase event to each of `units` that was exposed to an experiment (once per unit
 /// and order); returns the ticket of the last write, `None` when no unit was exposed or the
 /// order was credited before. The order's key is its id, else the event's id, else its time

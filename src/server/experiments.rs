@@ -89,3 +89,17 @@ pub(crate) async fn load_report(state: &AppState, key: String) -> Result<Report,
     found
         .ok_or_else(|| ApiError::not_found(format!("no experiment `{shown}` (running experiments and `holdout` only)")))
 }
+
+/// Whether the token's shopper is held out from the assistant (see
+/// `experiments::is_held_out`): the shop's placements then show them nothing of concierge's.
+pub(crate) async fn held_out(state: &AppState, shopper: ShopperId) -> Result<bool, ApiError> {
+    if state.config.experiments.running().is_empty() {
+        return Ok(false);
+    }
+    let worker = state.clone();
+    Ok(tokio::task::spawn_blocking(move || {
+        let exposures = worker.profiles.store.experiments();
+        crate::experiments::is_held_out(&worker.config.experiments, exposures, &Unit::shopper(shopper))
+    })
+    .await??)
+}
