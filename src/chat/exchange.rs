@@ -24,7 +24,7 @@ use super::query::PageContext;
 use super::reply::Reply;
 use crate::experiments::{Arms, ExperimentsConfig};
 use crate::llm::Llm;
-use crate::profile::{CustomerId, Durability, Durable, ShopperId, Store, StoreError, Unit};
+use crate::profile::{CustomerId, Durability, Durable, ShopperId, Store, StoreError};
 
 /// Where a turn's store work runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -188,7 +188,7 @@ impl Chat {
     pub async fn resume(&mut self, visit: Visit, with: &Services<'_>, peer: &mut impl Peer) -> bool {
         let reply = visit.last_reply.clone().unwrap_or_else(|| empty_reply(&visit.conversation));
         if let Some(config) = with.experiments {
-            let units = [unit_of(&visit.conversation)];
+            let units = [arms::unit_of(&visit.conversation)];
             let exposures = with.profiles.store.experiments();
             // The exposure was recorded at its hello: this only looks it up again.
             self.arms = crate::experiments::arms(config, exposures, &units, with.now).unwrap_or_default();
@@ -212,11 +212,12 @@ impl Chat {
         let customer = customer.and_then(|c| with.identity.customer(c));
         let (assistant, profiles, now) = (Arc::clone(&with.assistant), with.profiles.clone(), with.now);
         let experiments = with.experiments.cloned();
-        let opened =
-            with.run.call(move || open(&assistant, profiles, experiments.as_ref(), shopper, customer, context, now));
+        let opened = with
+            .run
+            .call(move || arms::open(&assistant, profiles, experiments.as_ref(), shopper, customer, context, now));
         let (opened, arms) = match opened.await {
-            Ok(Ok(Opening::Open(opened, arms))) => (*opened, arms),
-            Ok(Ok(Opening::HeldOut(arms, named))) => return self.held_out(named, arms, with, peer).await,
+            Ok(Ok(arms::Opening::Open(opened, arms))) => (*opened, arms),
+            Ok(Ok(arms::Opening::HeldOut(arms, named))) => return self.held_out(named, arms, with, peer).await,
             Ok(Err(error)) => return internal(peer, &error).await,
             Err(error) => return internal(peer, &error).await,
         };
@@ -350,66 +351,6 @@ impl Chat {
     }
 }
 
-/// What a `hello` opens: a visit with the shopper's arms, or nothing for a held-out shopper.
-enum Opening {
-    Open(Box<super::conversation::Opened>, Arms),
-    /// Held out, with the shopper id their welcome's token names (nothing is stored under it).
-    HeldOut(Arms, ShopperId),
-}
-
-/// The experiment unit of a conversation: its customer, else its shopper.
-fn unit_of(conversation: &Conversation) -> Unit {
-    match &conversation.customer {
-        Some(customer) => Unit::customer(customer),
-        None => Unit::shopper(conversation.shopper),
-    }
-}
-
-/// Opens a visit within the running experiments. The arms are learnt first from who the
-/// shopper already is (the verified customer, then the token's shopper): a held-out one opens
-/// nothing; `memory = false` starts a new shopper; ranking by popularity hides behaviour. Then
-/// the visit's own unit is exposed, taking over the arm of the earlier units when it is new.
-fn open(
-    assistant: &Assistant,
-    mut profiles: super::conversation::Profiles,
-    experiments: Option<&ExperimentsConfig>,
-    shopper: Option<ShopperId>,
-    customer: Option<CustomerId>,
-    context: PageContext,
-    now: OffsetDateTime,
-) -> Result<Opening, ConversationError> {
-    let Some(config) = experiments else {
-        let opened = Conversation::start(assistant, &profiles, shopper, customer, context, now)?;
-        return Ok(Opening::Open(Box::new(opened), Arms::default()));
-    };
-    let store = Arc::clone(&profiles.store);
-    let exposures = store.experiments();
-    // A shopper with neither token nor customer is assigned under a fresh id first, so one
-    // held out is never stored; a visit that opens takes that id's arm over.
-    let named = shopper.unwrap_or_else(ShopperId::random);
-    let mut earlier: Vec<Unit> = customer.iter().map(Unit::customer).collect();
-    if shopper.is_some() || customer.is_none() {
-        earlier.push(Unit::shopper(named));
-    }
-    let known = crate::experiments::arms(config, exposures, &earlier, now)?;
-    if known.held_out() {
-        return Ok(Opening::HeldOut(known, named));
-    }
-    if known.popular {
-        profiles.window = time::Duration::ZERO;
-    }
-    let (shopper, customer) = if known.memory { (shopper, customer) } else { (None, None) };
-    let opened = Conversation::start(assistant, &profiles, shopper, customer, context, now)?;
-    let mut units = vec![unit_of(&opened.conversation)];
-    for unit in earlier {
-        if !units.contains(&unit) {
-            units.push(unit);
-        }
-    }
-    let arms = crate::experiments::arms(config, exposures, &units, now)?;
-    Ok(Opening::Open(Box::new(opened), arms))
-}
-
 /// The frames an answer sends: a `handover` alone (its message is the reply's text), or the
 /// `reply`.
 fn frames(answer: Answer) -> Vec<ServerFrame> {
@@ -451,6 +392,8 @@ fn empty_reply(conversation: &Conversation) -> Reply {
         products: Vec::new(),
     }
 }
+
+mod arms;
 
 #[cfg(test)]
 mod tests;
