@@ -61,6 +61,8 @@ pub struct Config {
     pub mcp: McpConfig,
     /// The shop as shoppers see it: name, currency display, accent colour, logo.
     pub shop: crate::shop::Shop,
+    /// The holdout and the merchant's experiments (`[experiments]`).
+    pub experiments: crate::experiments::ExperimentsConfig,
 }
 
 /// The PostgreSQL store's connections (`[postgres]`); each server keeps its own pool.
@@ -289,6 +291,7 @@ impl Default for Config {
             llm: LlmConfig::default(),
             mcp: McpConfig::default(),
             shop: crate::shop::Shop::default(),
+            experiments: Default::default(),
         }
     }
 }
@@ -399,6 +402,12 @@ impl Config {
                 .map(|o| o.trim().trim_end_matches('/').to_string())
                 .filter(|o| !o.is_empty())
                 .collect();
+        }
+        if let Some(percent) = var("CONCIERGE_HOLDOUT_PERCENT").filter(|v| !v.trim().is_empty()) {
+            let parsed = percent.trim().parse::<f64>().map_err(|e| e.to_string());
+            parsed
+                .and_then(|p| self.experiments.set_holdout_percent(p))
+                .map_err(|message| ConfigError::Env { name: "CONCIERGE_HOLDOUT_PERCENT", message })?;
         }
         if let Some(hosts) = var("CONCIERGE_MCP_ALLOWED_HOSTS") {
             self.mcp.allowed_hosts = hosts.split(',').map(|h| h.trim().to_string()).filter(|h| !h.is_empty()).collect();

@@ -19,6 +19,8 @@
 //! - `problem`: `file:line: message` problems found in merchants' files.
 //! - [`eval`]: request sets judged by rules: ranking precision, budget compliance, untrue why
 //!   lines and understanding accuracy (`concierge eval`).
+//! - [`experiments`]: the holdout and merchants' experiments: assignment, exposures joined to
+//!   purchases, lifts with significance, the funnel, and a simulator to check the method.
 //! - [`config`]: the TOML file and environment variables, with their defaults.
 //! - [`shop`]: the `[shop]` section: the shop's name, currency display, colour and logo.
 //! - [`files`]: private (0600/0700) files and atomic whole-file writes.
@@ -31,6 +33,7 @@ pub mod cli;
 pub mod config;
 pub mod dialogue;
 pub mod eval;
+pub mod experiments;
 pub mod files;
 pub mod llm;
 mod mcp;

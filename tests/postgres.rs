@@ -10,6 +10,8 @@ mod cluster;
 mod contract;
 #[path = "postgres/copy.rs"]
 mod copy;
+#[path = "postgres/experiments.rs"]
+mod experiments;
 #[path = "postgres/outage.rs"]
 mod outage;
 #[path = "postgres/roaming.rs"]

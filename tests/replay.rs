@@ -72,7 +72,12 @@ fn reply(text: &str, asking: Option<&str>, slots: Slots, products: Vec<ProductCa
 }
 
 fn welcome() -> ServerFrame {
-    ServerFrame::Welcome { shopper: "token".into(), session: "s1".into(), returning: false }
+    ServerFrame::Welcome {
+        shopper: "token".into(),
+        session: "s1".into(),
+        returning: false,
+        experiments: Default::default(),
+    }
 }
 
 fn gift_for_child() -> Slots {

@@ -12,6 +12,8 @@
 //! chromium-driver`); without them the test prints a note and passes, unless
 //! `CONCIERGE_E2E=required`, which turns every skip into a failure.
 
+#[path = "widget_e2e/dashboard.rs"]
+mod dashboard;
 #[path = "widget_e2e/screens.rs"]
 mod screens;
 
@@ -76,10 +78,16 @@ fn forward_lines(stream: impl Read + Send + 'static, name: &'static str, lines: 
 /// Starts the real binary on a free port and returns its base URL, read from the line it logs:
 /// `listening on http://127.0.0.1:PORT` on stdout, within 30 s.
 fn start_server(data_dir: &Path) -> (KillOnDrop, String) {
+    start_server_with(data_dir, &[])
+}
+
+/// [`start_server`] with more arguments for `serve` (a `--config` file, say).
+fn start_server_with(data_dir: &Path, more: &[&str]) -> (KillOnDrop, String) {
     let mut command = Command::new(env!("CARGO_BIN_EXE_concierge"));
     command
         .args(["serve", "--addr", "127.0.0.1:0", "--data-dir"])
         .arg(data_dir)
+        .args(more)
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .env("NO_COLOR", "1")
         .env_remove("RUST_LOG")

@@ -16,6 +16,10 @@
  *   are used only when they resolve to http: or https:.
  * - The socket opens when the shopper first opens the chat (not on every page view), and the
  *   conversation shown survives page navigation within the tab (sessionStorage).
+ * - At page load one small call (POST /v1/experiments) learns the shopper's arms in the shop's
+ *   experiments and records the exposure. A shopper held out from the assistant never sees the
+ *   widget: the shop's page stays as it is (the `concierge:experiments` event tells the page).
+ *   If the call fails, the widget shows as usual.
  */
 (() => {
   'use strict';
@@ -62,6 +66,8 @@
     restored: false, // the log shows a transcript from an earlier page
     transcript: [],
     noticeTimer: null,
+    heldOut: false, // in an experiment's holdout: the widget stays closed
+    experiments: {}, // experiment key -> arm, from the page-load call
   };
 
   /** The socket address: `data-server` if given (ws(s) or http(s), a bare host gets /v1/chat),
@@ -283,6 +289,7 @@
   }
 
   function openPanel(focus) {
+    if (state.heldOut) return;
     ui.panel.hidden = false;
     ui.root.classList.add('concierge-open');
     applyLayout();
@@ -376,7 +383,11 @@
     const head = href
       ? el('a', 'concierge-card-link', { href }, parts)
       : el('div', 'concierge-card-link', {}, parts);
-    if (href) head.addEventListener('click', () => sendEvent('product_viewed', str(p.id)));
+    // A card click feeds the assistant's funnel (product_clicked); following its link is a view.
+    head.addEventListener('click', () => {
+      sendEvent('product_clicked', str(p.id));
+      if (href) sendEvent('product_viewed', str(p.id));
+    });
     const card = el('li', 'concierge-card', { 'data-testid': 'concierge-product', 'data-product-id': str(p.id) }, [head]);
     const why = strings(p.why);
     if (why.length) {
@@ -686,7 +697,50 @@
     }
   }
 
+  /** The HTTP origin of the server (from the socket's address), or null. */
+  function httpBase() {
+    if (!config.server) return null;
+    try {
+      const url = new URL(config.server);
+      url.protocol = url.protocol === 'wss:' ? 'https:' : 'http:';
+      return url.origin;
+    } catch {
+      return null;
+    }
+  }
+
+  /** Learns the shopper's arms and records the exposure; resolves to whether to show the widget. */
+  async function learnArms() {
+    const base = httpBase();
+    if (!base || !window.fetch) return true;
+    const headers = { 'content-type': 'application/json' };
+    const token = load('localStorage', KEY_SHOPPER);
+    if (token) headers.authorization = 'Bearer ' + token;
+    const body = JSON.stringify(config.customer ? { customer: config.customer } : {});
+    try {
+      const response = await fetch(base + '/v1/experiments', { method: 'POST', headers, body, credentials: 'omit' });
+      if (!response.ok) return true;
+      const assigned = await response.json();
+      if (typeof assigned.shopper === 'string') save('localStorage', KEY_SHOPPER, assigned.shopper);
+      const arms = assigned.experiments && typeof assigned.experiments === 'object' ? assigned.experiments : {};
+      state.experiments = arms;
+      window.concierge.experiments = arms;
+      const open = assigned.assistant !== false;
+      window.dispatchEvent(new CustomEvent('concierge:experiments', { detail: { experiments: arms, assistant: open } }));
+      return open;
+    } catch {
+      return true;
+    }
+  }
+
   function start() {
+    learnArms().then((open) => {
+      if (open) show();
+      else state.heldOut = true;
+    });
+  }
+
+  function show() {
     installStyles();
     document.body.append(ui.root);
     if (fullScreen.addEventListener) fullScreen.addEventListener('change', applyLayout);
@@ -695,7 +749,7 @@
     if (load('sessionStorage', KEY_OPEN) === '1') openPanel(false);
   }
 
-  window.concierge = { open: () => openPanel(true), close: closePanel, version: 1 };
+  window.concierge = { open: () => openPanel(true), close: closePanel, version: 1, experiments: {} };
   if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', start);
   else start();
 })();

@@ -6,7 +6,8 @@ use time::OffsetDateTime;
 
 use super::conversation::Profiles;
 use crate::profile::{
-    Durable, Event, EventInput, InputError, Profile, Recorded, ShopperId, StoreError, update_customer,
+    CustomerId, Durable, Event, EventInput, EventKind, InputError, Profile, Recorded, ShopperId, StoreError, Stored,
+    Unit, update_customer,
 };
 
 /// Why an event was not recorded. Every variant but `Store` is the sender's mistake.
@@ -31,6 +32,10 @@ pub enum EventError {
 /// erased shopper), or (`None`: sent with the shop's backend key) for the customer it names
 /// (refused while that customer id is tombstoned). A repeat or an event refused for want of consent is no error: the
 /// outcome says so. Wait for the [`Durable`] before acknowledging the event.
+///
+/// A purchase is also credited to the experiments its shopper and customer were exposed to
+/// (see `experiments::record_purchase`), first, so the profile's ticket covers that write too;
+/// a held-out shopper who never chatted has no profile, and their purchase counts all the same.
 pub fn record_event(
     profiles: &Profiles,
     shopper: Option<ShopperId>,
@@ -40,14 +45,48 @@ pub fn record_event(
     let input: EventInput = serde_json::from_value(raw).map_err(EventError::NotAnEvent)?;
     let customer = input.customer()?;
     let event = Event::parse(input, now)?;
+    let credited = match (event.kind, profiles.store.experiments()) {
+        (EventKind::Purchase, Some(exposures)) => {
+            let units = units(profiles, shopper, customer.as_ref())?;
+            crate::experiments::record_purchase(exposures, &units, &event)?
+        }
+        _ => None,
+    };
     let limits = profiles.limits;
     let mut outcome = Recorded::Duplicate;
     let mut change = |p: &mut Profile| outcome = p.record(event.clone(), &limits);
     let (_, durable) = match (shopper, customer) {
         (Some(_), Some(_)) => return Err(EventError::CustomerWithToken),
-        (Some(id), None) => profiles.store.change(id, &mut change)?.ok_or(EventError::Gone)?,
+        (Some(id), None) => match (profiles.store.change(id, &mut change)?, credited) {
+            (Some(changed), _) => changed,
+            (None, Some(credited)) => return Ok((Recorded::Stored, credited)),
+            (None, None) => return Err(EventError::Gone),
+        },
         (None, Some(customer)) => update_customer(profiles.store.as_ref(), &customer, now, &mut change)?,
         (None, None) => return Err(EventError::NoCustomer),
     };
     Ok((outcome, durable))
+}
+
+/// The experiment units a purchase names: the token's shopper and the customer linked to it, or
+/// the backend's customer and the shopper linked to it.
+fn units(
+    profiles: &Profiles,
+    shopper: Option<ShopperId>,
+    customer: Option<&CustomerId>,
+) -> Result<Vec<Unit>, StoreError> {
+    let mut units = Vec::new();
+    if let Some(id) = shopper {
+        units.push(Unit::shopper(id));
+        if let Stored::Customer(linked) = profiles.store.whose(id)? {
+            units.push(Unit::customer(&linked));
+        }
+    }
+    if let Some(customer) = customer {
+        units.push(Unit::customer(customer));
+        if let Some(linked) = profiles.store.find_customer(customer)? {
+            units.push(Unit::shopper(linked));
+        }
+    }
+    Ok(units)
 }

@@ -22,6 +22,7 @@ use super::language;
 use super::protocol::{ClientFrame, Customer, FrameError, ServerFrame};
 use super::query::PageContext;
 use super::reply::Reply;
+use crate::experiments::{Arms, ExperimentsConfig};
 use crate::llm::Llm;
 use crate::profile::{CustomerId, Durability, Durable, ShopperId, Store, StoreError};
 
@@ -117,6 +118,9 @@ pub struct Services<'a> {
     pub now: OffsetDateTime,
     /// Log shoppers' messages (a debugging operator's choice, never production).
     pub log_text: bool,
+    /// The running experiments: a `hello` learns the shopper's arms (and records the exposure);
+    /// `None` for drivers outside any experiment (replay, the agent API).
+    pub experiments: Option<&'a ExperimentsConfig>,
 }
 
 /// A visit in progress: what a driver parks to resume after a reconnect.
@@ -137,6 +141,8 @@ pub const SAID_IDS: usize = 32;
 #[derive(Default)]
 pub struct Chat {
     visit: Option<Visit>,
+    /// The shopper's arms, learnt at `hello`: a held-out shopper's messages are refused.
+    arms: Arms,
 }
 
 impl Chat {
@@ -148,6 +154,16 @@ impl Chat {
     /// Ends the visit on this connection, handing it back to be parked for a reconnect.
     pub fn close(&mut self) -> Option<Visit> {
         self.visit.take()
+    }
+
+    /// The shopper's arms in the running experiments (as of the last `hello`).
+    pub fn arms(&self) -> &Arms {
+        &self.arms
+    }
+
+    /// Whether the last reply asked the shopper something.
+    pub fn asking(&self) -> bool {
+        self.visit.as_ref().and_then(|v| v.last_reply.as_ref()).is_some_and(|r| r.asking.is_some())
     }
 
     /// The shopper of the visit in progress, if any.
@@ -168,6 +184,10 @@ impl Chat {
         match (frame, self.visit.is_some()) {
             (ClientFrame::Hello { shopper, customer, context, .. }, _) => {
                 self.hello(shopper.as_deref(), customer, context, with, peer).await
+            }
+            (ClientFrame::Say { .. } | ClientFrame::Event { .. }, _) if self.arms.held_out() => {
+                let message = "this shopper is in the holdout: the assistant is off for them";
+                error(peer, &FrameError::new("held_out", message)).await
             }
             (_, false) => error(peer, &FrameError::new("hello_required", "send hello first")).await,
             (ClientFrame::Say { id: Some(id), .. }, true) if self.applied(&id) => self.answer_again(peer).await,
@@ -192,6 +212,12 @@ impl Chat {
     /// reply again (or an empty one).
     pub async fn resume(&mut self, visit: Visit, with: &Services<'_>, peer: &mut impl Peer) -> bool {
         let reply = visit.last_reply.clone().unwrap_or_else(|| empty_reply(&visit.conversation));
+        if let Some(config) = with.experiments {
+            let units = [arms::unit_of(&visit.conversation)];
+            let exposures = with.profiles.store.experiments();
+            // The exposure was recorded at its hello: this only looks it up again.
+            self.arms = crate::experiments::arms(config, exposures, &units, with.now).unwrap_or_default();
+        }
         self.visit = Some(visit);
         self.welcome(false, with, peer).await && peer.send(ServerFrame::Reply(Box::new(reply))).await
     }
@@ -206,15 +232,21 @@ impl Chat {
         peer: &mut impl Peer,
     ) -> bool {
         self.visit = None;
+        self.arms = Arms::default();
         let shopper = token.and_then(|t| with.identity.verify(t));
         let customer = customer.and_then(|c| with.identity.customer(c));
         let (assistant, profiles, now) = (Arc::clone(&with.assistant), with.profiles.clone(), with.now);
-        let opened = with.run.call(move || Conversation::start(&assistant, &profiles, shopper, customer, context, now));
-        let opened = match opened.await {
-            Ok(Ok(opened)) => opened,
+        let experiments = with.experiments.cloned();
+        let opened = with
+            .run
+            .call(move || arms::open(&assistant, profiles, experiments.as_ref(), shopper, customer, context, now));
+        let (opened, arms) = match opened.await {
+            Ok(Ok(arms::Opening::Open(opened, arms))) => (*opened, arms),
+            Ok(Ok(arms::Opening::HeldOut(arms, named))) => return self.held_out(named, arms, with, peer).await,
             Ok(Err(error)) => return internal(peer, &error).await,
             Err(error) => return internal(peer, &error).await,
         };
+        self.arms = arms;
         let resume_id = with.identity.resume_id();
         self.visit = Some(Visit { resume_id, conversation: opened.conversation, last_reply: None, said: Vec::new() });
         self.finish(opened.answer, Some(opened.returning), "", None, with, peer).await
@@ -238,7 +270,11 @@ impl Chat {
         if with.llm.is_some() {
             visit.conversation.remember(true, &text);
         }
-        let (assistant, profiles, now) = (Arc::clone(&with.assistant), with.profiles.clone(), with.now);
+        let (assistant, mut profiles, now) = (Arc::clone(&with.assistant), with.profiles.clone(), with.now);
+        if self.arms.popular {
+            // Ranking by popularity: no behaviour (viewed, bought) reaches the ranker.
+            profiles.window = time::Duration::ZERO;
+        }
         let mut conversation = visit.conversation;
         let choice = quick_reply.then(|| text.clone());
         let done = with
@@ -340,7 +376,19 @@ impl Chat {
     async fn welcome(&self, returning: bool, with: &Services<'_>, peer: &mut impl Peer) -> bool {
         let Some(visit) = &self.visit else { return true };
         let shopper = with.identity.sign(visit.conversation.shopper);
-        peer.send(ServerFrame::Welcome { shopper, session: visit.resume_id.clone(), returning }).await
+        let experiments = self.arms.names.clone();
+        peer.send(ServerFrame::Welcome { shopper, session: visit.resume_id.clone(), returning, experiments }).await
+    }
+
+    /// A held-out shopper's `hello`: a welcome naming their arms (with no visit: nothing is
+    /// stored about them) and the `held_out` error; their messages are refused likewise.
+    async fn held_out(&mut self, shopper: ShopperId, arms: Arms, with: &Services<'_>, peer: &mut impl Peer) -> bool {
+        let token = with.identity.sign(shopper);
+        let experiments = arms.names.clone();
+        self.arms = arms;
+        let welcome = ServerFrame::Welcome { shopper: token, session: String::new(), returning: false, experiments };
+        let message = "this shopper is in the holdout: the assistant is off for them";
+        peer.send(welcome).await && error(peer, &FrameError::new("held_out", message)).await
     }
 }
 
@@ -385,6 +433,8 @@ fn empty_reply(conversation: &Conversation) -> Reply {
         products: Vec::new(),
     }
 }
+
+mod arms;
 
 #[cfg(test)]
 mod tests;

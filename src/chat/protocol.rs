@@ -136,11 +136,27 @@ impl ClientFrame {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ServerFrame {
-    Welcome { shopper: String, session: String, returning: bool },
+    Welcome {
+        shopper: String,
+        session: String,
+        returning: bool,
+        /// The shopper's arm in each running experiment (`{"holdout":"assistant"}`); absent
+        /// when none runs.
+        #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+        experiments: std::collections::BTreeMap<String, String>,
+    },
     Reply(Box<Reply>),
-    ReplyDelta { text: String },
-    Handover { reason: String, message: String },
-    Error { code: String, message: String },
+    ReplyDelta {
+        text: String,
+    },
+    Handover {
+        reason: String,
+        message: String,
+    },
+    Error {
+        code: String,
+        message: String,
+    },
 }
 
 impl ServerFrame {
@@ -192,7 +208,19 @@ mod tests {
 
     #[test]
     fn server_frames_are_tagged_by_type() {
-        let welcome = ServerFrame::Welcome { shopper: "t".into(), session: "s".into(), returning: false };
+        let welcome = ServerFrame::Welcome {
+            shopper: "t".into(),
+            session: "s".into(),
+            returning: false,
+            experiments: Default::default(),
+        };
         assert_eq!(welcome.to_text(), r#"{"type":"welcome","shopper":"t","session":"s","returning":false}"#);
+        let held = ServerFrame::Welcome {
+            shopper: "t".into(),
+            session: "s".into(),
+            returning: false,
+            experiments: [("holdout".to_string(), "holdout".to_string())].into(),
+        };
+        assert!(held.to_text().ends_with(r#""returning":false,"experiments":{"holdout":"holdout"}}"#));
     }
 }

@@ -9,10 +9,12 @@ mod eval;
 
 mod import;
 mod init;
+mod lift;
 mod recommend;
 mod replay;
 mod search;
 mod serve;
+mod simulate;
 mod store;
 
 use std::process::ExitCode;
@@ -53,6 +55,11 @@ pub enum Command {
     Understand(understand::UnderstandArgs),
     /// Manage the profile store: `copy --from A --to B` between a sled directory and PostgreSQL.
     Store(store::StoreArgs),
+    /// An experiment's report from a running server: lifts with intervals, p-values and the
+    /// split's health.
+    Lift(lift::LiftArgs),
+    /// Synthetic shoppers with a known effect, to check the experiment method end to end.
+    Simulate(simulate::SimulateArgs),
 }
 
 /// Runs one parsed command line; `Err` carries a message for a human, printed with its causes.
@@ -68,5 +75,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Eval(args) => eval::run(args),
         Command::Understand(args) => understand::run(args).map(|()| ExitCode::SUCCESS),
         Command::Store(args) => store::run(args),
+        Command::Lift(args) => lift::run(args),
+        Command::Simulate(args) => simulate::run(args),
     }
 }

@@ -105,6 +105,7 @@ pub(crate) async fn converse(
         run: Run::for_store(state.profiles.store.as_ref(), state.config.profile.durability),
         now: OffsetDateTime::now_utc(),
         log_text: state.config.log.debug_shopper_text,
+        experiments: None,
     };
     let mut chat = Chat::default();
     let mut opening: Vec<ServerFrame> = Vec::new();
@@ -149,7 +150,7 @@ fn conversed(
     let (mut welcome, mut greeting, mut answer, mut handover) = (None, None, None, false);
     for (in_turn, frame) in opening.into_iter().map(|f| (false, f)).chain(turn.into_iter().map(|f| (true, f))) {
         match frame {
-            ServerFrame::Welcome { shopper, session, returning } => {
+            ServerFrame::Welcome { shopper, session, returning, .. } => {
                 let returning = welcome.as_ref().map_or(returning, |(_, _, r)| *r);
                 welcome = Some((shopper, session, returning));
             }

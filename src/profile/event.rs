@@ -29,16 +29,19 @@ pub enum EventKind {
     Purchase,
     QuickReply,
     ShippingUpdate,
+    /// A product card in the widget clicked (the assistant's funnel).
+    ProductClicked,
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 6] = [
+    pub const ALL: [EventKind; 7] = [
         EventKind::ProductViewed,
         EventKind::Search,
         EventKind::AddToCart,
         EventKind::Purchase,
         EventKind::QuickReply,
         EventKind::ShippingUpdate,
+        EventKind::ProductClicked,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -49,6 +52,7 @@ impl EventKind {
             EventKind::Purchase => "purchase",
             EventKind::QuickReply => "quick_reply",
             EventKind::ShippingUpdate => "shipping_update",
+            EventKind::ProductClicked => "product_clicked",
         }
     }
 
@@ -210,7 +214,9 @@ impl Event {
         let order = input.order.map(|o| order(o, at)).transpose()?;
         let missing = |what| InputError::Missing { kind, what };
         match kind {
-            EventKind::ProductViewed | EventKind::AddToCart if product_id.is_none() => Err(missing("a product_id")),
+            EventKind::ProductViewed | EventKind::AddToCart | EventKind::ProductClicked if product_id.is_none() => {
+                Err(missing("a product_id"))
+            }
             EventKind::Search if query.is_none() => Err(missing("a query")),
             EventKind::QuickReply if choice.is_none() => Err(missing("a choice")),
             EventKind::ShippingUpdate if order.as_ref().is_none_or(|o| o.id.is_none()) => Err(missing("an order id")),

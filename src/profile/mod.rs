@@ -15,7 +15,8 @@
 //! - `store`: the [`Store`] trait; `sled_store`: [`SledStore`]; `postgres`: [`PostgresStore`],
 //!   shared by several servers; `location`: [`StoreLocation`], which of the two a setting
 //!   names; `copy`: [`copy_store`] between them; `conversations`: [`Conversations`] kept in a
-//!   shared store; `codec`: the versioned value;
+//!   shared store; `exposures`: experiment [`Exposures`] and the purchases joined to them;
+//!   `codec`: the versioned value;
 //!   `group_commit`: shared flushes and the [`Durable`] ticket; `retention`: the idle sweep;
 //!   `tombstone`: erased ids stay erased; `rewrite`: erased bytes leave the disk at the next open;
 //!   `link`: events by customer id ([`update_customer`]) and login merges ([`Profile::absorb`]).
@@ -28,6 +29,7 @@ mod conversations;
 mod copy;
 mod error;
 mod event;
+mod exposures;
 mod group_commit;
 mod id;
 mod link;
@@ -45,6 +47,7 @@ pub use conversations::{Conversations, Erasure};
 pub use copy::{CopyReport, copy_store};
 pub use error::{InputError, StoreError};
 pub use event::{Event, EventInput, EventKind, MAX_CLOCK_SKEW, Order, OrderInput, OrderItem, OrderItemInput, Recorded};
+pub use exposures::{Exposure, Exposures, Purchase, Unit};
 pub use group_commit::{DEFAULT_GROUP_WINDOW, Durable};
 pub use id::{CustomerId, ShopperId};
 pub use link::update_customer;

@@ -57,6 +57,8 @@ use super::rewrite;
 use super::store::{Durability, Store, Stored};
 use super::tombstone;
 
+mod exposures;
+
 const STRIPES: usize = 64;
 
 /// The default cap on one profile's encoded size.
@@ -340,6 +342,10 @@ impl SledStore {
 }
 
 impl Store for SledStore {
+    fn experiments(&self) -> Option<&dyn super::exposures::Exposures> {
+        Some(self)
+    }
+
     fn load(&self, shopper: ShopperId) -> Result<Option<Profile>, StoreError> {
         self.read(shopper)
     }

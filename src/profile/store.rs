@@ -86,6 +86,12 @@ pub trait Store: Send + Sync {
         None
     }
 
+    /// Experiment exposures and the purchases joined to them (see `exposures`); `None` (the
+    /// default) for a store that keeps none, whose experiments are then assigned but not recorded.
+    fn experiments(&self) -> Option<&dyn super::exposures::Exposures> {
+        None
+    }
+
     /// Up to `limit` stored shoppers whose ids come after `after` (all when `None`), in id
     /// order: page through every shopper by passing the last id of a page to get the next.
     fn shoppers_after(&self, after: Option<ShopperId>, limit: usize) -> Result<Vec<ShopperId>, StoreError>;

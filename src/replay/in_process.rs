@@ -104,6 +104,7 @@ impl InProcess {
             run: Run::Inline,
             now,
             log_text: false,
+            experiments: None,
         };
         let mut frames = Vec::new();
         self.chat.handle(frame, &services, &mut frames).await;

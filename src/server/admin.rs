@@ -27,7 +27,7 @@ pub struct Reloaded {
     reloaded: bool,
 }
 
-fn authorize(state: &AppState, headers: &HeaderMap) -> Result<(), ApiError> {
+pub(crate) fn authorize(state: &AppState, headers: &HeaderMap) -> Result<(), ApiError> {
     let Some(key) = state.config.admin_key.as_deref() else {
         return Err(ApiError::not_found("admin routes are off (no admin key is configured)"));
     };

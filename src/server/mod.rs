@@ -6,8 +6,9 @@
 //! every socket, waits for them, and flushes the store. [`app`] is the router alone.
 //!
 //! - `state`: the shared handle and the parked visits; `socket`: the WebSocket pump;
-//! - `rest`, `admin`: the HTTP API; `edge`: origin, CORS, rate limits, credentials, the JSON
-//!   shape of every refusal; `listen`: the accept loop (per-client connections, timeouts);
+//! - `rest`, `admin`: the HTTP API; `experiments`, `dashboard`: the experiments' exposure call
+//!   and reports, and the merchant's dashboard at `/admin`; `edge`: origin, CORS, rate limits,
+//!   credentials, the JSON shape of every refusal; `listen`: the accept loop (per-client connections, timeouts);
 //!   `quiet`: log lines about bad input, rate-limited;
 //! - `auth`: shopper tokens and customer signatures; `limits`, `metrics`, `logs`; `widget`;
 //! - `demo`, `demo_art`: the demo shop front (home, product pages, pictures) around the widget;
@@ -15,10 +16,12 @@
 
 mod admin;
 pub mod auth;
+mod dashboard;
 mod demo;
 mod demo_art;
 pub(crate) mod edge;
 pub(crate) mod error;
+mod experiments;
 pub(crate) mod limits;
 mod listen;
 mod logs;
@@ -58,7 +61,9 @@ pub fn app(state: AppState) -> Router {
     // The catalog upload reads its own body, after checking the key, up to its own limit.
     let admin = Router::new()
         .route("/v1/admin/catalog", put(admin::replace_catalog))
-        .route("/v1/admin/reload", post(admin::reload));
+        .route("/v1/admin/reload", post(admin::reload))
+        .route("/v1/admin/experiments/{key}", get(experiments::report))
+        .merge(dashboard::routes());
     let body_timeout = std::time::Duration::from_secs(limits.body_timeout_secs);
     Router::new()
         .route("/", get(demo::home))
@@ -75,6 +80,7 @@ pub fn app(state: AppState) -> Router {
         .route("/v1/profile", get(rest::get_profile).patch(rest::patch_profile).delete(rest::delete_profile))
         .route("/v1/profile/export", get(rest::export_profile))
         .route("/v1/recommendations", get(rest::recommendations))
+        .route("/v1/experiments", post(experiments::expose))
         .layer(DefaultBodyLimit::max(limits.rest_body_bytes))
         .merge(admin)
         .layer(axum::middleware::from_fn_with_state(state.clone(), edge::guard))

@@ -4,7 +4,7 @@ use axum::Json;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{admin, error, rest};
+use super::{admin, error, experiments, rest};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -20,6 +20,8 @@ use super::{admin, error, rest};
         rest::recommendations,
         admin::replace_catalog,
         admin::reload,
+        experiments::expose,
+        experiments::report,
     ),
     components(schemas(error::ErrorBody, error::ErrorDetail)),
     modifiers(&Security)

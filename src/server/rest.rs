@@ -98,7 +98,11 @@ pub async fn delete_profile(State(state): State<AppState>, headers: HeaderMap) -
 /// Erases everything about `id`, durably, before returning.
 pub(crate) async fn erase(state: &AppState, id: ShopperId) -> Result<(), ApiError> {
     let store = state.profiles.store.clone();
-    let durable = tokio::task::spawn_blocking(move || store.erase(id)).await??;
+    let durable = tokio::task::spawn_blocking(move || {
+        crate::experiments::forget(store.as_ref(), id)?;
+        store.erase(id)
+    })
+    .await??;
     // Every conversation of the shopper ends now, live or parked: none can write it back.
     state.end_conversations(id);
     durable.await?;
@@ -306,7 +310,8 @@ pub struct Recommendations {
     products: Vec<ProductCard>,
 }
 
-/// Recommendations for a placement, personal when a shopper token is given.
+/// Recommendations for a placement, personal when a shopper token is given; none for a shopper
+/// held out from the assistant by an experiment.
 #[utoipa::path(get, path = "/v1/recommendations", params(RecommendationParams),
     responses((status = 200, body = Recommendations), (status = 400, body = ErrorBody)))]
 pub async fn recommendations(
@@ -322,6 +327,12 @@ pub async fn recommendations(
     }
     let k = params.k.unwrap_or(5).clamp(1, 50);
     let shopper = bearer(&headers).and_then(|t| state.tokens.verify(t));
+    // A shopper held out from the assistant sees the shop without it, placements included.
+    if let Some(id) = shopper
+        && super::experiments::held_out(&state, id).await?
+    {
+        return Ok(Json(Recommendations { products: Vec::new() }));
+    }
     let profile = match shopper {
         Some(id) => {
             let store = state.profiles.store.clone();

@@ -22,6 +22,7 @@ use super::state::{AppState, Parked, Verdict};
 use crate::chat::exchange::error;
 use crate::chat::protocol::{ClientFrame, Customer, FrameError, ServerFrame};
 use crate::chat::{Chat, Identity, Peer, Run, Services, Visit};
+use crate::experiments::funnel::Replied;
 use crate::profile::{CustomerId, ShopperId, Stored};
 
 /// Frames waiting for a slow reader before it is disconnected.
@@ -59,7 +60,7 @@ pub async fn serve(state: AppState, socket: WebSocket) {
     let run = Run::for_store(state.profiles.store.as_ref(), state.config.profile.durability);
     let mut erasures = state.erasures.subscribe();
     let erasures_seen = *erasures.borrow_and_update();
-    let mut connection = Connection { state: state.clone(), out, chat: Chat::default(), run, turns: 0, erasures_seen };
+    let mut connection = Connection { state: state.clone(), out, chat: Chat::default(), run, turns: 0, erasures_seen, said: false };
     let limits = state.config.limits.clone();
     let mut bucket = TokenBucket::new(limits.messages_per_minute, limits.burst, Instant::now());
     let mut shutdown = state.shutdown.clone();
@@ -157,6 +158,8 @@ struct Connection {
     turns: u64,
     /// The number of the latest erasure this connection has looked at.
     erasures_seen: u64,
+    /// The shopper said something in this visit (for the funnel).
+    said: bool,
 }
 
 impl Connection {
@@ -175,6 +178,7 @@ impl Connection {
             run: self.run,
             now: OffsetDateTime::now_utc(),
             log_text: state.config.log.debug_shopper_text,
+            experiments: Some(&state.config.experiments),
         };
         let started = Instant::now();
         // A hello ends this connection's visit; one carrying a parked visit's resume id (and
@@ -188,7 +192,8 @@ impl Connection {
                 resumed = self.resume(resume_id, shopper, customer).await;
             }
         }
-        let mut wire = Wire { out: &self.out, state: &state, started, answered: 0 };
+        let said = self.tally(&frame);
+        let mut wire = Wire { out: &self.out, state: &state, started, answered: 0, said };
         let alive = match resumed {
             Some(visit) => self.chat.resume(visit, &services, &mut wire).await,
             None => self.chat.handle(frame, &services, &mut wire).await,
@@ -197,8 +202,35 @@ impl Connection {
         alive
     }
 
+    /// Tallies a client frame in the assistant's funnel; `true` for a message the chat answers.
+    fn tally(&mut self, frame: &ClientFrame) -> bool {
+        let funnel = &self.state.funnel;
+        match frame {
+            ClientFrame::Hello { .. } => {
+                self.said = false;
+                false
+            }
+            _ if self.chat.arms().held_out() || !self.chat.is_open() => false,
+            ClientFrame::Say { .. } => {
+                funnel.message(!self.said, self.chat.asking());
+                self.said = true;
+                true
+            }
+            ClientFrame::Event { event } => {
+                if event.get("kind").and_then(|k| k.as_str()) == Some("product_clicked") {
+                    funnel.clicked();
+                }
+                false
+            }
+        }
+    }
+
     async fn error(&mut self, refused: FrameError) -> bool {
-        error(&mut Wire { out: &self.out, state: &self.state, started: Instant::now(), answered: 0 }, &refused).await
+        error(
+            &mut Wire { out: &self.out, state: &self.state, started: Instant::now(), answered: 0, said: false },
+            &refused,
+        )
+        .await
     }
 
     /// The visit a hello with a resume id continues, parked here or saved by any server
@@ -238,7 +270,7 @@ impl Connection {
 
     /// Ends this connection's visit, whose shopper was erased; `false`: the peer is gone.
     async fn end_erased(&mut self) -> bool {
-        let mut wire = Wire { out: &self.out, state: &self.state, started: Instant::now(), answered: 0 };
+        let mut wire = Wire { out: &self.out, state: &self.state, started: Instant::now(), answered: 0, said: false };
         self.chat.end_erased(&mut wire).await
     }
 
@@ -265,12 +297,23 @@ struct Wire<'a> {
     started: Instant,
     /// Turns answered for this frame.
     answered: u64,
+    /// The frame is a shopper's message (its reply tells the funnel whether it was served).
+    said: bool,
 }
 
 impl Peer for Wire<'_> {
     async fn send(&mut self, frame: ServerFrame) -> bool {
-        if let ServerFrame::Error { code, .. } = &frame {
-            self.state.metrics.error(code);
+        let funnel = &self.state.funnel;
+        match &frame {
+            ServerFrame::Error { code, .. } => self.state.metrics.error(code),
+            ServerFrame::Welcome { session, .. } if !session.is_empty() => funnel.conversation(),
+            ServerFrame::Reply(reply) => {
+                let replied =
+                    Replied { asking: reply.asking.is_some(), products: reply.products.len(), slots: &reply.slots };
+                funnel.reply(&replied, self.said);
+            }
+            ServerFrame::Handover { .. } => funnel.handover(),
+            _ => {}
         }
         send_raw(self.out, &self.state.metrics, Message::Text(frame.to_text().into())).await
     }

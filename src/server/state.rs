@@ -47,6 +47,8 @@ pub struct Shared {
     pub(crate) erased: Mutex<ErasureLog>,
     /// Flips to `true` when the server shuts down; sockets say goodbye.
     pub shutdown: watch::Receiver<bool>,
+    /// The assistant's funnel and unserved demand since the server started (the dashboard).
+    pub funnel: crate::experiments::Funnel,
 }
 
 /// The handle every handler gets.
@@ -88,6 +90,7 @@ impl AppState {
             erased: Mutex::default(),
             shutdown,
             config,
+            funnel: Default::default(),
         }))
     }
 

@@ -45,6 +45,16 @@ pub fn shared() -> Option<&'static Cluster> {
         .as_ref()
 }
 
+/// Whether `database` on the shared cluster applied exactly the migrations a database migrated
+/// alone did (a copy of the template). Versions have gaps (numbers are reserved per change), so
+/// comparing the count with the highest version would not do.
+pub fn migrated_once(database: &str) -> bool {
+    let (Some(cluster), Some(reference)) = (shared(), fresh_database()) else { return false };
+    let versions = "SELECT string_agg(version::text, ',' ORDER BY version) FROM concierge_migrations";
+    let reference = reference.rsplit('/').next().unwrap_or_default().to_string();
+    cluster.psql(database, versions) == cluster.psql(&reference, versions)
+}
+
 /// A fresh, migrated database on the shared cluster: its URL.
 pub fn fresh_database() -> Option<String> {
     let cluster = shared()?;

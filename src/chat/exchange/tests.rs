@@ -51,6 +51,7 @@ async fn send(chat: &mut Chat, f: &Fixture, run: Run, frame: ClientFrame) -> Vec
         run,
         now: datetime!(2026-02-01 10:00 UTC),
         log_text: false,
+        experiments: None,
     };
     let mut frames = Vec::new();
     assert!(chat.handle(frame, &services, &mut frames).await, "a Vec peer never goes away");

@@ -25,6 +25,7 @@
 //! are driven by a small runtime of its own, so it works from any thread.
 
 mod conversations;
+mod exposures;
 mod listen;
 mod schema;
 mod tombstones;
@@ -325,6 +326,10 @@ impl Store for PostgresStore {
     }
 
     fn conversations(&self) -> Option<&dyn crate::profile::conversations::Conversations> {
+        Some(self)
+    }
+
+    fn experiments(&self) -> Option<&dyn crate::profile::exposures::Exposures> {
         Some(self)
     }
 

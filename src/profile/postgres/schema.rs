@@ -64,6 +64,27 @@ const MIGRATIONS: &[(i32, &str)] = &[
         value bytea NOT NULL
     );",
     ),
+    (
+        6,
+        // Issue #20. No foreign key to the profiles: a held-out shopper who never chats has no
+        // profile, yet their exposure and orders count. Revenue is in the shop's currency.
+        "CREATE TABLE concierge_exposures (
+        experiment text NOT NULL,
+        unit       text NOT NULL,
+        arm        text NOT NULL,
+        at         bigint NOT NULL,
+        of_unit    text,
+        PRIMARY KEY (experiment, unit)
+    );
+    CREATE INDEX concierge_exposures_unit ON concierge_exposures (unit);
+    CREATE TABLE concierge_purchases (
+        unit    text NOT NULL,
+        key     text NOT NULL,
+        revenue double precision NOT NULL,
+        at      bigint NOT NULL,
+        PRIMARY KEY (unit, key)
+    );",
+    ),
 ];
 
 /// The newest schema version this release knows.
