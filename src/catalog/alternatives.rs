@@ -25,7 +25,9 @@ impl CatalogIndex {
         }
         let (min, max) = (query.min_price, query.max_price);
         if min.is_some() || max.is_some() {
-            let relaxed = Query { min_price: None, max_price: None, k: LOOK_AT, ..query.clone() };
+            // The price refinements ("cheaper than these") go with the budget they narrow.
+            let relaxed =
+                Query { min_price: None, max_price: None, below: None, above: None, k: LOOK_AT, ..query.clone() };
             let mut outside: Vec<(f64, Ranked<'_>)> = self
                 .rank(&relaxed)?
                 .into_iter()

@@ -17,26 +17,26 @@
 //! 3. **Words matched**: the share of the request's words the product has the same way, each
 //!    word weighted by how rare it is in the catalog (so "dinosaur" counts more than "set"),
 //!    in quarters (0, ¼, ½, ¾, all).
-//! 3b. **Words in the title**: the same share counted in the title alone, so a product that
-//!    says what was asked in its name beats one that only files it under a category ("Die-Cast
-//!    Cars" before a helmet in the category "Die-Cast & Toy Vehicles > Cars"). A hyphenated word
-//!    matches its parts written apart ("die-cast", "Die Cast").
-//! 4. **Weak evidence**: interests and words found only by their stem or only in the
+//! 4. **Words in the title**: the same share counted in the title alone, so a product that
+//!    says what was asked in its name beats one that only files it under a category
+//!    ("Die-Cast Cars" before a helmet filed under "Die-Cast & Toy Vehicles > Cars"). A
+//!    hyphenated word matches its parts written apart ("die-cast", "Die Cast").
+//! 5. **Weak evidence**: interests and words found only by their stem or only in the
 //!    description ("training" for "trains"); these order but never explain.
-//! 5. **Personal hints matched**: who it is for, the occasion, context and behaviour hints
+//! 6. **Personal hints matched**: who it is for, the occasion, context and behaviour hints
 //!    (the referring page's topic, the category of a product viewed recently).
-//! 6. **Relevance tier**: BM25 (title weighted above tags, brand, category, description),
+//! 7. **Relevance tier**: BM25 (title weighted above tags, brand, category, description),
 //!    relative to the best candidate, in three tiers.
-//! 7. **Quality**: a Bayesian average of rating and review count.
-//! 8. Catalog order, so equal products always come out the same way.
+//! 8. **Quality**: a Bayesian average of rating and review count.
+//! 9. Catalog order, so equal products always come out the same way.
 //!
 //! The type asked for is a filter, not a rule, so recipient, age and occasion hints can never
 //! outrank it. Interest and keyword reasons are given only for whole-word matches.
 //!
 //! Then **diversity**: the top `k` are picked in that order, except that a product is passed
-//! over (for one of the same rules-1-to-5 bucket) when its brand already fills a third of the
+//! over (for one of the same rules-1-to-6 bucket) when its brand already fills a third of the
 //! list or it is a near-copy (same brand, most title words shared) of one already picked.
-//! With nothing to search for (cold start), rules 1, 2 and 4 are empty and quality decides
+//! With nothing to search for (cold start), rules 2 to 5 are empty and quality decides
 //! among the products matching the hints.
 
 use std::cmp::Ordering;
