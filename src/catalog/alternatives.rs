@@ -2,7 +2,7 @@
 //! products (never among them: the budget and the type asked for stay hard filters there).
 //!
 //! Two ways a product can be just outside: its price is over the budget's top or under its
-//! floor (the nearest first, relative to the end it misses), or it is not of the type asked for
+//! floor (within half the end it misses, in rank order; farther ones after, nearest first), or it is not of the type asked for
 //! but matches the rest of the request within the budget (a nearby type). Each carries a signal
 //! saying how it differs, so its why line is true: "Just over your budget: Art Case, £17.99".
 
@@ -11,8 +11,11 @@ use super::rank::{Query, Ranked};
 use super::{Product, Signal};
 use crate::money::Amount;
 
-/// How many relaxed candidates are looked at to find the closest few.
+/// How many of the best relaxed candidates are looked at to find the closest few.
 const LOOK_AT: usize = 20;
+
+/// How far outside the budget (relative to the end it misses) a product is still "just" outside.
+const JUST_OUTSIDE: f64 = 0.5;
 
 impl CatalogIndex {
     /// Up to `n` products just outside `query` (see the module doc), none of `shown`, budget
@@ -34,8 +37,13 @@ impl CatalogIndex {
                 .filter(|r| !shown.contains(&r.product.id))
                 .filter_map(|r| miss(r.product, min, max).map(|(distance, signal)| (distance, with_first(r, signal))))
                 .collect();
-            // Stable: equally close products keep their rank order.
-            outside.sort_by(|a, b| a.0.total_cmp(&b.0));
+            // Just outside (within half the end they miss) in rank order, then the farther ones
+            // nearest first: a dinosaur book at £6.99 before a hedgehog book at £5.99 for "a
+            // dinosaur book under £5", a £200 one after both.
+            outside.sort_by(|a, b| {
+                let far = |d: f64| d > JUST_OUTSIDE;
+                far(a.0).cmp(&far(b.0)).then(if far(a.0) { a.0.total_cmp(&b.0) } else { std::cmp::Ordering::Equal })
+            });
             out.extend(outside.into_iter().map(|(_, r)| r).take(n));
         }
         if out.len() < n {
@@ -54,7 +62,9 @@ impl CatalogIndex {
                 let is_name = |k: &String| {
                     names.iter().chain(&query.keywords).any(|n| same(n, k) && names.iter().any(|m| same(m, k)))
                 };
-                let keywords: Vec<String> = query.keywords.iter().filter(|k| !is_name(k)).cloned().collect();
+                // Generic words ("set", "gift") say nothing the nearby type should share.
+                let keywords: Vec<String> =
+                    query.keywords.iter().filter(|k| !is_name(k) && !super::kind::is_generic(k)).cloned().collect();
                 if keywords.is_empty() && query.interests.is_empty() {
                     return Ok(out);
                 }

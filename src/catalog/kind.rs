@@ -40,6 +40,12 @@ const GENERIC: [&str; 14] = [
     "product",
 ];
 
+/// Whether `word` (any case, singular or plural) names a packaging or a whole shop ("set",
+/// "gifts") rather than a kind of product.
+pub(crate) fn is_generic(word: &str) -> bool {
+    GENERIC.contains(&singular(&word.to_lowercase()).as_str())
+}
+
 /// Words that end a title's type zone: what follows describes who it is for, what comes with it.
 const CUTS: [&str; 7] = [" - ", " – ", " for ", " with ", " by ", " | ", " featuring "];
 

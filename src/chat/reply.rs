@@ -141,11 +141,11 @@ pub fn render(decision: &crate::dialogue::Decision, mut r: Render<'_>) -> Reply 
             if let Some(i) = acknowledged.filter(|_| !summary.is_empty() && intro.contains(summary.as_str())) {
                 parts[i].clear();
             }
-            parts.push(intro);
             if !r.alternatives.is_empty() {
                 let context = serde_json::json!({"count": r.alternatives.len(), "products": r.products.len()});
                 parts.push(replies.render("alternatives", &with(context)));
             }
+            parts.push(intro);
             products = std::mem::take(&mut r.products);
         }
         Action::Recommend { why } => {
