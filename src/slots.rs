@@ -28,11 +28,75 @@ impl Purpose {
 }
 
 /// A price range for one item, inclusive at both ends. `currency: None` means the store's.
+/// `stated` keeps the shopper's own words ("around $40") to say back, when they said more
+/// than a bare amount.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub struct Budget {
     pub min: Option<Amount>,
     pub max: Option<Amount>,
     pub currency: Option<Currency>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stated: Option<Stated>,
+}
+
+/// A budget in the shopper's words, at most [`Stated::CAPACITY`] bytes of text without
+/// control characters, single-spaced. Kept inline so a [`Budget`] stays `Copy`: turns copy
+/// budgets freely, and this costs no allocation.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Stated {
+    len: u8,
+    bytes: [u8; Stated::CAPACITY],
+}
+
+impl Stated {
+    pub const CAPACITY: usize = 40;
+
+    /// The words, trimmed and single-spaced; `None` when empty, longer than
+    /// [`Stated::CAPACITY`] bytes or holding a control character.
+    pub fn new(text: &str) -> Option<Stated> {
+        let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+        if text.is_empty() || text.len() > Stated::CAPACITY || text.chars().any(char::is_control) {
+            return None;
+        }
+        let mut bytes = [0; Stated::CAPACITY];
+        bytes[..text.len()].copy_from_slice(text.as_bytes());
+        Some(Stated { len: text.len() as u8, bytes })
+    }
+
+    pub fn as_str(&self) -> &str {
+        // Built from a `&str` cut at its own end, so always valid UTF-8.
+        std::str::from_utf8(&self.bytes[..usize::from(self.len)]).unwrap_or_default()
+    }
+}
+
+impl fmt::Debug for Stated {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.as_str(), f)
+    }
+}
+
+impl fmt::Display for Stated {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for Stated {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for Stated {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Stated, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        Stated::new(&text).ok_or_else(|| {
+            serde::de::Error::custom(format!(
+                "a stated budget is 1 to {} bytes of text without control characters",
+                Stated::CAPACITY
+            ))
+        })
+    }
 }
 
 impl Budget {
@@ -251,11 +315,26 @@ mod tests {
 
     #[test]
     fn budget_limits_are_inclusive() {
-        let b = Budget { min: Some(Amount::units(10)), max: Some(Amount::units(25)), currency: None };
+        let b = Budget { min: Some(Amount::units(10)), max: Some(Amount::units(25)), ..Budget::default() };
         assert!(b.admits(Amount::units(25)));
         assert!(b.admits(Amount::units(10)));
         assert!(!b.admits("25.01".parse().unwrap()));
         assert!(!b.admits("9.99".parse().unwrap()));
+    }
+
+    #[test]
+    fn a_stated_budget_keeps_the_shoppers_words_within_its_bounds() {
+        let around = Stated::new("  around   $40 ").unwrap();
+        assert_eq!(around.as_str(), "around $40");
+        let budget = Budget { max: Some(Amount::units(46)), stated: Some(around), ..Budget::default() };
+        let json = serde_json::to_value(budget).unwrap();
+        assert_eq!(json, serde_json::json!({"min":null,"max":46,"currency":null,"stated":"around $40"}));
+        assert_eq!(serde_json::from_value::<Budget>(json).unwrap(), budget);
+        assert!(Stated::new(&"x".repeat(Stated::CAPACITY + 1)).is_none());
+        assert!(Stated::new("under\u{0}20").is_none());
+        assert!(Stated::new("   ").is_none());
+        let unstated = serde_json::to_value(Budget::default()).unwrap();
+        assert!(unstated.get("stated").is_none(), "no words, no key: {unstated}");
     }
 
     #[test]
@@ -283,7 +362,7 @@ mod tests {
         let ok = Slots { age: Some(7), interests: vec!["trains".into()], ..Slots::default() };
         assert!(ok.check().is_ok());
         assert!(Slots { age: Some(u32::MAX), ..Slots::default() }.check().is_err());
-        let inverted = Budget { min: Some(Amount::units(50)), max: Some(Amount::units(10)), currency: None };
+        let inverted = Budget { min: Some(Amount::units(50)), max: Some(Amount::units(10)), ..Budget::default() };
         assert!(Slots { budget: Some(inverted), ..Slots::default() }.check().is_err());
         assert!(Slots { recipient: Some("mo\u{0}ther".into()), ..Slots::default() }.check().is_err());
         let long: Vec<String> = (0..=MAX_LIST_ITEMS).map(|n| n.to_string()).collect();

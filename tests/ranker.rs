@@ -188,3 +188,112 @@ fn every_result_explains_itself_and_ranking_is_deterministic() {
         assert!(!r.signals.is_empty(), "{} has no reason", r.product.id);
     }
 }
+
+#[test]
+fn regression_issue_15_a_request_whose_words_match_nothing_in_budget_shows_nothing_not_filler() {
+    // "she loves drawing and crafts, £20 to £50": the one art product is £17.99, so nothing
+    // fits; a dinosaur night light is not shown as a pick for her.
+    let index = demo();
+    let query = Query {
+        interests: vec!["drawing".into(), "crafts".into()],
+        min_price: Some(amount("20")),
+        max_price: Some(amount("50")),
+        k: 3,
+        ..Query::default()
+    };
+    assert_eq!(ids(&index, &query), Vec::<String>::new());
+}
+
+#[test]
+fn the_closest_products_outside_the_budget_are_alternatives_saying_how_they_differ() {
+    let index = index(&[
+        r#"{"id":"in","title":"Art Case","price":30,"currency":"GBP"}"#,
+        r#"{"id":"under","title":"Small Art Case","price":17.99,"currency":"GBP"}"#,
+        r#"{"id":"far","title":"Tiny Art Case","price":2,"currency":"GBP"}"#,
+        r#"{"id":"over","title":"Deluxe Art Case","price":52,"currency":"GBP"}"#,
+        r#"{"id":"lamp","title":"Night Light","price":19,"currency":"GBP"}"#,
+    ]);
+    let query = Query {
+        keywords: words("art case"),
+        min_price: Some(amount("20")),
+        max_price: Some(amount("50")),
+        k: 3,
+        ..Query::default()
+    };
+    let alternatives = index.alternatives(&query, &["in".to_string()], 2).unwrap();
+    let mut found: Vec<&str> = alternatives.iter().map(|r| r.product.id.as_str()).collect();
+    found.sort();
+    assert_eq!(found, ["over", "under"], "just outside before far outside (£2 for a £20 floor)");
+    for ranked in &alternatives {
+        let expected = match ranked.product.id.as_str() {
+            "over" => Signal::Outside { over: Some(amount("50")), under: None },
+            _ => Signal::Outside { over: None, under: Some(amount("20")) },
+        };
+        assert_eq!(ranked.signals[0], expected);
+    }
+    for ranked in &alternatives {
+        assert!(!ranked.signals.iter().any(|s| matches!(s, Signal::Budget { .. })), "not within the budget");
+    }
+}
+
+#[test]
+fn a_nearby_type_is_an_alternative_when_the_type_asked_for_has_nothing_left() {
+    let index = index(&[
+        r#"{"id":"book","title":"Dinosaur Book","price":8,"currency":"GBP"}"#,
+        r#"{"id":"book2","title":"Space Book","price":9,"currency":"GBP"}"#,
+        r#"{"id":"plush","title":"Dinosaur Plush","price":12,"currency":"GBP"}"#,
+        r#"{"id":"mug","title":"Coffee Mug","price":6,"currency":"GBP"}"#,
+    ]);
+    let query = Query {
+        keywords: words("dinosaur book"),
+        exclude_ids: vec!["book".into(), "book2".into()],
+        k: 3,
+        ..Query::default()
+    };
+    assert_eq!(ids(&index, &query), Vec::<String>::new());
+    let alternatives = index.alternatives(&query, &[], 3).unwrap();
+    let found: Vec<&str> = alternatives.iter().map(|r| r.product.id.as_str()).collect();
+    assert_eq!(found, ["plush"]);
+    assert_eq!(alternatives[0].signals[0], Signal::OtherType { asked: "book".into() });
+}
+
+#[test]
+fn regression_issue_15_a_die_cast_car_is_found_written_apart_and_a_title_beats_a_category() {
+    let index = index(&[
+        r#"{"id":"helmet","title":"Kids Firefighter Helmet","category":["Die-Cast & Toy Vehicles","Cars"],"price":11.99,"currency":"GBP","rating":5,"review_count":900}"#,
+        r#"{"id":"car","title":"SIKU Die Cast Racing Car","category":["Die-Cast & Toy Vehicles","Cars"],"price":8,"currency":"GBP"}"#,
+    ]);
+    let query = Query { keywords: words("die-cast car"), k: 2, ..Query::default() };
+    assert_eq!(ids(&index, &query), ["car", "helmet"]);
+}
+
+/// One opening message to the demo store's assistant, as the chat answers it.
+fn demo_reply(text: &str) -> concierge::chat::reply::Reply {
+    use concierge::chat::assistant::Surroundings;
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let loaded = concierge::chat::load(
+        &root.join("catalog/demo.jsonl"),
+        Some(&root.join("prompts")),
+        concierge::money::ExchangeRates::default(),
+        None,
+    )
+    .unwrap();
+    let assistant = loaded.assistant;
+    let mut session = concierge::dialogue::Session::default();
+    let said = assistant.understand(&session, text);
+    let decision = assistant.decide(&mut session, &said);
+    assistant.respond(&mut session, &decision, Surroundings::default()).unwrap()
+}
+
+#[test]
+fn a_reply_offers_the_closest_products_apart_with_a_budget_that_includes_them() {
+    let reply = demo_reply("a present for my niece who loves drawing and crafts, £20 to £50");
+    assert!(reply.products.is_empty(), "{:?}", reply.products);
+    let first = &reply.alternatives[0];
+    assert_eq!((first.id.as_str(), first.price), ("toy-026", amount("17.99")), "the catalog's price");
+    assert_eq!(first.why[0], "Just under your range: Crayon Cove Art Case (120 pieces), £17.99");
+    assert_eq!(reply.quick_replies, ["£15 to £50"]);
+    let json = serde_json::to_value(&reply).unwrap();
+    assert_eq!(json["alternatives"][0]["id"], "toy-026");
+    assert_eq!(json["slots"]["budget"]["stated"], "£20 to £50");
+}

@@ -68,6 +68,7 @@ fn reply(text: &str, asking: Option<&str>, slots: Slots, products: Vec<ProductCa
         quick_replies: vec![],
         slots,
         products,
+        alternatives: vec![],
     }))
 }
 
@@ -85,7 +86,7 @@ fn gift_for_child() -> Slots {
 }
 
 fn under(max: u32) -> Slots {
-    let budget = Budget { min: None, max: Some(concierge::money::Amount::units(max)), currency: None };
+    let budget = Budget { min: None, max: Some(concierge::money::Amount::units(max)), currency: None, stated: None };
     Slots { budget: Some(budget), interests: vec!["trains".into()], ..gift_for_child() }
 }
 

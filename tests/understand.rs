@@ -29,12 +29,14 @@ fn requests_give_one_json_line_per_message_in_order() {
     assert_eq!(first["recipient"], "child");
     assert_eq!(first["recipient_word"], "nephew");
     assert_eq!(first["age"], 6);
-    assert_eq!(first["budget"], serde_json::json!({"min": null, "max": 25, "currency": "GBP"}));
+    let under = serde_json::json!({"min": null, "max": 25, "currency": "GBP", "stated": "under £25"});
+    assert_eq!(first["budget"], under, "the shopper's words are kept beside the range");
     assert_eq!(first["interests"], serde_json::json!(["trains"]));
     assert_eq!(lines[1]["acts"], serde_json::json!(["greeting"]));
     assert_eq!(lines[2]["budget"]["max"], 34.5);
     assert_eq!(lines[3]["budget"], serde_json::Value::Null, "size 10 is not a budget");
-    assert_eq!(lines[4]["budget"], serde_json::json!({"min": 20, "max": 30, "currency": "EUR"}));
+    let euros = serde_json::json!({"min": 20, "max": 30, "currency": "EUR", "stated": "between 20 and 30 euros"});
+    assert_eq!(lines[4]["budget"], euros);
 }
 
 #[test]

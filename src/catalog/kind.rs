@@ -40,6 +40,12 @@ const GENERIC: [&str; 14] = [
     "product",
 ];
 
+/// Whether `word` (any case, singular or plural) names a packaging or a whole shop ("set",
+/// "gifts") rather than a kind of product.
+pub(crate) fn is_generic(word: &str) -> bool {
+    GENERIC.contains(&singular(&word.to_lowercase()).as_str())
+}
+
 /// Words that end a title's type zone: what follows describes who it is for, what comes with it.
 const CUTS: [&str; 7] = [" - ", " – ", " for ", " with ", " by ", " | ", " featuring "];
 
@@ -52,6 +58,8 @@ pub(crate) struct Kinds {
     vocab: HashMap<String, u32>,
     /// Per catalog position: identity word ids, sorted, unique.
     identity: Vec<Vec<u32>>,
+    /// Per catalog position: the title's word ids (brand included), sorted, unique.
+    titles: Vec<Vec<u32>>,
     /// Per catalog position: type word ids.
     types: Vec<Vec<u32>>,
     /// Per catalog position: who the product says it is for.
@@ -68,6 +76,7 @@ impl Kinds {
         let mut kinds = Kinds {
             vocab: HashMap::new(),
             identity: Vec::with_capacity(products.len()),
+            titles: Vec::with_capacity(products.len()),
             types: Vec::with_capacity(products.len()),
             audience: Vec::with_capacity(products.len()),
             of_type: Vec::new(),
@@ -77,9 +86,9 @@ impl Kinds {
             let title = without_brand(&product.title, product.brand.as_deref());
             // The brand's words are searchable ("a playmobil set") but never a type, nor
             // counted as the catalog using a word.
-            let mut all_words = words(title);
+            let mut all_words = with_parts(words(title));
             for part in product.category.iter().chain(&product.tags) {
-                all_words.extend(words(part));
+                all_words.extend(with_parts(words(part)));
             }
             let mut described: Vec<u32> = all_words.iter().map(|w| kinds.intern(w)).collect();
             described.sort_unstable();
@@ -88,14 +97,16 @@ impl Kinds {
                 kinds.in_identity[id as usize] += 1;
             }
             let mut identity = described;
-            for word in words(&product.title)
-                .iter()
-                .chain(product.brand.iter().flat_map(|b| words(b)).collect::<Vec<_>>().iter())
-            {
-                identity.push(kinds.intern(word));
+            let mut titled: Vec<u32> = with_parts(words(&product.title)).iter().map(|w| kinds.intern(w)).collect();
+            titled.sort_unstable();
+            titled.dedup();
+            identity.extend(&titled);
+            for word in product.brand.iter().flat_map(|b| with_parts(words(b))) {
+                identity.push(kinds.intern(&word));
             }
             identity.sort_unstable();
             identity.dedup();
+            kinds.titles.push(titled);
             let mut types: Vec<u32> = Vec::new();
             for word in type_words(title, &product.category) {
                 let id = kinds.intern(&word);
@@ -131,10 +142,25 @@ impl Kinds {
         (!ids.is_empty()).then_some(ids)
     }
 
+    /// The ids of a phrase's words as [`Kinds::has`] matches them: a hyphenated word by its
+    /// parts, so "die-cast" is found in "Die Cast Cars" as in "Die-Cast Cars". `None` when a
+    /// word is unknown to the catalog.
+    pub(crate) fn words_of(&self, text: &str) -> Option<Vec<u32>> {
+        let ids: Vec<u32> =
+            words(text).iter().flat_map(|w| parts(w)).map(|w| self.vocab.get(&w).copied()).collect::<Option<_>>()?;
+        (!ids.is_empty()).then_some(ids)
+    }
+
     /// Whether the product at `position` has every word of `phrase` in its identity.
     pub(crate) fn has(&self, position: usize, phrase: &[u32]) -> bool {
         let identity = &self.identity[position];
         phrase.iter().all(|id| identity.binary_search(id).is_ok())
+    }
+
+    /// Whether the product at `position` has every word of `phrase` in its title.
+    pub(crate) fn in_title(&self, position: usize, phrase: &[u32]) -> bool {
+        let title = &self.titles[position];
+        phrase.iter().all(|id| title.binary_search(id).is_ok())
     }
 
     /// Whether the product at `position` is of one of `types` (word ids).
@@ -296,6 +322,26 @@ const COLOURS: [&str; 26] = [
     "olive",
 ];
 
+/// `words` with the parts of each hyphenated word added after it ("die-cast", "die", "cast").
+fn with_parts(words: Vec<String>) -> Vec<String> {
+    let mut out = Vec::with_capacity(words.len());
+    for word in words {
+        if word.contains('-') {
+            out.extend(parts(&word).into_iter().filter(|p| p != &word));
+        }
+        out.push(word);
+    }
+    out
+}
+
+/// A hyphenated word's parts, each singular ("t-shirts" -> "t", "shirt"); any other word alone.
+fn parts(word: &str) -> Vec<String> {
+    if !word.contains('-') {
+        return vec![word.to_string()];
+    }
+    word.split('-').filter(|p| !p.is_empty()).map(singular).collect()
+}
+
 /// Lowercase words of `text`, each in its singular form: runs of letters and digits, joined
 /// by an inner hyphen ("t-shirt"); apostrophes are dropped ("kids'" is "kid").
 pub(crate) fn words(text: &str) -> Vec<String> {
@@ -420,6 +466,16 @@ mod tests {
         };
         assert_eq!(asked(&["cushion", "covers"]), Some(vec!["covers".to_string()]));
         assert_eq!(asked(&["kite", "beach"]), Some(vec!["kite".to_string()]));
+    }
+
+    #[test]
+    fn a_hyphenated_word_matches_its_parts_written_apart() {
+        let products = [product("SIKU Die Cast Tractor", None, &[]), product("Maisto Die-Cast Cars", None, &[])];
+        let kinds = Kinds::build(&products);
+        let asked = kinds.words_of("die-cast").unwrap();
+        assert!(kinds.has(0, &asked) && kinds.has(1, &asked));
+        assert!(kinds.in_title(1, &asked));
+        assert_eq!(kinds.words_of("die-cast tank"), None, "a word no product has matches nothing");
     }
 
     #[test]

@@ -4,6 +4,7 @@
 //! A catalog has exactly one currency. Loading never aborts on a bad row: the row is skipped
 //! and reported as `file:line: message`, and the rest loads.
 
+mod alternatives;
 mod audience;
 #[cfg(test)]
 mod equivalence;

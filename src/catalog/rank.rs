@@ -17,22 +17,26 @@
 //! 3. **Words matched**: the share of the request's words the product has the same way, each
 //!    word weighted by how rare it is in the catalog (so "dinosaur" counts more than "set"),
 //!    in quarters (0, ¼, ½, ¾, all).
-//! 4. **Weak evidence**: interests and words found only by their stem or only in the
+//! 4. **Words in the title**: the same share counted in the title alone, so a product that
+//!    says what was asked in its name beats one that only files it under a category
+//!    ("Die-Cast Cars" before a helmet filed under "Die-Cast & Toy Vehicles > Cars"). A
+//!    hyphenated word matches its parts written apart ("die-cast", "Die Cast").
+//! 5. **Weak evidence**: interests and words found only by their stem or only in the
 //!    description ("training" for "trains"); these order but never explain.
-//! 5. **Personal hints matched**: who it is for, the occasion, context and behaviour hints
+//! 6. **Personal hints matched**: who it is for, the occasion, context and behaviour hints
 //!    (the referring page's topic, the category of a product viewed recently).
-//! 6. **Relevance tier**: BM25 (title weighted above tags, brand, category, description),
+//! 7. **Relevance tier**: BM25 (title weighted above tags, brand, category, description),
 //!    relative to the best candidate, in three tiers.
-//! 7. **Quality**: a Bayesian average of rating and review count.
-//! 8. Catalog order, so equal products always come out the same way.
+//! 8. **Quality**: a Bayesian average of rating and review count.
+//! 9. Catalog order, so equal products always come out the same way.
 //!
 //! The type asked for is a filter, not a rule, so recipient, age and occasion hints can never
 //! outrank it. Interest and keyword reasons are given only for whole-word matches.
 //!
 //! Then **diversity**: the top `k` are picked in that order, except that a product is passed
-//! over (for one of the same rules-1-to-3 bucket) when its brand already fills a third of the
+//! over (for one of the same rules-1-to-6 bucket) when its brand already fills a third of the
 //! list or it is a near-copy (same brand, most title words shared) of one already picked.
-//! With nothing to search for (cold start), rules 1, 2 and 4 are empty and quality decides
+//! With nothing to search for (cold start), rules 2 to 5 are empty and quality decides
 //! among the products matching the hints.
 
 use std::cmp::Ordering;
@@ -72,6 +76,8 @@ pub struct Query {
     /// The currency the shopper's budget was stated in, when it was taken as the catalog's
     /// for want of an exchange rate (the budget reason says so).
     pub budget_currency_assumed: Option<crate::money::Currency>,
+    /// The budget in the shopper's own words ("around $40"), for its reason.
+    pub budget_stated: Option<String>,
     pub age: Option<u32>,
     pub include_unavailable: bool,
     /// Other names of the product types among the keywords ("saree" -> "sari"), from the
@@ -104,6 +110,8 @@ struct Concept {
     phrase: Option<Vec<u32>>,
     kind: ConceptKind,
     weight: f32,
+    /// Some product of the catalog mentions it (by its stems, anywhere).
+    known: bool,
 }
 
 #[derive(Clone, Copy, PartialEq)]
@@ -121,6 +129,8 @@ struct Candidate {
     /// says what it is (strong).
     matched: Vec<bool>,
     strong: Vec<bool>,
+    /// Per concept: found as whole words in the title itself.
+    titled: Vec<bool>,
     key: RankKey,
 }
 
@@ -130,6 +140,7 @@ struct RankKey {
     fits: u32,
     interests: u32,
     coverage: u32,
+    titled: u32,
     weak: u32,
     hints: u32,
     tier: u32,
@@ -137,10 +148,11 @@ struct RankKey {
 }
 
 impl RankKey {
-    const NONE: RankKey = RankKey { fits: 0, interests: 0, coverage: 0, weak: 0, hints: 0, tier: 0, quality: 0.0 };
+    const NONE: RankKey =
+        RankKey { fits: 0, interests: 0, coverage: 0, titled: 0, weak: 0, hints: 0, tier: 0, quality: 0.0 };
 
-    fn bucket(&self) -> (u32, u32, u32, u32, u32) {
-        (self.fits, self.interests, self.coverage, self.weak, self.hints)
+    fn bucket(&self) -> (u32, u32, u32, u32, u32, u32) {
+        (self.fits, self.interests, self.coverage, self.titled, self.weak, self.hints)
     }
 
     fn cmp_desc(&self, other: &RankKey) -> Ordering {
@@ -149,6 +161,7 @@ impl RankKey {
             .cmp(&self.fits)
             .then(other.interests.cmp(&self.interests))
             .then(other.coverage.cmp(&self.coverage))
+            .then(other.titled.cmp(&self.titled))
             .then(other.weak.cmp(&self.weak))
             .then(other.hints.cmp(&self.hints))
             .then(other.tier.cmp(&self.tier))
@@ -191,6 +204,7 @@ impl CatalogIndex {
                 bm25,
                 matched: Vec::new(),
                 strong: Vec::new(),
+                titled: Vec::new(),
                 key: RankKey::NONE,
             })
             .filter(|c| filters.admit(&self.catalog().products()[c.position]))
@@ -298,7 +312,10 @@ impl CatalogIndex {
     }
 
     /// Leaves out what is not what was asked for: with a type asked, products of another type;
-    /// otherwise, when some candidate matches a word or interest, those matching none.
+    /// otherwise, when the request has words or interests the catalog knows, products matching
+    /// none of them, even when that leaves nothing (then the reply says so, with the closest
+    /// alternatives apart, rather than presenting unrelated products as picks). Words no product
+    /// has say nothing about the catalog and are passed over.
     fn keep_relevant(&self, candidates: &mut Vec<Candidate>, concepts: &[Concept], types: Option<&[u32]>) {
         if let Some(types) = types {
             candidates.retain(|c| self.kinds().is_type(c.position, types));
@@ -306,40 +323,42 @@ impl CatalogIndex {
         }
         let searched: Vec<usize> = (0..concepts.len())
             .filter(|&i| matches!(concepts[i].kind, ConceptKind::Keyword(_) | ConceptKind::Interest(_)))
+            .filter(|&i| concepts[i].known)
             .collect();
-        let relevant = |c: &Candidate| searched.iter().any(|&i| c.matched[i] || c.strong[i]);
-        if candidates.iter().any(relevant) {
-            candidates.retain(relevant);
+        if !searched.is_empty() {
+            candidates.retain(|c| searched.iter().any(|&i| c.matched[i] || c.strong[i]));
         }
     }
 
     fn concepts(&self, query: &Query, lookup: &Lookup<'_>) -> Vec<Concept> {
         let total = self.len().max(1) as f32;
-        let idf = |stems: &[String]| {
-            let freq = |s: &String| lookup.memory().map_or_else(|| self.doc_freq(lookup, s), |m| m.doc_freq(s));
-            stems.iter().map(|s| (1.0 + total / (1 + freq(s)) as f32).ln()).fold(0.0_f32, f32::max)
-        };
+        let freq = |s: &String| lookup.memory().map_or_else(|| self.doc_freq(lookup, s), |m| m.doc_freq(s));
+        let idf =
+            |stems: &[String]| stems.iter().map(|s| (1.0 + total / (1 + freq(s)) as f32).ln()).fold(0.0_f32, f32::max);
+        let known = |stems: &[String]| stems.iter().all(|s| freq(s) > 0);
         let mut out = Vec::new();
         for (i, word) in query.keywords.iter().enumerate() {
             let stems = self.analyze(word);
             if !stems.is_empty() && !out.iter().any(|c: &Concept| c.stems == stems) {
                 let weight = idf(&stems);
-                let phrase = self.kinds().phrase(word);
-                out.push(Concept { stems, phrase, kind: ConceptKind::Keyword(i), weight });
+                let phrase = self.kinds().words_of(word);
+                let known = known(&stems);
+                out.push(Concept { stems, phrase, kind: ConceptKind::Keyword(i), weight, known });
             }
         }
         for (i, interest) in query.interests.iter().enumerate() {
             let stems = self.analyze(interest);
             if !stems.is_empty() {
-                let phrase = self.kinds().phrase(interest);
-                out.push(Concept { stems, phrase, kind: ConceptKind::Interest(i), weight: 1.0 });
+                let phrase = self.kinds().words_of(interest);
+                let known = known(&stems);
+                out.push(Concept { stems, phrase, kind: ConceptKind::Interest(i), weight: 1.0, known });
             }
         }
         for (i, hint) in query.hints.iter().enumerate() {
             let stems = self.analyze(&hint.words);
             if !stems.is_empty() {
-                let phrase = self.kinds().phrase(&hint.words);
-                out.push(Concept { stems, phrase, kind: ConceptKind::Hint(i), weight: 1.0 });
+                let phrase = self.kinds().words_of(&hint.words);
+                out.push(Concept { stems, phrase, kind: ConceptKind::Hint(i), weight: 1.0, known: true });
             }
         }
         out
@@ -356,6 +375,8 @@ impl CatalogIndex {
         for c in candidates.iter_mut() {
             c.matched = vec![false; concepts.len()];
             c.strong = concepts.iter().map(|k| k.phrase.as_ref().is_some_and(|p| kinds.has(c.position, p))).collect();
+            c.titled =
+                concepts.iter().map(|k| k.phrase.as_ref().is_some_and(|p| kinds.in_title(c.position, p))).collect();
         }
         for (ci, concept) in concepts.iter().enumerate() {
             for (cand, hit) in candidates.iter_mut().zip(self.mention_all(lookup, &concept.stems, &addresses)?) {
@@ -367,7 +388,8 @@ impl CatalogIndex {
 
     fn rank_key(&self, c: &Candidate, concepts: &[Concept], best_bm25: f32, audience: Option<&Audience>) -> RankKey {
         let (mut interests, mut weak, mut hints, mut have, mut want) = (0, 0, 0, 0.0_f32, 0.0_f32);
-        for ((concept, &hit), &strong) in concepts.iter().zip(&c.matched).zip(&c.strong) {
+        let mut in_title = 0.0_f32;
+        for (((concept, &hit), &strong), &titled) in concepts.iter().zip(&c.matched).zip(&c.strong).zip(&c.titled) {
             let weak_only = u32::from(hit && !strong);
             match concept.kind {
                 ConceptKind::Interest(_) => {
@@ -381,11 +403,15 @@ impl CatalogIndex {
                     if strong {
                         have += concept.weight;
                     }
+                    if titled {
+                        in_title += concept.weight;
+                    }
                 }
             }
         }
         let fits = audience.is_none_or(|a| !self.kinds().audience(c.position).conflicts_with(a));
-        let coverage = if want > 0.0 { ((have / want) * 4.0 + 1e-4).floor() as u32 } else { 0 };
+        let quarters = |share: f32| if want > 0.0 { ((share / want) * 4.0 + 1e-4).floor() as u32 } else { 0 };
+        let (coverage, titled) = (quarters(have), quarters(in_title));
         let relative = if best_bm25 > 0.0 { c.bm25 / best_bm25 } else { 0.0 };
         let tier = if relative >= 0.7 {
             2
@@ -394,7 +420,8 @@ impl CatalogIndex {
         } else {
             0
         };
-        RankKey { fits: u32::from(fits), interests, coverage, weak, hints, tier, quality: self.quality(c.position) }
+        let quality = self.quality(c.position);
+        RankKey { fits: u32::from(fits), interests, coverage, titled, weak, hints, tier, quality }
     }
 
     /// Picks `k` candidates in rank order, passing over brand floods and near-copies within
@@ -472,7 +499,8 @@ impl CatalogIndex {
         }
         if query.min_price.is_some() || query.max_price.is_some() {
             let assumed = query.budget_currency_assumed;
-            signals.push(Signal::Budget { min: query.min_price, max: query.max_price, currency_assumed: assumed });
+            let (min, max, stated) = (query.min_price, query.max_price, query.budget_stated.clone());
+            signals.push(Signal::Budget { min, max, currency_assumed: assumed, stated });
         }
         if let (Some(rating), Some(reviews)) = (product.rating, product.review_count)
             && rating >= 4.0

@@ -26,6 +26,7 @@ pub enum Signal {
     /// The product fits the occasion.
     Occasion { occasion: String },
     /// The product's price is within the shopper's budget (always true when shown).
+    /// `stated`: the budget in the shopper's own words ("around $40"), when kept.
     Budget {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         min: Option<Amount>,
@@ -35,6 +36,8 @@ pub enum Signal {
         /// amounts were taken in the catalog's currency instead.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         currency_assumed: Option<crate::money::Currency>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        stated: Option<String>,
     },
     /// Highly rated by enough reviewers to mean something.
     Rating { rating: f64, reviews: u64 },
@@ -46,6 +49,16 @@ pub enum Signal {
     BoughtWith { product_id: String, title: String },
     /// Matches the page the shopper came from or is on (`source`: referrer, page, product).
     Context { source: String, term: String },
+    /// An alternative whose price is just outside the budget: over its top (`over`: the
+    /// budget's max) or under its floor (`under`: the budget's min).
+    Outside {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        over: Option<Amount>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        under: Option<Amount>,
+    },
+    /// An alternative that is not of the type asked for (`asked`), but matches the rest.
+    OtherType { asked: String },
 }
 
 impl Signal {
@@ -63,12 +76,17 @@ impl Signal {
             Signal::Viewed { .. } => "viewed",
             Signal::BoughtWith { .. } => "bought_with",
             Signal::Context { .. } => "context",
+            Signal::Outside { .. } => "outside",
+            Signal::OtherType { .. } => "other_type",
         }
     }
 
     /// Every kind, in the order why lines are shown: what the shopper asked for first, the
     /// shop's own evidence (ratings, popularity) last.
-    pub const KINDS: [&'static str; 11] = [
+    /// How an alternative differs from what was asked comes before everything.
+    pub const KINDS: [&'static str; 13] = [
+        "outside",
+        "other_type",
         "recipient",
         "interest",
         "age",
@@ -91,7 +109,7 @@ mod tests {
     fn signals_are_tagged_by_kind_as_the_interface_shows() {
         let json = serde_json::to_value(Signal::Interest { term: "trains".into() }).unwrap();
         assert_eq!(json, serde_json::json!({"kind":"interest","term":"trains"}));
-        let budget = Signal::Budget { min: None, max: Some(Amount::units(25)), currency_assumed: None };
+        let budget = Signal::Budget { min: None, max: Some(Amount::units(25)), currency_assumed: None, stated: None };
         assert_eq!(serde_json::to_value(budget).unwrap(), serde_json::json!({"kind":"budget","max":25}));
     }
 

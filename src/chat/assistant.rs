@@ -18,6 +18,9 @@ use crate::money::ExchangeRates;
 use crate::prompts::Prompts;
 use crate::understand::{Understander, Understanding};
 
+/// Most alternatives a reply shows beside its products.
+const MAX_ALTERNATIVES: usize = 3;
+
 pub struct Assistant {
     index: Arc<CatalogIndex>,
     prompts: Arc<Prompts>,
@@ -119,15 +122,15 @@ impl Assistant {
         around: Surroundings<'_>,
     ) -> Result<Reply, IndexError> {
         let currency = self.index.catalog().currency();
-        let (mut products, mut alternative) = (Vec::new(), None);
+        let (mut products, mut alternatives) = (Vec::new(), Vec::new());
         if let Action::Recommend { why } = decision.action {
-            products = self.recommend(session, why, &around, self.prompts.policy().products)?;
-            if products.is_empty() {
-                // Nothing cheaper than the cheapest shown is no reason to offer a pricier one.
-                if !session.cheaper_than_shown(why) {
-                    alternative = self.alternative(session, why, &around)?;
-                }
-            } else {
+            let k = self.prompts.policy().products;
+            products = self.recommend(session, why, &around, k)?;
+            // Nothing cheaper than the cheapest shown is no reason to offer a pricier one.
+            if products.len() < k && !session.cheaper_than_shown(why) {
+                alternatives = self.alternatives(session, why, &around, &products, MAX_ALTERNATIVES)?;
+            }
+            if !products.is_empty() {
                 session.shown = products.iter().map(shown).collect();
                 for card in &products {
                     if !session.seen.contains(&card.id) {
@@ -142,7 +145,7 @@ impl Assistant {
             currency,
             session,
             products,
-            alternative,
+            alternatives,
             facts: around.facts,
             like_title,
         };
@@ -167,22 +170,22 @@ impl Assistant {
         Ok(self.index.rank(&query)?.iter().map(|r| ProductCard::new(r, &self.prompts, currency)).collect())
     }
 
-    /// When nothing is within budget: the cheapest product that would match with the budget
-    /// lifted, to offer as "the closest is ... would £35 work?".
-    fn alternative(
+    /// The closest products just outside what the session asked for (see
+    /// [`CatalogIndex::alternatives`]), none of `products`, as cards whose first why line says
+    /// how each differs.
+    pub fn alternatives(
         &self,
         session: &Session,
         kind: RecommendKind,
         around: &Surroundings<'_>,
-    ) -> Result<Option<ProductCard>, IndexError> {
-        let Some(max) = session.slots.budget.and_then(|b| b.max) else { return Ok(None) };
-        let mut query = query::query(&self.index, &self.request(session, kind, around, 10));
-        let limit = query.max_price.unwrap_or(max);
-        (query.min_price, query.max_price, query.below, query.above) = (None, None, None, None);
+        products: &[ProductCard],
+        n: usize,
+    ) -> Result<Vec<ProductCard>, IndexError> {
+        let query = query::query(&self.index, &self.request(session, kind, around, n));
+        let shown: Vec<String> = products.iter().map(|p| p.id.clone()).collect();
         let currency = self.index.catalog().currency();
-        let closest =
-            self.index.rank(&query)?.into_iter().filter(|r| r.product.price > limit).min_by_key(|r| r.product.price);
-        Ok(closest.map(|r| ProductCard::new(&r, &self.prompts, currency)))
+        let found = self.index.alternatives(&query, &shown, n)?;
+        Ok(found.iter().map(|r| ProductCard::new(r, &self.prompts, currency)).collect())
     }
 
     fn request<'a>(

@@ -69,6 +69,7 @@ pub fn query(index: &CatalogIndex, request: &Request<'_>) -> Query {
         ..Query::default()
     };
     if let Some(budget) = slots.budget {
+        query.budget_stated = budget.stated.map(|s| s.as_str().to_string());
         let store = catalog.currency();
         let from = budget.currency.unwrap_or(store);
         let convert = |a| request.rates.convert(a, from, store);

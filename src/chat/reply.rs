@@ -60,6 +60,10 @@ pub struct Reply {
     /// What the conversation knows so far.
     pub slots: crate::slots::Slots,
     pub products: Vec<ProductCard>,
+    /// The closest products just outside what was asked (over or under the budget, or of a
+    /// nearby type), apart from `products`; each card's first why line says how it differs.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub alternatives: Vec<ProductCard>,
 }
 
 /// A fact the shopper told us, as "what do you know about me?" lists it.
@@ -76,8 +80,8 @@ pub struct Render<'a> {
     pub currency: Currency,
     pub session: &'a crate::dialogue::Session,
     pub products: Vec<ProductCard>,
-    /// The closest product outside the budget, offered when nothing matched.
-    pub alternative: Option<ProductCard>,
+    /// The closest products just outside what was asked, shown apart from the products.
+    pub alternatives: Vec<ProductCard>,
     /// What the shopper told us, for "what do you know about me?".
     pub facts: Vec<Fact>,
     /// The title of the product "more like" refers to.
@@ -85,7 +89,7 @@ pub struct Render<'a> {
 }
 
 /// Renders a decision as the reply text, question, quick replies and products.
-pub fn render(decision: &crate::dialogue::Decision, r: Render<'_>) -> Reply {
+pub fn render(decision: &crate::dialogue::Decision, mut r: Render<'_>) -> Reply {
     use crate::dialogue::{Action, Asking, Preface, RecommendKind};
     let replies = r.prompts.replies();
     let mut base = Context::new();
@@ -137,15 +141,22 @@ pub fn render(decision: &crate::dialogue::Decision, r: Render<'_>) -> Reply {
             if let Some(i) = acknowledged.filter(|_| !summary.is_empty() && intro.contains(summary.as_str())) {
                 parts[i].clear();
             }
+            if !r.alternatives.is_empty() {
+                let context = serde_json::json!({"count": r.alternatives.len(), "products": r.products.len()});
+                parts.push(replies.render("alternatives", &with(context)));
+            }
             parts.push(intro);
-            products = r.products;
+            products = std::mem::take(&mut r.products);
         }
         Action::Recommend { why } => {
-            let alternative = r.alternative.as_ref().map(|p| serde_json::json!({"title": p.title, "price": p.price}));
-            let raise_to = r.alternative.as_ref().map(|p| round_up_budget(p.price));
-            // "Cheaper" says "those are the least expensive" only about products it showed.
+            let first = r.alternatives.first();
+            let alternative = first.map(|p| serde_json::json!({"title": p.title, "price": p.price}));
+            let raise_to = first.and_then(|p| over_by(p).map(|_| round_up_budget(p.price)));
+            // "Cheaper" says "those are the least expensive" only about products it showed;
+            // "something else" says it has shown everything only when it showed something.
             let kind = match *why {
                 RecommendKind::Cheaper if !r.session.cheaper_than_shown(*why) => RecommendKind::Fresh,
+                RecommendKind::Other if r.session.seen.is_empty() => RecommendKind::Fresh,
                 kind => kind,
             };
             let context = serde_json::json!({"kind": kind.as_str(), "alternative": alternative, "raise_to": raise_to});
@@ -186,12 +197,62 @@ pub fn render(decision: &crate::dialogue::Decision, r: Render<'_>) -> Reply {
         }
         None => {}
     }
+    if decision.ask.is_none() && matches!(decision.action, Action::Recommend { .. }) {
+        quick_replies = ways_forward(&r, products.is_empty(), decision, &with);
+    }
     Reply {
         text: without_repeats(parts).join(" "),
         asking: decision.ask.map(|a| a.name().to_string()),
         quick_replies,
         slots: r.session.slots.clone(),
         products,
+        alternatives: r.alternatives,
+    }
+}
+
+/// Quick replies after a recommendation that shows alternatives or runs out: a budget that
+/// includes the closest alternative, and after "something else" has shown everything, a new
+/// start. Each is understood as an answer (a budget, "start over").
+fn ways_forward(
+    r: &Render<'_>,
+    none_shown: bool,
+    decision: &crate::dialogue::Decision,
+    with: &dyn Fn(serde_json::Value) -> Value,
+) -> Vec<String> {
+    use crate::dialogue::{Action, RecommendKind};
+    let mut out = Vec::new();
+    let raise_to = r.alternatives.iter().find_map(|p| over_by(p).map(|_| round_up_budget(p.price)));
+    let lower_to = r.alternatives.iter().find_map(|p| under_by(p).map(|_| round_down_budget(p.price)));
+    if raise_to.is_some() || lower_to.is_some() {
+        // The floor is lowered within the same top ("£15 to £50"), in the shop's currency.
+        let budget = r.session.slots.budget.filter(|b| b.currency.is_none_or(|c| c == r.currency));
+        let top = budget.and_then(|b| b.max);
+        let context = serde_json::json!({"raise_to": raise_to, "lower_to": lower_to, "top": top});
+        let reply = r.prompts.replies().render("alternative_replies", &with(context));
+        if !reply.trim().is_empty() {
+            out.push(reply.trim().to_string());
+        }
+    }
+    let ran_out = matches!(decision.action, Action::Recommend { why: RecommendKind::Other }) && none_shown;
+    if ran_out && !r.session.seen.is_empty() {
+        out.push("Start over".to_string());
+    }
+    out
+}
+
+/// The budget top an alternative is over, from its first signal.
+fn over_by(card: &ProductCard) -> Option<Amount> {
+    match card.signals.first() {
+        Some(Signal::Outside { over, .. }) => *over,
+        _ => None,
+    }
+}
+
+/// The budget floor an alternative is under, from its first signal.
+fn under_by(card: &ProductCard) -> Option<Amount> {
+    match card.signals.first() {
+        Some(Signal::Outside { under, .. }) => *under,
+        _ => None,
     }
 }
 
@@ -222,7 +283,29 @@ fn slots_value(slots: &crate::slots::Slots) -> Value {
             }
         }
     }
+    if let Some(budget) = &slots.budget {
+        // `stated` is left out of the JSON when unknown; templates see it as none.
+        let mut fields = Context::new();
+        fields.insert("min".into(), Value::from_serialize(budget.min));
+        fields.insert("max".into(), Value::from_serialize(budget.max));
+        fields.insert("currency".into(), Value::from_serialize(budget.currency));
+        fields.insert("stated".into(), budget.stated.map_or(Value::from(()), |s| Value::from(s.as_str())));
+        map.insert("budget".into(), Value::from(fields));
+    }
     Value::from(map)
+}
+
+/// The largest round floor that includes `price`: whole units under 10, then the multiple
+/// of 5 under 100, of 10 under 500, of 50 above.
+fn round_down_budget(price: Amount) -> Amount {
+    let value = price.decimal();
+    let step = rust_decimal::Decimal::from(match price.to_f64() {
+        p if p < 10.0 => 1,
+        p if p < 100.0 => 5,
+        p if p < 500.0 => 10,
+        _ => 50,
+    });
+    (value / step).floor().checked_mul(step).and_then(Amount::new).unwrap_or(price)
 }
 
 /// The smallest round budget that includes `price`: whole units under 10, then the next
@@ -250,6 +333,10 @@ mod tests {
         assert_eq!(round("35"), "35");
         assert_eq!(round("129.99"), "130");
         assert_eq!(round("612"), "650");
+        let floor = |p: &str| round_down_budget(p.parse().unwrap()).to_string();
+        assert_eq!(floor("17.99"), "15");
+        assert_eq!(floor("5.99"), "5");
+        assert_eq!(floor("612"), "600");
     }
 
     #[test]

@@ -44,7 +44,7 @@ fn words(text: &str) -> Understanding {
 }
 
 fn under(max: u32) -> Option<Budget> {
-    Some(Budget { min: None, max: Some(Amount::units(max)), currency: None })
+    Some(Budget { min: None, max: Some(Amount::units(max)), currency: None, stated: None })
 }
 
 fn shown(session: &mut Session, prices: &[u32]) {
@@ -286,7 +286,7 @@ fn asking_for_a_person_hands_over_and_profile_questions_show_the_profile() {
 fn a_budget_in_a_foreign_currency_is_confirmed_then_read_in_the_shops() {
     let f = Fixture::new();
     let mut s = Session { keywords: vec!["mug".into()], ..Session::default() };
-    let usd = Some(Budget { min: None, max: Some(Amount::units(30)), currency: "USD".parse().ok() });
+    let usd = Some(Budget { min: None, max: Some(Amount::units(30)), currency: "USD".parse().ok(), stated: None });
     let d = f.say(&mut s, slots(|s| s.budget = usd));
     assert_eq!(d.ask, Some(Asking::Currency));
     assert_eq!(s.slots.budget, None, "not used before it is confirmed");
@@ -300,7 +300,7 @@ fn a_budget_in_a_currency_with_a_rate_needs_no_confirmation() {
     let mut f = Fixture::new();
     f.rates = ExchangeRates::new([("USD".parse().unwrap(), rust_decimal::Decimal::new(79, 2))]);
     let mut s = Session { keywords: vec!["mug".into()], ..Session::default() };
-    let usd = Some(Budget { min: None, max: Some(Amount::units(30)), currency: "USD".parse().ok() });
+    let usd = Some(Budget { min: None, max: Some(Amount::units(30)), currency: "USD".parse().ok(), stated: None });
     let d = f.say(&mut s, slots(|s| s.budget = usd));
     assert_eq!(recommends(&d), Some(RecommendKind::Fresh));
     assert_eq!(s.slots.budget, usd, "the slot keeps what the shopper said; the query converts");

@@ -153,7 +153,7 @@ fn forget_fact(session: &mut Session, mut decision: Decision, slot: Option<SlotN
 fn confirm_currency(session: &mut Session, said: &Understanding) -> Option<RecommendKind> {
     let pending = session.pending_budget.take()?;
     if said.acts.contains(&Act::Yes) {
-        session.slots.budget = Some(crate::slots::Budget { currency: None, ..pending });
+        session.slots.budget = Some(crate::slots::Budget { currency: None, stated: None, ..pending });
         session.refinement = Default::default();
         Some(RecommendKind::Fresh)
     } else if said.acts.contains(&Act::No) {

@@ -187,7 +187,7 @@ fn budget_of(arg: &BudgetArg) -> Result<Budget, ToolError> {
             c.trim().to_uppercase().parse().map_err(|e: String| ToolError::invalid(format!("budget.currency: {e}")))
         })
         .transpose()?;
-    Ok(Budget { min, max, currency })
+    Ok(Budget { min, max, currency, stated: None })
 }
 
 /// `stated` over `known`, slot by slot: a slot the intent states replaces the remembered one.

@@ -36,6 +36,19 @@ fn catalogue() -> Vec<(&'static str, Vec<serde_json::Value>)> {
                 json!({"kind": "cheaper", "alternative": null, "raise_to": null}),
                 json!({"kind": "fresh", "alternative": null, "raise_to": null}),
                 json!({"kind": "fresh", "alternative": {"title": "Train Set", "price": 32.5}, "raise_to": 35}),
+                json!({"kind": "fresh", "alternative": {"title": "Art Case", "price": 17.99}, "raise_to": null}),
+                json!({"kind": "other", "alternative": null, "raise_to": null}),
+                json!({"kind": "other", "alternative": {"title": "Train Set", "price": 32.5}, "raise_to": 35}),
+            ],
+        ),
+        ("alternatives", vec![json!({"count": 1, "products": 2}), json!({"count": 3, "products": 0})]),
+        (
+            "alternative_replies",
+            vec![
+                json!({"raise_to": 35, "lower_to": null, "top": null}),
+                json!({"raise_to": null, "lower_to": 15, "top": 50}),
+                json!({"raise_to": null, "lower_to": 15, "top": null}),
+                json!({"raise_to": null, "lower_to": null, "top": null}),
             ],
         ),
         ("explain", vec![json!({"title": "Wooden Train Set", "why": ["For someone who loves trains"]})]),
@@ -164,7 +177,7 @@ mod tests {
             replies.render("summary", &contexts[1]),
             "a birthday gift for your 6-year-old nephew who loves trains, £10 to £25"
         );
-        assert_eq!(replies.render("summary", &contexts[2]), "something for you, under £40");
+        assert_eq!(replies.render("summary", &contexts[2]), "something for you, around 35", "the shopper's words");
     }
 
     #[test]

@@ -15,10 +15,10 @@ fn common_json() -> Vec<Json> {
     let empty = json!({"purpose":null,"recipient":null,"recipient_word":null,"age":null,"occasion":null,
         "budget":null,"interests":[],"exclude":[]});
     let full = json!({"purpose":"gift","recipient":"child","recipient_word":"nephew","age":6,
-        "occasion":"birthday","budget":{"min":10,"max":25,"currency":"GBP"},"interests":["trains"],"exclude":["lego"]});
+        "occasion":"birthday","budget":{"min":10,"max":25,"currency":"GBP","stated":null},"interests":["trains"],"exclude":["lego"]});
     let own = json!({"purpose":"self","recipient":null,"recipient_word":null,"age":null,"occasion":null,
-        "budget":{"min":null,"max":40,"currency":null},"interests":[],"exclude":[]});
-    [(empty, ""), (full, "a birthday gift for your 6-year-old nephew"), (own, "something for you, under £40")]
+        "budget":{"min":null,"max":40,"currency":null,"stated":"around 35"},"interests":[],"exclude":[]});
+    [(empty, ""), (full, "a birthday gift for your 6-year-old nephew"), (own, "something for you, around 35")]
         .into_iter()
         .map(|(slots, summary)| {
             json!({"slots": slots, "summary": summary, "currency": "GBP", "shop": crate::shop::Shop::default()})

@@ -103,7 +103,7 @@ fn context(signal: &Signal, product: &Product, currency: &str) -> minijinja::Val
     // currency over them.
     let mut map: BTreeMap<String, Value> = BTreeMap::new();
     // Optional fields are present (as none) so `{% if min %}` works under strict mode.
-    for optional in ["min", "max", "word", "currency_assumed"] {
+    for optional in ["min", "max", "word", "currency_assumed", "stated", "over", "under"] {
         map.insert(optional.to_string(), Value::from(()));
     }
     let fields = Value::from_serialize(signal);
@@ -137,7 +137,10 @@ fn sample_signal(kind: &str) -> Signal {
             min: Some(Amount::units(10)),
             max: Some(Amount::units(25)),
             currency_assumed: "USD".parse().ok(),
+            stated: Some(s("around $25")),
         },
+        "outside" => Signal::Outside { over: Some(Amount::units(15)), under: None },
+        "other_type" => Signal::OtherType { asked: s("book") },
         "viewed" => Signal::Viewed { product_id: s("sku-1"), title: s("Trail Shoes"), term: s("running") },
         "bought_with" => Signal::BoughtWith { product_id: s("sku-2"), title: s("Espresso Cups") },
         "context" => Signal::Context { source: s("referrer"), term: s("running") },
@@ -158,7 +161,7 @@ mod tests {
     fn each_signal_renders_a_line_with_the_catalog_currency() {
         let why = WhyTemplates::parse("why.toml", &builtin()).unwrap();
         let product = sample_product();
-        let budget = Signal::Budget { min: None, max: Some(Amount::units(25)), currency_assumed: None };
+        let budget = Signal::Budget { min: None, max: Some(Amount::units(25)), currency_assumed: None, stated: None };
         assert_eq!(why.render(&budget, &product, "GBP".parse().unwrap()), "£20, within your £25 budget");
         assert_eq!(why.render(&budget, &product, "EUR".parse().unwrap()), "€20, within your €25 budget");
         let rating = Signal::Rating { rating: 4.6, reviews: 120 };
@@ -168,7 +171,7 @@ mod tests {
     #[test]
     fn a_remembered_line_is_not_reused_for_a_product_whose_price_changed() {
         let why = WhyTemplates::parse("why.toml", &builtin()).unwrap();
-        let budget = Signal::Budget { min: None, max: Some(Amount::units(25)), currency_assumed: None };
+        let budget = Signal::Budget { min: None, max: Some(Amount::units(25)), currency_assumed: None, stated: None };
         let mut product = sample_product();
         let gbp = "GBP".parse().unwrap();
         assert_eq!(why.render(&budget, &product, gbp), "£20, within your £25 budget");

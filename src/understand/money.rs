@@ -16,7 +16,7 @@ use super::lexicon::{Bound, Lexicon, Mark};
 use super::notmoney::{counted_after, never_a_budget, not_money, shape};
 use super::tokens::Scan;
 use crate::money::Amount as Money;
-use crate::slots::{Budget, SlotName};
+use crate::slots::{Budget, SlotName, Stated};
 
 /// Words that may stand between a comparator and its amount ("under just 30", "up to a max").
 const BRIDGES: [&str; 14] = [
@@ -43,6 +43,8 @@ struct Statement {
     mark: Option<Mark>,
     start: usize,
     end: usize,
+    /// The shopper's words for it, when they said more than a bare amount ("around $40").
+    stated: Option<Stated>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -128,8 +130,22 @@ fn statement(scan: &Scan, lex: &Lexicon, asking: Option<SlotName>, a: &Amount) -
         (None, None, Some(post)) => kind_of(post, a.value),
         (None, None, None) => Kind::Max(a.value),
     };
-    let mark = a.mark.clone().or_else(|| b.and_then(|b| b.mark));
-    Some(Statement { kind, mark, start: pre_start, end })
+    let mark = a.mark.clone().or_else(|| b.as_ref().and_then(|b| b.mark.clone()));
+    let worded = before.is_some() || after.is_some() || b.is_some();
+    let stated = worded.then(|| words_of(scan, pre_start, end)).flatten();
+    Some(Statement { kind, mark, start: pre_start, end, stated })
+}
+
+/// The tokens `start..end` as the shopper wrote them (spaced where they were spaced).
+fn words_of(scan: &Scan, start: usize, end: usize) -> Option<Stated> {
+    let mut text = String::new();
+    for token in &scan.tokens[start..end.min(scan.len())] {
+        if !text.is_empty() && !token.glued {
+            text.push(' ');
+        }
+        text.push_str(&token.text);
+    }
+    Stated::new(&text)
 }
 
 fn kind_of(bound: Bound, value: Decimal) -> Kind {
@@ -309,11 +325,15 @@ fn combine(statements: &[Statement], lex: &Lexicon, draft: &mut Draft) {
             continue;
         }
         let currency = statement.mark.as_ref().map(|m| m.currency);
-        let new = Budget { min, max, currency };
+        let new = Budget { min, max, currency, stated: statement.stated };
         budget = Some(match budget {
-            Some(old) if joins(&old, &new) => {
-                Budget { min: old.min.or(new.min), max: old.max.or(new.max), currency: old.currency.or(new.currency) }
-            }
+            Some(old) if joins(&old, &new) => Budget {
+                min: old.min.or(new.min),
+                max: old.max.or(new.max),
+                currency: old.currency.or(new.currency),
+                // Two statements ("over 20 ... under 40") are said back as one range.
+                stated: None,
+            },
             Some(old) => Budget { currency: new.currency.or(old.currency), ..new },
             None => new,
         });

@@ -34,7 +34,24 @@ fn json_has_the_interface_keys_first_then_the_extras() {
         r#"{"purpose":null,"recipient":null,"age":null,"occasion":null,"budget":null,"interests":[],"exclude":[],"keywords":[],"acts":[],"notes":[]}"#
     );
     let json = serde_json::to_value(understand("between £20 and £30")).unwrap();
-    assert_eq!(json["budget"], serde_json::json!({"min": 20, "max": 30, "currency": "GBP"}));
+    let words = "between £20 and £30";
+    assert_eq!(json["budget"], serde_json::json!({"min": 20, "max": 30, "currency": "GBP", "stated": words}));
+    let bare = serde_json::to_value(understand("£30")).unwrap();
+    assert_eq!(
+        bare["budget"],
+        serde_json::json!({"min": null, "max": 30, "currency": "GBP"}),
+        "a bare amount is not kept"
+    );
+}
+
+#[test]
+fn a_budget_keeps_the_shoppers_words_when_they_said_more_than_an_amount() {
+    let stated = |text: &str| understand(text).slots.budget.and_then(|b| b.stated).map(|s| s.to_string());
+    assert_eq!(stated("something for my wife, about $40").as_deref(), Some("about $40"));
+    assert_eq!(stated("a kite, £20 max").as_deref(), Some("£20 max"));
+    assert_eq!(stated("around 30ish please").as_deref(), Some("around 30ish"));
+    assert_eq!(stated("over 20 but under 40"), None, "two statements are said back as one range");
+    assert_eq!(stated("I can spend 50"), None);
 }
 
 #[test]
