@@ -15,6 +15,8 @@
 //! - [`catalog`]: products, loading and importing merchants' files, the index and the ranker.
 //! - [`prompts`]: merchant-editable prompt files (templates, wording), validated on load.
 //! - [`slots`]: the typed things the assistant wants to know (purpose, recipient, budget, ...).
+//! - [`notices`]: proactive notices (shipping delays, back in stock, low stock, reorder): the
+//!   rules and their gate, the outbox, the signed webhook.
 //! - [`money`]: exact amounts and ISO 4217 currencies.
 //! - `problem`: `file:line: message` problems found in merchants' files.
 //! - [`eval`]: request sets judged by rules: ranking precision, budget compliance, untrue why
@@ -35,6 +37,7 @@ pub mod files;
 pub mod llm;
 mod mcp;
 pub mod money;
+pub mod notices;
 pub(crate) mod problem;
 pub mod profile;
 pub mod prompts;

@@ -114,11 +114,25 @@ impl ClientFrame {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ServerFrame {
-    Welcome { shopper: String, session: String, returning: bool },
+    Welcome {
+        shopper: String,
+        session: String,
+        returning: bool,
+    },
     Reply(Box<Reply>),
-    ReplyDelta { text: String },
-    Handover { reason: String, message: String },
-    Error { code: String, message: String },
+    ReplyDelta {
+        text: String,
+    },
+    Handover {
+        reason: String,
+        message: String,
+    },
+    /// A proactive notice (a shipping delay, a watched product back in stock, ...).
+    Notice(Box<crate::notices::Notice>),
+    Error {
+        code: String,
+        message: String,
+    },
 }
 
 impl ServerFrame {

@@ -161,7 +161,7 @@ fn conversed(
                 answer = Some(*reply);
             }
             ServerFrame::Reply(reply) if started => greeting = Some(reply.text.clone()),
-            ServerFrame::Reply(_) | ServerFrame::ReplyDelta { .. } => {}
+            ServerFrame::Reply(_) | ServerFrame::ReplyDelta { .. } | ServerFrame::Notice(_) => {}
             ServerFrame::Handover { message, .. } => {
                 handover = true;
                 // What the conversation knows stays as the last reply said it.

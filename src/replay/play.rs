@@ -205,7 +205,7 @@ fn absorb(played: &mut Played, visit: &mut Visit, step: &str, frames: Vec<Server
             ServerFrame::Error { code, message } => {
                 played.transcript.push(Line::Error { code: code.clone(), message: message.clone() })
             }
-            ServerFrame::Welcome { .. } | ServerFrame::ReplyDelta { .. } => {}
+            ServerFrame::Welcome { .. } | ServerFrame::ReplyDelta { .. } | ServerFrame::Notice(_) => {}
         }
     }
     visit.latest_frames = frames;

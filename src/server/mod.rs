@@ -23,6 +23,7 @@ pub(crate) mod limits;
 mod listen;
 mod logs;
 mod metrics;
+pub(crate) mod notices;
 mod openapi;
 mod quiet;
 pub(crate) mod rest;
@@ -57,7 +58,8 @@ pub fn app(state: AppState) -> Router {
     // The catalog upload reads its own body, after checking the key, up to its own limit.
     let admin = Router::new()
         .route("/v1/admin/catalog", put(admin::replace_catalog))
-        .route("/v1/admin/reload", post(admin::reload));
+        .route("/v1/admin/reload", post(admin::reload))
+        .route("/v1/admin/stock", post(notices::stock));
     let body_timeout = std::time::Duration::from_secs(limits.body_timeout_secs);
     Router::new()
         .route("/", get(demo::home))
@@ -74,6 +76,8 @@ pub fn app(state: AppState) -> Router {
         .route("/v1/profile", get(rest::get_profile).patch(rest::patch_profile).delete(rest::delete_profile))
         .route("/v1/profile/export", get(rest::export_profile))
         .route("/v1/recommendations", get(rest::recommendations))
+        .route("/v1/notices", get(notices::list))
+        .route("/v1/notices/ack", post(notices::ack))
         .layer(DefaultBodyLimit::max(limits.rest_body_bytes))
         .merge(admin)
         .layer(axum::middleware::from_fn_with_state(state.clone(), edge::guard))
@@ -194,6 +198,13 @@ impl Application {
             header_timeout: std::time::Duration::from_secs(limits.header_timeout_secs),
             trusted_proxies: state.config.trusted_proxies.clone(),
         };
+        let webhook = state.config.notices.webhook_url.clone().zip(state.config.notices.webhook_secret.clone()).map(
+            |(url, secret)| {
+                let hook = crate::notices::webhook::Webhook { url, secret };
+                let wake = Arc::clone(&state.notices.wake);
+                tokio::spawn(crate::notices::webhook::run(Arc::clone(&store), hook, wake, state.shutdown.clone()))
+            },
+        );
         let router = app(state.clone());
         let signal = async move {
             shutdown.await;
@@ -202,6 +213,9 @@ impl Application {
         };
         listen::serve(listener, router, accept, state, signal).await;
         sweeper.abort();
+        if let Some(webhook) = webhook {
+            webhook.abort();
+        }
         if let Some(summary) = summary {
             summary.abort();
         }

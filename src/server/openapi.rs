@@ -4,7 +4,7 @@ use axum::Json;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{admin, error, rest};
+use super::{admin, error, notices, rest};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -20,6 +20,9 @@ use super::{admin, error, rest};
         rest::recommendations,
         admin::replace_catalog,
         admin::reload,
+        notices::list,
+        notices::ack,
+        notices::stock,
     ),
     components(schemas(error::ErrorBody, error::ErrorDetail)),
     modifiers(&Security)
@@ -34,6 +37,7 @@ impl Modify for Security {
         if let Some(components) = openapi.components.as_mut() {
             components.add_security_scheme("shopper", bearer());
             components.add_security_scheme("admin", bearer());
+            components.add_security_scheme("backend", bearer());
         }
     }
 }

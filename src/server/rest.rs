@@ -17,7 +17,7 @@ use crate::chat::assistant::Surroundings;
 use crate::chat::conversation::Profiles;
 use crate::chat::query::{PageContext, Recent};
 use crate::chat::reply::ProductCard;
-use crate::chat::{EventError, record_event};
+use crate::chat::{EventError, Noticed, record_event_noticing};
 use crate::dialogue::{RecommendKind, Session};
 use crate::profile::{Profile, ProfileView, Recorded, ShopperId, Source};
 use crate::slots::{SlotName, Slots};
@@ -120,7 +120,11 @@ pub struct ProfilePatch {
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ConsentPatch {
-    pub(crate) personalization: bool,
+    #[serde(default)]
+    pub(crate) personalization: Option<bool>,
+    /// Proactive notices (shipping delays, back in stock, ...): off until given.
+    #[serde(default)]
+    pub(crate) notices: Option<bool>,
 }
 
 /// Edits or removes declared slots and sets consent; answers with the updated profile view.
@@ -152,7 +156,8 @@ pub(crate) async fn apply_patch(
         edits.push((slot, value.clone()));
     }
     let store = state.profiles.store.clone();
-    let consent = patch.consent.map(|c| c.personalization);
+    let consent = patch.consent.as_ref().and_then(|c| c.personalization);
+    let notices = patch.consent.as_ref().and_then(|c| c.notices);
     // Only a stored shopper is changed: an erased one's token cannot bring it back.
     let changed = tokio::task::spawn_blocking(move || {
         store.change(id, &mut |p: &mut Profile| {
@@ -161,6 +166,9 @@ pub(crate) async fn apply_patch(
             }
             if let Some(on) = consent {
                 p.set_personalization(on, now);
+            }
+            if let Some(on) = notices {
+                p.set_notices(on, now);
             }
         })
     })
@@ -215,13 +223,16 @@ pub(crate) async fn record_events(
         return Err(ApiError::bad_request(format!("at most {MAX_EVENTS} events per request")));
     }
     let (profiles, now) = (state.profiles.clone(), OffsetDateTime::now_utc());
-    let (results, tickets) = tokio::task::spawn_blocking(move || {
+    let settings = state.notices.settings;
+    let (results, tickets, noticed) = tokio::task::spawn_blocking(move || {
         let mut results = Vec::new();
         let mut tickets = Vec::new();
+        let mut noticed = Vec::new();
         for raw in events {
-            match record(&profiles, shopper, raw, now) {
-                Ok((recorded, durable)) => {
+            match record(&profiles, shopper, raw, now, &settings) {
+                Ok((recorded, durable, causes)) => {
                     tickets.push(durable);
+                    noticed.push(causes);
                     let status = match recorded {
                         Recorded::Stored => "stored",
                         Recorded::Duplicate => "duplicate",
@@ -236,11 +247,15 @@ pub(crate) async fn record_events(
                 Err(error) => return Err(error),
             }
         }
-        Ok((results, tickets))
+        Ok((results, tickets, noticed))
     })
     .await??;
     for durable in tickets {
         durable.await?;
+    }
+    // Durable: a notice never announces what a crash could take back.
+    for causes in noticed {
+        super::notices::deliver(state, causes).await;
     }
     Ok(EventResults { results })
 }
@@ -251,8 +266,9 @@ fn record(
     shopper: Option<ShopperId>,
     raw: serde_json::Value,
     now: OffsetDateTime,
-) -> Result<(Recorded, crate::profile::Durable), ApiError> {
-    record_event(profiles, shopper, raw, now).map_err(|error| match error {
+    notices: &crate::notices::Settings,
+) -> Result<(Recorded, crate::profile::Durable, Noticed), ApiError> {
+    record_event_noticing(profiles, shopper, raw, now, Some(notices)).map_err(|error| match error {
         EventError::Store(e) => ApiError::from(e),
         EventError::Gone => ApiError::not_found("nothing is stored about this shopper"),
         refused => ApiError::bad_request(refused.to_string()),

@@ -56,7 +56,7 @@ pub async fn serve(state: AppState, socket: WebSocket) {
         let _ = tokio::time::timeout(WRITE_DEADLINE, sink.close()).await;
     });
     let run = Run::for_store(state.profiles.store.as_ref(), state.config.profile.durability);
-    let mut connection = Connection { state: state.clone(), out, chat: Chat::default(), run, turns: 0 };
+    let mut connection = Connection { state: state.clone(), out, chat: Chat::default(), run, turns: 0, joined: None };
     let limits = state.config.limits.clone();
     let mut bucket = TokenBucket::new(limits.messages_per_minute, limits.burst, Instant::now());
     let mut shutdown = state.shutdown.clone();
@@ -152,6 +152,14 @@ struct Connection {
     run: Run,
     /// Turns answered on this connection, for its log line.
     turns: u64,
+    /// The shopper this socket receives notices for, and its key in the hub.
+    joined: Option<(ShopperId, u64)>,
+}
+
+impl Drop for Connection {
+    fn drop(&mut self) {
+        self.join(None);
+    }
 }
 
 impl Connection {
@@ -190,7 +198,19 @@ impl Connection {
             None => self.chat.handle(frame, &services, &mut wire).await,
         };
         self.turns += wire.answered;
+        self.join(self.chat.shopper());
         alive
+    }
+
+    /// Receives notices for `shopper` (none: for no one) from now on.
+    fn join(&mut self, shopper: Option<ShopperId>) {
+        if self.joined.map(|(s, _)| s) == shopper {
+            return;
+        }
+        if let Some((old, key)) = self.joined.take() {
+            self.state.notices.leave(old, key);
+        }
+        self.joined = shopper.map(|s| (s, self.state.notices.join(s, self.out.clone())));
     }
 
     async fn error(&mut self, refused: FrameError) -> bool {

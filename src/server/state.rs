@@ -44,6 +44,8 @@ pub struct Shared {
     pub(crate) erasures: watch::Sender<u64>,
     /// Flips to `true` when the server shuts down; sockets say goodbye.
     pub shutdown: watch::Receiver<bool>,
+    /// Connected shoppers' sockets for notices, and the webhook's wake-up call.
+    pub(crate) notices: super::notices::Hub,
 }
 
 /// The handle every handler gets.
@@ -83,6 +85,7 @@ impl AppState {
             chat_limits,
             erasures: watch::channel(0).0,
             shutdown,
+            notices: super::notices::Hub::new(&config.notices),
             config,
         }))
     }
