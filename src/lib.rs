@@ -6,6 +6,8 @@
 //! - [`replay`]: the other driver: scripted conversations played against the chat.
 //! - `mcp`: the door for shoppers' own AI agents: MCP tools (UCP catalog, recommend, converse,
 //!   the shopper's profile) at `/mcp`, and the UCP profile at `/.well-known/ucp`.
+//! - [`service`]: order-aware answers from recorded facts, the bought-it greeting, consent to
+//!   notices in the chat.
 //! - [`chat`]: one exchange, transport-free: a client frame in, server frames out (the wire
 //!   protocol, the conversation with its profile, the assistant, the query, the reply).
 //! - [`llm`]: the optional language model: checked understanding and phrasing, with fallbacks.
@@ -43,6 +45,7 @@ pub mod profile;
 pub mod prompts;
 pub mod replay;
 pub mod server;
+pub mod service;
 pub mod shop;
 pub mod slots;
 pub mod understand;

@@ -285,3 +285,51 @@ async fn a_stock_update_is_refused_without_the_admin_key_and_names_unknown_produ
     let (status, _) = http(&server, "POST", "/v1/admin/stock", Some(ADMIN), Some(json!([{"id": "toy-001"}]))).await;
     assert!((400..500).contains(&status), "a change without its stock is refused");
 }
+
+async fn say(socket: &mut Socket, text: &str) -> Value {
+    send(socket, json!({"type": "say", "text": text})).await;
+    common::reply_within(socket, Duration::from_secs(10)).await.1
+}
+
+#[tokio::test]
+async fn an_order_question_is_answered_from_the_customers_own_recorded_facts_only() {
+    let server = shop(|_| {}).await;
+    backend_events(
+        &server,
+        json!([purchase("c-5", "o-5", "toy-001"), shipping("s-1", "c-5", "o-5", "out_for_delivery", "2026-11-18")]),
+    )
+    .await;
+    let mut owner = connect(&server).await;
+    hello_as(&mut owner, Some("c-5"), json!({"page": "home"})).await;
+    let reply = say(&mut owner, "where's my parcel?").await;
+    let text = reply["text"].as_str().unwrap();
+    for fact in ["o-5", "Wooden Train Set", "14 November", "out for delivery", "18 November"] {
+        assert!(text.contains(fact), "{fact} in {text}");
+    }
+    assert_eq!(reply["products"], json!([]));
+
+    // Another customer naming that order, or asking with nothing recorded, is told nothing.
+    let mut other = connect(&server).await;
+    hello_as(&mut other, Some("c-6"), json!({"page": "home"})).await;
+    for question in ["where is order o-5?", "my order hasn't come"] {
+        let reply = say(&mut other, question).await;
+        let text = reply["text"].as_str().unwrap();
+        assert!(text.contains("can't see that order"), "{text}");
+        assert!(!text.contains("o-5") && !text.contains("Train"), "nothing of another's order: {text}");
+        assert_eq!(reply["quick_replies"], json!(["Talk to a person"]));
+    }
+}
+
+#[tokio::test]
+async fn a_product_page_greeting_asks_a_buyer_whether_it_is_about_their_order() {
+    let server = shop(|_| {}).await;
+    backend_events(&server, json!([purchase("c-7", "o-7", "toy-001")])).await;
+    let mut socket = connect(&server).await;
+    let (_, greeting) = hello_as(&mut socket, Some("c-7"), json!({"page": "product", "product_id": "toy-001"})).await;
+    let text = greeting["text"].as_str().unwrap();
+    assert!(text.contains("ordered Wooden Train Set") && text.contains("14 November"), "{text}");
+    assert_eq!(greeting["quick_replies"][0], "Yes, it's about my order");
+    let mut stranger = connect(&server).await;
+    let (_, greeting) = hello_as(&mut stranger, Some("c-8"), json!({"page": "product", "product_id": "toy-001"})).await;
+    assert!(!greeting["text"].as_str().unwrap().contains("ordered"), "{greeting}");
+}

@@ -177,11 +177,18 @@ impl Conversation {
         };
         let mut conversation =
             Conversation { shopper: id, customer, remembered, session, context, history: Vec::new() };
-        let reply = assistant.respond(
+        let mut reply = assistant.respond(
             &mut conversation.session,
             &decision,
             surroundings(assistant, &conversation.context, &profile, profiles, now),
         )?;
+        // On the page of a product the shopper bought: is this about that order?
+        if let Some((text, quick_replies)) =
+            crate::service::orders::greeting(&profile, assistant, &conversation.context)
+        {
+            (reply.text, reply.quick_replies, reply.asking, reply.products) = (text, quick_replies, None, Vec::new());
+            conversation.session.asking = None;
+        }
         // Nothing the shopper said is acknowledged by a greeting: no need to wait for a flush.
         Ok(Opened {
             conversation,

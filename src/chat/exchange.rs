@@ -209,10 +209,16 @@ impl Chat {
         let (assistant, profiles, now) = (Arc::clone(&with.assistant), with.profiles.clone(), with.now);
         let mut conversation = visit.conversation;
         let choice = quick_reply.then(|| text.clone());
+        let message = text.clone();
         let done = with
             .run
             .call(move || {
-                let answer = conversation.say(&assistant, &profiles, &said, choice.as_deref(), now);
+                // A question about the shopper's orders is answered from the recorded facts.
+                let answer = match crate::service::orders::answer(&conversation, &assistant, &profiles, &message, now) {
+                    Ok(Some(answer)) => Ok(answer),
+                    Ok(None) => conversation.say(&assistant, &profiles, &said, choice.as_deref(), now),
+                    Err(error) => Err(error),
+                };
                 (conversation, answer)
             })
             .await;

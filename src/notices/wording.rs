@@ -34,21 +34,7 @@ impl Wording {
     /// its line.
     pub fn parse(file: &str, text: &str) -> Result<Wording, Vec<Problem>> {
         let wording: Wording = crate::prompts::parse_toml(file, text).map_err(|p| vec![p])?;
-        let mut problems = Vec::new();
-        for (number, line) in text.lines().enumerate() {
-            if line.trim_start().starts_with('#') {
-                continue;
-            }
-            for name in placeholders(line) {
-                if !PLACEHOLDERS.contains(&name) {
-                    problems.push(Problem {
-                        file: file.to_string(),
-                        line: number + 1,
-                        message: format!("unknown placeholder `{{{name}}}`; known: {}", PLACEHOLDERS.join(", ")),
-                    });
-                }
-            }
-        }
+        let problems = unknown_placeholders(file, text, &PLACEHOLDERS);
         if problems.is_empty() { Ok(wording) } else { Err(problems) }
     }
 
@@ -73,12 +59,37 @@ impl Wording {
                 _ => None,
             }
         };
-        let mut text = template.clone();
-        for name in placeholders(template) {
-            text = text.replace(&format!("{{{name}}}"), &value(name)?);
-        }
-        Some(text)
+        fill(template, value)
     }
+}
+
+/// Every `{placeholder}` of a prompt file not in `known`, as a problem at its line.
+pub(crate) fn unknown_placeholders(file: &str, text: &str, known: &[&str]) -> Vec<Problem> {
+    let mut problems = Vec::new();
+    for (number, line) in text.lines().enumerate() {
+        if line.trim_start().starts_with('#') {
+            continue;
+        }
+        for name in placeholders(line) {
+            if !known.contains(&name) {
+                problems.push(Problem {
+                    file: file.to_string(),
+                    line: number + 1,
+                    message: format!("unknown placeholder `{{{name}}}`; known: {}", known.join(", ")),
+                });
+            }
+        }
+    }
+    problems
+}
+
+/// `template` with each `{name}` replaced by `value(name)`; `None` when a value is missing.
+pub(crate) fn fill(template: &str, value: impl Fn(&str) -> Option<String>) -> Option<String> {
+    let mut text = template.to_string();
+    for name in placeholders(template) {
+        text = text.replace(&format!("{{{name}}}"), &value(name)?);
+    }
+    Some(text)
 }
 
 /// A date as a shopper reads it: "14 November".

@@ -49,9 +49,10 @@ const BUILTIN: &[(&str, &str)] = &[
 /// Optional files: the built-in copy stands in when a merchant's folder lacks one.
 const MODEL: (&str, &str) = ("model.toml", include_str!("../../prompts/model.toml"));
 const NOTICES: (&str, &str) = ("notices.toml", crate::notices::wording::BUILTIN);
+const SERVICE: (&str, &str) = ("service.toml", crate::service::wording::BUILTIN);
 
 /// Files a prompts folder may leave out: the built-in one then applies.
-const OPTIONAL: [(&str, &str); 2] = [MODEL, NOTICES];
+const OPTIONAL: [(&str, &str); 3] = [MODEL, NOTICES, SERVICE];
 
 /// A validated set of prompt files.
 #[derive(Debug)]
@@ -64,6 +65,7 @@ pub struct Prompts {
     lexicon: Lexicon,
     model: ModelPrompts,
     notices: crate::notices::Wording,
+    service: crate::service::Wording,
 }
 
 impl Prompts {
@@ -156,6 +158,9 @@ impl Prompts {
         let builtin_notices = (format!("<built-in>/{}", NOTICES.0), NOTICES.1.to_string());
         let (file, text) = find(NOTICES.0).unwrap_or(&builtin_notices);
         let notices = crate::notices::Wording::parse(file, text).map_err(|p| problems.extend(p)).ok();
+        let builtin_service = (format!("<built-in>/{}", SERVICE.0), SERVICE.1.to_string());
+        let (file, text) = find(SERVICE.0).unwrap_or(&builtin_service);
+        let service = crate::service::Wording::parse(file, text).map_err(|p| problems.extend(p)).ok();
         if let (Some(policy), Some(questions), Some((file, _))) = (&policy, &questions, find("questions.toml")) {
             for slot in policy.order.iter().filter(|s| !questions.has(**s)) {
                 problems.push(Problem {
@@ -170,7 +175,7 @@ impl Prompts {
         {
             problems.extend(quick_replies::check(file, policy, questions, lexicon));
         }
-        match (why, questions, replies, policy, hints, lexicon, model, notices) {
+        match (why, questions, replies, policy, hints, lexicon, model, (notices, service)) {
             (
                 Some(why),
                 Some(questions),
@@ -179,8 +184,10 @@ impl Prompts {
                 Some(hints),
                 Some(lexicon),
                 Some(model),
-                Some(notices),
-            ) if problems.is_empty() => Ok(Prompts { why, questions, replies, policy, hints, lexicon, model, notices }),
+                (Some(notices), Some(service)),
+            ) if problems.is_empty() => {
+                Ok(Prompts { why, questions, replies, policy, hints, lexicon, model, notices, service })
+            }
             _ => Err(problems),
         }
     }
@@ -211,6 +218,11 @@ impl Prompts {
 
     pub fn hints(&self) -> &Hints {
         &self.hints
+    }
+
+    /// The words of order service (`service.toml`).
+    pub fn service(&self) -> &crate::service::Wording {
+        &self.service
     }
 
     /// The words of proactive notices (`notices.toml`).
