@@ -19,6 +19,8 @@
 //! - [`slots`]: the typed things the assistant wants to know (purpose, recipient, budget, ...).
 //! - [`notices`]: proactive notices (shipping delays, back in stock, low stock, reorder): the
 //!   rules and their gate, the outbox, the signed webhook.
+//! - [`offers`]: the merchant's transparent offers: a rule the shopper can see, a benefit stated
+//!   beside the catalog price, never in it.
 //! - [`money`]: exact amounts and ISO 4217 currencies.
 //! - `problem`: `file:line: message` problems found in merchants' files.
 //! - [`eval`]: request sets judged by rules: ranking precision, budget compliance, untrue why
@@ -40,6 +42,7 @@ pub mod llm;
 mod mcp;
 pub mod money;
 pub mod notices;
+pub mod offers;
 pub(crate) mod problem;
 pub mod profile;
 pub mod prompts;

@@ -68,6 +68,7 @@ fn reply(text: &str, asking: Option<&str>, slots: Slots, products: Vec<ProductCa
         quick_replies: vec![],
         slots,
         products,
+        offers: vec![],
     }))
 }
 

@@ -348,6 +348,7 @@ fn empty_reply(conversation: &Conversation) -> Reply {
         quick_replies: Vec::new(),
         slots: conversation.session.slots.clone(),
         products: Vec::new(),
+        offers: Vec::new(),
     }
 }
 

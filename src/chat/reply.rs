@@ -60,6 +60,10 @@ pub struct Reply {
     /// What the conversation knows so far.
     pub slots: crate::slots::Slots,
     pub products: Vec<ProductCard>,
+    /// The merchant's offers whose rules hold for this shopper, each with its rule in plain
+    /// words; never a change to a price.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub offers: Vec<crate::offers::Offer>,
 }
 
 /// A fact the shopper told us, as "what do you know about me?" lists it.
@@ -192,6 +196,7 @@ pub fn render(decision: &crate::dialogue::Decision, r: Render<'_>) -> Reply {
         quick_replies,
         slots: r.session.slots.clone(),
         products,
+        offers: Vec::new(),
     }
 }
 

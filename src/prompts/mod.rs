@@ -50,9 +50,10 @@ const BUILTIN: &[(&str, &str)] = &[
 const MODEL: (&str, &str) = ("model.toml", include_str!("../../prompts/model.toml"));
 const NOTICES: (&str, &str) = ("notices.toml", crate::notices::wording::BUILTIN);
 const SERVICE: (&str, &str) = ("service.toml", crate::service::wording::BUILTIN);
+const OFFERS: (&str, &str) = ("offers.toml", crate::offers::BUILTIN);
 
 /// Files a prompts folder may leave out: the built-in one then applies.
-const OPTIONAL: [(&str, &str); 3] = [MODEL, NOTICES, SERVICE];
+const OPTIONAL: [(&str, &str); 4] = [MODEL, NOTICES, SERVICE, OFFERS];
 
 /// A validated set of prompt files.
 #[derive(Debug)]
@@ -66,6 +67,7 @@ pub struct Prompts {
     model: ModelPrompts,
     notices: crate::notices::Wording,
     service: crate::service::Wording,
+    offers: crate::offers::Offers,
 }
 
 impl Prompts {
@@ -161,6 +163,9 @@ impl Prompts {
         let builtin_service = (format!("<built-in>/{}", SERVICE.0), SERVICE.1.to_string());
         let (file, text) = find(SERVICE.0).unwrap_or(&builtin_service);
         let service = crate::service::Wording::parse(file, text).map_err(|p| problems.extend(p)).ok();
+        let builtin_offers = (format!("<built-in>/{}", OFFERS.0), OFFERS.1.to_string());
+        let (file, text) = find(OFFERS.0).unwrap_or(&builtin_offers);
+        let offers = crate::offers::Offers::parse(file, text).map_err(|p| problems.extend(p)).ok();
         if let (Some(policy), Some(questions), Some((file, _))) = (&policy, &questions, find("questions.toml")) {
             for slot in policy.order.iter().filter(|s| !questions.has(**s)) {
                 problems.push(Problem {
@@ -175,7 +180,7 @@ impl Prompts {
         {
             problems.extend(quick_replies::check(file, policy, questions, lexicon));
         }
-        match (why, questions, replies, policy, hints, lexicon, model, (notices, service)) {
+        match (why, questions, replies, policy, hints, lexicon, model, (notices, service, offers)) {
             (
                 Some(why),
                 Some(questions),
@@ -184,9 +189,9 @@ impl Prompts {
                 Some(hints),
                 Some(lexicon),
                 Some(model),
-                (Some(notices), Some(service)),
+                (Some(notices), Some(service), Some(offers)),
             ) if problems.is_empty() => {
-                Ok(Prompts { why, questions, replies, policy, hints, lexicon, model, notices, service })
+                Ok(Prompts { why, questions, replies, policy, hints, lexicon, model, notices, service, offers })
             }
             _ => Err(problems),
         }
@@ -218,6 +223,11 @@ impl Prompts {
 
     pub fn hints(&self) -> &Hints {
         &self.hints
+    }
+
+    /// The merchant's offers (`offers.toml`; none when the file is absent).
+    pub fn offers(&self) -> &crate::offers::Offers {
+        &self.offers
     }
 
     /// The words of order service (`service.toml`).

@@ -168,7 +168,14 @@ fn under_test(turn: &Turn, frames: &[ServerFrame], visit: &Visit) -> (Option<Rep
     });
     if let Some(message) = handover {
         let slots = visit.latest.as_ref().map(|r| r.slots.clone()).unwrap_or_default();
-        let stand_in = Reply { text: message, asking: None, quick_replies: Vec::new(), slots, products: Vec::new() };
+        let stand_in = Reply {
+            text: message,
+            asking: None,
+            quick_replies: Vec::new(),
+            slots,
+            products: Vec::new(),
+            offers: Vec::new(),
+        };
         return (Some(stand_in), String::new());
     }
     (None, instead(frames))

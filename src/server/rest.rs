@@ -320,6 +320,9 @@ impl std::str::FromStr for Placement {
 pub struct Recommendations {
     #[schema(value_type = Vec<Object>)]
     products: Vec<ProductCard>,
+    /// The merchant's offers whose rules hold for this shopper (none without a token).
+    #[schema(value_type = Vec<Object>)]
+    offers: Vec<crate::offers::Offer>,
 }
 
 /// Recommendations for a placement, personal when a shopper token is given.
@@ -353,7 +356,14 @@ pub async fn recommendations(
     let assistant = state.assistant();
     let around = Surroundings { context: Some(&context), recent, facts: Vec::new() };
     let products = assistant.recommend(&session, kind, &around, k).map_err(|e| ApiError::internal(&e))?;
-    Ok(Json(Recommendations { products }))
+    let currency = assistant.index().catalog().currency();
+    let offers = if products.is_empty() {
+        Vec::new()
+    } else {
+        let facts = crate::offers::Facts::of(profile.as_ref(), &slots, currency, OffsetDateTime::now_utc());
+        assistant.prompts().offers().applicable(&facts, currency)
+    };
+    Ok(Json(Recommendations { products, offers }))
 }
 
 /// What a stored profile lets a recommendation use: its declared slots and recent behaviour,

@@ -79,7 +79,14 @@ pub(crate) fn greeting(
 }
 
 fn reply(conversation: &Conversation, text: String, quick_replies: Vec<String>) -> Reply {
-    Reply { text, asking: None, quick_replies, slots: conversation.session.slots.clone(), products: Vec::new() }
+    Reply {
+        text,
+        asking: None,
+        quick_replies,
+        slots: conversation.session.slots.clone(),
+        products: Vec::new(),
+        offers: Vec::new(),
+    }
 }
 
 /// The order the question is about: one whose id it names; else one whose products its words
