@@ -23,6 +23,7 @@
 
 mod conversations;
 mod listen;
+mod notices;
 mod schema;
 
 use std::future::Future;
@@ -390,6 +391,10 @@ impl Store for PostgresStore {
     fn flush(&self) -> Result<(), StoreError> {
         // Every change committed before its method returned.
         Ok(())
+    }
+
+    fn notices(&self) -> Option<&dyn crate::notices::Outbox> {
+        Some(self)
     }
 
     fn conversations(&self) -> Option<&dyn crate::profile::conversations::Conversations> {

@@ -46,6 +46,18 @@ const MIGRATIONS: &[(i32, &str)] = &[
     CREATE INDEX concierge_conversations_shopper ON concierge_conversations (shopper);
     CREATE INDEX concierge_conversations_expires ON concierge_conversations (expires);",
     ),
+    // 3 and 4 are other issues' (#17, #18); a version is applied when missing, not when newest.
+    (
+        5,
+        // Notices waiting for the shop's backend go with their shopper, as conversations do.
+        "CREATE TABLE concierge_notices (
+        position bigserial PRIMARY KEY,
+        id       text NOT NULL UNIQUE,
+        shopper  text NOT NULL REFERENCES concierge_profiles (shopper) ON DELETE CASCADE,
+        body     bytea NOT NULL
+    );
+    CREATE INDEX concierge_notices_shopper ON concierge_notices (shopper);",
+    ),
 ];
 
 /// The newest schema version this release knows.
@@ -74,15 +86,18 @@ async fn migrate_once(client: &mut Client) -> Result<Result<usize, StoreError>, 
         )",
     )
     .await?;
-    let current: Option<i32> = tx.query_one("SELECT max(version) FROM concierge_migrations", &[]).await?.get(0);
-    let current = current.unwrap_or(0);
+    let applied_before: Vec<i32> =
+        tx.query("SELECT version FROM concierge_migrations", &[]).await?.iter().map(|row| row.get(0)).collect();
+    let current = applied_before.iter().copied().max().unwrap_or(0);
     if current > LATEST {
         return Ok(Err(StoreError::Database(format!(
             "the database schema is at version {current}, newer than this release's {LATEST}: upgrade concierge"
         ))));
     }
     let mut applied = 0;
-    for (version, sql) in MIGRATIONS.iter().filter(|(v, _)| *v > current) {
+    // Every migration not yet applied, in order: numbers have gaps (reserved per issue), and a
+    // lower number merged later must still run on a database that has the higher ones.
+    for (version, sql) in MIGRATIONS.iter().filter(|(v, _)| !applied_before.contains(v)) {
         tx.batch_execute(sql).await?;
         tx.execute("INSERT INTO concierge_migrations (version) VALUES ($1)", &[version]).await?;
         applied += 1;
