@@ -172,7 +172,7 @@ async fn a_customer_not_connected_is_noticed_through_the_signed_webhook_retried_
 
     let mut accepted = Vec::new();
     for _ in 0..100 {
-        accepted = seen.lock().unwrap().requests.iter().filter(|r| r.2 == 200).map(|r| r.clone()).collect::<Vec<_>>();
+        accepted = seen.lock().unwrap().requests.iter().filter(|r| r.2 == 200).cloned().collect::<Vec<_>>();
         if !accepted.is_empty() {
             break;
         }

@@ -30,9 +30,12 @@ const MAX_STOCK_CHANGES: usize = 10_000;
 /// Shoppers read per page of the stock scan.
 const SCAN_PAGE: usize = 500;
 
+/// One socket's key in the hub and its writer's queue.
+type Socket = (u64, mpsc::Sender<Message>);
+
 /// The live sockets of each connected shopper, and the webhook's wake-up call.
 pub(crate) struct Hub {
-    live: Mutex<HashMap<ShopperId, Vec<(u64, mpsc::Sender<Message>)>>>,
+    live: Mutex<HashMap<ShopperId, Vec<Socket>>>,
     next: AtomicU64,
     pub(crate) wake: Arc<Notify>,
     pub(crate) settings: Settings,

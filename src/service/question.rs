@@ -88,12 +88,11 @@ pub fn read(text: &str) -> Option<Question> {
         Ask::Return
     } else if has(NOT) && has(ARRIVE) && (names_order || has(&["it", "my"])) {
         Ask::NotArrived
-    } else if names_order
+    } else if (names_order
         && (has(&["where", "track", "tracking", "status", "when", "update", "news"])
-            || phrase(&words, &["about", "my"]))
+            || phrase(&words, &["about", "my"])))
+        || (has(&["when", "where"]) && has(ARRIVE) && has(&["it", "my"]))
     {
-        Ask::Where
-    } else if has(&["when", "where"]) && has(ARRIVE) && has(&["it", "my"]) {
         Ask::Where
     } else {
         return None;
