@@ -59,6 +59,7 @@ pub struct Config {
     pub rates: std::collections::BTreeMap<String, Decimal>,
     pub llm: LlmConfig,
     pub mcp: McpConfig,
+    pub notices: NoticesConfig,
     /// The shop as shoppers see it: name, currency display, accent colour, logo.
     pub shop: crate::shop::Shop,
     /// The holdout and the merchant's experiments (`[experiments]`).
@@ -248,6 +249,29 @@ pub struct LlmConfig {
     pub breaker_cooldown_secs: u64,
 }
 
+/// `[notices]`: proactive notices (README, "Notices").
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct NoticesConfig {
+    /// Where notices for shoppers who are not connected are POSTed, signed; none: they wait
+    /// for `GET /v1/notices`.
+    pub webhook_url: Option<String>,
+    /// The HMAC-SHA256 key of the webhook's signature (`CONCIERGE_NOTICES_WEBHOOK_SECRET`);
+    /// required with `webhook_url`.
+    pub webhook_secret: Option<String>,
+    /// At most this many notices per shopper within `cap_days` days.
+    pub max_per_shopper: usize,
+    pub cap_days: u32,
+    /// A watched product at or below this stock is noticed as running low.
+    pub low_stock: u64,
+}
+
+impl Default for NoticesConfig {
+    fn default() -> NoticesConfig {
+        NoticesConfig { webhook_url: None, webhook_secret: None, max_per_shopper: 3, cap_days: 7, low_stock: 3 }
+    }
+}
+
 impl Default for LlmConfig {
     fn default() -> LlmConfig {
         LlmConfig {
@@ -290,6 +314,7 @@ impl Default for Config {
             rates: Default::default(),
             llm: LlmConfig::default(),
             mcp: McpConfig::default(),
+            notices: NoticesConfig::default(),
             shop: crate::shop::Shop::default(),
             experiments: Default::default(),
         }
@@ -393,6 +418,8 @@ impl Config {
         secret("CONCIERGE_BACKEND_KEY", &mut self.backend_key);
         secret("CONCIERGE_IDENTITY_SECRET", &mut self.identity_secret);
         secret("CONCIERGE_SECRET", &mut self.secret);
+        secret("CONCIERGE_NOTICES_WEBHOOK_URL", &mut self.notices.webhook_url);
+        secret("CONCIERGE_NOTICES_WEBHOOK_SECRET", &mut self.notices.webhook_secret);
         secret("CONCIERGE_LLM_BASE_URL", &mut self.llm.base_url);
         secret("CONCIERGE_LLM_MODEL", &mut self.llm.model);
         secret("OPENAI_API_KEY", &mut self.llm.api_key);
@@ -450,6 +477,7 @@ impl Config {
             ("identity_secret", &self.identity_secret),
             ("admin_key", &self.admin_key),
             ("backend_key", &self.backend_key),
+            ("notices.webhook_secret", &self.notices.webhook_secret),
         ];
         for (name, value) in keys {
             if value.as_deref().is_some_and(|v| v.trim().is_empty()) {
@@ -459,6 +487,13 @@ impl Config {
                     message: format!("`{name}` is empty; remove it or set a long random value"),
                 });
             }
+        }
+        if self.notices.webhook_url.is_some() && self.notices.webhook_secret.is_none() {
+            return Err(ConfigError::Invalid {
+                file: "configuration".into(),
+                line: 0,
+                message: "`notices.webhook_url` needs `notices.webhook_secret` to sign what it sends".into(),
+            });
         }
         if self.previous_secrets.iter().any(|s| s.trim().is_empty()) {
             return Err(ConfigError::Invalid {

@@ -6,6 +6,8 @@
 //! - [`replay`]: the other driver: scripted conversations played against the chat.
 //! - `mcp`: the door for shoppers' own AI agents: MCP tools (UCP catalog, recommend, converse,
 //!   the shopper's profile) at `/mcp`, and the UCP profile at `/.well-known/ucp`.
+//! - [`service`]: order-aware answers from recorded facts, the bought-it greeting, consent to
+//!   notices in the chat.
 //! - [`chat`]: one exchange, transport-free: a client frame in, server frames out (the wire
 //!   protocol, the conversation with its profile, the assistant, the query, the reply).
 //! - [`llm`]: the optional language model: checked understanding and phrasing, with fallbacks.
@@ -15,6 +17,10 @@
 //! - [`catalog`]: products, loading and importing merchants' files, the index and the ranker.
 //! - [`prompts`]: merchant-editable prompt files (templates, wording), validated on load.
 //! - [`slots`]: the typed things the assistant wants to know (purpose, recipient, budget, ...).
+//! - [`notices`]: proactive notices (shipping delays, back in stock, low stock, reorder): the
+//!   rules and their gate, the outbox, the signed webhook.
+//! - [`offers`]: the merchant's transparent offers: a rule the shopper can see, a benefit stated
+//!   beside the catalog price, never in it.
 //! - [`money`]: exact amounts and ISO 4217 currencies.
 //! - `problem`: `file:line: message` problems found in merchants' files.
 //! - [`eval`]: request sets judged by rules: ranking precision, budget compliance, untrue why
@@ -38,11 +44,14 @@ pub mod files;
 pub mod llm;
 mod mcp;
 pub mod money;
+pub mod notices;
+pub mod offers;
 pub(crate) mod problem;
 pub mod profile;
 pub mod prompts;
 pub mod replay;
 pub mod server;
+pub mod service;
 pub mod shop;
 pub mod slots;
 pub mod understand;

@@ -12,6 +12,8 @@ mod contract;
 mod copy;
 #[path = "postgres/experiments.rs"]
 mod experiments;
+#[path = "postgres/notices.rs"]
+mod notices;
 #[path = "postgres/outage.rs"]
 mod outage;
 #[path = "postgres/roaming.rs"]

@@ -69,6 +69,7 @@ fn reply(text: &str, asking: Option<&str>, slots: Slots, products: Vec<ProductCa
         slots,
         products,
         alternatives: vec![],
+        offers: vec![],
     }))
 }
 

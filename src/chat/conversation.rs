@@ -177,11 +177,19 @@ impl Conversation {
         };
         let mut conversation =
             Conversation { shopper: id, customer, remembered, session, context, history: Vec::new() };
-        let reply = assistant.respond(
+        let mut reply = assistant.respond(
             &mut conversation.session,
             &decision,
             surroundings(assistant, &conversation.context, &profile, profiles, now),
         )?;
+        reply.offers = offers(assistant, &reply, Some(&profile), now);
+        // On the page of a product the shopper bought: is this about that order?
+        if let Some((text, quick_replies)) =
+            crate::service::orders::greeting(&profile, assistant, &conversation.context)
+        {
+            (reply.text, reply.quick_replies, reply.asking, reply.products) = (text, quick_replies, None, Vec::new());
+            conversation.session.asking = None;
+        }
         // Nothing the shopper said is acknowledged by a greeting: no need to wait for a flush.
         Ok(Opened {
             conversation,
@@ -278,11 +286,12 @@ impl Conversation {
         new_shopper: Option<ShopperId>,
     ) -> Result<Answer, ConversationError> {
         let handover = matches!(decision.action, crate::dialogue::Action::Handover);
-        let reply = assistant.respond(
+        let mut reply = assistant.respond(
             &mut self.session,
             decision,
             surroundings(assistant, &self.context, profile, profiles, now),
         )?;
+        reply.offers = offers(assistant, &reply, Some(profile), now);
         Ok(Answer { reply, durable, new_shopper, erased: None, handover })
     }
 }
@@ -306,6 +315,22 @@ fn surroundings<'a>(
     let recent = Recent::of(profile, now, profiles.window);
     let currency = assistant.index().catalog().currency();
     Surroundings { context: Some(context), recent, facts: facts(assistant, profile, currency) }
+}
+
+/// The merchant's offers whose rules hold for the shopper, shown with a reply that shows
+/// products (the offers are about buying them); none otherwise.
+pub(crate) fn offers(
+    assistant: &Assistant,
+    reply: &Reply,
+    profile: Option<&Profile>,
+    now: OffsetDateTime,
+) -> Vec<crate::offers::Offer> {
+    if reply.products.is_empty() {
+        return Vec::new();
+    }
+    let currency = assistant.index().catalog().currency();
+    let facts = crate::offers::Facts::of(profile, &reply.slots, currency, now);
+    assistant.prompts().offers().applicable(&facts, currency)
 }
 
 /// The profile's declared slots, when the shopper lets us use them.

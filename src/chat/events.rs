@@ -42,6 +42,27 @@ pub fn record_event(
     raw: serde_json::Value,
     now: OffsetDateTime,
 ) -> Result<(Recorded, Durable), EventError> {
+    record_event_noticing(profiles, shopper, raw, now, None).map(|(recorded, durable, _)| (recorded, durable))
+}
+
+/// What an event's write let through the notice gate: the causes, and whose profile it was.
+#[derive(Debug, Default)]
+pub struct Noticed {
+    pub shopper: Option<ShopperId>,
+    pub customer: Option<crate::profile::CustomerId>,
+    pub causes: Vec<crate::notices::Cause>,
+}
+
+/// [`record_event`], also judging (with `notices`) whether the event deserves a notice (a
+/// shipping delay): the causes admitted are noted in the profile in the event's own write, and
+/// returned for the caller to deliver once the write is durable.
+pub fn record_event_noticing(
+    profiles: &Profiles,
+    shopper: Option<ShopperId>,
+    raw: serde_json::Value,
+    now: OffsetDateTime,
+    notices: Option<&crate::notices::Settings>,
+) -> Result<(Recorded, Durable, Noticed), EventError> {
     let input: EventInput = serde_json::from_value(raw).map_err(EventError::NotAnEvent)?;
     let customer = input.customer()?;
     let event = Event::parse(input, now)?;
@@ -54,18 +75,31 @@ pub fn record_event(
     };
     let limits = profiles.limits;
     let mut outcome = Recorded::Duplicate;
-    let mut change = |p: &mut Profile| outcome = p.record(event.clone(), &limits);
-    let (_, durable) = match (shopper, customer) {
+    let mut causes = Vec::new();
+    let mut change = |p: &mut Profile| {
+        let cause = notices.and_then(|_| crate::notices::trigger::shipping_delay(p, &event));
+        outcome = p.record(event.clone(), &limits);
+        causes = match (notices, outcome) {
+            (Some(settings), Recorded::Stored) => {
+                crate::notices::trigger::admit(p, cause.into_iter().collect(), now, settings)
+            }
+            _ => Vec::new(),
+        };
+    };
+    let (profile, durable) = match (shopper, customer) {
         (Some(_), Some(_)) => return Err(EventError::CustomerWithToken),
         (Some(id), None) => match (profiles.store.change(id, &mut change)?, credited) {
             (Some(changed), _) => changed,
-            (None, Some(credited)) => return Ok((Recorded::Stored, credited)),
+            (None, Some(credited)) => {
+                return Ok((Recorded::Stored, credited, Noticed { shopper: None, customer: None, causes: Vec::new() }));
+            }
             (None, None) => return Err(EventError::Gone),
         },
         (None, Some(customer)) => update_customer(profiles.store.as_ref(), &customer, now, &mut change)?,
         (None, None) => return Err(EventError::NoCustomer),
     };
-    Ok((outcome, durable))
+    let noticed = Noticed { shopper: Some(profile.id()), customer: profile.customer().map(|c| c.id.clone()), causes };
+    Ok((outcome, durable, noticed))
 }
 
 /// The experiment units a purchase names: the token's shopper and the customer linked to it, or

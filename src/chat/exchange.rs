@@ -277,10 +277,16 @@ impl Chat {
         }
         let mut conversation = visit.conversation;
         let choice = quick_reply.then(|| text.clone());
+        let message = text.clone();
         let done = with
             .run
             .call(move || {
-                let answer = conversation.say(&assistant, &profiles, &said, choice.as_deref(), now);
+                // A question about the shopper's orders is answered from the recorded facts.
+                let answer = match crate::service::orders::answer(&conversation, &assistant, &profiles, &message, now) {
+                    Ok(Some(answer)) => Ok(answer),
+                    Ok(None) => conversation.say(&assistant, &profiles, &said, choice.as_deref(), now),
+                    Err(error) => Err(error),
+                };
                 (conversation, answer)
             })
             .await;
@@ -432,6 +438,7 @@ fn empty_reply(conversation: &Conversation) -> Reply {
         slots: conversation.session.slots.clone(),
         products: Vec::new(),
         alternatives: Vec::new(),
+        offers: Vec::new(),
     }
 }
 

@@ -22,6 +22,6 @@ pub mod protocol;
 pub(crate) mod query;
 pub mod reply;
 
-pub use events::{EventError, record_event};
+pub use events::{EventError, Noticed, record_event, record_event_noticing};
 pub use exchange::{Chat, Identity, Peer, Run, Services, Visit};
 pub use load::{LoadError, Loaded, load, load_prompts, load_with};

@@ -153,6 +153,8 @@ pub enum ServerFrame {
         reason: String,
         message: String,
     },
+    /// A proactive notice (a shipping delay, a watched product back in stock, ...).
+    Notice(Box<crate::notices::Notice>),
     Error {
         code: String,
         message: String,

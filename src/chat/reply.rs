@@ -64,6 +64,10 @@ pub struct Reply {
     /// nearby type), apart from `products`; each card's first why line says how it differs.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub alternatives: Vec<ProductCard>,
+    /// The merchant's offers whose rules hold for this shopper, each with its rule in plain
+    /// words; never a change to a price.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub offers: Vec<crate::offers::Offer>,
 }
 
 /// A fact the shopper told us, as "what do you know about me?" lists it.
@@ -207,6 +211,7 @@ pub fn render(decision: &crate::dialogue::Decision, mut r: Render<'_>) -> Reply 
         slots: r.session.slots.clone(),
         products,
         alternatives: r.alternatives,
+        offers: Vec::new(),
     }
 }
 

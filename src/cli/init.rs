@@ -20,13 +20,16 @@ pub struct InitArgs {
 }
 
 /// Every prompt file, with the text this binary was built with, by path inside `prompts/`.
-const PROMPTS: [(&str, &str); 16] = [
+const PROMPTS: [(&str, &str); 19] = [
     ("why.toml", include_str!("../../prompts/why.toml")),
     ("questions.toml", include_str!("../../prompts/questions.toml")),
     ("replies.toml", include_str!("../../prompts/replies.toml")),
     ("policy.toml", include_str!("../../prompts/policy.toml")),
     ("hints.toml", include_str!("../../prompts/hints.toml")),
     ("model.toml", include_str!("../../prompts/model.toml")),
+    ("service.toml", include_str!("../../prompts/service.toml")),
+    ("notices.toml", include_str!("../../prompts/notices.toml")),
+    ("offers.toml", include_str!("../../prompts/offers.toml")),
     ("lexicon/acts.toml", include_str!("../../prompts/lexicon/acts.toml")),
     ("lexicon/ages.toml", include_str!("../../prompts/lexicon/ages.toml")),
     ("lexicon/currencies.toml", include_str!("../../prompts/lexicon/currencies.toml")),

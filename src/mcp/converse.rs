@@ -162,7 +162,7 @@ fn conversed(
                 answer = Some(*reply);
             }
             ServerFrame::Reply(reply) if started => greeting = Some(reply.text.clone()),
-            ServerFrame::Reply(_) | ServerFrame::ReplyDelta { .. } => {}
+            ServerFrame::Reply(_) | ServerFrame::ReplyDelta { .. } | ServerFrame::Notice(_) => {}
             ServerFrame::Handover { message, .. } => {
                 handover = true;
                 // What the conversation knows stays as the last reply said it.
@@ -174,6 +174,7 @@ fn conversed(
                     slots,
                     products: Vec::new(),
                     alternatives: Vec::new(),
+                    offers: Vec::new(),
                 });
             }
             ServerFrame::Error { code, message } => {

@@ -67,7 +67,7 @@ pub(crate) async fn update(
     }
     let patch = ProfilePatch {
         declared: args.declared,
-        consent: args.consent.map(|c| ConsentPatch { personalization: c.personalization }),
+        consent: args.consent.map(|c| ConsentPatch { personalization: Some(c.personalization), notices: None }),
     };
     to_json(rest::apply_patch(state, shopper, patch, Source::Agent).await?)
 }

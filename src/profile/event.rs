@@ -31,10 +31,13 @@ pub enum EventKind {
     ShippingUpdate,
     /// A product card in the widget clicked (the assistant's funnel).
     ProductClicked,
+    /// The shopper saved a product for later (it may be noticed when it is back in stock).
+    WishlistAdd,
+    WishlistRemove,
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 7] = [
+    pub const ALL: [EventKind; 9] = [
         EventKind::ProductViewed,
         EventKind::Search,
         EventKind::AddToCart,
@@ -42,6 +45,8 @@ impl EventKind {
         EventKind::QuickReply,
         EventKind::ShippingUpdate,
         EventKind::ProductClicked,
+        EventKind::WishlistAdd,
+        EventKind::WishlistRemove,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -53,6 +58,8 @@ impl EventKind {
             EventKind::QuickReply => "quick_reply",
             EventKind::ShippingUpdate => "shipping_update",
             EventKind::ProductClicked => "product_clicked",
+            EventKind::WishlistAdd => "wishlist_add",
+            EventKind::WishlistRemove => "wishlist_remove",
         }
     }
 
@@ -114,6 +121,10 @@ pub struct OrderInput {
     pub total: Option<Amount>,
     #[serde(default)]
     pub currency: Option<Currency>,
+    /// The delivery date the carrier estimates (`shipping_update`): `YYYY-MM-DD` (or an
+    /// RFC 3339 time, of which the date is kept).
+    #[serde(default)]
+    pub estimated_delivery: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -159,9 +170,14 @@ pub struct Order {
     pub total: Option<Amount>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub currency: Option<Currency>,
+    /// The estimated delivery date, as the latest shipping update recorded it.
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "day::option")]
+    pub estimated_delivery: Option<time::Date>,
     #[serde(with = "time::serde::rfc3339")]
     pub at: OffsetDateTime,
 }
+
+time::serde::format_description!(day, Date, "[year]-[month]-[day]");
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct OrderItem {
@@ -214,7 +230,13 @@ impl Event {
         let order = input.order.map(|o| order(o, at)).transpose()?;
         let missing = |what| InputError::Missing { kind, what };
         match kind {
-            EventKind::ProductViewed | EventKind::AddToCart | EventKind::ProductClicked if product_id.is_none() => {
+            EventKind::ProductViewed
+            | EventKind::AddToCart
+            | EventKind::ProductClicked
+            | EventKind::WishlistAdd
+            | EventKind::WishlistRemove
+                if product_id.is_none() =>
+            {
                 Err(missing("a product_id"))
             }
             EventKind::Search if query.is_none() => Err(missing("a query")),
@@ -242,8 +264,9 @@ impl Event {
 fn single_item_order(order: Option<Order>, product_id: Option<&str>, at: OffsetDateTime) -> Option<Order> {
     let product_id = product_id?.to_string();
     let item = OrderItem { product_id, quantity: 1, price: None, currency: None };
-    let (id, total, currency) = order.map(|o| (o.id, o.total, o.currency)).unwrap_or_default();
-    Some(Order { id, items: vec![item], total, currency, at })
+    let (id, total, currency, estimated_delivery) =
+        order.map(|o| (o.id, o.total, o.currency, o.estimated_delivery)).unwrap_or_default();
+    Some(Order { id, items: vec![item], total, currency, estimated_delivery, at })
 }
 
 fn order(input: OrderInput, at: OffsetDateTime) -> Result<Order, InputError> {
@@ -270,7 +293,23 @@ fn order(input: OrderInput, at: OffsetDateTime) -> Result<Order, InputError> {
         items.push(OrderItem { product_id, quantity, price: item.price, currency: item.currency });
     }
     let total = input.total.or_else(|| sum(&items));
-    Ok(Order { id, items, total, currency, at })
+    let estimated_delivery = input.estimated_delivery.as_deref().map(day).transpose()?;
+    Ok(Order { id, items, total, currency, estimated_delivery, at })
+}
+
+/// A date: `YYYY-MM-DD`, or the date of an RFC 3339 time.
+fn day(text: &str) -> Result<time::Date, InputError> {
+    let text = text.trim();
+    let refused = || {
+        InputError::Order(format!(
+            "estimated_delivery `{}` is not a date (YYYY-MM-DD)",
+            text.chars().take(40).collect::<String>()
+        ))
+    };
+    let format = time::macros::format_description!("[year]-[month]-[day]");
+    time::Date::parse(text, &format)
+        .or_else(|_| OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339).map(|t| t.date()))
+        .map_err(|_| refused())
 }
 
 /// The sum of price × quantity, when every item has a price.

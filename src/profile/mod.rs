@@ -53,7 +53,7 @@ pub use id::{CustomerId, ShopperId};
 pub use link::update_customer;
 pub use location::StoreLocation;
 pub use postgres::{ERASED_CHANNEL, PostgresOptions, PostgresStore};
-pub use record::{Asked, Consent, CustomerLink, Declared, Limits, Profile, Purpose, Source, Visits};
+pub use record::{Asked, Consent, CustomerLink, Declared, Limits, Profile, Purpose, SentNotice, Source, Visits};
 pub use retention::{DEFAULT_IDLE_ANONYMOUS, spawn_sweeper};
 pub use sled_store::{DEFAULT_ERASED_IDS, DEFAULT_MAX_PROFILE_BYTES, SledStore, StoreOptions};
 pub use store::{Durability, Store, Stored};

@@ -49,10 +49,13 @@ pub struct Declared {
     pub consent: Purpose,
 }
 
-/// Consent per purpose. Personalization is on unless the shopper turned it off.
+/// Consent per purpose. Personalization is on unless the shopper turned it off; notices
+/// (shipping delays, back in stock, low stock, reorder reminders) are off until given.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Consent {
     pub personalization: bool,
+    #[serde(default)]
+    pub notices: bool,
     /// When the shopper last set it; `None` while it is the default.
     #[serde(default, with = "time::serde::rfc3339::option")]
     pub at: Option<OffsetDateTime>,
@@ -60,7 +63,7 @@ pub struct Consent {
 
 impl Default for Consent {
     fn default() -> Consent {
-        Consent { personalization: true, at: None }
+        Consent { personalization: true, notices: false, at: None }
     }
 }
 
@@ -138,7 +141,22 @@ pub struct Profile {
     /// Idempotency ids already recorded, oldest first.
     #[serde(default)]
     pub(crate) seen_event_ids: VecDeque<String>,
+    /// Notices sent (each cause's key and when), oldest first: a cause is noticed once, and
+    /// the per-shopper frequency cap counts from here.
+    #[serde(default, skip_serializing_if = "VecDeque::is_empty")]
+    pub(crate) notices_sent: VecDeque<SentNotice>,
 }
+
+/// One notice sent: its cause's dedupe key and when.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SentNotice {
+    pub key: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
+}
+
+/// Sent notices remembered per shopper (the oldest go first).
+const MAX_SENT_NOTICES: usize = 200;
 
 impl Profile {
     /// A new, empty profile at its first visit.
@@ -154,6 +172,7 @@ impl Profile {
             orders: Vec::new(),
             visits: Visits { number: 1, started_at: now, asked: BTreeMap::new() },
             seen_event_ids: VecDeque::new(),
+            notices_sent: VecDeque::new(),
         }
     }
 
@@ -282,9 +301,27 @@ impl Profile {
     /// events (they were kept under the consent now withdrawn); declared slots and orders stay
     /// (the shopper sees them and can erase them) but are not used while it is off.
     pub fn set_personalization(&mut self, on: bool, now: OffsetDateTime) {
-        self.consent = Consent { personalization: on, at: Some(now) };
+        self.consent = Consent { personalization: on, at: Some(now), ..self.consent };
         if !on {
             self.events.retain(|e| !e.kind.is_behavioural());
+        }
+    }
+
+    /// Gives or withdraws consent to proactive notices.
+    pub fn set_notices(&mut self, on: bool, now: OffsetDateTime) {
+        self.consent = Consent { notices: on, at: Some(now), ..self.consent };
+    }
+
+    /// Notices sent, oldest first.
+    pub fn notices_sent(&self) -> &VecDeque<SentNotice> {
+        &self.notices_sent
+    }
+
+    /// Notes a notice sent for the cause `key` at `at` (bounded: the oldest go first).
+    pub fn note_notice(&mut self, key: &str, at: OffsetDateTime) {
+        self.notices_sent.push_back(SentNotice { key: key.to_string(), at });
+        while self.notices_sent.len() > MAX_SENT_NOTICES {
+            self.notices_sent.pop_front();
         }
     }
 

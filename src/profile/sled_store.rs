@@ -108,6 +108,7 @@ pub struct SledStore {
     max_profile_bytes: usize,
     erased_ids: Duration,
     salt: tombstone::Salt,
+    outbox: crate::notices::SledOutbox,
 }
 
 /// How long `open` waits for a previous handle on the same directory to let go of its lock.
@@ -155,6 +156,7 @@ impl SledStore {
         };
         let stripes = (0..STRIPES).map(|_| Mutex::new(())).collect();
         let salt = tombstone::Salt::of(&db).map_err(open_error)?;
+        let outbox = crate::notices::SledOutbox::open(&db).map_err(open_error)?;
         Ok(SledStore {
             db,
             path,
@@ -164,6 +166,7 @@ impl SledStore {
             max_profile_bytes: options.max_profile_bytes,
             erased_ids: options.erased_ids,
             salt,
+            outbox,
         })
     }
 
@@ -402,7 +405,13 @@ impl Store for SledStore {
         let _guard = self.lock(shopper);
         let expires = (OffsetDateTime::now_utc() + self.erased_ids).unix_timestamp();
         self.remove(shopper, None, expires)?;
+        // Notices waiting for the shop's backend are about the shopper too.
+        crate::notices::Outbox::forget(&self.outbox, shopper)?;
         Ok(self.durable())
+    }
+
+    fn notices(&self) -> Option<&dyn crate::notices::Outbox> {
+        Some(&self.outbox)
     }
 
     fn find_customer(&self, customer: &CustomerId) -> Result<Option<ShopperId>, StoreError> {

@@ -92,6 +92,13 @@ pub trait Store: Send + Sync {
         None
     }
 
+    /// The outbox of notices waiting for the shop's backend, shared by every server using the
+    /// store; `None` (the default) for a store that keeps none (notices then reach only
+    /// connected shoppers).
+    fn notices(&self) -> Option<&dyn crate::notices::Outbox> {
+        None
+    }
+
     /// Up to `limit` stored shoppers whose ids come after `after` (all when `None`), in id
     /// order: page through every shopper by passing the last id of a page to get the next.
     fn shoppers_after(&self, after: Option<ShopperId>, limit: usize) -> Result<Vec<ShopperId>, StoreError>;

@@ -32,6 +32,8 @@ pub use replies::Replies;
 pub use templates::money_filter;
 pub use why::WhyTemplates;
 
+pub(crate) use toml_file::parse as parse_toml;
+
 use crate::problem::Problem;
 use crate::understand::Lexicon;
 
@@ -46,6 +48,12 @@ const BUILTIN: &[(&str, &str)] = &[
 
 /// Optional files: the built-in copy stands in when a merchant's folder lacks one.
 const MODEL: (&str, &str) = ("model.toml", include_str!("../../prompts/model.toml"));
+const NOTICES: (&str, &str) = ("notices.toml", crate::notices::wording::BUILTIN);
+const SERVICE: (&str, &str) = ("service.toml", crate::service::wording::BUILTIN);
+const OFFERS: (&str, &str) = ("offers.toml", crate::offers::BUILTIN);
+
+/// Files a prompts folder may leave out: the built-in one then applies.
+const OPTIONAL: [(&str, &str); 4] = [MODEL, NOTICES, SERVICE, OFFERS];
 
 /// A validated set of prompt files.
 #[derive(Debug)]
@@ -57,6 +65,9 @@ pub struct Prompts {
     hints: Hints,
     lexicon: Lexicon,
     model: ModelPrompts,
+    notices: crate::notices::Wording,
+    service: crate::service::Wording,
+    offers: crate::offers::Offers,
 }
 
 impl Prompts {
@@ -80,15 +91,17 @@ impl Prompts {
                 Err(problem) => problems.push(problem),
             }
         }
-        let model_path = dir.join(MODEL.0);
-        match std::fs::read_to_string(&model_path) {
-            Ok(text) => files.push((MODEL.0, (model_path.display().to_string(), text))),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(e) => problems.push(Problem {
-                file: model_path.display().to_string(),
-                line: 0,
-                message: format!("cannot read: {e}"),
-            }),
+        for (name, _) in OPTIONAL {
+            let path = dir.join(name);
+            match std::fs::read_to_string(&path) {
+                Ok(text) => files.push((name, (path.display().to_string(), text))),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => problems.push(Problem {
+                    file: path.display().to_string(),
+                    line: 0,
+                    message: format!("cannot read: {e}"),
+                }),
+            }
         }
         if !problems.is_empty() {
             return Err(problems);
@@ -144,6 +157,15 @@ impl Prompts {
         let builtin_model = (format!("<built-in>/{}", MODEL.0), MODEL.1.to_string());
         let (file, text) = find(MODEL.0).unwrap_or(&builtin_model);
         let model = ModelPrompts::parse(file, text).map_err(|p| problems.extend(p)).ok();
+        let builtin_notices = (format!("<built-in>/{}", NOTICES.0), NOTICES.1.to_string());
+        let (file, text) = find(NOTICES.0).unwrap_or(&builtin_notices);
+        let notices = crate::notices::Wording::parse(file, text).map_err(|p| problems.extend(p)).ok();
+        let builtin_service = (format!("<built-in>/{}", SERVICE.0), SERVICE.1.to_string());
+        let (file, text) = find(SERVICE.0).unwrap_or(&builtin_service);
+        let service = crate::service::Wording::parse(file, text).map_err(|p| problems.extend(p)).ok();
+        let builtin_offers = (format!("<built-in>/{}", OFFERS.0), OFFERS.1.to_string());
+        let (file, text) = find(OFFERS.0).unwrap_or(&builtin_offers);
+        let offers = crate::offers::Offers::parse(file, text).map_err(|p| problems.extend(p)).ok();
         if let (Some(policy), Some(questions), Some((file, _))) = (&policy, &questions, find("questions.toml")) {
             for slot in policy.order.iter().filter(|s| !questions.has(**s)) {
                 problems.push(Problem {
@@ -158,11 +180,18 @@ impl Prompts {
         {
             problems.extend(quick_replies::check(file, policy, questions, lexicon));
         }
-        match (why, questions, replies, policy, hints, lexicon, model) {
-            (Some(why), Some(questions), Some(replies), Some(policy), Some(hints), Some(lexicon), Some(model))
-                if problems.is_empty() =>
-            {
-                Ok(Prompts { why, questions, replies, policy, hints, lexicon, model })
+        match (why, questions, replies, policy, hints, lexicon, model, (notices, service, offers)) {
+            (
+                Some(why),
+                Some(questions),
+                Some(replies),
+                Some(policy),
+                Some(hints),
+                Some(lexicon),
+                Some(model),
+                (Some(notices), Some(service), Some(offers)),
+            ) if problems.is_empty() => {
+                Ok(Prompts { why, questions, replies, policy, hints, lexicon, model, notices, service, offers })
             }
             _ => Err(problems),
         }
@@ -194,6 +223,21 @@ impl Prompts {
 
     pub fn hints(&self) -> &Hints {
         &self.hints
+    }
+
+    /// The merchant's offers (`offers.toml`; none when the file is absent).
+    pub fn offers(&self) -> &crate::offers::Offers {
+        &self.offers
+    }
+
+    /// The words of order service (`service.toml`).
+    pub fn service(&self) -> &crate::service::Wording {
+        &self.service
+    }
+
+    /// The words of proactive notices (`notices.toml`).
+    pub fn notices(&self) -> &crate::notices::Wording {
+        &self.notices
     }
 
     /// The language model's prompts and disclosure (`model.toml`).

@@ -79,6 +79,8 @@ fn expected_text(kind: &RuleKind) -> String {
         RuleKind::Slot { expected, .. } => expected.to_string(),
         RuleKind::TextMatches(re) | RuleKind::TextNotMatches(re) | RuleKind::WhyMatches(re) => re.to_string(),
         RuleKind::Handover(want) => want.to_string(),
+        RuleKind::OffersInclude(ids) | RuleKind::OffersExclude(ids) => format!("[{}]", ids.join(", ")),
+        RuleKind::OfferRulesMatch(re) => re.to_string(),
         RuleKind::Products(rule) => match rule {
             ProductRule::Count(n) | ProductRule::CountMin(n) | ProductRule::CountMax(n) => n.to_string(),
             ProductRule::PriceMin(p) | ProductRule::PriceMax(p) => p.normalize().to_string(),
@@ -112,6 +114,19 @@ fn broken(kind: &RuleKind, reply: &Reply, seen: &Seen<'_>) -> Option<String> {
             (!bad.is_empty()).then_some(bad)
         }
         RuleKind::Handover(_) => None,
+        RuleKind::OffersInclude(_) | RuleKind::OffersExclude(_) | RuleKind::OfferRulesMatch(_) => {
+            let shown: Vec<&str> = reply.offers.iter().map(|o| o.id.as_str()).collect();
+            let broke = match kind {
+                RuleKind::OffersInclude(ids) => ids.iter().any(|id| !shown.contains(&id.as_str())),
+                RuleKind::OffersExclude(ids) => ids.iter().any(|id| shown.contains(&id.as_str())),
+                RuleKind::OfferRulesMatch(re) => reply.offers.iter().any(|o| !re.is_match(&o.rule)),
+                _ => false,
+            };
+            broke.then(|| {
+                let rules: Vec<String> = reply.offers.iter().map(|o| format!("{} ({})", o.id, o.rule)).collect();
+                format!("the offers are [{}]", rules.join(", "))
+            })
+        }
         RuleKind::Products(rule) => products(rule, &reply.products, seen),
     }
 }

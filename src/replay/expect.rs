@@ -11,7 +11,10 @@ use super::yaml::{self, Located, Node};
 
 /// Every key an `expect:` block may hold.
 pub(crate) const EXPECT_KEYS: &[&str] =
-    &["asking", "slots", "text_matches", "text_not_matches", "products", "why_matches", "handover"];
+    &["asking", "slots", "text_matches", "text_not_matches", "products", "why_matches", "handover", "offers"];
+
+/// Every key an `offers:` block may hold.
+pub(crate) const OFFER_KEYS: &[&str] = &["includes", "excludes", "rule_matches"];
 
 /// Every key a `products:` block may hold.
 pub(crate) const PRODUCT_KEYS: &[&str] = &[
@@ -66,6 +69,12 @@ pub enum RuleKind {
     /// Whether the turn brought a `handover` frame.
     Handover(bool),
     Products(ProductRule),
+    /// Offers (by id) the reply must carry.
+    OffersInclude(Vec<String>),
+    /// Offers (by id) the reply must not carry.
+    OffersExclude(Vec<String>),
+    /// Every offer's rule matches.
+    OfferRulesMatch(Regex),
 }
 
 #[derive(Debug, Clone)]
@@ -100,6 +109,9 @@ impl RuleKind {
             RuleKind::WhyMatches(_) => "why_matches".into(),
             RuleKind::Handover(_) => "handover".into(),
             RuleKind::Products(rule) => format!("products.{}", rule.key()),
+            RuleKind::OffersInclude(_) => "offers.includes".into(),
+            RuleKind::OffersExclude(_) => "offers.excludes".into(),
+            RuleKind::OfferRulesMatch(_) => "offers.rule_matches".into(),
         }
     }
 }
@@ -145,6 +157,10 @@ pub(crate) fn parse(node: &Node<'_>, problems: &mut Vec<Located>) -> Expect {
                 rules.extend(products(value, problems));
                 continue;
             }
+            "offers" => {
+                rules.extend(offers(value, problems));
+                continue;
+            }
             other => Err(Located::new(line, format!("unhandled key `{other}`"))),
         };
         match kind {
@@ -153,6 +169,23 @@ pub(crate) fn parse(node: &Node<'_>, problems: &mut Vec<Located>) -> Expect {
         }
     }
     Expect { rules }
+}
+
+fn offers(node: &Node<'_>, problems: &mut Vec<Located>) -> Vec<Rule> {
+    let mut rules = Vec::new();
+    for field in yaml::fields(node, "offers", OFFER_KEYS, problems).unwrap_or_default() {
+        let what = format!("offers.{}", field.key);
+        let kind = match field.key.as_str() {
+            "includes" => ids(field.value, &what).map(RuleKind::OffersInclude),
+            "excludes" => ids(field.value, &what).map(RuleKind::OffersExclude),
+            _ => regex(field.value, &what).map(RuleKind::OfferRulesMatch),
+        };
+        match kind {
+            Ok(kind) => rules.push(Rule { line: field.line, kind }),
+            Err(problem) => problems.push(problem),
+        }
+    }
+    rules
 }
 
 fn asking(node: &Node<'_>) -> Result<RuleKind, Located> {

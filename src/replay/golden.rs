@@ -61,7 +61,7 @@ pub fn render(records: &[Record]) -> String {
                 ServerFrame::Error { code, message } => {
                     let _ = writeln!(out, "  error: {{code: {}, message: {}}}", json(code), json(message));
                 }
-                ServerFrame::Welcome { .. } | ServerFrame::ReplyDelta { .. } => {}
+                ServerFrame::Welcome { .. } | ServerFrame::ReplyDelta { .. } | ServerFrame::Notice(_) => {}
             }
         }
     }

@@ -175,6 +175,7 @@ fn under_test(turn: &Turn, frames: &[ServerFrame], visit: &Visit) -> (Option<Rep
             slots,
             products: Vec::new(),
             alternatives: Vec::new(),
+            offers: Vec::new(),
         };
         return (Some(stand_in), String::new());
     }
@@ -212,7 +213,7 @@ fn absorb(played: &mut Played, visit: &mut Visit, step: &str, frames: Vec<Server
             ServerFrame::Error { code, message } => {
                 played.transcript.push(Line::Error { code: code.clone(), message: message.clone() })
             }
-            ServerFrame::Welcome { .. } | ServerFrame::ReplyDelta { .. } => {}
+            ServerFrame::Welcome { .. } | ServerFrame::ReplyDelta { .. } | ServerFrame::Notice(_) => {}
         }
     }
     visit.latest_frames = frames;

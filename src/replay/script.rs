@@ -16,7 +16,7 @@ use crate::problem::Problem;
 /// The keys of a `context:` (as in `hello`).
 const CONTEXT_KEYS: &[&str] = &["page", "product_id", "referrer", "device", "locale", "country"];
 /// The keys of an event (a fixture's `events:` item or an `event:` turn).
-const EVENT_KEYS: &[&str] = &["id", "kind", "product_id", "query", "order", "at", "customer_id"];
+const EVENT_KEYS: &[&str] = &["id", "kind", "product_id", "query", "status", "order", "at", "customer_id"];
 
 /// One parsed script.
 #[derive(Debug, Clone)]

@@ -87,8 +87,13 @@ pub async fn replace_catalog(
     .await??;
     let (index, report) = built;
     let loaded = index.len();
+    let old = Arc::clone(state.assistant().index().catalog());
+    let differences = super::notices::differences(&old, index.catalog());
     let assistant = state.assistant().with_catalog(Arc::new(index));
     state.swap_assistant(assistant);
+    // Shoppers watching a product that came back or runs low are noticed, after the answer.
+    let noticing = state.clone();
+    tokio::spawn(async move { super::notices::stock_changed(&noticing, differences).await });
     tracing::info!(products = loaded, skipped = report.problems.len(), "catalog replaced");
     Ok(Json(CatalogReplaced { loaded, problems: report.problems.iter().map(ToString::to_string).collect() }))
 }

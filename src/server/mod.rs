@@ -26,6 +26,7 @@ pub(crate) mod limits;
 mod listen;
 mod logs;
 mod metrics;
+pub(crate) mod notices;
 mod openapi;
 mod quiet;
 pub(crate) mod rest;
@@ -63,6 +64,7 @@ pub fn app(state: AppState) -> Router {
         .route("/v1/admin/catalog", put(admin::replace_catalog))
         .route("/v1/admin/reload", post(admin::reload))
         .route("/v1/admin/experiments/{key}", get(experiments::report))
+        .route("/v1/admin/stock", post(notices::stock))
         .merge(dashboard::routes());
     let body_timeout = std::time::Duration::from_secs(limits.body_timeout_secs);
     Router::new()
@@ -81,6 +83,8 @@ pub fn app(state: AppState) -> Router {
         .route("/v1/profile/export", get(rest::export_profile))
         .route("/v1/recommendations", get(rest::recommendations))
         .route("/v1/experiments", post(experiments::expose))
+        .route("/v1/notices", get(notices::list))
+        .route("/v1/notices/ack", post(notices::ack))
         .layer(DefaultBodyLimit::max(limits.rest_body_bytes))
         .merge(admin)
         .layer(axum::middleware::from_fn_with_state(state.clone(), edge::guard))
@@ -203,6 +207,13 @@ impl Application {
             header_timeout: std::time::Duration::from_secs(limits.header_timeout_secs),
             trusted_proxies: state.config.trusted_proxies.clone(),
         };
+        let webhook = state.config.notices.webhook_url.clone().zip(state.config.notices.webhook_secret.clone()).map(
+            |(url, secret)| {
+                let hook = crate::notices::webhook::Webhook { url, secret };
+                let wake = Arc::clone(&state.notices.wake);
+                tokio::spawn(crate::notices::webhook::run(Arc::clone(&store), hook, wake, state.shutdown.clone()))
+            },
+        );
         let router = app(state.clone());
         let signal = async move {
             shutdown.await;
@@ -213,6 +224,9 @@ impl Application {
         sweeper.abort();
         if let Some(erasures) = erasures {
             erasures.abort();
+        }
+        if let Some(webhook) = webhook {
+            webhook.abort();
         }
         if let Some(summary) = summary {
             summary.abort();

@@ -4,7 +4,7 @@ use axum::Json;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{admin, error, experiments, rest};
+use super::{admin, error, experiments, notices, rest};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -22,6 +22,9 @@ use super::{admin, error, experiments, rest};
         admin::reload,
         experiments::expose,
         experiments::report,
+        notices::list,
+        notices::ack,
+        notices::stock,
     ),
     components(schemas(error::ErrorBody, error::ErrorDetail)),
     modifiers(&Security)
@@ -36,6 +39,7 @@ impl Modify for Security {
         if let Some(components) = openapi.components.as_mut() {
             components.add_security_scheme("shopper", bearer());
             components.add_security_scheme("admin", bearer());
+            components.add_security_scheme("backend", bearer());
         }
     }
 }

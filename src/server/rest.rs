@@ -17,7 +17,7 @@ use crate::chat::assistant::Surroundings;
 use crate::chat::conversation::Profiles;
 use crate::chat::query::{PageContext, Recent};
 use crate::chat::reply::ProductCard;
-use crate::chat::{EventError, record_event};
+use crate::chat::{EventError, Noticed, record_event_noticing};
 use crate::dialogue::{RecommendKind, Session};
 use crate::profile::{Profile, ProfileView, Recorded, ShopperId, Source};
 use crate::slots::{SlotName, Slots};
@@ -124,7 +124,11 @@ pub struct ProfilePatch {
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ConsentPatch {
-    pub(crate) personalization: bool,
+    #[serde(default)]
+    pub(crate) personalization: Option<bool>,
+    /// Proactive notices (shipping delays, back in stock, ...): off until given.
+    #[serde(default)]
+    pub(crate) notices: Option<bool>,
 }
 
 /// Edits or removes declared slots and sets consent; answers with the updated profile view.
@@ -156,7 +160,8 @@ pub(crate) async fn apply_patch(
         edits.push((slot, value.clone()));
     }
     let store = state.profiles.store.clone();
-    let consent = patch.consent.map(|c| c.personalization);
+    let consent = patch.consent.as_ref().and_then(|c| c.personalization);
+    let notices = patch.consent.as_ref().and_then(|c| c.notices);
     // Only a stored shopper is changed: an erased one's token cannot bring it back.
     let changed = tokio::task::spawn_blocking(move || {
         store.change(id, &mut |p: &mut Profile| {
@@ -165,6 +170,9 @@ pub(crate) async fn apply_patch(
             }
             if let Some(on) = consent {
                 p.set_personalization(on, now);
+            }
+            if let Some(on) = notices {
+                p.set_notices(on, now);
             }
         })
     })
@@ -219,13 +227,16 @@ pub(crate) async fn record_events(
         return Err(ApiError::bad_request(format!("at most {MAX_EVENTS} events per request")));
     }
     let (profiles, now) = (state.profiles.clone(), OffsetDateTime::now_utc());
-    let (results, tickets) = tokio::task::spawn_blocking(move || {
+    let settings = state.notices.settings;
+    let (results, tickets, noticed) = tokio::task::spawn_blocking(move || {
         let mut results = Vec::new();
         let mut tickets = Vec::new();
+        let mut noticed = Vec::new();
         for raw in events {
-            match record(&profiles, shopper, raw, now) {
-                Ok((recorded, durable)) => {
+            match record(&profiles, shopper, raw, now, &settings) {
+                Ok((recorded, durable, causes)) => {
                     tickets.push(durable);
+                    noticed.push(causes);
                     let status = match recorded {
                         Recorded::Stored => "stored",
                         Recorded::Duplicate => "duplicate",
@@ -240,11 +251,15 @@ pub(crate) async fn record_events(
                 Err(error) => return Err(error),
             }
         }
-        Ok((results, tickets))
+        Ok((results, tickets, noticed))
     })
     .await??;
     for durable in tickets {
         durable.await?;
+    }
+    // Durable: a notice never announces what a crash could take back.
+    for causes in noticed {
+        super::notices::deliver(state, causes).await;
     }
     Ok(EventResults { results })
 }
@@ -255,8 +270,9 @@ fn record(
     shopper: Option<ShopperId>,
     raw: serde_json::Value,
     now: OffsetDateTime,
-) -> Result<(Recorded, crate::profile::Durable), ApiError> {
-    record_event(profiles, shopper, raw, now).map_err(|error| match error {
+    notices: &crate::notices::Settings,
+) -> Result<(Recorded, crate::profile::Durable, Noticed), ApiError> {
+    record_event_noticing(profiles, shopper, raw, now, Some(notices)).map_err(|error| match error {
         EventError::Store(e) => ApiError::from(e),
         EventError::Gone => ApiError::not_found("nothing is stored about this shopper"),
         refused => ApiError::bad_request(refused.to_string()),
@@ -308,6 +324,9 @@ impl std::str::FromStr for Placement {
 pub struct Recommendations {
     #[schema(value_type = Vec<Object>)]
     products: Vec<ProductCard>,
+    /// The merchant's offers whose rules hold for this shopper (none without a token).
+    #[schema(value_type = Vec<Object>)]
+    offers: Vec<crate::offers::Offer>,
 }
 
 /// Recommendations for a placement, personal when a shopper token is given; none for a shopper
@@ -331,7 +350,7 @@ pub async fn recommendations(
     if let Some(id) = shopper
         && super::experiments::held_out(&state, id).await?
     {
-        return Ok(Json(Recommendations { products: Vec::new() }));
+        return Ok(Json(Recommendations { products: Vec::new(), offers: Vec::new() }));
     }
     let profile = match shopper {
         Some(id) => {
@@ -348,7 +367,14 @@ pub async fn recommendations(
     let assistant = state.assistant();
     let around = Surroundings { context: Some(&context), recent, facts: Vec::new() };
     let products = assistant.recommend(&session, kind, &around, k).map_err(|e| ApiError::internal(&e))?;
-    Ok(Json(Recommendations { products }))
+    let currency = assistant.index().catalog().currency();
+    let offers = if products.is_empty() {
+        Vec::new()
+    } else {
+        let facts = crate::offers::Facts::of(profile.as_ref(), &slots, currency, OffsetDateTime::now_utc());
+        assistant.prompts().offers().applicable(&facts, currency)
+    };
+    Ok(Json(Recommendations { products, offers }))
 }
 
 /// What a stored profile lets a recommendation use: its declared slots and recent behaviour,

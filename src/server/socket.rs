@@ -60,7 +60,16 @@ pub async fn serve(state: AppState, socket: WebSocket) {
     let run = Run::for_store(state.profiles.store.as_ref(), state.config.profile.durability);
     let mut erasures = state.erasures.subscribe();
     let erasures_seen = *erasures.borrow_and_update();
-    let mut connection = Connection { state: state.clone(), out, chat: Chat::default(), run, turns: 0, erasures_seen, said: false };
+    let mut connection = Connection {
+        state: state.clone(),
+        out,
+        chat: Chat::default(),
+        run,
+        turns: 0,
+        erasures_seen,
+        said: false,
+        joined: None,
+    };
     let limits = state.config.limits.clone();
     let mut bucket = TokenBucket::new(limits.messages_per_minute, limits.burst, Instant::now());
     let mut shutdown = state.shutdown.clone();
@@ -160,6 +169,14 @@ struct Connection {
     erasures_seen: u64,
     /// The shopper said something in this visit (for the funnel).
     said: bool,
+    /// The shopper this socket receives notices for, and its key in the hub.
+    joined: Option<(ShopperId, u64)>,
+}
+
+impl Drop for Connection {
+    fn drop(&mut self) {
+        self.join(None);
+    }
 }
 
 impl Connection {
@@ -199,6 +216,7 @@ impl Connection {
             None => self.chat.handle(frame, &services, &mut wire).await,
         };
         self.turns += wire.answered;
+        self.join(self.chat.shopper());
         alive
     }
 
@@ -223,6 +241,17 @@ impl Connection {
                 false
             }
         }
+    }
+
+    /// Receives notices for `shopper` (none: for no one) from now on.
+    fn join(&mut self, shopper: Option<ShopperId>) {
+        if self.joined.map(|(s, _)| s) == shopper {
+            return;
+        }
+        if let Some((old, key)) = self.joined.take() {
+            self.state.notices.leave(old, key);
+        }
+        self.joined = shopper.map(|s| (s, self.state.notices.join(s, self.out.clone())));
     }
 
     async fn error(&mut self, refused: FrameError) -> bool {

@@ -49,6 +49,8 @@ pub struct Shared {
     pub shutdown: watch::Receiver<bool>,
     /// The assistant's funnel and unserved demand since the server started (the dashboard).
     pub funnel: crate::experiments::Funnel,
+    /// Connected shoppers' sockets for notices, and the webhook's wake-up call.
+    pub(crate) notices: super::notices::Hub,
 }
 
 /// The handle every handler gets.
@@ -89,6 +91,7 @@ impl AppState {
             erasures: watch::channel(0).0,
             erased: Mutex::default(),
             shutdown,
+            notices: super::notices::Hub::new(&config.notices),
             config,
             funnel: Default::default(),
         }))

@@ -75,6 +75,7 @@ fn kinds(frames: &[ServerFrame]) -> Vec<&'static str> {
             ServerFrame::ReplyDelta { .. } => "reply_delta",
             ServerFrame::Handover { .. } => "handover",
             ServerFrame::Error { .. } => "error",
+            ServerFrame::Notice(_) => "notice",
         })
         .collect()
 }

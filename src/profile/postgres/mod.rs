@@ -27,6 +27,7 @@
 mod conversations;
 mod exposures;
 mod listen;
+mod notices;
 mod schema;
 mod tombstones;
 mod write;
@@ -323,6 +324,10 @@ impl Store for PostgresStore {
     fn flush(&self) -> Result<(), StoreError> {
         // Every change committed before its method returned.
         Ok(())
+    }
+
+    fn notices(&self) -> Option<&dyn crate::notices::Outbox> {
+        Some(self)
     }
 
     fn conversations(&self) -> Option<&dyn crate::profile::conversations::Conversations> {

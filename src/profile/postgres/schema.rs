@@ -85,6 +85,17 @@ const MIGRATIONS: &[(i32, &str)] = &[
         PRIMARY KEY (unit, key)
     );",
     ),
+    (
+        5,
+        // Notices waiting for the shop's backend go with their shopper, as conversations do.
+        "CREATE TABLE concierge_notices (
+        position bigserial PRIMARY KEY,
+        id       text NOT NULL UNIQUE,
+        shopper  text NOT NULL REFERENCES concierge_profiles (shopper) ON DELETE CASCADE,
+        body     bytea NOT NULL
+    );
+    CREATE INDEX concierge_notices_shopper ON concierge_notices (shopper);",
+    ),
 ];
 
 /// The newest schema version this release knows.
