@@ -35,6 +35,7 @@ pub mod files;
 pub mod llm;
 mod mcp;
 pub mod money;
+pub mod orders;
 pub(crate) mod problem;
 pub mod profile;
 pub mod prompts;

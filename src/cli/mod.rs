@@ -9,6 +9,7 @@ mod eval;
 
 mod import;
 mod init;
+mod orders;
 mod recommend;
 mod replay;
 mod search;
@@ -51,6 +52,8 @@ pub enum Command {
     Eval(eval::EvalArgs),
     /// What the agent understands from one shopper message (slots, acts, keywords).
     Understand(understand::UnderstandArgs),
+    /// Load order history: `orders import FILE --format csv|shopify --map FIELD=COLUMN,...`.
+    Orders(orders::OrdersArgs),
     /// Manage the profile store: `copy --from A --to B` between a sled directory and PostgreSQL.
     Store(store::StoreArgs),
 }
@@ -68,5 +71,6 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Eval(args) => eval::run(args),
         Command::Understand(args) => understand::run(args).map(|()| ExitCode::SUCCESS),
         Command::Store(args) => store::run(args),
+        Command::Orders(args) => orders::run(args),
     }
 }

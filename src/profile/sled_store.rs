@@ -57,6 +57,8 @@ use super::rewrite;
 use super::store::{Durability, Store, Stored};
 use super::tombstone;
 
+mod orders;
+
 const STRIPES: usize = 64;
 
 /// The default cap on one profile's encoded size.
@@ -340,6 +342,10 @@ impl SledStore {
 }
 
 impl Store for SledStore {
+    fn orders(&self) -> Option<&dyn crate::orders::OrderLog> {
+        Some(self)
+    }
+
     fn load(&self, shopper: ShopperId) -> Result<Option<Profile>, StoreError> {
         self.read(shopper)
     }
@@ -395,6 +401,11 @@ impl Store for SledStore {
     fn erase(&self, shopper: ShopperId) -> Result<Durable, StoreError> {
         let _guard = self.lock(shopper);
         let expires = (OffsetDateTime::now_utc() + self.erased_ids).unix_timestamp();
+        // The customer's order lines go first: were the profile removed first, a crash in
+        // between would leave lines no erasure can find again.
+        if let Some(customer) = self.db.get(key(b"l/", shopper))? {
+            crate::orders::OrderLog::forget_customer(self, &String::from_utf8_lossy(&customer))?;
+        }
         self.remove(shopper, None, expires)?;
         Ok(self.durable())
     }

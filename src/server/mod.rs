@@ -20,10 +20,12 @@ mod demo_art;
 pub(crate) mod edge;
 pub(crate) mod error;
 pub(crate) mod limits;
+mod learn;
 mod listen;
 mod logs;
 mod metrics;
 mod openapi;
+mod placements;
 mod quiet;
 pub(crate) mod rest;
 mod socket;
@@ -73,7 +75,7 @@ pub fn app(state: AppState) -> Router {
         .route("/v1/events", post(rest::post_events))
         .route("/v1/profile", get(rest::get_profile).patch(rest::patch_profile).delete(rest::delete_profile))
         .route("/v1/profile/export", get(rest::export_profile))
-        .route("/v1/recommendations", get(rest::recommendations))
+        .route("/v1/recommendations", get(placements::recommendations))
         .layer(DefaultBodyLimit::max(limits.rest_body_bytes))
         .merge(admin)
         .layer(axum::middleware::from_fn_with_state(state.clone(), edge::guard))
@@ -167,6 +169,8 @@ impl Application {
         let (stop, stopped) = watch::channel(false);
         let tokens = auth::Tokens::new(&secret, &previous);
         let state = AppState::new(assistant, profiles, tokens, config, stopped, (metrics, llm));
+        learn::reload(&state).await.context("cannot read the order log")?;
+        learn::spawn_refresh(state.clone());
         Ok(Application { listener, state, stop })
     }
 

@@ -44,6 +44,8 @@ pub struct Shared {
     pub(crate) erasures: watch::Sender<u64>,
     /// Flips to `true` when the server shuts down; sockets say goodbye.
     pub shutdown: watch::Receiver<bool>,
+    /// What orders teach (bought together, buy it again, trending), for placements.
+    pub orders: RwLock<crate::orders::Insights>,
 }
 
 /// The handle every handler gets.
@@ -84,6 +86,7 @@ impl AppState {
             erasures: watch::channel(0).0,
             shutdown,
             config,
+            orders: RwLock::default(),
         }))
     }
 

@@ -23,6 +23,7 @@
 
 mod conversations;
 mod listen;
+mod orders;
 mod schema;
 
 use std::future::Future;
@@ -343,6 +344,12 @@ impl Store for PostgresStore {
         self.run(self.retrying(None, || async {
             let mut client = self.client().await?;
             let tx = client.transaction().await?;
+            tx.execute(
+                "DELETE FROM concierge_order_lines WHERE customer =
+                 (SELECT customer FROM concierge_profiles WHERE shopper = $1)",
+                &[&id],
+            )
+            .await?;
             tx.execute("DELETE FROM concierge_profiles WHERE shopper = $1", &[&id]).await?;
             // Delivered to every listening server when (and only if) the delete commits.
             tx.execute("SELECT pg_notify($1, $2)", &[&ERASED_CHANNEL, &id]).await?;
@@ -390,6 +397,10 @@ impl Store for PostgresStore {
     fn flush(&self) -> Result<(), StoreError> {
         // Every change committed before its method returned.
         Ok(())
+    }
+
+    fn orders(&self) -> Option<&dyn crate::orders::OrderLog> {
+        Some(self)
     }
 
     fn conversations(&self) -> Option<&dyn crate::profile::conversations::Conversations> {

@@ -22,7 +22,8 @@ pub(super) const SWEEP_LOCK: i64 = MIGRATION_LOCK + 1;
 /// end that shopper's conversations.
 pub const ERASED_CHANNEL: &str = "concierge_erased";
 
-/// Each migration once, in order; never edit one that has shipped, add the next.
+/// Each migration once, in order; never edit one that has shipped, add the next. Numbers may
+/// have gaps (each issue reserves its own): `migrate` applies every one above the current.
 const MIGRATIONS: &[(i32, &str)] = &[
     (
         1,
@@ -45,6 +46,21 @@ const MIGRATIONS: &[(i32, &str)] = &[
     );
     CREATE INDEX concierge_conversations_shopper ON concierge_conversations (shopper);
     CREATE INDEX concierge_conversations_expires ON concierge_conversations (expires);",
+    ),
+    (
+        4,
+        // The order log (issue 18): not tied to a profile row, since guest orders count for
+        // bought-together and customers are imported before they ever chat; erasing a shopper
+        // deletes their customer's lines in the same transaction.
+        "CREATE TABLE concierge_order_lines (
+        order_id   text NOT NULL,
+        product_id text NOT NULL,
+        customer   text,
+        at         bigint NOT NULL,
+        line       bytea NOT NULL,
+        PRIMARY KEY (order_id, product_id)
+    );
+    CREATE INDEX concierge_order_lines_customer ON concierge_order_lines (customer, at) WHERE customer IS NOT NULL;",
     ),
 ];
 
