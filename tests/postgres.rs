@@ -9,6 +9,8 @@ mod cluster;
 mod contract;
 #[path = "postgres/copy.rs"]
 mod copy;
+#[path = "postgres/orders.rs"]
+mod orders;
 #[path = "postgres/outage.rs"]
 mod outage;
 #[path = "postgres/serve.rs"]
