@@ -11,9 +11,9 @@ use axum::body::Body;
 use axum::http::Request;
 use concierge::catalog::{Format, ImportOptions, import};
 use concierge::config::Config;
+use concierge::orders::OrderLine;
 use concierge::orders::import::{OrderImportOptions, read_orders};
 use concierge::orders::together::Scoring;
-use concierge::orders::OrderLine;
 use concierge::profile::{SledStore, StoreOptions};
 use concierge::server::Application;
 use criterion::{Criterion, black_box};
@@ -80,8 +80,14 @@ fn main() {
     let pages: Vec<String> = cart3.iter().map(|c| c.split(',').next().unwrap_or_default().to_string()).collect();
     let uris: Vec<(&str, Vec<String>)> = vec![
         ("cart, 3 items", cart3.iter().map(|c| format!("/v1/recommendations?placement=cart&cart={c}&k=10")).collect()),
-        ("cart, 15 items", cart15.iter().map(|c| format!("/v1/recommendations?placement=cart&cart={c}&k=10")).collect()),
-        ("product", pages.iter().map(|p| format!("/v1/recommendations?placement=product&product_id={p}&k=10")).collect()),
+        (
+            "cart, 15 items",
+            cart15.iter().map(|c| format!("/v1/recommendations?placement=cart&cart={c}&k=10")).collect(),
+        ),
+        (
+            "product",
+            pages.iter().map(|p| format!("/v1/recommendations?placement=product&product_id={p}&k=10")).collect(),
+        ),
         ("home, new shopper", vec!["/v1/recommendations?placement=home&k=10".to_string()]),
     ];
 

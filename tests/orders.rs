@@ -78,7 +78,11 @@ fn a_shopify_orders_export_reads_its_documented_columns_and_skips_cancelled_orde
         lines.iter().map(|l| (l.order_id.as_str(), l.product_id.as_str(), l.customer.as_deref())).collect();
     assert_eq!(
         got,
-        vec![("#1001", "LANT-01", Some("ana@example.com")), ("#1001", "CAND-01", Some("ana@example.com")), ("#1003", "CAND-01", None)]
+        vec![
+            ("#1001", "LANT-01", Some("ana@example.com")),
+            ("#1001", "CAND-01", Some("ana@example.com")),
+            ("#1003", "CAND-01", None)
+        ]
     );
     assert_eq!(lines[1].quantity, 3, "the second row of an order carries its order's fields");
     assert_eq!(report.skipped["cancelled order"], 1);
@@ -125,8 +129,11 @@ async fn the_cart_placement_offers_what_the_sample_says_goes_with_the_basket() {
     .await;
     // The first product of the first basket of three or more products.
     let first = &lines[0].order_id;
-    let cart: Vec<&str> = lines.iter().filter(|l| &l.order_id == first).map(|l| l.product_id.as_str()).take(3).collect();
-    let (status, body) = http(&server, "GET", &format!("/v1/recommendations?placement=cart&cart={}&k=8", cart.join(",")), None, None).await;
+    let cart: Vec<&str> =
+        lines.iter().filter(|l| &l.order_id == first).map(|l| l.product_id.as_str()).take(3).collect();
+    let (status, body) =
+        http(&server, "GET", &format!("/v1/recommendations?placement=cart&cart={}&k=8", cart.join(",")), None, None)
+            .await;
     assert_eq!(status, 200, "{body}");
     let products = body["products"].as_array().unwrap();
     assert!(!products.is_empty(), "{body}");
@@ -141,7 +148,9 @@ async fn the_cart_placement_offers_what_the_sample_says_goes_with_the_basket() {
     }
     let (status, body) = http(&server, "GET", "/v1/recommendations?placement=product", None, None).await;
     assert_eq!(status, 400, "{body}");
-    let (status, body) = http(&server, &"GET".to_string(), &format!("/v1/recommendations?placement=product&product_id={}", cart[0]), None, None).await;
+    let (status, body) =
+        http(&server, "GET", &format!("/v1/recommendations?placement=product&product_id={}", cart[0]), None, None)
+            .await;
     assert_eq!(status, 200, "{body}");
     assert!(body["products"].as_array().unwrap().iter().all(|p| p["id"] != cart[0]));
 }
@@ -162,7 +171,8 @@ async fn an_unknown_placement_is_a_400_naming_the_allowed_ones() {
 async fn purchase(server: &common::Server, customer: &str, order: &str, items: &[&str]) {
     let items: Vec<Value> = items.iter().map(|id| json!({"product_id": id, "quantity": 1})).collect();
     let event = json!({"id": format!("e-{order}"), "kind": "purchase", "customer_id": customer, "order": {"id": order, "items": items}});
-    let (status, body) = http(server, "POST", "/v1/events", Some("backend-secret"), Some(json!({"events": [event]}))).await;
+    let (status, body) =
+        http(server, "POST", "/v1/events", Some("backend-secret"), Some(json!({"events": [event]}))).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["results"][0]["status"], "stored", "{body}");
 }
@@ -174,7 +184,8 @@ async fn purchases_from_the_shops_backend_teach_bought_together_at_once() {
     let (_, before) = http(&server, "GET", path, None, None).await;
     let paired = |body: &Value| {
         body["products"].as_array().unwrap().iter().any(|p| {
-            p["id"] == "toy-002" && signals_of(p).iter().any(|s| s["kind"] == "bought_with" && s["product_id"] == "toy-001")
+            p["id"] == "toy-002"
+                && signals_of(p).iter().any(|s| s["kind"] == "bought_with" && s["product_id"] == "toy-001")
         })
     };
     assert!(!paired(&before), "{before}");
@@ -196,7 +207,8 @@ async fn post_purchase_goes_with_the_shoppers_own_order_and_needs_their_token() 
     let mut socket = common::connect(&server).await;
     let (welcome, _) = hello(&mut socket).await;
     let token = welcome["shopper"].as_str().unwrap().to_string();
-    let event = json!({"kind": "purchase", "order": {"id": "mine", "items": [{"product_id": "toy-001", "quantity": 1}]}});
+    let event =
+        json!({"kind": "purchase", "order": {"id": "mine", "items": [{"product_id": "toy-001", "quantity": 1}]}});
     let (status, _) = http(&server, "POST", "/v1/events", Some(&token), Some(json!({"events": [event]}))).await;
     assert_eq!(status, 200);
     let (status, body) = http(&server, "GET", "/v1/recommendations?placement=post_purchase", Some(&token), None).await;

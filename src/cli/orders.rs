@@ -74,7 +74,8 @@ impl ReadArgs {
     fn options(&self) -> anyhow::Result<OrderImportOptions> {
         let mut map = HashMap::new();
         for pair in self.map.iter().flat_map(|m| m.split(',')).filter(|p| !p.trim().is_empty()) {
-            let (field, column) = pair.split_once('=').with_context(|| format!("--map takes FIELD=COLUMN, not `{pair}`"))?;
+            let (field, column) =
+                pair.split_once('=').with_context(|| format!("--map takes FIELD=COLUMN, not `{pair}`"))?;
             map.insert(field.trim().to_string(), column.trim().to_string());
         }
         let product_pattern =
@@ -93,7 +94,7 @@ impl ReadArgs {
     pub(crate) fn read(&self, file: &std::path::Path) -> anyhow::Result<(Vec<crate::orders::OrderLine>, OrderReport)> {
         let options = self.options()?;
         let reader = std::fs::File::open(file).with_context(|| format!("cannot open {}", file.display()))?;
-        Ok(read_orders(std::io::BufReader::new(reader), &options).with_context(|| file.display().to_string())?)
+        read_orders(std::io::BufReader::new(reader), &options).with_context(|| file.display().to_string())
     }
 }
 

@@ -146,7 +146,8 @@ pub fn expected(stats: &Again, orders: &[OrderLine]) -> Vec<Due> {
 /// has passed, unless so long ago (three intervals) that they have moved on; most overdue last.
 /// Issue 19's reorder notices use this.
 pub fn due(stats: &Again, orders: &[OrderLine], now: i64) -> Vec<Due> {
-    let mut due: Vec<Due> = expected(stats, orders).into_iter().filter(|d| d.expected() <= now && now <= d.stale()).collect();
+    let mut due: Vec<Due> =
+        expected(stats, orders).into_iter().filter(|d| d.expected() <= now && now <= d.stale()).collect();
     due.reverse();
     due
 }

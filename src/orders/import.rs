@@ -59,7 +59,9 @@ pub enum OrderImportError {
     Csv(#[from] csv::Error),
     #[error("the orders file has no `{column}` column (for {field}); its columns are: {found}")]
     MissingColumn { field: String, column: String, found: String },
-    #[error("unknown field `{0}` in --map; the fields are order_id, customer_id, product_id, title, quantity, price, at")]
+    #[error(
+        "unknown field `{0}` in --map; the fields are order_id, customer_id, product_id, title, quantity, price, at"
+    )]
     UnknownField(String),
 }
 
@@ -155,7 +157,9 @@ pub fn parse_time(text: &str) -> Option<OffsetDateTime> {
     }
     if let Ok(t) = OffsetDateTime::parse(
         text,
-        format_description!("[year]-[month]-[day] [hour]:[minute]:[second] [offset_hour sign:mandatory][offset_minute]"),
+        format_description!(
+            "[year]-[month]-[day] [hour]:[minute]:[second] [offset_hour sign:mandatory][offset_minute]"
+        ),
     ) {
         return Some(t);
     }
@@ -196,7 +200,8 @@ pub fn read_orders(
     options: &OrderImportOptions,
 ) -> Result<(Vec<OrderLine>, OrderReport), OrderImportError> {
     let mut csv = csv::ReaderBuilder::new().delimiter(options.delimiter).flexible(true).from_reader(reader);
-    let headers: Vec<String> = csv.headers()?.iter().map(|h| h.trim().trim_start_matches('\u{feff}').to_string()).collect();
+    let headers: Vec<String> =
+        csv.headers()?.iter().map(|h| h.trim().trim_start_matches('\u{feff}').to_string()).collect();
     let cols = columns(options, &headers)?;
     let mut report = OrderReport::default();
     let mut lines: Vec<OrderLine> = Vec::new();

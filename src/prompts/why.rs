@@ -139,7 +139,9 @@ fn sample_signal(kind: &str) -> Signal {
             currency_assumed: "USD".parse().ok(),
         },
         "viewed" => Signal::Viewed { product_id: s("sku-1"), title: s("Trail Shoes"), term: s("running") },
-        "bought_with" => Signal::BoughtWith { product_id: s("sku-2"), title: s("Espresso Cups"), place: Some(s("basket")) },
+        "bought_with" => {
+            Signal::BoughtWith { product_id: s("sku-2"), title: s("Espresso Cups"), place: Some(s("basket")) }
+        }
         "recently_viewed" => Signal::RecentlyViewed { days: 2 },
         "trending" => Signal::Trending,
         "serendipity" => Signal::Serendipity,

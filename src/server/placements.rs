@@ -76,12 +76,22 @@ pub async fn recommendations(
     }
     let product_id = params.product_id.as_deref().map(str::trim).filter(|id| !id.is_empty());
     if placement == Placement::Product && product_id.is_none() {
-        return Err(ApiError::bad_request("placement=product needs the `product_id` parameter: the product on the page"));
+        return Err(ApiError::bad_request(
+            "placement=product needs the `product_id` parameter: the product on the page",
+        ));
     }
-    let cart: Vec<String> =
-        params.cart.iter().flat_map(|c| c.split(',')).map(str::trim).filter(|id| !id.is_empty()).map(String::from).collect();
+    let cart: Vec<String> = params
+        .cart
+        .iter()
+        .flat_map(|c| c.split(','))
+        .map(str::trim)
+        .filter(|id| !id.is_empty())
+        .map(String::from)
+        .collect();
     if placement == Placement::Cart && cart.is_empty() {
-        return Err(ApiError::bad_request("placement=cart needs the `cart` parameter: the cart's product ids, comma-separated"));
+        return Err(ApiError::bad_request(
+            "placement=cart needs the `cart` parameter: the cart's product ids, comma-separated",
+        ));
     }
     if cart.len() > MAX_CART {
         return Err(ApiError::bad_request(format!("a cart of at most {MAX_CART} products")));
@@ -100,7 +110,8 @@ pub async fn recommendations(
             let id = product_id.unwrap_or_default();
             shelf.skip.insert(id.to_string());
             shelf.goes_with(&insights, &[id], None);
-            let context = PageContext { page: Some("product".into()), product_id: Some(id.into()), ..Default::default() };
+            let context =
+                PageContext { page: Some("product".into()), product_id: Some(id.into()), ..Default::default() };
             shelf.ranked(&state, profile.as_ref(), &context, RecommendKind::Context, now)?;
         }
         Placement::Cart => {
@@ -111,7 +122,9 @@ pub async fn recommendations(
         }
         Placement::PostPurchase => {
             let profile = profile.as_ref().ok_or_else(|| {
-                ApiError::bad_request("placement=post_purchase needs the shopper's token: it shows what goes with their order")
+                ApiError::bad_request(
+                    "placement=post_purchase needs the shopper's token: it shows what goes with their order",
+                )
             })?;
             let order = pick_order(profile, params.order_id.as_deref())?;
             let have: Vec<&str> = order.items.iter().map(|i| i.product_id.as_str()).collect();
@@ -186,7 +199,9 @@ fn pick_order<'p>(profile: &'p Profile, order_id: Option<&str>) -> Result<&'p Or
 /// Products the shopper owns (bought within the behaviour window), not shown again unless
 /// replenishable.
 fn owned(profile: Option<&Profile>) -> HashSet<String> {
-    profile.map(|p| p.orders().iter().flat_map(|o| o.items.iter().map(|i| i.product_id.clone())).collect()).unwrap_or_default()
+    profile
+        .map(|p| p.orders().iter().flat_map(|o| o.items.iter().map(|i| i.product_id.clone())).collect())
+        .unwrap_or_default()
 }
 
 /// The cards being filled, in order, with what may not appear.

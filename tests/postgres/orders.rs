@@ -21,7 +21,8 @@ fn line(order: &str, customer: Option<&str>, product: &str, at: i64) -> OrderLin
 
 fn lines_are_stored_once_and_found_by_customer(store: &dyn Store) {
     let log = store.orders().expect("an order log");
-    let lines = vec![line("o-2", Some("c-1"), "p-2", 200), line("o-1", Some("c-1"), "p-1", 100), line("o-3", None, "p-1", 300)];
+    let lines =
+        vec![line("o-2", Some("c-1"), "p-2", 200), line("o-1", Some("c-1"), "p-1", 100), line("o-3", None, "p-1", 300)];
     log.append(&lines).unwrap();
     log.append(&lines).unwrap();
     let mut all = Vec::new();
@@ -34,7 +35,8 @@ fn lines_are_stored_once_and_found_by_customer(store: &dyn Store) {
 }
 
 fn erasing_the_customers_shopper_removes_their_lines_only(store: &dyn Store) {
-    let lines = vec![line("o-1", Some("c-1"), "p-1", 100), line("o-2", Some("c-2"), "p-1", 100), line("o-3", None, "p-2", 100)];
+    let lines =
+        vec![line("o-1", Some("c-1"), "p-1", 100), line("o-2", Some("c-2"), "p-1", 100), line("o-3", None, "p-2", 100)];
     load(store, lines, OffsetDateTime::now_utc()).unwrap();
     let c1 = CustomerId::parse("c-1").unwrap();
     let shopper = store.find_customer(&c1).unwrap().expect("the import linked the customer");

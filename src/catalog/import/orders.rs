@@ -11,7 +11,11 @@ use crate::catalog::Product;
 use crate::money::Amount;
 use crate::orders::import::{OrderImportOptions, read_orders};
 
-pub(super) fn read(path: &Path, options: &ImportOptions, report: &mut ImportReport) -> Result<Vec<Candidate>, ImportError> {
+pub(super) fn read(
+    path: &Path,
+    options: &ImportOptions,
+    report: &mut ImportReport,
+) -> Result<Vec<Candidate>, ImportError> {
     let file = path.display().to_string();
     let currency = options.currency.ok_or_else(|| {
         ImportError::CurrencyRequired(format!("{file}: an orders file names no currency: add --currency CODE"))

@@ -46,10 +46,11 @@ C2,10001,CANDLE,-4,2011-01-02 10:00,1.0,7
 #[test]
 fn a_map_names_the_columns_of_any_csv() {
     let text = "ref;buyer;sku;qty;when\nA-1;c-9;sku-1;2;2024-03-01T10:00:00Z\n";
-    let map = [("order_id", "ref"), ("customer_id", "buyer"), ("product_id", "sku"), ("quantity", "qty"), ("at", "when")]
-        .into_iter()
-        .map(|(f, c)| (f.to_string(), c.to_string()))
-        .collect();
+    let map =
+        [("order_id", "ref"), ("customer_id", "buyer"), ("product_id", "sku"), ("quantity", "qty"), ("at", "when")]
+            .into_iter()
+            .map(|(f, c)| (f.to_string(), c.to_string()))
+            .collect();
     let options = OrderImportOptions { map, delimiter: b';', ..OrderImportOptions::default() };
     let (lines, _) = read(text, &options);
     assert_eq!(lines[0].customer.as_deref(), Some("c-9"));
@@ -64,8 +65,10 @@ fn a_missing_column_names_what_the_file_has() {
 
 #[test]
 fn a_product_pattern_decides_what_is_a_product() {
-    let options =
-        OrderImportOptions { product_pattern: Some(Regex::new(r"^\d{5}[A-Za-z]{0,2}$").unwrap()), ..Default::default() };
+    let options = OrderImportOptions {
+        product_pattern: Some(Regex::new(r"^\d{5}[A-Za-z]{0,2}$").unwrap()),
+        ..Default::default()
+    };
     let text = "InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID
 1,C2,CARRIAGE,1,2011-01-01 10:00,50,7
 1,10001,CANDLE,1,2011-01-01 10:00,1,7
