@@ -15,6 +15,8 @@
 //! - [`catalog`]: products, loading and importing merchants' files, the index and the ranker.
 //! - [`prompts`]: merchant-editable prompt files (templates, wording), validated on load.
 //! - [`slots`]: the typed things the assistant wants to know (purpose, recipient, budget, ...).
+//! - [`orders`]: order history (the order log behind the store seam, CSV and Shopify import)
+//!   and what it teaches placements: bought together, buy it again, trending.
 //! - [`money`]: exact amounts and ISO 4217 currencies.
 //! - `problem`: `file:line: message` problems found in merchants' files.
 //! - [`eval`]: request sets judged by rules: ranking precision, budget compliance, untrue why
