@@ -216,6 +216,9 @@ pub struct ProfileConfig {
     /// Days an erased shopper or customer id stays refused, so no late event or re-import
     /// recreates it; after that a customer id may be linked again, as a new customer.
     pub erased_ids_days: u32,
+    /// Percent of the home placement's products picked outside the shopper's usual types
+    /// (labelled "something different"); 0 turns serendipity off.
+    pub serendipity_percent: u8,
 }
 
 /// The optional language model (`[llm]`): none unless both `base_url` and `model` are set.
@@ -360,6 +363,7 @@ impl Default for ProfileConfig {
             group_window_us: crate::profile::DEFAULT_GROUP_WINDOW.as_micros() as u64,
             max_profile_bytes: crate::profile::DEFAULT_MAX_PROFILE_BYTES,
             erased_ids_days: crate::profile::DEFAULT_ERASED_IDS.whole_days() as u32,
+            serendipity_percent: 20,
         }
     }
 }

@@ -21,6 +21,8 @@
 //!   rules and their gate, the outbox, the signed webhook.
 //! - [`offers`]: the merchant's transparent offers: a rule the shopper can see, a benefit stated
 //!   beside the catalog price, never in it.
+//! - [`orders`]: order history (the order log behind the store seam, CSV and Shopify import)
+//!   and what it teaches placements: bought together, buy it again, trending.
 //! - [`money`]: exact amounts and ISO 4217 currencies.
 //! - `problem`: `file:line: message` problems found in merchants' files.
 //! - [`eval`]: request sets judged by rules: ranking precision, budget compliance, untrue why
@@ -46,6 +48,7 @@ mod mcp;
 pub mod money;
 pub mod notices;
 pub mod offers;
+pub mod orders;
 pub(crate) mod problem;
 pub mod profile;
 pub mod prompts;

@@ -14,6 +14,8 @@ mod copy;
 mod experiments;
 #[path = "postgres/notices.rs"]
 mod notices;
+#[path = "postgres/orders.rs"]
+mod orders;
 #[path = "postgres/outage.rs"]
 mod outage;
 #[path = "postgres/roaming.rs"]

@@ -45,8 +45,22 @@ pub enum Signal {
     Popularity { reviews: u64 },
     /// Related to something the shopper viewed recently (within the behaviour window).
     Viewed { product_id: String, title: String, term: String },
-    /// Often bought with something in the shopper's cart or orders.
-    BoughtWith { product_id: String, title: String },
+    /// Often bought with something in the shopper's cart or orders (`place`: `basket` for the
+    /// cart, `order` for what they just bought, absent on a product page).
+    BoughtWith {
+        product_id: String,
+        title: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        place: Option<String>,
+    },
+    /// The shopper viewed this very product recently (home page: pick up where they left off).
+    RecentlyViewed { days: u32 },
+    /// Among the shop's most bought products lately (decayed popularity of orders and views).
+    Trending,
+    /// Deliberately outside the shopper's usual pattern, to widen their view: labelled so.
+    Serendipity,
+    /// Due again: last bought `days` ago, and bought again about every `every` days.
+    Reorder { days: u32, every: u32 },
     /// Matches the page the shopper came from or is on (`source`: referrer, page, product).
     Context { source: String, term: String },
     /// An alternative whose price is just outside the budget: over its top (`over`: the
@@ -78,13 +92,17 @@ impl Signal {
             Signal::Context { .. } => "context",
             Signal::Outside { .. } => "outside",
             Signal::OtherType { .. } => "other_type",
+            Signal::RecentlyViewed { .. } => "recently_viewed",
+            Signal::Trending => "trending",
+            Signal::Serendipity => "serendipity",
+            Signal::Reorder { .. } => "reorder",
         }
     }
 
     /// Every kind, in the order why lines are shown: what the shopper asked for first, the
     /// shop's own evidence (ratings, popularity) last.
     /// How an alternative differs from what was asked comes before everything.
-    pub const KINDS: [&'static str; 13] = [
+    pub const KINDS: [&'static str; 17] = [
         "outside",
         "other_type",
         "recipient",
@@ -93,11 +111,15 @@ impl Signal {
         "occasion",
         "text",
         "budget",
+        "reorder",
         "viewed",
+        "recently_viewed",
         "bought_with",
         "context",
         "rating",
         "popularity",
+        "trending",
+        "serendipity",
     ];
 }
 
@@ -118,7 +140,11 @@ mod tests {
         let all = [
             Signal::Text { terms: vec![] },
             Signal::Age { age: 1 },
-            Signal::BoughtWith { product_id: "a".into(), title: "A".into() },
+            Signal::BoughtWith { product_id: "a".into(), title: "A".into(), place: None },
+            Signal::RecentlyViewed { days: 1 },
+            Signal::Trending,
+            Signal::Serendipity,
+            Signal::Reorder { days: 30, every: 28 },
         ];
         for s in all {
             assert!(Signal::KINDS.contains(&s.kind()));

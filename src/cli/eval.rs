@@ -35,6 +35,9 @@ enum EvalCommand {
     Ranking(RankingArgs),
     /// Field accuracy and false budgets on labelled shopper messages.
     Understanding(UnderstandingArgs),
+    /// Cart complements (HitRate@10, MRR beside co-occurrence and popularity) and buy it
+    /// again on an orders file split by time.
+    Placements(super::orders::PlacementsArgs),
 }
 
 #[derive(Debug, Args)]
@@ -61,6 +64,7 @@ struct UnderstandingArgs {
 pub fn run(args: EvalArgs) -> anyhow::Result<ExitCode> {
     match args.what {
         EvalCommand::Ranking(args) => run_ranking(args),
+        EvalCommand::Placements(args) => super::orders::run_placements(args),
         EvalCommand::Understanding(args) => {
             let prompts = args.prompts.load()?;
             let set = UnderstandingSet::read(&args.file)?;

@@ -10,6 +10,7 @@ mod eval;
 mod import;
 mod init;
 mod lift;
+mod orders;
 mod recommend;
 mod replay;
 mod search;
@@ -53,6 +54,8 @@ pub enum Command {
     Eval(eval::EvalArgs),
     /// What the agent understands from one shopper message (slots, acts, keywords).
     Understand(understand::UnderstandArgs),
+    /// Load order history: `orders import FILE --format csv|shopify --map FIELD=COLUMN,...`.
+    Orders(orders::OrdersArgs),
     /// Manage the profile store: `copy --from A --to B` between a sled directory and PostgreSQL.
     Store(store::StoreArgs),
     /// An experiment's report from a running server: lifts with intervals, p-values and the
@@ -77,5 +80,6 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Store(args) => store::run(args),
         Command::Lift(args) => lift::run(args),
         Command::Simulate(args) => simulate::run(args),
+        Command::Orders(args) => orders::run(args),
     }
 }

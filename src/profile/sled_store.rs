@@ -58,6 +58,7 @@ use super::store::{Durability, Store, Stored};
 use super::tombstone;
 
 mod exposures;
+mod orders;
 
 const STRIPES: usize = 64;
 
@@ -349,6 +350,10 @@ impl Store for SledStore {
         Some(self)
     }
 
+    fn orders(&self) -> Option<&dyn crate::orders::OrderLog> {
+        Some(self)
+    }
+
     fn load(&self, shopper: ShopperId) -> Result<Option<Profile>, StoreError> {
         self.read(shopper)
     }
@@ -404,6 +409,11 @@ impl Store for SledStore {
     fn erase(&self, shopper: ShopperId) -> Result<Durable, StoreError> {
         let _guard = self.lock(shopper);
         let expires = (OffsetDateTime::now_utc() + self.erased_ids).unix_timestamp();
+        // The customer's order lines go first: were the profile removed first, a crash in
+        // between would leave lines no erasure can find again.
+        if let Some(customer) = self.db.get(key(b"l/", shopper))? {
+            crate::orders::OrderLog::forget_customer(self, &String::from_utf8_lossy(&customer))?;
+        }
         self.remove(shopper, None, expires)?;
         // Notices waiting for the shop's backend are about the shopper too.
         crate::notices::Outbox::forget(&self.outbox, shopper)?;

@@ -99,6 +99,13 @@ pub trait Store: Send + Sync {
         None
     }
 
+    /// The order log (every order line, by order and by customer), shared by every server
+    /// using the store; `None` (the default) for a store that keeps no orders beyond profiles.
+    /// Erasing a shopper removes their customer's lines from it.
+    fn orders(&self) -> Option<&dyn crate::orders::OrderLog> {
+        None
+    }
+
     /// Up to `limit` stored shoppers whose ids come after `after` (all when `None`), in id
     /// order: page through every shopper by passing the last id of a page to get the next.
     fn shoppers_after(&self, after: Option<ShopperId>, limit: usize) -> Result<Vec<ShopperId>, StoreError>;

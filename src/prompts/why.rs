@@ -103,7 +103,7 @@ fn context(signal: &Signal, product: &Product, currency: &str) -> minijinja::Val
     // currency over them.
     let mut map: BTreeMap<String, Value> = BTreeMap::new();
     // Optional fields are present (as none) so `{% if min %}` works under strict mode.
-    for optional in ["min", "max", "word", "currency_assumed", "stated", "over", "under"] {
+    for optional in ["min", "max", "word", "currency_assumed", "stated", "over", "under", "place"] {
         map.insert(optional.to_string(), Value::from(()));
     }
     let fields = Value::from_serialize(signal);
@@ -142,7 +142,13 @@ fn sample_signal(kind: &str) -> Signal {
         "outside" => Signal::Outside { over: Some(Amount::units(15)), under: None },
         "other_type" => Signal::OtherType { asked: s("book") },
         "viewed" => Signal::Viewed { product_id: s("sku-1"), title: s("Trail Shoes"), term: s("running") },
-        "bought_with" => Signal::BoughtWith { product_id: s("sku-2"), title: s("Espresso Cups") },
+        "bought_with" => {
+            Signal::BoughtWith { product_id: s("sku-2"), title: s("Espresso Cups"), place: Some(s("basket")) }
+        }
+        "recently_viewed" => Signal::RecentlyViewed { days: 2 },
+        "trending" => Signal::Trending,
+        "serendipity" => Signal::Serendipity,
+        "reorder" => Signal::Reorder { days: 30, every: 28 },
         "context" => Signal::Context { source: s("referrer"), term: s("running") },
         "rating" => Signal::Rating { rating: 4.6, reviews: 120 },
         _ => Signal::Popularity { reviews: 800 },

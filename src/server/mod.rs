@@ -22,12 +22,14 @@ mod demo_art;
 pub(crate) mod edge;
 pub(crate) mod error;
 mod experiments;
+mod learn;
 pub(crate) mod limits;
 mod listen;
 mod logs;
 mod metrics;
 pub(crate) mod notices;
 mod openapi;
+mod placements;
 mod quiet;
 pub(crate) mod rest;
 mod resume;
@@ -81,7 +83,7 @@ pub fn app(state: AppState) -> Router {
         .route("/v1/events", post(rest::post_events))
         .route("/v1/profile", get(rest::get_profile).patch(rest::patch_profile).delete(rest::delete_profile))
         .route("/v1/profile/export", get(rest::export_profile))
-        .route("/v1/recommendations", get(rest::recommendations))
+        .route("/v1/recommendations", get(placements::recommendations))
         .route("/v1/experiments", post(experiments::expose))
         .route("/v1/notices", get(notices::list))
         .route("/v1/notices/ack", post(notices::ack))
@@ -179,6 +181,8 @@ impl Application {
         let (stop, stopped) = watch::channel(false);
         let tokens = auth::Tokens::new(&secret, &previous);
         let state = AppState::new(assistant, profiles, tokens, config, stopped, (metrics, llm));
+        learn::reload(&state).await.context("cannot read the order log")?;
+        learn::spawn_refresh(state.clone());
         Ok(Application { listener, state, stop })
     }
 

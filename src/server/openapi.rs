@@ -4,7 +4,7 @@ use axum::Json;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{admin, error, experiments, notices, rest};
+use super::{admin, error, experiments, notices, placements, rest};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -17,7 +17,7 @@ use super::{admin, error, experiments, notices, rest};
         rest::export_profile,
         rest::delete_profile,
         rest::post_events,
-        rest::recommendations,
+        placements::recommendations,
         admin::replace_catalog,
         admin::reload,
         experiments::expose,

@@ -1,10 +1,10 @@
 //! The HTTP API (INTERFACE.md, "HTTP API"): health, metrics, the shopper's own profile (view,
-//! edit, export, erase), events from the widget or the shop's backend, and recommendations by
-//! placement. Every route that reads shopper data takes the shopper from a verified token, so
+//! edit, export, erase) and events from the widget or the shop's backend (recommendations by
+//! placement are in `placements`). Every route that reads shopper data takes the shopper from a verified token, so
 //! no request can reach another shopper's data.
 
 use axum::Json;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::IntoResponse;
 use serde::{Deserialize, Serialize};
@@ -13,12 +13,9 @@ use time::OffsetDateTime;
 use super::edge::{bearer, key_matches, shopper};
 use super::error::{ApiError, ErrorBody};
 use super::state::AppState;
-use crate::chat::assistant::Surroundings;
 use crate::chat::conversation::Profiles;
-use crate::chat::query::{PageContext, Recent};
-use crate::chat::reply::ProductCard;
+use crate::chat::query::Recent;
 use crate::chat::{EventError, Noticed, record_event_noticing};
-use crate::dialogue::{RecommendKind, Session};
 use crate::profile::{Profile, ProfileView, Recorded, ShopperId, Source};
 use crate::slots::{SlotName, Slots};
 
@@ -226,17 +223,25 @@ pub(crate) async fn record_events(
     if events.len() > MAX_EVENTS {
         return Err(ApiError::bad_request(format!("at most {MAX_EVENTS} events per request")));
     }
-    let (profiles, now) = (state.profiles.clone(), OffsetDateTime::now_utc());
+    let (shared, now) = (state.clone(), OffsetDateTime::now_utc());
     let settings = state.notices.settings;
     let (results, tickets, noticed) = tokio::task::spawn_blocking(move || {
+        let state = shared;
         let mut results = Vec::new();
         let mut tickets = Vec::new();
         let mut noticed = Vec::new();
         for raw in events {
-            match record(&profiles, shopper, raw, now, &settings) {
+            let learnable = raw.clone();
+            match record(&state.profiles, shopper, raw, now, &settings) {
                 Ok((recorded, durable, causes)) => {
                     tickets.push(durable);
                     noticed.push(causes);
+                    if recorded == Recorded::Stored {
+                        // The event is stored; a log failure only delays what it teaches.
+                        if let Err(error) = super::learn::learn(&state, &learnable, now) {
+                            tracing::warn!(%error, "a stored event could not reach the order log");
+                        }
+                    }
                     let status = match recorded {
                         Recorded::Stored => "stored",
                         Recorded::Duplicate => "duplicate",
@@ -259,7 +264,7 @@ pub(crate) async fn record_events(
     }
     // Durable: a notice never announces what a crash could take back.
     for causes in noticed {
-        super::notices::deliver(state, causes).await;
+        super::notices::deliver(&state, causes).await;
     }
     Ok(EventResults { results })
 }
@@ -277,104 +282,6 @@ fn record(
         EventError::Gone => ApiError::not_found("nothing is stored about this shopper"),
         refused => ApiError::bad_request(refused.to_string()),
     })
-}
-
-#[derive(Debug, Deserialize, utoipa::IntoParams)]
-pub struct RecommendationParams {
-    /// `home`, `product`, `cart` or `post_purchase`.
-    placement: Option<String>,
-    /// The product on the page (placement `product`).
-    product_id: Option<String>,
-    /// How many products (default 5, at most 50).
-    k: Option<usize>,
-}
-
-/// Where on the shop's pages recommendations are shown.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Placement {
-    Home,
-    Product,
-    Cart,
-    PostPurchase,
-}
-
-impl Placement {
-    fn as_str(self) -> &'static str {
-        match self {
-            Placement::Home => "home",
-            Placement::Product => "product",
-            Placement::Cart => "cart",
-            Placement::PostPurchase => "post_purchase",
-        }
-    }
-}
-
-impl std::str::FromStr for Placement {
-    type Err = String;
-
-    fn from_str(text: &str) -> Result<Placement, String> {
-        [Placement::Home, Placement::Product, Placement::Cart, Placement::PostPurchase]
-            .into_iter()
-            .find(|p| p.as_str() == text)
-            .ok_or_else(|| "placement is one of home, product, cart, post_purchase".to_string())
-    }
-}
-
-#[derive(Serialize, utoipa::ToSchema)]
-pub struct Recommendations {
-    #[schema(value_type = Vec<Object>)]
-    products: Vec<ProductCard>,
-    /// The merchant's offers whose rules hold for this shopper (none without a token).
-    #[schema(value_type = Vec<Object>)]
-    offers: Vec<crate::offers::Offer>,
-}
-
-/// Recommendations for a placement, personal when a shopper token is given; none for a shopper
-/// held out from the assistant by an experiment.
-#[utoipa::path(get, path = "/v1/recommendations", params(RecommendationParams),
-    responses((status = 200, body = Recommendations), (status = 400, body = ErrorBody)))]
-pub async fn recommendations(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    Query(params): Query<RecommendationParams>,
-) -> Result<Json<Recommendations>, ApiError> {
-    let placement: Placement = params.placement.as_deref().unwrap_or("home").parse().map_err(ApiError::bad_request)?;
-    if placement == Placement::Product && params.product_id.as_deref().is_none_or(|id| id.trim().is_empty()) {
-        return Err(ApiError::bad_request(
-            "placement=product needs the `product_id` parameter: the product on the page",
-        ));
-    }
-    let k = params.k.unwrap_or(5).clamp(1, 50);
-    let shopper = bearer(&headers).and_then(|t| state.tokens.verify(t));
-    // A shopper held out from the assistant sees the shop without it, placements included.
-    if let Some(id) = shopper
-        && super::experiments::held_out(&state, id).await?
-    {
-        return Ok(Json(Recommendations { products: Vec::new(), offers: Vec::new() }));
-    }
-    let profile = match shopper {
-        Some(id) => {
-            let store = state.profiles.store.clone();
-            tokio::task::spawn_blocking(move || store.load(id)).await??
-        }
-        None => None,
-    };
-    let (slots, recent) = personal(profile.as_ref(), OffsetDateTime::now_utc(), state.profiles.window);
-    let context =
-        PageContext { page: Some(placement.as_str().into()), product_id: params.product_id, ..PageContext::default() };
-    let kind = if context.product_id.is_some() { RecommendKind::Context } else { RecommendKind::Fresh };
-    let session = Session::new(&slots, profile.is_some());
-    let assistant = state.assistant();
-    let around = Surroundings { context: Some(&context), recent, facts: Vec::new() };
-    let products = assistant.recommend(&session, kind, &around, k).map_err(|e| ApiError::internal(&e))?;
-    let currency = assistant.index().catalog().currency();
-    let offers = if products.is_empty() {
-        Vec::new()
-    } else {
-        let facts = crate::offers::Facts::of(profile.as_ref(), &slots, currency, OffsetDateTime::now_utc());
-        assistant.prompts().offers().applicable(&facts, currency)
-    };
-    Ok(Json(Recommendations { products, offers }))
 }
 
 /// What a stored profile lets a recommendation use: its declared slots and recent behaviour,

@@ -51,6 +51,8 @@ pub struct Shared {
     pub funnel: crate::experiments::Funnel,
     /// Connected shoppers' sockets for notices, and the webhook's wake-up call.
     pub(crate) notices: super::notices::Hub,
+    /// What orders teach (bought together, buy it again, trending), for placements.
+    pub orders: RwLock<crate::orders::Insights>,
 }
 
 /// The handle every handler gets.
@@ -94,6 +96,7 @@ impl AppState {
             notices: super::notices::Hub::new(&config.notices),
             config,
             funnel: Default::default(),
+            orders: RwLock::default(),
         }))
     }
 

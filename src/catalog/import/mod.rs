@@ -17,6 +17,7 @@ mod html;
 mod jsonl;
 mod lenient;
 mod mapping;
+mod orders;
 mod price;
 mod report;
 mod shopify;
@@ -43,10 +44,12 @@ pub enum Format {
     Csv,
     /// The native JSON Lines catalog, cleaned and re-validated.
     Jsonl,
+    /// An orders CSV (see `concierge orders import`): one product per id, latest name and price.
+    Orders,
 }
 
 impl Format {
-    pub const NAMES: [&'static str; 4] = ["shopify", "google", "csv", "jsonl"];
+    pub const NAMES: [&'static str; 5] = ["shopify", "google", "csv", "jsonl", "orders"];
 }
 
 impl FromStr for Format {
@@ -58,6 +61,7 @@ impl FromStr for Format {
             "google" => Ok(Format::Google),
             "csv" => Ok(Format::Csv),
             "jsonl" => Ok(Format::Jsonl),
+            "orders" => Ok(Format::Orders),
             other => Err(format!("unknown format `{other}`; expected one of: {}", Format::NAMES.join(", "))),
         }
     }
@@ -70,6 +74,7 @@ impl fmt::Display for Format {
             Format::Google => "google",
             Format::Csv => "csv",
             Format::Jsonl => "jsonl",
+            Format::Orders => "orders",
         };
         f.write_str(name)
     }
@@ -133,7 +138,7 @@ pub enum ImportError {
 /// that keeps no product is not an error here: `products` is empty and the report says why.
 pub fn import(path: &Path, options: &ImportOptions) -> Result<Imported, ImportError> {
     let file = path.display().to_string();
-    if !options.map.is_empty() && options.format != Format::Csv {
+    if !options.map.is_empty() && !matches!(options.format, Format::Csv | Format::Orders) {
         return Err(ImportError::MapNotSupported(options.format));
     }
     let mut report = ImportReport::new(&file);
@@ -142,6 +147,7 @@ pub fn import(path: &Path, options: &ImportOptions) -> Result<Imported, ImportEr
         Format::Shopify => shopify::read(path, options, &mut report)?,
         Format::Google => google::read(path, options, &mut report)?,
         Format::Jsonl => jsonl::read(path, options, &mut report)?,
+        Format::Orders => orders::read(path, options, &mut report)?,
     };
     let (products, currency) = finish::finish(candidates, options.currency, &mut report);
     report.skipped.sort_by_key(|skip| skip.problem.line);

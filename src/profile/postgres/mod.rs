@@ -28,6 +28,7 @@ mod conversations;
 mod exposures;
 mod listen;
 mod notices;
+mod orders;
 mod schema;
 mod tombstones;
 mod write;
@@ -264,6 +265,12 @@ impl Store for PostgresStore {
             let mut client = self.client().await?;
             let tx = client.transaction().await?;
             tombstones::lock_shopper(&tx, &id).await?;
+            tx.execute(
+                "DELETE FROM concierge_order_lines WHERE customer =
+                 (SELECT customer FROM concierge_profiles WHERE shopper = $1)",
+                &[&id],
+            )
+            .await?;
             let row =
                 tx.query_opt("DELETE FROM concierge_profiles WHERE shopper = $1 RETURNING customer", &[&id]).await?;
             let mut buried = vec![self.salt.shopper_text(shopper)];
@@ -327,6 +334,10 @@ impl Store for PostgresStore {
     }
 
     fn notices(&self) -> Option<&dyn crate::notices::Outbox> {
+        Some(self)
+    }
+
+    fn orders(&self) -> Option<&dyn crate::orders::OrderLog> {
         Some(self)
     }
 

@@ -26,7 +26,8 @@ pub(super) const SWEEP_LOCK: i64 = MIGRATION_LOCK + 1;
 /// end that shopper's conversations.
 pub const ERASED_CHANNEL: &str = "concierge_erased";
 
-/// Each migration once, in order; never edit one that has shipped, add the next.
+/// Each migration once, in order; never edit one that has shipped, add the next. Numbers may
+/// have gaps (each issue reserves its own): `migrate` applies every one above the current.
 const MIGRATIONS: &[(i32, &str)] = &[
     (
         1,
@@ -65,6 +66,32 @@ const MIGRATIONS: &[(i32, &str)] = &[
     );",
     ),
     (
+        4,
+        // The order log (issue 18): not tied to a profile row, since guest orders count for
+        // bought-together and customers are imported before they ever chat; erasing a shopper
+        // deletes their customer's lines in the same transaction.
+        "CREATE TABLE concierge_order_lines (
+        order_id   text NOT NULL,
+        product_id text NOT NULL,
+        customer   text,
+        at         bigint NOT NULL,
+        line       bytea NOT NULL,
+        PRIMARY KEY (order_id, product_id)
+    );
+    CREATE INDEX concierge_order_lines_customer ON concierge_order_lines (customer, at) WHERE customer IS NOT NULL;",
+    ),
+    (
+        5,
+        // Notices waiting for the shop's backend go with their shopper, as conversations do.
+        "CREATE TABLE concierge_notices (
+        position bigserial PRIMARY KEY,
+        id       text NOT NULL UNIQUE,
+        shopper  text NOT NULL REFERENCES concierge_profiles (shopper) ON DELETE CASCADE,
+        body     bytea NOT NULL
+    );
+    CREATE INDEX concierge_notices_shopper ON concierge_notices (shopper);",
+    ),
+    (
         6,
         // Issue #20. No foreign key to the profiles: a held-out shopper who never chats has no
         // profile, yet their exposure and orders count. Revenue is in the shop's currency.
@@ -84,17 +111,6 @@ const MIGRATIONS: &[(i32, &str)] = &[
         at      bigint NOT NULL,
         PRIMARY KEY (unit, key)
     );",
-    ),
-    (
-        5,
-        // Notices waiting for the shop's backend go with their shopper, as conversations do.
-        "CREATE TABLE concierge_notices (
-        position bigserial PRIMARY KEY,
-        id       text NOT NULL UNIQUE,
-        shopper  text NOT NULL REFERENCES concierge_profiles (shopper) ON DELETE CASCADE,
-        body     bytea NOT NULL
-    );
-    CREATE INDEX concierge_notices_shopper ON concierge_notices (shopper);",
     ),
 ];
 
