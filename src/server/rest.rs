@@ -264,7 +264,7 @@ pub(crate) async fn record_events(
     }
     // Durable: a notice never announces what a crash could take back.
     for causes in noticed {
-        super::notices::deliver(&state, causes).await;
+        super::notices::deliver(state, causes).await;
     }
     Ok(EventResults { results })
 }
