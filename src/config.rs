@@ -267,11 +267,21 @@ pub struct NoticesConfig {
     pub cap_days: u32,
     /// A watched product at or below this stock is noticed as running low.
     pub low_stock: u64,
+    /// How often consenting customers are checked for products due again (reorder notices),
+    /// in seconds; 0: never.
+    pub reorder_every_secs: u64,
 }
 
 impl Default for NoticesConfig {
     fn default() -> NoticesConfig {
-        NoticesConfig { webhook_url: None, webhook_secret: None, max_per_shopper: 3, cap_days: 7, low_stock: 3 }
+        NoticesConfig {
+            webhook_url: None,
+            webhook_secret: None,
+            max_per_shopper: 3,
+            cap_days: 7,
+            low_stock: 3,
+            reorder_every_secs: 6 * 3600,
+        }
     }
 }
 

@@ -333,3 +333,51 @@ async fn a_product_page_greeting_asks_a_buyer_whether_it_is_about_their_order() 
     let (_, greeting) = hello_as(&mut stranger, Some("c-8"), json!({"page": "product", "product_id": "toy-001"})).await;
     assert!(!greeting["text"].as_str().unwrap().contains("ordered"), "{greeting}");
 }
+
+/// A backend purchase of `product` by `customer`, `days_ago` days before now.
+fn purchase_days_ago(customer: &str, order: &str, product: &str, days_ago: i64) -> Value {
+    let at = time::OffsetDateTime::now_utc() - time::Duration::days(days_ago);
+    let at = at.format(&time::format_description::well_known::Rfc3339).unwrap();
+    json!({"id": format!("buy-{order}"), "kind": "purchase", "customer_id": customer, "product_id": product,
+           "order": {"id": order, "items": [{"product_id": product, "quantity": 1}]}, "at": at})
+}
+
+#[tokio::test]
+async fn a_consenting_customer_due_to_buy_again_is_reminded_once_and_one_without_consent_is_not() {
+    let server = shop(|c| c.notices.reorder_every_secs = 1).await;
+    // Four customers rebuy toy-001 every 30 days: a replenishable product.
+    let mut history = Vec::new();
+    for n in 1..=4 {
+        history.push(purchase_days_ago(&format!("r-{n}"), &format!("r{n}-a"), "toy-001", 100));
+        history.push(purchase_days_ago(&format!("r-{n}"), &format!("r{n}-b"), "toy-001", 70));
+    }
+    // Two shoppers whose last one was 40 days ago: due. Only the first agreed to notices.
+    for (customer, consents) in [("due-1", true), ("due-2", false)] {
+        let mut socket = connect(&server).await;
+        let (token, _) = hello_as(&mut socket, Some(customer), json!({"page": "home"})).await;
+        if consents {
+            consent_to_notices(&server, &token).await;
+        }
+        history.push(purchase_days_ago(customer, &format!("{customer}-a"), "toy-001", 70));
+        history.push(purchase_days_ago(customer, &format!("{customer}-b"), "toy-001", 40));
+    }
+    no_connections(&server).await;
+    backend_events(&server, Value::Array(history)).await;
+    let (mut reminded, mut page) = (Vec::new(), Value::Null);
+    for _ in 0..100 {
+        page = http(&server, "GET", "/v1/notices", Some(BACKEND), None).await.1;
+        reminded = page["notices"].as_array().unwrap().iter().filter(|n| n["kind"] == "reorder").cloned().collect();
+        if !reminded.is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(reminded.len(), 1, "{page}");
+    assert_eq!(reminded[0]["customer_id"], "due-1");
+    assert_eq!(reminded[0]["product"]["id"], "toy-001", "{}", reminded[0]);
+    // Later sweeps find the same purchase due and say nothing new.
+    tokio::time::sleep(Duration::from_millis(2_500)).await;
+    let (_, page) = http(&server, "GET", "/v1/notices", Some(BACKEND), None).await;
+    let reorders = page["notices"].as_array().unwrap().iter().filter(|n| n["kind"] == "reorder").count();
+    assert_eq!(reorders, 1, "{page}");
+}

@@ -148,7 +148,13 @@ pub fn stock_change(
 pub fn reorder(profile: &Profile, due: &[Due]) -> Vec<Cause> {
     due.iter()
         .filter(|d| {
-            !profile.orders().iter().any(|o| o.at > d.last_bought && o.items.iter().any(|i| i.product_id == d.product))
+            // Whole seconds: the order history keeps Unix seconds, an event's time may carry
+            // a fraction, and the purchase that made it due is not a purchase since.
+            let last = d.last_bought.unix_timestamp();
+            !profile
+                .orders()
+                .iter()
+                .any(|o| o.at.unix_timestamp() > last && o.items.iter().any(|i| i.product_id == d.product))
         })
         .map(|d| {
             let key = format!("reorder:{}:{}", d.product, d.last_bought.unix_timestamp());

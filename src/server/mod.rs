@@ -218,6 +218,10 @@ impl Application {
                 tokio::spawn(crate::notices::webhook::run(Arc::clone(&store), hook, wake, state.shutdown.clone()))
             },
         );
+        let reorders = notices::spawn_reorders(
+            state.clone(),
+            std::time::Duration::from_secs(state.config.notices.reorder_every_secs),
+        );
         let router = app(state.clone());
         let signal = async move {
             shutdown.await;
@@ -231,6 +235,9 @@ impl Application {
         }
         if let Some(webhook) = webhook {
             webhook.abort();
+        }
+        if let Some(reorders) = reorders {
+            reorders.abort();
         }
         if let Some(summary) = summary {
             summary.abort();

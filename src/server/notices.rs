@@ -188,6 +188,83 @@ pub(crate) async fn stock_changed(state: &AppState, changes: Vec<(Option<Product
     }
 }
 
+/// Every `every`, reminds consenting customers of products they are due to buy again (see
+/// [`reorder_sweep`]); the first sweep runs at once.
+pub(crate) fn spawn_reorders(state: AppState, every: std::time::Duration) -> Option<tokio::task::JoinHandle<()>> {
+    if every.is_zero() {
+        return None;
+    }
+    Some(tokio::spawn(async move {
+        let mut tick = tokio::time::interval(every);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            reorder_sweep(&state).await;
+        }
+    }))
+}
+
+/// Finds the consenting shoppers with a product due again (their order history against the
+/// buy-it-again intervals, `orders::again::due`), passes the reorder causes through the gate in
+/// each shopper's own write (so a product is reminded once per purchase) and delivers them.
+/// Reads every stored profile: O(shoppers) per sweep.
+pub(crate) async fn reorder_sweep(state: &AppState) {
+    let (shared, settings, now) = (state.clone(), state.notices.settings, OffsetDateTime::now_utc());
+    let scanned = tokio::task::spawn_blocking(move || -> Result<Vec<Noticed>, crate::profile::StoreError> {
+        let store = Arc::clone(&shared.profiles.store);
+        let mut found = Vec::new();
+        let mut after = None;
+        loop {
+            let page = store.shoppers_after(after, SCAN_PAGE)?;
+            let Some(last) = page.last().copied() else { break };
+            after = Some(last);
+            for shopper in page {
+                let Some(profile) = store.load(shopper).ok().flatten() else { continue };
+                if !profile.consent().notices {
+                    continue;
+                }
+                let history = super::placements::history(store.as_ref(), &profile)?;
+                let due: Vec<crate::notices::trigger::Due> = {
+                    let insights = shared.orders.read().unwrap_or_else(|e| e.into_inner());
+                    insights.due(&history, now.unix_timestamp())
+                }
+                .into_iter()
+                .filter_map(|d| {
+                    let last_bought = OffsetDateTime::from_unix_timestamp(d.last).ok()?;
+                    Some(crate::notices::trigger::Due { product: d.product_id, last_bought })
+                })
+                .collect();
+                if crate::notices::trigger::reorder(&profile, &due).is_empty() {
+                    continue;
+                }
+                let mut admitted = Vec::new();
+                let changed = store.change(shopper, &mut |p: &mut Profile| {
+                    let causes = crate::notices::trigger::reorder(p, &due);
+                    admitted = crate::notices::trigger::admit(p, causes, now, &settings);
+                })?;
+                if let Some((profile, durable)) = changed
+                    && !admitted.is_empty()
+                {
+                    durable.wait()?;
+                    let customer = profile.customer().map(|c| c.id.clone());
+                    found.push(Noticed { shopper: Some(shopper), customer, causes: admitted });
+                }
+            }
+        }
+        Ok(found)
+    })
+    .await;
+    match scanned {
+        Ok(Ok(found)) => {
+            for noticed in found {
+                deliver(state, noticed).await;
+            }
+        }
+        Ok(Err(error)) => tracing::error!(%error, "reorder reminders: cannot read the shoppers to notice"),
+        Err(error) => tracing::error!(%error, "reorder reminders: the scan failed"),
+    }
+}
+
 fn causes(profile: &Profile, changes: &[(Option<Product>, Product)], settings: &Settings) -> Vec<Cause> {
     changes
         .iter()

@@ -174,15 +174,25 @@ async fn load(state: &AppState, shopper: Option<ShopperId>) -> Result<(Option<Pr
     let store = state.profiles.store.clone();
     let loaded = tokio::task::spawn_blocking(move || -> Result<_, crate::profile::StoreError> {
         let Some(profile) = store.load(id)? else { return Ok((None, Vec::new())) };
-        let logged = match (profile.customer(), store.orders()) {
-            (Some(link), Some(log)) => log.of_customer(&link.id)?,
-            _ => Vec::new(),
-        };
-        let history = if logged.is_empty() { lines_of(profile.orders()) } else { logged };
+        let history = history(store.as_ref(), &profile)?;
         Ok((Some(profile), history))
     })
     .await??;
     Ok(loaded)
+}
+
+/// A shopper's whole order history: their customer's lines in the order log, or the profile's
+/// own orders when no customer is linked or the log has none. May block (call it where the
+/// store may).
+pub(crate) fn history(
+    store: &dyn crate::profile::Store,
+    profile: &Profile,
+) -> Result<Vec<OrderLine>, crate::profile::StoreError> {
+    let logged = match (profile.customer(), store.orders()) {
+        (Some(link), Some(log)) => log.of_customer(&link.id)?,
+        _ => Vec::new(),
+    };
+    Ok(if logged.is_empty() { lines_of(profile.orders()) } else { logged })
 }
 
 fn lines_of(orders: &[Order]) -> Vec<OrderLine> {

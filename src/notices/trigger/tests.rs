@@ -130,3 +130,14 @@ fn a_reorder_is_due_only_while_not_bought_again() {
     assert_eq!(causes.iter().map(|c| c.product.as_deref()).collect::<Vec<_>>(), [Some("tea")]);
     assert_eq!(causes[0].last_bought, Some(last));
 }
+
+#[test]
+fn regression_a_purchase_at_a_fraction_of_a_second_is_not_a_purchase_since_its_own_whole_second() {
+    let mut profile = shopper();
+    let bought = NOW - Duration::days(40) + Duration::milliseconds(250);
+    record(&mut profile, json!({"kind": "purchase", "product_id": "tea"}), bought);
+    // The order history keeps whole seconds: the due date's purchase is the same one.
+    let whole = OffsetDateTime::from_unix_timestamp(bought.unix_timestamp()).unwrap();
+    let due = [Due { product: "tea".into(), last_bought: whole }];
+    assert_eq!(reorder(&profile, &due).len(), 1);
+}
