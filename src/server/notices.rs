@@ -22,8 +22,9 @@ use super::state::AppState;
 use crate::catalog::{Catalog, CatalogIndex, Product};
 use crate::chat::Noticed;
 use crate::chat::protocol::ServerFrame;
+use crate::notices::trigger::Due;
 use crate::notices::{Cause, Notice, NoticeProduct, Settings};
-use crate::profile::{CustomerId, Profile, ShopperId};
+use crate::profile::{CustomerId, Profile, ShopperId, Store, StoreError};
 
 /// Most stock changes in one request.
 const MAX_STOCK_CHANGES: usize = 10_000;
@@ -149,43 +150,9 @@ pub(crate) async fn stock_changed(state: &AppState, changes: Vec<(Option<Product
     if changes.is_empty() {
         return;
     }
-    let (store, settings, now) = (Arc::clone(&state.profiles.store), state.notices.settings, OffsetDateTime::now_utc());
-    let scanned = tokio::task::spawn_blocking(move || -> Result<Vec<Noticed>, crate::profile::StoreError> {
-        let mut found = Vec::new();
-        let mut after = None;
-        loop {
-            let page = store.shoppers_after(after, SCAN_PAGE)?;
-            let Some(last) = page.last().copied() else { break };
-            after = Some(last);
-            for shopper in page {
-                let Some(profile) = store.load(shopper).ok().flatten() else { continue };
-                if !profile.consent().notices || causes(&profile, &changes, &settings).is_empty() {
-                    continue;
-                }
-                let mut admitted = Vec::new();
-                let changed = store.change(shopper, &mut |p: &mut Profile| {
-                    let found = causes(p, &changes, &settings);
-                    admitted = crate::notices::trigger::admit(p, found, now, &settings);
-                })?;
-                if let Some((profile, durable)) = changed {
-                    durable.wait()?;
-                    let customer = profile.customer().map(|c| c.id.clone());
-                    found.push(Noticed { shopper: Some(shopper), customer, causes: admitted });
-                }
-            }
-        }
-        Ok(found)
-    })
-    .await;
-    match scanned {
-        Ok(Ok(found)) => {
-            for noticed in found {
-                deliver(state, noticed).await;
-            }
-        }
-        Ok(Err(error)) => tracing::error!(%error, "stock change: cannot read the shoppers to notice"),
-        Err(error) => tracing::error!(%error, "stock change: the scan failed"),
-    }
+    let settings = state.notices.settings;
+    let judge = move |profile: &Profile, _: &()| causes(profile, &changes, &settings);
+    notice_each_shopper(state, "stock change", |_, _| Ok(Some(())), judge).await;
 }
 
 /// Every `every`, reminds consenting customers of products they are due to buy again (see
@@ -204,14 +171,39 @@ pub(crate) fn spawn_reorders(state: AppState, every: std::time::Duration) -> Opt
     }))
 }
 
-/// Finds the consenting shoppers with a product due again (their order history against the
-/// buy-it-again intervals, `orders::again::due`), passes the reorder causes through the gate in
-/// each shopper's own write (so a product is reminded once per purchase) and delivers them.
+/// Reminds consenting shoppers of the products they are due to buy again (their order history
+/// against the buy-it-again intervals, `orders::again::due`), a product once per purchase.
 /// Reads every stored profile: O(shoppers) per sweep.
 pub(crate) async fn reorder_sweep(state: &AppState) {
-    let (shared, settings, now) = (state.clone(), state.notices.settings, OffsetDateTime::now_utc());
-    let scanned = tokio::task::spawn_blocking(move || -> Result<Vec<Noticed>, crate::profile::StoreError> {
-        let store = Arc::clone(&shared.profiles.store);
+    let (shared, now) = (state.clone(), OffsetDateTime::now_utc());
+    let prepare = move |store: &dyn Store, profile: &Profile| -> Result<Option<Vec<Due>>, StoreError> {
+        let history = super::placements::history(store, profile)?;
+        let due = shared.orders.read().unwrap_or_else(|e| e.into_inner()).due(&history, now.unix_timestamp());
+        let due: Vec<Due> = due
+            .into_iter()
+            .filter_map(|d| {
+                let last_bought = OffsetDateTime::from_unix_timestamp(d.last).ok()?;
+                Some(Due { product: d.product_id, last_bought })
+            })
+            .collect();
+        Ok((!due.is_empty()).then_some(due))
+    };
+    let judge = |profile: &Profile, due: &Vec<Due>| crate::notices::trigger::reorder(profile, due);
+    notice_each_shopper(state, "reorder reminders", prepare, judge).await;
+}
+
+/// Walks every stored shopper who agreed to notices: `prepare` reads what a judgement needs
+/// (may read the store; `None`: nothing to judge), `judge` names the causes from a profile,
+/// once on the stored one and again inside the shopper's own write, where the gate admits
+/// them; what it admitted is delivered once durable. `what` names the walk in logs.
+async fn notice_each_shopper<T, Prepare, Judge>(state: &AppState, what: &'static str, prepare: Prepare, judge: Judge)
+where
+    T: Send + 'static,
+    Prepare: Fn(&dyn Store, &Profile) -> Result<Option<T>, StoreError> + Send + 'static,
+    Judge: Fn(&Profile, &T) -> Vec<Cause> + Send + 'static,
+{
+    let (store, settings, now) = (Arc::clone(&state.profiles.store), state.notices.settings, OffsetDateTime::now_utc());
+    let scanned = tokio::task::spawn_blocking(move || -> Result<Vec<Noticed>, StoreError> {
         let mut found = Vec::new();
         let mut after = None;
         loop {
@@ -223,23 +215,13 @@ pub(crate) async fn reorder_sweep(state: &AppState) {
                 if !profile.consent().notices {
                     continue;
                 }
-                let history = super::placements::history(store.as_ref(), &profile)?;
-                let due: Vec<crate::notices::trigger::Due> = {
-                    let insights = shared.orders.read().unwrap_or_else(|e| e.into_inner());
-                    insights.due(&history, now.unix_timestamp())
-                }
-                .into_iter()
-                .filter_map(|d| {
-                    let last_bought = OffsetDateTime::from_unix_timestamp(d.last).ok()?;
-                    Some(crate::notices::trigger::Due { product: d.product_id, last_bought })
-                })
-                .collect();
-                if crate::notices::trigger::reorder(&profile, &due).is_empty() {
+                let Some(prepared) = prepare(store.as_ref(), &profile)? else { continue };
+                if judge(&profile, &prepared).is_empty() {
                     continue;
                 }
                 let mut admitted = Vec::new();
                 let changed = store.change(shopper, &mut |p: &mut Profile| {
-                    let causes = crate::notices::trigger::reorder(p, &due);
+                    let causes = judge(p, &prepared);
                     admitted = crate::notices::trigger::admit(p, causes, now, &settings);
                 })?;
                 if let Some((profile, durable)) = changed
@@ -260,8 +242,8 @@ pub(crate) async fn reorder_sweep(state: &AppState) {
                 deliver(state, noticed).await;
             }
         }
-        Ok(Err(error)) => tracing::error!(%error, "reorder reminders: cannot read the shoppers to notice"),
-        Err(error) => tracing::error!(%error, "reorder reminders: the scan failed"),
+        Ok(Err(error)) => tracing::error!(%error, "{what}: cannot read the shoppers to notice"),
+        Err(error) => tracing::error!(%error, "{what}: the scan failed"),
     }
 }
 
