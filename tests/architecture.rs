@@ -26,6 +26,13 @@ const FORBIDDEN: &[(&str, &str, &str)] = &[
     ("replay", "mcp", "replay drives the chat, not the agents' door"),
     ("catalog", "mcp", "the catalog sits below every driver"),
     ("profile", "mcp", "the store is used by every driver"),
+    ("chat", "server", "one exchange is transport-free: the socket, MCP and replay all drive it"),
+    ("orders", "server", "order statistics serve every driver: placements, the chat, the evaluation"),
+    ("orders", "chat", "orders sit below the conversation; the chat asks them"),
+    ("notices", "server", "notice rules and the outbox are data; the server only delivers them"),
+    ("offers", "server", "an offer's rule is data the chat and the REST API both show"),
+    ("service", "server", "order answers are part of the chat, not of a transport"),
+    ("experiments", "server", "assignment and statistics are used by the server, the CLI and the simulator"),
 ];
 
 /// Only `main.rs` (the `concierge` binary) may use the command line: the library is used by
