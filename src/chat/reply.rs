@@ -303,27 +303,25 @@ fn slots_value(slots: &crate::slots::Slots) -> Value {
 /// The largest round floor that includes `price`: whole units under 10, then the multiple
 /// of 5 under 100, of 10 under 500, of 50 above.
 fn round_down_budget(price: Amount) -> Amount {
-    let value = price.decimal();
-    let step = rust_decimal::Decimal::from(match price.to_f64() {
-        p if p < 10.0 => 1,
-        p if p < 100.0 => 5,
-        p if p < 500.0 => 10,
-        _ => 50,
-    });
-    (value / step).floor().checked_mul(step).and_then(Amount::new).unwrap_or(price)
+    let step = budget_step(price);
+    (price.decimal() / step).floor().checked_mul(step).and_then(Amount::new).unwrap_or(price)
 }
 
 /// The smallest round budget that includes `price`: whole units under 10, then the next
 /// multiple of 5 under 100, of 10 under 500, of 50 above.
 fn round_up_budget(price: Amount) -> Amount {
-    let value = price.decimal();
-    let step = rust_decimal::Decimal::from(match price.to_f64() {
+    let step = budget_step(price);
+    (price.decimal() / step).ceil().checked_mul(step).and_then(Amount::new).unwrap_or(price)
+}
+
+/// The step a budget near `price` is rounded to (see `round_up_budget`).
+fn budget_step(price: Amount) -> rust_decimal::Decimal {
+    rust_decimal::Decimal::from(match price.to_f64() {
         p if p < 10.0 => 1,
         p if p < 100.0 => 5,
         p if p < 500.0 => 10,
         _ => 50,
-    });
-    (value / step).ceil().checked_mul(step).and_then(Amount::new).unwrap_or(price)
+    })
 }
 
 #[cfg(test)]

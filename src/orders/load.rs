@@ -8,7 +8,7 @@ use time::OffsetDateTime;
 
 use super::history::OrderLine;
 use crate::money::Amount;
-use crate::profile::{CustomerId, Event, EventKind, Limits, Order, OrderItem, Store, StoreError, update_customer};
+use crate::profile::{CustomerId, Event, Limits, Order, OrderItem, Store, StoreError, update_customer};
 
 /// Orders shown in a profile per customer (the log keeps them all).
 pub const RECENT_ORDERS: usize = 20;
@@ -54,16 +54,7 @@ pub fn load(store: &dyn Store, mut lines: Vec<OrderLine>, now: OffsetDateTime) -
         let recent = recent_orders(theirs);
         let result = update_customer(store, &id, now, &mut |profile| {
             for order in &recent {
-                let event = Event {
-                    id: None,
-                    kind: EventKind::Purchase,
-                    product_id: None,
-                    query: None,
-                    choice: None,
-                    status: None,
-                    order: Some(order.clone()),
-                    at: order.at,
-                };
+                let event = Event::purchase_of(order.clone());
                 profile.record(event, &limits);
             }
         });

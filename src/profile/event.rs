@@ -207,6 +207,22 @@ impl EventInput {
 }
 
 impl Event {
+    /// The purchase event that records `order` (at the order's own time): how orders known
+    /// from elsewhere (a customer's merged profile, an imported history) enter a profile.
+    pub fn purchase_of(order: Order) -> Event {
+        let at = order.at;
+        Event {
+            id: None,
+            kind: EventKind::Purchase,
+            product_id: None,
+            query: None,
+            choice: None,
+            status: None,
+            order: Some(order),
+            at,
+        }
+    }
+
     /// Checks an incoming event against the rules of its kind: product events need a
     /// `product_id`, `search` a `query`, `quick_reply` a `choice`, `purchase` an order with
     /// items or a `product_id`, `shipping_update` an order id; `at` (default `now`) may be at

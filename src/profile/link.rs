@@ -56,16 +56,7 @@ impl Profile {
         for order in &other.orders {
             let known = order.id.is_some() && self.orders.iter().any(|o| o.id == order.id);
             if !known {
-                let event = super::event::Event {
-                    id: None,
-                    kind: super::event::EventKind::Purchase,
-                    product_id: None,
-                    query: None,
-                    choice: None,
-                    status: None,
-                    order: Some(order.clone()),
-                    at: order.at,
-                };
+                let event = super::event::Event::purchase_of(order.clone());
                 self.record(event, limits);
             }
         }

@@ -86,8 +86,8 @@ fn short(text: &str, max: usize) -> String {
     format!("{}…", cut.trim_end())
 }
 
-/// Text safe inside SVG (XML) text and attribute values.
-fn xml_escape(text: &str) -> String {
+/// Text safe inside HTML or SVG (XML) text and attribute values.
+pub(super) fn xml_escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {

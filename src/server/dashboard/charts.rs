@@ -12,21 +12,8 @@ use crate::money::Currency;
 const COLOURS: [&str; 6] = ["#6b7280", "#2f5d50", "#b45309", "#1d4ed8", "#9d174d", "#4d7c0f"];
 const WIDTH: f64 = 640.0;
 
-/// Text for HTML element content and attribute values.
-pub(super) fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
+/// Text for HTML element content and attribute values (the shop front's escaper).
+pub(super) use crate::server::demo_art::xml_escape as escape;
 
 fn percent(x: f64) -> String {
     format!("{:+.1} %", x * 100.0)
