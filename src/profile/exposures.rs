@@ -90,4 +90,16 @@ pub trait Exposures: Send + Sync {
 
     /// Removes the unit's exposures and purchases (an erasure).
     fn forget(&self, unit: &Unit) -> Result<(), StoreError>;
+
+    /// Retention: removes every exposure of an anonymous shopper (an `s:` unit) made before
+    /// `before`, and the purchases of units left with no exposure; returns how many exposures
+    /// went. A customer's (`c:`) are kept, as their profiles are: the shop's own retention
+    /// applies to its customers. Without this a stranger's page loads, each a new anonymous
+    /// unit, would grow the store without limit; with it the store holds at most one retention
+    /// period of them. Arms are a hash of the unit, so an expired unit that comes back gets the
+    /// same arm, exposed anew.
+    fn expire(&self, before: OffsetDateTime) -> Result<usize, StoreError>;
 }
+
+/// The prefix of every anonymous shopper's unit (see [`Unit::shopper`]).
+pub const ANONYMOUS_PREFIX: &str = "s:";

@@ -2,6 +2,10 @@
 //! days) are erased by a periodic sweep. A shopper the shop knows by its customer id is kept:
 //! their orders are the shop's records, and the shop's own retention applies to them.
 //!
+//! Experiment exposures of anonymous shoppers made longer ago than the same limit go too
+//! (`Exposures::expire`): each page load of a new visitor adds one, so without a limit a
+//! stranger could grow the store for ever.
+//!
 //! The sweep itself is `Store::sweep`; this module runs it in the background for the server.
 
 use std::sync::Arc;
@@ -13,7 +17,18 @@ use super::store::Store;
 /// How long an anonymous shopper may stay idle before being erased, by default: 180 days.
 pub const DEFAULT_IDLE_ANONYMOUS: Duration = Duration::days(180);
 
-/// Runs `store.sweep(now, idle)` every `every`, off the runtime's threads, until the returned
+/// One sweep: idle anonymous shoppers, then anonymous exposures older than `idle`; returns
+/// how many of each went.
+fn sweep(store: &dyn Store, now: OffsetDateTime, idle: Duration) -> Result<(usize, usize), super::StoreError> {
+    let removed = store.sweep(now, idle)?;
+    let expired = match store.experiments() {
+        Some(exposures) => exposures.expire(now - idle)?,
+        None => 0,
+    };
+    Ok((removed, expired))
+}
+
+/// Runs a sweep (`store.sweep(now, idle)` and the exposures' expiry) every `every`, off the runtime's threads, until the returned
 /// task is aborted. A failed sweep is logged and retried at the next tick. This is the one
 /// place in the profile layer that reads the clock.
 pub fn spawn_sweeper(store: Arc<dyn Store>, every: std::time::Duration, idle: Duration) -> tokio::task::JoinHandle<()> {
@@ -23,9 +38,10 @@ pub fn spawn_sweeper(store: Arc<dyn Store>, every: std::time::Duration, idle: Du
         loop {
             ticks.tick().await;
             let store = Arc::clone(&store);
-            let swept = tokio::task::spawn_blocking(move || store.sweep(OffsetDateTime::now_utc(), idle)).await;
+            let swept =
+                tokio::task::spawn_blocking(move || sweep(store.as_ref(), OffsetDateTime::now_utc(), idle)).await;
             match swept {
-                Ok(Ok(removed)) => tracing::debug!(removed, "retention sweep done"),
+                Ok(Ok((removed, expired))) => tracing::debug!(removed, expired, "retention sweep done"),
                 Ok(Err(error)) => tracing::warn!(%error, "retention sweep failed"),
                 Err(error) => tracing::error!(%error, "retention sweep task failed"),
             }

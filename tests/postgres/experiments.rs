@@ -55,6 +55,32 @@ fn purchases_are_kept_once_per_order_and_forgotten_with_their_unit(store: &dyn S
     assert!(exposures.exposures("holdout").unwrap().iter().all(|e| e.unit != unit));
 }
 
+fn anonymous_exposures_older_than_the_retention_expire_with_their_purchases_and_customers_stay(store: &dyn Store) {
+    let exposures = store.experiments().expect("the store keeps exposures");
+    let at = |unit: &str, days: i64| Exposure {
+        at: T0 + Duration::days(days),
+        ..exposure("holdout", unit, "assistant", None)
+    };
+    exposures.expose(&at("s:old", 0)).unwrap();
+    exposures.expose(&Exposure { experiment: "ranking".into(), ..at("s:old", 0) }).unwrap();
+    exposures.expose(&at("s:new", 10)).unwrap();
+    exposures.expose(&at("c:42", 0)).unwrap();
+    for unit in ["s:old", "s:new", "c:42"] {
+        exposures.add_purchase(&bought(unit, "o-1", 5.0)).unwrap().expect("a new order").wait().unwrap();
+    }
+    assert_eq!(exposures.expire(T0 + Duration::days(5)).unwrap(), 2, "both of s:old's exposures");
+    let old = Unit::from_stored("s:old".into());
+    assert!(!exposures.is_exposed(&old).unwrap());
+    assert!(exposures.purchases(&old).unwrap().is_empty(), "an expired unit's purchases go with it");
+    let mut left: Vec<String> =
+        exposures.exposures("holdout").unwrap().into_iter().map(|e| e.unit.to_string()).collect();
+    left.sort();
+    assert_eq!(left, ["c:42", "s:new"], "a customer's exposure and a recent one stay");
+    assert_eq!(exposures.purchases(&Unit::from_stored("s:new".into())).unwrap().len(), 1);
+    assert_eq!(exposures.purchases(&Unit::from_stored("c:42".into())).unwrap().len(), 1);
+    assert_eq!(exposures.expire(T0 + Duration::days(5)).unwrap(), 0, "a second sweep finds nothing");
+}
+
 macro_rules! exposures_contract {
     ($($case:ident),* $(,)?) => {
         mod sled_exposures {
@@ -69,6 +95,7 @@ macro_rules! exposures_contract {
 exposures_contract!(
     the_first_exposure_stands_and_is_listed_per_experiment,
     purchases_are_kept_once_per_order_and_forgotten_with_their_unit,
+    anonymous_exposures_older_than_the_retention_expire_with_their_purchases_and_customers_stay,
 );
 
 /// Migration numbers are reserved per issue, so a database may have applied a later version

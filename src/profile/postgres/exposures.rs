@@ -5,7 +5,7 @@ use time::OffsetDateTime;
 
 use super::{PostgresStore, database};
 use crate::profile::error::StoreError;
-use crate::profile::exposures::{Exposure, Exposures, Purchase, Unit};
+use crate::profile::exposures::{ANONYMOUS_PREFIX, Exposure, Exposures, Purchase, Unit};
 use crate::profile::group_commit::Durable;
 
 fn time(at: i64) -> OffsetDateTime {
@@ -123,6 +123,29 @@ impl Exposures for PostgresStore {
                 .await
                 .map_err(database)?;
             Ok(())
+        })
+    }
+
+    fn expire(&self, before: OffsetDateTime) -> Result<usize, StoreError> {
+        let anonymous = format!("{ANONYMOUS_PREFIX}%");
+        self.run(async {
+            let client = self.client().await?;
+            let removed = client
+                .execute(
+                    "DELETE FROM concierge_exposures WHERE unit LIKE $1 AND at < $2",
+                    &[&anonymous, &before.unix_timestamp()],
+                )
+                .await
+                .map_err(database)?;
+            client
+                .execute(
+                    "DELETE FROM concierge_purchases p WHERE p.unit LIKE $1
+                     AND NOT EXISTS (SELECT 1 FROM concierge_exposures e WHERE e.unit = p.unit)",
+                    &[&anonymous],
+                )
+                .await
+                .map_err(database)?;
+            Ok(usize::try_from(removed).unwrap_or(usize::MAX))
         })
     }
 }

@@ -13,7 +13,7 @@ use time::OffsetDateTime;
 
 use super::SledStore;
 use crate::profile::error::StoreError;
-use crate::profile::exposures::{Exposure, Exposures, Purchase, Unit};
+use crate::profile::exposures::{ANONYMOUS_PREFIX, Exposure, Exposures, Purchase, Unit};
 use crate::profile::group_commit::Durable;
 
 #[derive(Serialize, Deserialize)]
@@ -135,5 +135,34 @@ impl Exposures for SledStore {
             purchases.remove(entry?.0)?;
         }
         Ok(())
+    }
+
+    fn expire(&self, before: OffsetDateTime) -> Result<usize, StoreError> {
+        let (exposures, exposed, purchases) = (self.tree("exposures")?, self.tree("exposed")?, self.tree("purchases")?);
+        let limit = before.unix_timestamp();
+        let mut removed = 0;
+        // `exposed` is keyed by unit first, so the anonymous ones are one prefix scan.
+        for entry in exposed.scan_prefix(ANONYMOUS_PREFIX.as_bytes()) {
+            let (name, _) = entry?;
+            let at = name.iter().position(|b| *b == 0).unwrap_or(name.len());
+            let unit = String::from_utf8_lossy(&name[..at]).into_owned();
+            let exposure_key = key(&after_separator(&name), &unit);
+            let old = match exposures.get(&exposure_key)? {
+                Some(bytes) => serde_json::from_slice::<Stored>(&bytes).map_err(|e| corrupt(&unit, e))?.at < limit,
+                None => true,
+            };
+            if !old {
+                continue;
+            }
+            exposures.remove(exposure_key)?;
+            exposed.remove(&name)?;
+            removed += 1;
+            if exposed.scan_prefix(key(&unit, "")).next().is_none() {
+                for bought in purchases.scan_prefix(key(&unit, "")) {
+                    purchases.remove(bought?.0)?;
+                }
+            }
+        }
+        Ok(removed)
     }
 }

@@ -311,24 +311,35 @@ fn a_corrupt_value_is_reported_and_the_shopper_can_start_fresh() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_background_sweeper_erases_a_long_idle_anonymous_shopper() {
+async fn the_background_sweeper_erases_a_long_idle_anonymous_shopper_and_old_anonymous_exposures() {
     let dir = tempfile::tempdir().unwrap();
     let store: Arc<dyn Store> = Arc::new(open(&dir, Durability::Group));
     // Last seen on 2025-03-01: idle for far longer than a day by the real clock the sweeper reads.
     let idle = aged(6, ShopperId::random());
     store.save(&idle).unwrap();
+    // A page load of a stranger long ago: their exposure expires with the same limit.
+    let exposures = store.experiments().expect("sled keeps exposures");
+    let unit = crate::profile::Unit::shopper(ShopperId::random());
+    let exposure = crate::profile::Exposure {
+        experiment: "holdout".into(),
+        unit: unit.clone(),
+        arm: "assistant".into(),
+        at: T0,
+        of: None,
+    };
+    exposures.expose(&exposure).unwrap();
     let sweeper =
         crate::profile::spawn_sweeper(Arc::clone(&store), std::time::Duration::from_secs(3600), Duration::days(1));
     let mut gone = false;
     for _ in 0..100 {
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-        if store.load(idle.id()).unwrap().is_none() {
+        if store.load(idle.id()).unwrap().is_none() && !exposures.is_exposed(&unit).unwrap() {
             gone = true;
             break;
         }
     }
     sweeper.abort();
-    assert!(gone, "the first sweep runs at once");
+    assert!(gone, "the first sweep runs at once, over shoppers and exposures");
 }
 
 #[test]
