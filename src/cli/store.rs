@@ -54,6 +54,10 @@ pub fn run(args: StoreArgs) -> anyhow::Result<ExitCode> {
     println!("to   {to}");
     println!("shoppers: {} copied, {} unchanged, {} skipped", report.copied, report.unchanged, report.skipped.len());
     println!("with {} events, {} orders, {} customer links", report.events, report.orders, report.customers);
+    println!(
+        "order log: {} lines; experiments: {} exposures, {} purchases",
+        report.order_lines, report.exposures, report.purchases
+    );
     for reason in &report.skipped {
         println!("skipped: {reason}");
     }

@@ -85,6 +85,10 @@ pub trait Exposures: Send + Sync {
     /// Every exposure to `experiment`, in no particular order.
     fn exposures(&self, experiment: &str) -> Result<Vec<Exposure>, StoreError>;
 
+    /// Hands every exposure to every experiment to `each`, in no particular order (a copy of
+    /// the store).
+    fn every(&self, each: &mut dyn FnMut(Exposure)) -> Result<(), StoreError>;
+
     /// The unit's purchases, in no particular order.
     fn purchases(&self, unit: &Unit) -> Result<Vec<Purchase>, StoreError>;
 

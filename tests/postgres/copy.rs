@@ -4,7 +4,8 @@
 use std::process::Command;
 
 use concierge::profile::{
-    Event, EventInput, Limits, PostgresOptions, PostgresStore, SledStore, Store, StoreOptions, copy_store,
+    Event, EventInput, Exposure, Limits, PostgresOptions, PostgresStore, Purchase, SledStore, Store, StoreOptions,
+    Unit, copy_store,
 };
 
 use crate::cluster;
@@ -46,12 +47,30 @@ fn a_shop_moved_to_postgres_and_back_keeps_every_shopper_and_copying_again_chang
             sled.save(&p).unwrap();
             shoppers.push(p);
         }
+        // The shop's order log and an experiment's exposure and purchase travel too.
+        let lines: Vec<concierge::orders::OrderLine> = (0..1_200)
+            .map(|n| {
+                serde_json::from_value(serde_json::json!({
+                    "order_id": format!("inv-{}", n / 3), "customer": format!("cust-{}", n % 40),
+                    "product_id": format!("sku-{}", n % 7), "quantity": 1, "at": 1_700_000_000 + n
+                }))
+                .unwrap()
+            })
+            .collect();
+        sled.orders().unwrap().append(&lines).unwrap();
+        let exposures = sled.experiments().unwrap();
+        let unit = Unit::from_stored("s:visitor".into());
+        let exposure =
+            Exposure { experiment: "holdout".into(), unit: unit.clone(), arm: "holdout".into(), at: T0, of: None };
+        exposures.expose(&exposure).unwrap();
+        exposures.add_purchase(&Purchase { unit, key: "order-9".into(), revenue: 20.0, at: T0 }).unwrap();
     }
     let from = source.path().to_str().unwrap();
     let (ok, out) = concierge(&["store", "copy", "--from", from, "--to", &url]);
     assert!(ok, "{out}");
     assert!(out.contains("shoppers: 30 copied, 0 unchanged, 0 skipped"), "{out}");
     assert!(out.contains("with 20 events, 6 orders, 10 customer links"), "{out}");
+    assert!(out.contains("order log: 1200 lines; experiments: 1 exposures, 1 purchases"), "{out}");
     let (ok, again) = concierge(&["store", "copy", "--from", from, "--to", &url]);
     assert!(ok && again.contains("shoppers: 0 copied, 30 unchanged, 0 skipped"), "{again}");
     let (ok, out) = concierge(&["store", "copy", "--from", &url, "--to", back.path().to_str().unwrap()]);
@@ -63,6 +82,14 @@ fn a_shop_moved_to_postgres_and_back_keeps_every_shopper_and_copying_again_chang
         assert_eq!(returned.load(p.id()).unwrap().as_ref(), Some(p), "back on sled");
     }
     assert_eq!(postgres.find_customer(&customer("cust-3")).unwrap(), Some(shoppers[3].id()));
+    for store in [&postgres as &dyn Store, &returned] {
+        let mut lines = 0;
+        store.orders().unwrap().scan(&mut |_| lines += 1).unwrap();
+        assert_eq!(lines, 1_200, "every order line, in PostgreSQL and back");
+        let exposures = store.experiments().unwrap();
+        assert_eq!(exposures.exposures("holdout").unwrap().len(), 1);
+        assert_eq!(exposures.purchases(&Unit::from_stored("s:visitor".into())).unwrap().len(), 1);
+    }
 }
 
 #[test]

@@ -97,6 +97,20 @@ impl Exposures for PostgresStore {
         })
     }
 
+    fn every(&self, each: &mut dyn FnMut(Exposure)) -> Result<(), StoreError> {
+        let rows = self.run(async {
+            let client = self.client().await?;
+            client
+                .query("SELECT unit, arm, at, of_unit, experiment FROM concierge_exposures", &[])
+                .await
+                .map_err(database)
+        })?;
+        for row in &rows {
+            each(exposure(&row.get::<_, String>(4), row));
+        }
+        Ok(())
+    }
+
     fn purchases(&self, unit: &Unit) -> Result<Vec<Purchase>, StoreError> {
         self.run(async {
             let client = self.client().await?;

@@ -113,6 +113,16 @@ impl Exposures for SledStore {
         Ok(all)
     }
 
+    fn every(&self, each: &mut dyn FnMut(Exposure)) -> Result<(), StoreError> {
+        for entry in self.tree("exposures")?.iter() {
+            let (name, bytes) = entry?;
+            let at = name.iter().position(|b| *b == 0).unwrap_or(name.len());
+            let experiment = String::from_utf8_lossy(&name[..at]).into_owned();
+            each(decode(&experiment, &after_separator(&name), &bytes)?);
+        }
+        Ok(())
+    }
+
     fn purchases(&self, unit: &Unit) -> Result<Vec<Purchase>, StoreError> {
         let mut all = Vec::new();
         for entry in self.tree("purchases")?.scan_prefix(key(unit.as_str(), "")) {
