@@ -102,7 +102,7 @@ fn the_socket_driver_applies_the_fixture_before_the_first_reply_and_keeps_the_sh
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         tokio::spawn(axum::serve(listener, app(fake.clone())).into_future());
-        let factory = concierge::replay::socket::factory(&format!("ws://{addr}/v1/chat")).unwrap();
+        let factory = concierge::replay::socket::factory(&format!("ws://{addr}/v1/chat"), None).unwrap();
         concierge::replay::run(&[path], factory, &concierge::replay::Options::default()).await
     });
     assert!(summary.all_passed(), "{}", concierge::replay::report::human(&summary));
