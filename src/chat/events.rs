@@ -100,6 +100,12 @@ pub fn record_event_noticing(
         (None, Some(customer)) => update_customer(profiles.store.as_ref(), &customer, now, &mut change)?,
         (None, None) => return Err(EventError::NoCustomer),
     };
+    // Who watches which product, for stock changes (a hint: each is judged on the profile).
+    if outcome == Recorded::Stored
+        && let Some(watchers) = profiles.store.watchers()
+    {
+        crate::notices::watchers::note(watchers, profile.id(), &event)?;
+    }
     let noticed = Noticed { shopper: Some(profile.id()), customer: profile.customer().map(|c| c.id.clone()), causes };
     Ok((outcome, durable, noticed))
 }
