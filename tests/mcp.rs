@@ -332,6 +332,28 @@ async fn with_personalization_off_recommend_ignores_the_profile_and_events_are_n
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn an_agent_gives_and_withdraws_the_shoppers_consent_to_notices() {
+    let server = common::start(|_| {}).await;
+    let token = chatting_shopper(&server, "a present for my dad").await;
+    let steps = json!([
+        {"name": "notices_on", "tool": "update_shopper_profile",
+            "arguments": {"consent": {"notices": true}}, "token": token},
+        {"name": "empty_consent", "tool": "update_shopper_profile", "arguments": {"consent": {}}, "token": token},
+        {"name": "both", "tool": "update_shopper_profile",
+            "arguments": {"consent": {"notices": false, "personalization": true}}, "token": token},
+    ]);
+    let Some(results) = run(&server, steps).await else { return };
+    let on = ok(&results, "notices_on");
+    assert_eq!(on["consent"]["notices"], true, "{on}");
+    assert_eq!(on["consent"]["personalization"], true, "a consent not named stays as it was: {on}");
+    assert_eq!(error_code(&results, "empty_consent"), "invalid_arguments");
+    assert_eq!(ok(&results, "both")["consent"]["notices"], false);
+    // The widget's own view of the profile agrees: the agent changed the stored consent.
+    let (status, view) = common::http(&server, "GET", "/v1/profile", Some(&token), None).await;
+    assert_eq!((status, &view["consent"]["notices"]), (200, &json!(false)), "{view}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn an_agent_converses_through_a_gift_request_to_products_and_then_uses_the_token_it_got() {
     let server = common::start(|_| {}).await;
     let steps = json!([

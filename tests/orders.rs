@@ -101,6 +101,7 @@ fn erasing_a_customer_removes_their_order_lines_and_a_reimport_does_not_bring_th
         quantity: 1,
         price: Some(2.0),
         at: 1_700_000_000,
+        source: concierge::profile::OrderSource::Shop,
     };
     let lines = vec![line("1", "10001"), line("1", "10002")];
     load(&store, lines.clone(), OffsetDateTime::now_utc()).unwrap();

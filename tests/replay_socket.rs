@@ -102,7 +102,7 @@ fn the_socket_driver_applies_the_fixture_before_the_first_reply_and_keeps_the_sh
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         tokio::spawn(axum::serve(listener, app(fake.clone())).into_future());
-        let factory = concierge::replay::socket::factory(&format!("ws://{addr}/v1/chat")).unwrap();
+        let factory = concierge::replay::socket::factory(&format!("ws://{addr}/v1/chat"), None).unwrap();
         concierge::replay::run(&[path], factory, &concierge::replay::Options::default()).await
     });
     assert!(summary.all_passed(), "{}", concierge::replay::report::human(&summary));
@@ -119,4 +119,61 @@ fn the_socket_driver_applies_the_fixture_before_the_first_reply_and_keeps_the_sh
     assert!(patch.is_some() && post.is_some(), "{log:#?}");
     assert!(patch < second_hello && post < second_hello, "the fixture comes before the first visit: {log:#?}");
     assert!(log.iter().any(|l| l.contains(r#""type":"event""#) && l.contains("sku-4")), "{log:#?}");
+}
+
+const SHOP_SCRIPT: &str = r#"name: shop events over the socket
+shopper:
+  shop_events: [{kind: purchase, order: {id: "o-1", items: [{product_id: sku-9}]}}]
+turns:
+  - expect: {text_matches: "Welcome back"}
+"#;
+
+/// Plays `script` against a fresh fake server with `keys`; the summary and the server's log.
+fn play_against_fake(
+    script: &str,
+    keys: Option<concierge::replay::socket::ShopKeys>,
+) -> (concierge::replay::Summary, Vec<String>) {
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("shop.yaml");
+    std::fs::write(&path, script).unwrap();
+    let fake = Fake::default();
+    let summary = runtime.block_on(async {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(axum::serve(listener, app(fake.clone())).into_future());
+        let factory = concierge::replay::socket::factory(&format!("ws://{addr}/v1/chat"), keys).unwrap();
+        concierge::replay::run(&[path], factory, &concierge::replay::Options::default()).await
+    });
+    let log = fake.log.lock().unwrap().clone();
+    (summary, log)
+}
+
+#[test]
+fn the_socket_driver_records_shop_events_with_the_backend_key_for_the_shoppers_verified_customer() {
+    let keys = concierge::replay::socket::ShopKeys { backend_key: "bk".into(), identity_secret: "idsecret".into() };
+    let (summary, log) = play_against_fake(SHOP_SCRIPT, Some(keys));
+    assert!(summary.all_passed(), "{}", concierge::replay::report::human(&summary));
+    let customer = concierge::replay::Fixture::customer("tok-1");
+    let signature = concierge::server::auth::sign_customer("idsecret", &customer);
+    let hellos: Vec<&String> = log.iter().filter(|l| l.contains(r#""type":"hello""#)).collect();
+    assert!(hellos.len() >= 2, "{log:#?}");
+    assert!(hellos[0].contains(r#""customer":null"#), "the first hello only gets a token: {log:#?}");
+    for hello in &hellos[1..] {
+        assert!(
+            hello.contains(&signature) && hello.contains(&customer),
+            "every later hello is the customer's: {log:#?}"
+        );
+    }
+    let post = log.iter().find(|l| l.starts_with("POST Bearer bk ")).expect("posted with the backend key");
+    assert!(post.contains(&format!(r#""customer_id":"{customer}""#)) && post.contains("o-1"), "{post}");
+    assert!(!log.iter().any(|l| l.starts_with("POST Bearer tok-1")), "nothing with the shopper's token: {log:#?}");
+}
+
+#[test]
+fn shop_events_over_the_socket_without_the_shops_keys_fail_saying_which_are_needed() {
+    let (summary, _) = play_against_fake(SHOP_SCRIPT, None);
+    assert!(!summary.all_passed());
+    let report = concierge::replay::report::human(&summary);
+    assert!(report.contains("CONCIERGE_BACKEND_KEY") && report.contains("CONCIERGE_IDENTITY_SECRET"), "{report}");
 }

@@ -9,6 +9,8 @@ use axum::http::{HeaderMap, StatusCode};
 use serde_json::{Value, json};
 
 mod common;
+#[path = "service/honesty.rs"]
+mod honesty;
 
 use common::{Server, Socket, connect, http, next_within, send, start};
 

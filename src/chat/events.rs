@@ -6,8 +6,8 @@ use time::OffsetDateTime;
 
 use super::conversation::Profiles;
 use crate::profile::{
-    CustomerId, Durable, Event, EventInput, EventKind, InputError, Profile, Recorded, ShopperId, StoreError, Stored,
-    Unit, update_customer,
+    CustomerId, Durable, Event, EventInput, EventKind, InputError, OrderSource, Profile, Recorded, ShopperId,
+    StoreError, Stored, Unit, update_customer,
 };
 
 /// Why an event was not recorded. Every variant but `Store` is the sender's mistake.
@@ -65,7 +65,9 @@ pub fn record_event_noticing(
 ) -> Result<(Recorded, Durable, Noticed), EventError> {
     let input: EventInput = serde_json::from_value(raw).map_err(EventError::NotAnEvent)?;
     let customer = input.customer()?;
-    let event = Event::parse(input, now)?;
+    // Only the backend key names a customer (with a token, `customer_id` is refused below).
+    let source = if customer.is_some() { OrderSource::Shop } else { OrderSource::Shopper };
+    let event = Event::parse(input, now)?.recorded_by(source);
     let credited = match (event.kind, profiles.store.experiments()) {
         (EventKind::Purchase, Some(exposures)) => {
             let units = units(profiles, shopper, customer.as_ref())?;
@@ -98,6 +100,12 @@ pub fn record_event_noticing(
         (None, Some(customer)) => update_customer(profiles.store.as_ref(), &customer, now, &mut change)?,
         (None, None) => return Err(EventError::NoCustomer),
     };
+    // Who watches which product, for stock changes (a hint: each is judged on the profile).
+    if outcome == Recorded::Stored
+        && let Some(watchers) = profiles.store.watchers()
+    {
+        crate::notices::watchers::note(watchers, profile.id(), &event)?;
+    }
     let noticed = Noticed { shopper: Some(profile.id()), customer: profile.customer().map(|c| c.id.clone()), causes };
     Ok((outcome, durable, noticed))
 }

@@ -42,7 +42,7 @@ pub fn run(args: ReplayArgs) -> anyhow::Result<ExitCode> {
         .context("cannot start the async runtime")?;
     let summary = runtime.block_on(async {
         match &args.url {
-            Some(url) => play(&args.paths, replay::socket::factory(url)?, &options).await,
+            Some(url) => play(&args.paths, replay::socket::factory(url, shop_keys())?, &options).await,
             None => {
                 let factory =
                     replay::in_process::driver_factory(args.catalog.catalog.clone(), args.prompts.prompts.clone())?;
@@ -56,6 +56,15 @@ pub fn run(args: ReplayArgs) -> anyhow::Result<ExitCode> {
         std::fs::write(path, xml).with_context(|| format!("cannot write {}", path.display()))?;
     }
     Ok(if summary.all_passed() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+}
+
+/// The live server's keys, from the variables `concierge serve` reads, for fixtures' `shop_events`.
+fn shop_keys() -> Option<replay::socket::ShopKeys> {
+    let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+    Some(replay::socket::ShopKeys {
+        backend_key: var("CONCIERGE_BACKEND_KEY")?,
+        identity_secret: var("CONCIERGE_IDENTITY_SECRET")?,
+    })
 }
 
 async fn play<F: DriverFactory>(paths: &[PathBuf], factory: F, options: &Options) -> anyhow::Result<Summary> {

@@ -27,14 +27,20 @@ pub(crate) struct UpdateArgs {
     /// occasion, budget, interests, exclude.
     #[serde(default)]
     pub declared: serde_json::Map<String, serde_json::Value>,
-    /// `{"personalization": false}` stops every use of the profile (and recording behaviour).
+    /// `{"personalization": false}` stops every use of the profile (and recording behaviour);
+    /// `{"notices": true}` agrees to proactive notices (shipping delays, back in stock, ...),
+    /// off until given.
     pub consent: Option<Consent>,
 }
 
+/// The consents to change; at least one.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct Consent {
-    pub personalization: bool,
+    #[serde(default)]
+    pub personalization: Option<bool>,
+    #[serde(default)]
+    pub notices: Option<bool>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -65,9 +71,12 @@ pub(crate) async fn update(
     if args.declared.is_empty() && args.consent.is_none() {
         return Err(ToolError::invalid("give `declared` slots, `consent`, or both"));
     }
+    if args.consent.as_ref().is_some_and(|c| c.personalization.is_none() && c.notices.is_none()) {
+        return Err(ToolError::invalid("`consent` needs `personalization`, `notices`, or both"));
+    }
     let patch = ProfilePatch {
         declared: args.declared,
-        consent: args.consent.map(|c| ConsentPatch { personalization: Some(c.personalization), notices: None }),
+        consent: args.consent.map(|c| ConsentPatch { personalization: c.personalization, notices: c.notices }),
     };
     to_json(rest::apply_patch(state, shopper, patch, Source::Agent).await?)
 }

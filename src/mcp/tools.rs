@@ -82,7 +82,8 @@ pub(crate) fn list() -> Vec<Tool> {
             "update_shopper_profile",
             "Edit or remove the shopper's declared facts (purpose, recipient, age, occasion, budget, interests, \
              exclude), recorded with the source `agent`, and set consent (`personalization: false` stops every use \
-             of the profile). All or nothing: a bad value changes nothing.",
+             of the profile; `notices: true` agrees to proactive notices such as shipping delays and back in \
+             stock, off until given). All or nothing: a bad value changes nothing.",
         )
         .annotate(
             ToolAnnotations::with_title("Update the shopper's profile")

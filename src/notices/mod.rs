@@ -9,10 +9,14 @@
 //!   (the [`Outbox`] behind the store seam), read by `GET /v1/notices` and the webhook.
 //! - `webhook`: the signed, retried, at-least-once delivery to `notices.webhook_url`.
 //! - `wording`: the merchant's words for each kind (`prompts/notices.toml`).
+//! - `withdraw`: a waiting notice that no longer holds is withdrawn, not handed out.
+//! - `watchers`: who watches each product (the index a stock change reads).
 
 pub mod outbox;
 pub mod trigger;
+pub mod watchers;
 pub mod webhook;
+pub mod withdraw;
 pub mod wording;
 
 use serde::{Deserialize, Serialize};
@@ -23,6 +27,7 @@ use crate::money::{Amount, Currency};
 
 pub use outbox::{Outbox, SledOutbox};
 pub use trigger::{Cause, Due, Settings};
+pub use watchers::{SledWatchers, Watchers};
 pub use wording::Wording;
 
 /// The kinds of notice (the `kind` of the `notice` frame).

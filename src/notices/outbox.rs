@@ -29,6 +29,10 @@ pub trait Outbox: Send + Sync {
     /// Removes the waiting notices at positions up to `up_to`; returns how many.
     fn ack(&self, up_to: u64) -> Result<usize, StoreError>;
 
+    /// Removes the one waiting notice at `position` (it no longer holds: see `withdraw`);
+    /// whether there was one.
+    fn withdraw(&self, position: u64) -> Result<bool, StoreError>;
+
     /// Removes every waiting notice of `shopper` (erasure).
     fn forget(&self, shopper: ShopperId) -> Result<usize, StoreError>;
 }
@@ -103,6 +107,20 @@ impl Outbox for SledOutbox {
         }
         self.db.flush()?;
         Ok(removed)
+    }
+
+    fn withdraw(&self, position: u64) -> Result<bool, StoreError> {
+        let key = position.to_be_bytes();
+        let Some(value) = self.notices.get(key)? else { return Ok(false) };
+        // An unreadable entry is removed all the same: it could never be handed out.
+        match SledOutbox::decode(&value) {
+            Ok(waiting) => self.remove(&key, &waiting)?,
+            Err(_) => {
+                self.notices.remove(key)?;
+            }
+        }
+        self.db.flush()?;
+        Ok(true)
     }
 
     fn forget(&self, shopper: ShopperId) -> Result<usize, StoreError> {

@@ -1,12 +1,15 @@
 //! The signed webhook: each waiting notice is POSTed to `notices.webhook_url` as JSON, signed
 //! so the shop can tell it came from us and is fresh, retried with backoff until the shop
-//! answers 2xx, then taken out of the outbox. At least once: a notice whose answer was lost is
+//! answers 2xx (or it stops holding), then taken out of the outbox. At least once: a notice whose answer was lost is
 //! sent again, with the same `id` (its dedupe key) in the body and the `X-Concierge-Notice-Id`
 //! header.
 //!
 //! Signature: `X-Concierge-Timestamp: <unix seconds>` and
 //! `X-Concierge-Signature: sha256=<hex HMAC-SHA256 of "<timestamp>.<body>" with the secret>`.
 //! The receiver recomputes it over the raw body and refuses old timestamps (replays).
+//!
+//! A waiting notice that no longer holds when its turn comes is withdrawn, not sent (see
+//! `withdraw`).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -16,7 +19,11 @@ use sha2::Sha256;
 use tokio::sync::{Notify, watch};
 
 use super::Notice;
+use crate::catalog::Catalog;
 use crate::profile::Store;
+
+/// The catalog as it is now (the server swaps catalogs while the sender runs).
+pub type CatalogNow = Arc<dyn Fn() -> Arc<Catalog> + Send + Sync>;
 
 /// The first retry's wait; each later one doubles, up to [`MAX_BACKOFF`].
 pub const FIRST_BACKOFF: Duration = Duration::from_millis(500);
@@ -44,9 +51,16 @@ pub fn signature(secret: &str, timestamp: i64, body: &[u8]) -> String {
     format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
 }
 
-/// Sends the outbox's notices to the webhook, oldest first, until `stop` turns true. `wake`
-/// is notified when a notice is added.
-pub async fn run(store: Arc<dyn Store>, webhook: Webhook, wake: Arc<Notify>, mut stop: watch::Receiver<bool>) {
+/// Sends the outbox's notices that still hold (judged against `catalog`) to the webhook,
+/// oldest first, until `stop` turns true, withdrawing those that no longer hold. `wake` is
+/// notified when a notice is added.
+pub async fn run(
+    store: Arc<dyn Store>,
+    catalog: CatalogNow,
+    webhook: Webhook,
+    wake: Arc<Notify>,
+    mut stop: watch::Receiver<bool>,
+) {
     let client = match reqwest::Client::builder().timeout(TIMEOUT).build() {
         Ok(client) => client,
         Err(error) => {
@@ -54,12 +68,20 @@ pub async fn run(store: Arc<dyn Store>, webhook: Webhook, wake: Arc<Notify>, mut
             return;
         }
     };
+    // The wait before the next try after a refusal: each retry re-reads the outbox, so a
+    // notice that stopped holding meanwhile is withdrawn instead of sent again.
+    let mut wait = FIRST_BACKOFF;
     loop {
         if *stop.borrow() {
             return;
         }
-        let reader = Arc::clone(&store);
-        let page = tokio::task::spawn_blocking(move || reader.notices().map(|o| o.after(0, 50))).await;
+        let (reader, catalog) = (Arc::clone(&store), catalog());
+        let page = tokio::task::spawn_blocking(move || {
+            let outbox = reader.notices()?;
+            let page = outbox.after(0, 50);
+            Some(page.and_then(|page| super::withdraw::keep_holding(reader.as_ref(), outbox, &catalog, page)))
+        })
+        .await;
         let page = match page {
             Ok(Some(Ok(page))) => page,
             Ok(None) => return,
@@ -78,9 +100,15 @@ pub async fn run(store: Arc<dyn Store>, webhook: Webhook, wake: Arc<Notify>, mut
             continue;
         }
         for (position, notice) in page {
-            if !deliver(&client, &webhook, &notice, &mut stop).await {
-                return;
+            if !deliver(&client, &webhook, &notice).await {
+                tokio::select! {
+                    _ = tokio::time::sleep(wait) => {}
+                    _ = stop.changed() => return,
+                }
+                wait = (wait * 2).min(MAX_BACKOFF);
+                break;
             }
+            wait = FIRST_BACKOFF;
             let acker = Arc::clone(&store);
             let acked = tokio::task::spawn_blocking(move || acker.notices().map(|o| o.ack(position))).await;
             if let Ok(Some(Err(error))) = acked {
@@ -91,13 +119,9 @@ pub async fn run(store: Arc<dyn Store>, webhook: Webhook, wake: Arc<Notify>, mut
     }
 }
 
-/// Sends one notice until the receiver answers 2xx; `false` when stopped first.
-async fn deliver(
-    client: &reqwest::Client,
-    webhook: &Webhook,
-    notice: &Notice,
-    stop: &mut watch::Receiver<bool>,
-) -> bool {
+/// Sends one notice once; whether the receiver took it (answered 2xx). A notice that cannot
+/// be encoded counts as taken: it is dropped, since no retry could send it.
+async fn deliver(client: &reqwest::Client, webhook: &Webhook, notice: &Notice) -> bool {
     let body = match serde_json::to_vec(notice) {
         Ok(body) => body,
         Err(error) => {
@@ -105,31 +129,22 @@ async fn deliver(
             return true;
         }
     };
-    let mut wait = FIRST_BACKOFF;
-    loop {
-        let timestamp = time::OffsetDateTime::now_utc().unix_timestamp();
-        let sent = client
-            .post(&webhook.url)
-            .header("content-type", "application/json")
-            .header("x-concierge-timestamp", timestamp.to_string())
-            .header("x-concierge-signature", signature(&webhook.secret, timestamp, &body))
-            .header("x-concierge-notice-id", &notice.id)
-            .body(body.clone())
-            .send()
-            .await;
-        match sent {
-            Ok(answer) if answer.status().is_success() => return true,
-            Ok(answer) => {
-                tracing::warn!(status = %answer.status(), id = %notice.id, "webhook refused a notice; retrying")
-            }
-            Err(error) => tracing::warn!(%error, id = %notice.id, "webhook unreachable; retrying"),
-        }
-        tokio::select! {
-            _ = tokio::time::sleep(wait) => {}
-            _ = stop.changed() => return false,
-        }
-        wait = (wait * 2).min(MAX_BACKOFF);
+    let timestamp = time::OffsetDateTime::now_utc().unix_timestamp();
+    let sent = client
+        .post(&webhook.url)
+        .header("content-type", "application/json")
+        .header("x-concierge-timestamp", timestamp.to_string())
+        .header("x-concierge-signature", signature(&webhook.secret, timestamp, &body))
+        .header("x-concierge-notice-id", &notice.id)
+        .body(body)
+        .send()
+        .await;
+    match sent {
+        Ok(answer) if answer.status().is_success() => return true,
+        Ok(answer) => tracing::warn!(status = %answer.status(), id = %notice.id, "webhook refused a notice; retrying"),
+        Err(error) => tracing::warn!(%error, id = %notice.id, "webhook unreachable; retrying"),
     }
+    false
 }
 
 #[cfg(test)]

@@ -13,7 +13,7 @@ use time::{Duration, OffsetDateTime};
 
 use crate::money::Currency;
 use crate::problem::Problem;
-use crate::profile::Profile;
+use crate::profile::{OrderSource, Profile};
 use crate::slots::Slots;
 
 /// The built-in set: none (a shop without `offers.toml` offers nothing).
@@ -80,20 +80,26 @@ struct File {
     offer: Vec<Rule>,
 }
 
-/// The facts a rule may look at: all of them visible to the shopper in their profile.
+/// The facts a rule may look at: all of them visible to the shopper in their profile. Orders
+/// are those the shop recorded (its backend key, an import): a purchase a shopper posts with
+/// their own token is kept and shown, but it would let anyone grant themselves a loyalty
+/// benefit or lose a first-order one at will, so no rule counts it.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Facts {
+    /// Orders the shop recorded.
     pub orders: usize,
-    /// Order totals in the shop's currency over the last 365 days.
+    /// Totals of the orders the shop recorded, in the shop's currency, over the last 365 days.
     pub spend_365: Decimal,
     pub occasion: Option<String>,
 }
 
 impl Facts {
-    /// The facts of `profile` at `now` (orders whatever the consent: they are the shop's
-    /// records, shown to the shopper), with the occasion the conversation knows.
+    /// The facts of `profile` at `now` (the orders the shop recorded, whatever the consent:
+    /// they are the shop's records, shown to the shopper), with the occasion the conversation
+    /// knows.
     pub fn of(profile: Option<&Profile>, slots: &Slots, currency: Currency, now: OffsetDateTime) -> Facts {
-        let orders = profile.map_or(&[][..], |p| p.orders());
+        let all = profile.map_or(&[][..], |p| p.orders());
+        let orders: Vec<&crate::profile::Order> = all.iter().filter(|o| o.source == OrderSource::Shop).collect();
         let since = now - Duration::days(365);
         let spend_365 = orders
             .iter()

@@ -7,7 +7,9 @@ use time::macros::datetime;
 use super::*;
 use crate::chat::conversation::{Conversation, Profiles};
 use crate::chat::query::PageContext;
-use crate::profile::{Durability, Event, EventInput, Limits, ShopperId, SledStore, Source, StoreOptions};
+use crate::profile::{
+    Durability, Event, EventInput, Limits, OrderSource, Recorded, ShopperId, SledStore, Source, StoreOptions,
+};
 use crate::slots::SlotName;
 
 const NOW: OffsetDateTime = datetime!(2026-11-20 10:00 UTC);
@@ -48,6 +50,34 @@ fn a_broken_offers_file_is_reported_at_its_lines() {
     assert_eq!(unknown.unwrap_err()[0].line, 4, "an unknown benefit is placed at its line");
 }
 
+/// Regression: purchases a shopper posted with their own token counted towards `min_orders`,
+/// `min_spend_365` and `first_order`, so anyone could grant themselves the loyalty offer.
+#[test]
+fn purchases_a_shopper_posts_themselves_count_for_no_offer() {
+    let mut profile = Profile::new(ShopperId::random(), NOW - Duration::days(30));
+    for n in 0..5 {
+        profile.record(purchase(n, 9_000, 10, OrderSource::Shopper), &Limits::default());
+    }
+    let facts = Facts::of(Some(&profile), &Slots::default(), gbp(), NOW);
+    assert_eq!((facts.orders, facts.spend_365), (0, Decimal::ZERO), "{facts:?}");
+    profile.record(purchase(9, 2_000, 5, OrderSource::Shop), &Limits::default());
+    let facts = Facts::of(Some(&profile), &Slots::default(), gbp(), NOW);
+    assert_eq!((facts.orders, facts.spend_365), (1, Decimal::new(20, 0)), "the shop's order counts");
+}
+
+#[test]
+fn the_shops_record_of_an_order_replaces_the_version_the_shopper_posted() {
+    let mut profile = Profile::new(ShopperId::random(), NOW - Duration::days(30));
+    assert_eq!(profile.record(purchase(1, 50_000, 3, OrderSource::Shopper), &Limits::default()), Recorded::Stored);
+    assert_eq!(profile.record(purchase(1, 1_000, 3, OrderSource::Shop), &Limits::default()), Recorded::Stored);
+    assert_eq!(profile.orders().len(), 1);
+    let order = &profile.orders()[0];
+    assert_eq!((order.source, order.total.map(|t| t.decimal())), (OrderSource::Shop, Some(Decimal::new(10, 0))));
+    // The shopper posting it again changes nothing: the shop's version stays.
+    assert_eq!(profile.record(purchase(1, 90_000, 3, OrderSource::Shopper), &Limits::default()), Recorded::Duplicate);
+    assert_eq!(profile.orders()[0].source, OrderSource::Shop);
+}
+
 fn demo() -> crate::chat::assistant::Assistant {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
     crate::chat::load(&root.join("catalog/demo.jsonl"), Some(&root.join("prompts")), Default::default(), None)
@@ -55,7 +85,7 @@ fn demo() -> crate::chat::assistant::Assistant {
         .assistant
 }
 
-fn purchase(n: usize, pence: u32, days_ago: i64) -> Event {
+fn purchase(n: usize, pence: u32, days_ago: i64, source: OrderSource) -> Event {
     let total = Decimal::new(i64::from(pence), 2);
     let input: EventInput = serde_json::from_value(json!({
         "kind": "purchase", "product_id": "toy-001",
@@ -63,7 +93,7 @@ fn purchase(n: usize, pence: u32, days_ago: i64) -> Event {
         "at": (NOW - Duration::days(days_ago)).format(&time::format_description::well_known::Rfc3339).unwrap(),
     }))
     .unwrap();
-    Event::parse(input, NOW).unwrap()
+    Event::parse(input, NOW).unwrap().recorded_by(source)
 }
 
 proptest! {
@@ -73,7 +103,10 @@ proptest! {
     /// holds, judged here from the orders and occasion the test itself made.
     #[test]
     fn prices_never_depend_on_the_shopper_and_offers_appear_only_when_their_rules_hold(
-        orders in prop::collection::vec((1u32..20_000, 0i64..600), 0..6),
+        orders in prop::collection::vec(
+            (1u32..20_000, 0i64..600, prop::sample::select(vec![OrderSource::Shop, OrderSource::Shopper])),
+            0..6,
+        ),
         occasion in prop::sample::select(vec![None, Some("birthday"), Some("christmas"), Some("wedding")]),
         request in prop::sample::select(vec![
             "a gift for my nephew who loves trains under £30",
@@ -88,8 +121,8 @@ proptest! {
         let profiles = Profiles { store, window: crate::profile::DEFAULT_BEHAVIOUR_WINDOW, limits: Limits::default() };
         let id = ShopperId::random();
         let (_, durable) = profiles.store.update(id, NOW - Duration::days(700), &mut |p| {
-            for (n, (pence, days)) in orders.iter().enumerate() {
-                p.record(purchase(n, *pence, *days), &Limits::default());
+            for (n, (pence, days, source)) in orders.iter().enumerate() {
+                p.record(purchase(n, *pence, *days, *source), &Limits::default());
             }
             if let Some(occasion) = occasion {
                 let slots = Slots { occasion: Some(occasion.to_string()), ..Slots::default() };
@@ -108,8 +141,10 @@ proptest! {
             prop_assert_eq!(card.price, product.price);
             prop_assert_eq!(card.currency, product.currency);
         }
-        let count = orders.len();
-        let spend: Decimal = orders.iter().filter(|(_, d)| *d < 365).map(|(p, _)| Decimal::new(i64::from(*p), 2)).sum();
+        // Only the orders the shop recorded count: a shopper's own posts never change an offer.
+        let shops: Vec<_> = orders.iter().filter(|(_, _, s)| *s == OrderSource::Shop).collect();
+        let count = shops.len();
+        let spend: Decimal = shops.iter().filter(|(_, d, _)| *d < 365).map(|(p, _, _)| Decimal::new(i64::from(*p), 2)).sum();
         let told = reply.slots.occasion.clone();
         let rules = assistant.prompts().offers().rules();
         let shown: Vec<&str> = reply.offers.iter().map(|o| o.id.as_str()).collect();

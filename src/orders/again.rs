@@ -173,6 +173,7 @@ mod tests {
             quantity: 1,
             price: None,
             at: day * DAY,
+            source: crate::profile::OrderSource::Shop,
         }
     }
 

@@ -5,7 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::profile::{CustomerId, StoreError};
+use crate::profile::{CustomerId, OrderSource, StoreError};
 
 /// Longest order id, product id or customer id kept (longer ones are refused at import).
 pub const MAX_ID_BYTES: usize = 200;
@@ -29,6 +29,10 @@ pub struct OrderLine {
     pub price: Option<f64>,
     /// When the order was placed, Unix seconds.
     pub at: i64,
+    /// Who recorded it: the shop (its backend key, an import) or the shopper's own token. A
+    /// line stored before the flag existed reads as `shopper`, as a profile's orders do.
+    #[serde(default)]
+    pub source: OrderSource,
 }
 
 impl OrderLine {

@@ -284,6 +284,7 @@ pub fn read_orders(
             quantity,
             price,
             at: at.unix_timestamp(),
+            source: crate::profile::OrderSource::Shop,
         });
     }
     apply_cancellations(&mut lines, &bought, cancellations, &mut report);

@@ -178,6 +178,7 @@ mod tests {
                 quantity: 1,
                 price: None,
                 at: 0,
+                source: crate::profile::OrderSource::Shop,
             })
             .collect()
     }

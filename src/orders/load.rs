@@ -8,7 +8,7 @@ use time::OffsetDateTime;
 
 use super::history::OrderLine;
 use crate::money::Amount;
-use crate::profile::{CustomerId, Event, Limits, Order, OrderItem, Store, StoreError, update_customer};
+use crate::profile::{CustomerId, Event, Limits, Order, OrderItem, OrderSource, Store, StoreError, update_customer};
 
 /// Orders shown in a profile per customer (the log keeps them all).
 pub const RECENT_ORDERS: usize = 20;
@@ -107,6 +107,7 @@ fn recent_orders(lines: &[&OrderLine]) -> Vec<Order> {
             estimated_delivery: None,
             currency: None,
             at: OffsetDateTime::from_unix_timestamp(at).unwrap_or(OffsetDateTime::UNIX_EPOCH),
+            source: items.first().map_or(OrderSource::Shop, |l| l.source),
         })
         .collect()
 }

@@ -159,6 +159,19 @@ pub struct Event {
     pub at: OffsetDateTime,
 }
 
+/// Who recorded an order: the shop's backend (its key, naming the customer; an import), or
+/// the shopper (their own token: the widget's socket, `POST /v1/events`, an agent). Both are
+/// facts about the shopper; only the shop's are facts the shop vouches for, so offers count
+/// only those. An order stored before the flag existed reads as `shopper`: an offer is never
+/// granted on a record whose origin is unknown (a shop re-sends its orders to restore them).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OrderSource {
+    Shop,
+    #[default]
+    Shopper,
+}
+
 /// A purchase: its items, total and time. `id` is the shop's order id when it sent one.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Order {
@@ -175,6 +188,9 @@ pub struct Order {
     pub estimated_delivery: Option<time::Date>,
     #[serde(with = "time::serde::rfc3339")]
     pub at: OffsetDateTime,
+    /// Who recorded it (see [`OrderSource`]).
+    #[serde(default)]
+    pub source: OrderSource,
 }
 
 time::serde::format_description!(day, Date, "[year]-[month]-[day]");
@@ -221,6 +237,15 @@ impl Event {
             order: Some(order),
             at,
         }
+    }
+
+    /// The event with its order (if any) marked as recorded by `source`. [`Event::parse`]
+    /// marks every order `shopper`; the path that checked the shop's backend key says `shop`.
+    pub fn recorded_by(mut self, source: OrderSource) -> Event {
+        if let Some(order) = &mut self.order {
+            order.source = source;
+        }
+        self
     }
 
     /// Checks an incoming event against the rules of its kind: product events need a
@@ -282,7 +307,7 @@ fn single_item_order(order: Option<Order>, product_id: Option<&str>, at: OffsetD
     let item = OrderItem { product_id, quantity: 1, price: None, currency: None };
     let (id, total, currency, estimated_delivery) =
         order.map(|o| (o.id, o.total, o.currency, o.estimated_delivery)).unwrap_or_default();
-    Some(Order { id, items: vec![item], total, currency, estimated_delivery, at })
+    Some(Order { id, items: vec![item], total, currency, estimated_delivery, at, source: OrderSource::Shopper })
 }
 
 fn order(input: OrderInput, at: OffsetDateTime) -> Result<Order, InputError> {
@@ -310,7 +335,7 @@ fn order(input: OrderInput, at: OffsetDateTime) -> Result<Order, InputError> {
     }
     let total = input.total.or_else(|| sum(&items));
     let estimated_delivery = input.estimated_delivery.as_deref().map(day).transpose()?;
-    Ok(Order { id, items, total, currency, estimated_delivery, at })
+    Ok(Order { id, items, total, currency, estimated_delivery, at, source: OrderSource::Shopper })
 }
 
 /// A date: `YYYY-MM-DD`, or the date of an RFC 3339 time.
@@ -368,7 +393,9 @@ impl Profile {
     /// [`Limits::max_seen_ids`] ids are remembered) and at most once per order id.
     ///
     /// Purchases go to the orders and are kept whatever the consent (they are the shop's
-    /// transactional records); shipping updates likewise. Behavioural events are stored only
+    /// transactional records); shipping updates likewise. The shop's record of an order the
+    /// shopper posted before (the same order id) replaces the shopper's version: what the shop
+    /// recorded is what counts; the reverse changes nothing. Behavioural events are stored only
     /// while personalization is on. When a bound is reached the oldest entries go first.
     /// Does not touch `last_seen`: backend events are not the shopper's own activity.
     pub fn record(&mut self, event: Event, limits: &Limits) -> Recorded {
@@ -384,7 +411,12 @@ impl Profile {
         if event.kind == EventKind::Purchase
             && let Some(order) = event.order
         {
-            if order.id.is_some() && self.orders.iter().any(|o| o.id == order.id) {
+            if let Some(known) = self.orders.iter_mut().find(|o| order.id.is_some() && o.id == order.id) {
+                if known.source == OrderSource::Shopper && order.source == OrderSource::Shop {
+                    *known = order;
+                    self.orders.sort_by_key(|o| o.at);
+                    return Recorded::Stored;
+                }
                 return Recorded::Duplicate;
             }
             insert_by_time(&mut self.orders, order, |o| o.at, limits.max_orders);

@@ -46,7 +46,9 @@ pub use behaviour::{Behaviour, DEFAULT_BEHAVIOUR_WINDOW, ProfileView, RecentBeha
 pub use conversations::{Conversations, Erasure};
 pub use copy::{CopyReport, copy_store};
 pub use error::{InputError, StoreError};
-pub use event::{Event, EventInput, EventKind, MAX_CLOCK_SKEW, Order, OrderInput, OrderItem, OrderItemInput, Recorded};
+pub use event::{
+    Event, EventInput, EventKind, MAX_CLOCK_SKEW, Order, OrderInput, OrderItem, OrderItemInput, OrderSource, Recorded,
+};
 pub use exposures::{Exposure, Exposures, Purchase, Unit};
 pub use group_commit::{DEFAULT_GROUP_WINDOW, Durable};
 pub use id::{CustomerId, ShopperId};

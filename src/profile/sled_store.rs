@@ -110,6 +110,7 @@ pub struct SledStore {
     erased_ids: Duration,
     salt: tombstone::Salt,
     outbox: crate::notices::SledOutbox,
+    watchers: crate::notices::SledWatchers,
 }
 
 /// How long `open` waits for a previous handle on the same directory to let go of its lock.
@@ -158,6 +159,7 @@ impl SledStore {
         let stripes = (0..STRIPES).map(|_| Mutex::new(())).collect();
         let salt = tombstone::Salt::of(&db).map_err(open_error)?;
         let outbox = crate::notices::SledOutbox::open(&db).map_err(open_error)?;
+        let watchers = crate::notices::SledWatchers::open(&db).map_err(open_error)?;
         Ok(SledStore {
             db,
             path,
@@ -168,6 +170,7 @@ impl SledStore {
             erased_ids: options.erased_ids,
             salt,
             outbox,
+            watchers,
         })
     }
 
@@ -417,11 +420,16 @@ impl Store for SledStore {
         self.remove(shopper, None, expires)?;
         // Notices waiting for the shop's backend are about the shopper too.
         crate::notices::Outbox::forget(&self.outbox, shopper)?;
+        crate::notices::Watchers::forget(&self.watchers, shopper)?;
         Ok(self.durable())
     }
 
     fn notices(&self) -> Option<&dyn crate::notices::Outbox> {
         Some(&self.outbox)
+    }
+
+    fn watchers(&self) -> Option<&dyn crate::notices::Watchers> {
+        Some(&self.watchers)
     }
 
     fn find_customer(&self, customer: &CustomerId) -> Result<Option<ShopperId>, StoreError> {

@@ -99,6 +99,13 @@ pub trait Store: Send + Sync {
         None
     }
 
+    /// Who watches each product (see `notices::watchers`), shared by every server using the
+    /// store; `None` (the default) for a store that keeps no index: a stock change then reads
+    /// every profile. Erasing a shopper removes their entries.
+    fn watchers(&self) -> Option<&dyn crate::notices::Watchers> {
+        None
+    }
+
     /// The order log (every order line, by order and by customer), shared by every server
     /// using the store; `None` (the default) for a store that keeps no orders beyond profiles.
     /// Erasing a shopper removes their customer's lines from it.

@@ -29,6 +29,9 @@ pub struct InProcess {
     _dir: tempfile::TempDir,
     /// The shopper's token: the latest `welcome`'s, or the fixture's shopper.
     shopper: Option<String>,
+    /// The shop customer every hello names once the fixture's `shop_events` made the shopper
+    /// one (a customer's profile is continued only with their verified id).
+    customer: Option<Customer>,
     chat: Chat,
     now: OffsetDateTime,
 }
@@ -47,8 +50,9 @@ impl Identity for Plain {
         shopper.to_string()
     }
 
-    fn customer(&self, _: Customer) -> Option<CustomerId> {
-        None
+    /// Only the driver names a customer (a script cannot): the fixture's, taken as verified.
+    fn customer(&self, customer: Customer) -> Option<CustomerId> {
+        CustomerId::parse(&customer.id).ok()
     }
 
     fn resume_id(&self) -> String {
@@ -83,7 +87,15 @@ impl InProcess {
             window: crate::profile::DEFAULT_BEHAVIOUR_WINDOW,
             limits: Limits::default(),
         };
-        Ok(InProcess { assistant, profiles, _dir: dir, shopper: None, chat: Chat::default(), now: EPOCH })
+        Ok(InProcess {
+            assistant,
+            profiles,
+            _dir: dir,
+            shopper: None,
+            customer: None,
+            chat: Chat::default(),
+            now: EPOCH,
+        })
     }
 
     fn tick(&mut self) -> OffsetDateTime {
@@ -116,9 +128,41 @@ impl InProcess {
         frames
     }
 
+    /// Records `events` as the shop's backend would: the shopper linked to its customer id
+    /// (as an identity-verified hello links it), then each event with the backend's
+    /// `customer_id`, on the same path as `POST /v1/events` with the backend key.
+    fn record_as_the_shop(&self, shopper: ShopperId, events: &[Value], now: OffsetDateTime) -> Result<(), DriverError> {
+        if events.is_empty() {
+            return Ok(());
+        }
+        let id = Fixture::customer(&shopper.to_string());
+        let customer = CustomerId::parse(&id).map_err(|e| DriverError::Protocol(format!("fixture: {e}")))?;
+        let (_, durable) = self
+            .profiles
+            .store
+            .update(shopper, now, &mut |p: &mut Profile| p.link_customer(&customer, now))
+            .map_err(|e| DriverError::Unavailable(e.to_string()))?;
+        durable.wait().map_err(|e| DriverError::Unavailable(e.to_string()))?;
+        for event in events {
+            let mut event = event.clone();
+            if let Some(map) = event.as_object_mut() {
+                map.insert("customer_id".into(), Value::String(id.clone()));
+            }
+            let (_, durable) = record_event(&self.profiles, None, event, now)
+                .map_err(|e: EventError| DriverError::Protocol(format!("fixture: shop_events: {e}")))?;
+            durable.wait().map_err(|e| DriverError::Unavailable(e.to_string()))?;
+        }
+        Ok(())
+    }
+
     async fn start(&mut self, context: &Value) -> Vec<ServerFrame> {
         let context = serde_json::from_value(context.clone()).unwrap_or_default();
-        let hello = ClientFrame::Hello { shopper: self.shopper.clone(), session: None, customer: None, context };
+        let hello = ClientFrame::Hello {
+            shopper: self.shopper.clone(),
+            session: None,
+            customer: self.customer.clone(),
+            context,
+        };
         self.exchange(hello).await
     }
 }
@@ -150,6 +194,11 @@ impl Driver for InProcess {
             let (_, durable) = record_event(&self.profiles, Some(shopper), event, now)
                 .map_err(|e: EventError| DriverError::Protocol(format!("fixture: {e}")))?;
             durable.wait().map_err(|e| DriverError::Unavailable(e.to_string()))?;
+        }
+        self.record_as_the_shop(shopper, &fixture.shop_events, now)?;
+        if !fixture.shop_events.is_empty() {
+            let id = Fixture::customer(&shopper.to_string());
+            self.customer = Some(Customer { id, signature: String::new() });
         }
         match problems.is_empty() {
             true => Ok(()),

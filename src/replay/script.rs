@@ -38,11 +38,23 @@ pub struct Fixture {
     pub declared: Map<String, Value>,
     /// Past orders, each the product ids it contained.
     pub orders: Vec<Vec<String>>,
-    /// Past events, as `POST /v1/events` takes them (without `id`, which drivers assign).
+    /// Past events, as `POST /v1/events` takes them with the shopper's token (without `id`,
+    /// which drivers assign): what the widget would have sent.
     pub events: Vec<Value>,
+    /// Past events the shop's backend recorded (its key, naming the shopper's customer, see
+    /// [`Fixture::customer`]): orders the shop vouches for, which offers count.
+    pub shop_events: Vec<Value>,
 }
 
 impl Fixture {
+    /// The shop customer id a fixture's shopper is linked to for its `shop_events`: derived
+    /// from the shopper's token, so every script's shopper has its own on a shared server.
+    pub fn customer(token: &str) -> String {
+        use sha2::Digest;
+        let digest = hex::encode(sha2::Sha256::digest(token.as_bytes()));
+        format!("replay-{}", &digest[..16])
+    }
+
     /// The orders as `purchase` events: `{"kind":"purchase","order":{"items":[{"product_id":..}]}}`.
     pub fn order_events(&self) -> Vec<Value> {
         self.orders
@@ -172,7 +184,8 @@ fn context(node: &Node<'_>, problems: &mut Vec<Located>) -> Result<Value, Locate
 
 fn fixture(node: &Node<'_>, problems: &mut Vec<Located>) -> Fixture {
     let mut fixture = Fixture::default();
-    for field in yaml::fields(node, "shopper", &["declared", "orders", "events"], problems).unwrap_or_default() {
+    let keys = ["declared", "orders", "events", "shop_events"];
+    for field in yaml::fields(node, "shopper", &keys, problems).unwrap_or_default() {
         match field.key.as_str() {
             "declared" => fixture.declared = declared(field.value, problems),
             "orders" => {
@@ -180,9 +193,14 @@ fn fixture(node: &Node<'_>, problems: &mut Vec<Located>) -> Fixture {
                     keep(self::order(order, problems), problems, |o| fixture.orders.push(o));
                 }
             }
-            _ => {
+            "events" => {
                 for item in yaml::items(field.value) {
                     keep(event(item, problems), problems, |e| fixture.events.push(e));
+                }
+            }
+            _ => {
+                for item in yaml::items(field.value) {
+                    keep(event(item, problems), problems, |e| fixture.shop_events.push(e));
                 }
             }
         }

@@ -7,6 +7,10 @@
 //! /v1/events` for orders and events, with the token as bearer), and then opens the script's
 //! first visit as a new visit of that shopper. Such a shopper is therefore "returning" in the
 //! server's eyes; the in-process driver writes fixtures into its store directly instead.
+//!
+//! A fixture's `shop_events` are recorded as the shop's backend would: the first hello names
+//! the shopper's customer (signed with the server's identity secret) and the events go to
+//! `POST /v1/events` with the backend key, so the driver needs both ([`ShopKeys`]).
 
 use std::time::Duration;
 
@@ -28,6 +32,13 @@ const ANSWER_TIMEOUT: Duration = Duration::from_secs(15);
 /// How long to wait for frames that may follow an event or a handover.
 const GRACE: Duration = Duration::from_millis(150);
 
+/// The server's backend key and identity secret, for fixtures' `shop_events`.
+#[derive(Debug, Clone)]
+pub struct ShopKeys {
+    pub backend_key: String,
+    pub identity_secret: String,
+}
+
 /// One shopper's connection to a live chat server.
 pub struct SocketDriver {
     url: String,
@@ -37,11 +48,19 @@ pub struct SocketDriver {
     socket: Option<Socket>,
     /// The shopper token from the first `welcome`, for later visits and the HTTP API.
     shopper: Option<String>,
+    keys: Option<ShopKeys>,
+    /// The verified customer every hello names once the fixture made the shopper one (a
+    /// customer's profile is continued only with their signature).
+    customer: Value,
 }
 
 /// A factory of socket drivers for the chat at `url` (`ws://HOST:PORT/v1/chat`); each script
-/// gets a new shopper. Fails at once when the URL is not a ws:// or wss:// URL.
-pub fn factory(url: &str) -> Result<impl DriverFactory<Driver = SocketDriver>, DriverError> {
+/// gets a new shopper. Fails at once when the URL is not a ws:// or wss:// URL. Without
+/// `keys`, a script whose fixture has `shop_events` fails saying so.
+pub fn factory(
+    url: &str,
+    keys: Option<ShopKeys>,
+) -> Result<impl DriverFactory<Driver = SocketDriver> + use<>, DriverError> {
     let http = http_base(url)?;
     let client = reqwest::Client::builder()
         .timeout(ANSWER_TIMEOUT)
@@ -49,8 +68,15 @@ pub fn factory(url: &str) -> Result<impl DriverFactory<Driver = SocketDriver>, D
         .map_err(|e| DriverError::Unavailable(format!("cannot start an HTTP client: {e}")))?;
     let url = url.to_string();
     Ok(move |_script: &Script| {
-        let driver =
-            SocketDriver { url: url.clone(), http: http.clone(), client: client.clone(), socket: None, shopper: None };
+        let driver = SocketDriver {
+            url: url.clone(),
+            http: http.clone(),
+            client: client.clone(),
+            socket: None,
+            shopper: None,
+            keys: keys.clone(),
+            customer: Value::Null,
+        };
         async move { Ok(Box::new(driver)) }
     })
 }
@@ -149,10 +175,11 @@ impl SocketDriver {
     }
 
     /// Says hello (with the known shopper token, if any) and reads up to the greeting.
+    /// Names the fixture's customer, if any (see `customer`).
     async fn hello(&mut self, context: &Value) -> Result<Vec<ServerFrame>, DriverError> {
         self.connect().await?;
-        let hello =
-            json!({"type": "hello", "shopper": self.shopper, "session": null, "customer": null, "context": context});
+        let hello = json!({"type": "hello", "shopper": self.shopper, "session": null, "customer": self.customer,
+                           "context": context});
         self.send(&hello).await?;
         let frames = self.answer("the welcome and first reply").await?;
         for frame in &frames {
@@ -184,6 +211,16 @@ impl SocketDriver {
     }
 }
 
+/// What the shop's server signs to vouch for a customer id: hex HMAC-SHA256 with the identity
+/// secret (INTERFACE.md, `hello.customer`).
+fn customer_signature(secret: &str, customer: &str) -> String {
+    use hmac::Mac;
+    // HMAC takes a key of any length: `new_from_slice` cannot fail for it.
+    let Ok(mut mac) = hmac::Hmac::<Sha256>::new_from_slice(secret.as_bytes()) else { return String::new() };
+    mac.update(customer.as_bytes());
+    hex::encode(mac.finalize().into_bytes())
+}
+
 /// An idempotency key unique to this shopper and event.
 fn event_id(token: &str, n: usize) -> String {
     let digest = hex::encode(Sha256::digest(token.as_bytes()));
@@ -192,10 +229,28 @@ fn event_id(token: &str, n: usize) -> String {
 
 impl Driver for SocketDriver {
     async fn apply_fixture(&mut self, fixture: &Fixture) -> Result<(), DriverError> {
+        let keys = match (&self.keys, fixture.shop_events.is_empty()) {
+            (_, true) => None,
+            (Some(keys), false) => Some(keys.clone()),
+            (None, false) => {
+                return Err(DriverError::Protocol(
+                    "fixture: `shop_events` over --url need the server's backend key and identity secret \
+                     (CONCIERGE_BACKEND_KEY and CONCIERGE_IDENTITY_SECRET)"
+                        .into(),
+                ));
+            }
+        };
+        // A fresh shopper's token names its customer, so say hello once without one first.
         self.hello(&json!({})).await?;
-        self.close().await;
         let token =
             self.shopper.clone().ok_or_else(|| DriverError::Protocol("no `welcome` frame after hello".into()))?;
+        let customer = Fixture::customer(&token);
+        if let Some(keys) = &keys {
+            let signature = customer_signature(&keys.identity_secret, &customer);
+            self.customer = json!({"id": customer, "signature": signature});
+            self.hello(&json!({})).await?;
+        }
+        self.close().await;
         if !fixture.declared.is_empty() {
             let body = json!({"declared": fixture.declared});
             self.http(reqwest::Method::PATCH, "/v1/profile", &token, &body).await?;
@@ -209,6 +264,16 @@ impl Driver for SocketDriver {
         }
         if !events.is_empty() {
             self.http(reqwest::Method::POST, "/v1/events", &token, &json!({"events": events})).await?;
+        }
+        if let Some(keys) = keys {
+            let mut events = fixture.shop_events.clone();
+            for (n, event) in events.iter_mut().enumerate() {
+                if let Some(map) = event.as_object_mut() {
+                    map.insert("customer_id".into(), Value::String(customer.clone()));
+                    map.entry("id").or_insert_with(|| Value::String(format!("{}-shop", event_id(&token, n))));
+                }
+            }
+            self.http(reqwest::Method::POST, "/v1/events", &keys.backend_key, &json!({"events": events})).await?;
         }
         Ok(())
     }

@@ -50,6 +50,12 @@ pub(crate) fn spawn_refresh(state: AppState) -> Option<tokio::task::JoinHandle<(
     }))
 }
 
+/// Who recorded an event: only the backend key names a `customer_id` (a shopper's token that
+/// names one is refused before this), so an event naming a customer is the shop's.
+fn event_source(names_customer: bool) -> crate::profile::OrderSource {
+    if names_customer { crate::profile::OrderSource::Shop } else { crate::profile::OrderSource::Shopper }
+}
+
 /// Learns from one event just stored (`raw` as it arrived): a purchase goes to the order log
 /// and the insights, a product view to trending. Blocks (call it off the runtime's threads).
 /// Errors are the log's: the event itself is already stored.
@@ -75,6 +81,7 @@ pub(crate) fn learn(state: &AppState, raw: &serde_json::Value, now: OffsetDateTi
                     quantity: item.quantity,
                     price: item.price.map(|p| p.to_f64()),
                     at: order.at.unix_timestamp(),
+                    source: event_source(customer.is_some()),
                 })
                 .collect();
             if let Some(log) = state.profiles.store.orders() {

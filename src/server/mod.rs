@@ -215,9 +215,14 @@ impl Application {
             |(url, secret)| {
                 let hook = crate::notices::webhook::Webhook { url, secret };
                 let wake = Arc::clone(&state.notices.wake);
-                tokio::spawn(crate::notices::webhook::run(Arc::clone(&store), hook, wake, state.shutdown.clone()))
+                let now = state.clone();
+                let catalog: crate::notices::webhook::CatalogNow =
+                    Arc::new(move || Arc::clone(now.assistant().index().catalog()));
+                let stop = state.shutdown.clone();
+                tokio::spawn(crate::notices::webhook::run(Arc::clone(&store), catalog, hook, wake, stop))
             },
         );
+        notices::spawn_index(&state);
         let reorders = notices::spawn_reorders(
             state.clone(),
             std::time::Duration::from_secs(state.config.notices.reorder_every_secs),

@@ -1,7 +1,8 @@
 //! Notices on the server: who is connected (a notice goes to a connected shopper's sockets as a
 //! `notice` frame, otherwise to the outbox for the shop's backend), the routes
 //! `GET /v1/notices` and `POST /v1/notices/ack` (backend key) and `POST /v1/admin/stock`
-//! (admin key), and the scan that finds the shoppers a stock change concerns.
+//! (admin key); `walk` finds the shoppers a stock change or a reorder sweep concerns. A
+//! waiting notice is handed out only while it still holds (`notices::withdraw`).
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -22,14 +23,17 @@ use super::state::AppState;
 use crate::catalog::{Catalog, CatalogIndex, Product};
 use crate::chat::Noticed;
 use crate::chat::protocol::ServerFrame;
-use crate::notices::trigger::Due;
 use crate::notices::{Cause, Notice, NoticeProduct, Settings};
-use crate::profile::{CustomerId, Profile, ShopperId, Store, StoreError};
+use crate::profile::{CustomerId, ShopperId};
 
+mod walk;
+
+pub(crate) use walk::{spawn_index, spawn_reorders, stock_changed};
+
+/// Pages `GET /v1/notices` reads at most to fill one answer past withdrawn notices.
+const WITHDRAW_ROUNDS: usize = 10;
 /// Most stock changes in one request.
 const MAX_STOCK_CHANGES: usize = 10_000;
-/// Shoppers read per page of the stock scan.
-const SCAN_PAGE: usize = 500;
 
 /// One socket's key in the hub and its writer's queue.
 type Socket = (u64, mpsc::Sender<Message>);
@@ -143,117 +147,6 @@ pub(crate) async fn deliver(state: &AppState, noticed: Noticed) {
     }
 }
 
-/// Finds the shoppers watching a product whose stock changed (`changes`: before and after),
-/// passes their causes through the gate (in each shopper's own write) and delivers them.
-/// Reads every stored profile: O(shoppers) per change batch.
-pub(crate) async fn stock_changed(state: &AppState, changes: Vec<(Option<Product>, Product)>) {
-    if changes.is_empty() {
-        return;
-    }
-    let settings = state.notices.settings;
-    let judge = move |profile: &Profile, _: &()| causes(profile, &changes, &settings);
-    notice_each_shopper(state, "stock change", |_, _| Ok(Some(())), judge).await;
-}
-
-/// Every `every`, reminds consenting customers of products they are due to buy again (see
-/// [`reorder_sweep`]); the first sweep runs at once.
-pub(crate) fn spawn_reorders(state: AppState, every: std::time::Duration) -> Option<tokio::task::JoinHandle<()>> {
-    if every.is_zero() {
-        return None;
-    }
-    Some(tokio::spawn(async move {
-        let mut tick = tokio::time::interval(every);
-        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        loop {
-            tick.tick().await;
-            reorder_sweep(&state).await;
-        }
-    }))
-}
-
-/// Reminds consenting shoppers of the products they are due to buy again (their order history
-/// against the buy-it-again intervals, `orders::again::due`), a product once per purchase.
-/// Reads every stored profile: O(shoppers) per sweep.
-pub(crate) async fn reorder_sweep(state: &AppState) {
-    let (shared, now) = (state.clone(), OffsetDateTime::now_utc());
-    let prepare = move |store: &dyn Store, profile: &Profile| -> Result<Option<Vec<Due>>, StoreError> {
-        let history = super::placements::history(store, profile)?;
-        let due = shared.orders.read().unwrap_or_else(|e| e.into_inner()).due(&history, now.unix_timestamp());
-        let due: Vec<Due> = due
-            .into_iter()
-            .filter_map(|d| {
-                let last_bought = OffsetDateTime::from_unix_timestamp(d.last).ok()?;
-                Some(Due { product: d.product_id, last_bought })
-            })
-            .collect();
-        Ok((!due.is_empty()).then_some(due))
-    };
-    let judge = |profile: &Profile, due: &Vec<Due>| crate::notices::trigger::reorder(profile, due);
-    notice_each_shopper(state, "reorder reminders", prepare, judge).await;
-}
-
-/// Walks every stored shopper who agreed to notices: `prepare` reads what a judgement needs
-/// (may read the store; `None`: nothing to judge), `judge` names the causes from a profile,
-/// once on the stored one and again inside the shopper's own write, where the gate admits
-/// them; what it admitted is delivered once durable. `what` names the walk in logs.
-async fn notice_each_shopper<T, Prepare, Judge>(state: &AppState, what: &'static str, prepare: Prepare, judge: Judge)
-where
-    T: Send + 'static,
-    Prepare: Fn(&dyn Store, &Profile) -> Result<Option<T>, StoreError> + Send + 'static,
-    Judge: Fn(&Profile, &T) -> Vec<Cause> + Send + 'static,
-{
-    let (store, settings, now) = (Arc::clone(&state.profiles.store), state.notices.settings, OffsetDateTime::now_utc());
-    let scanned = tokio::task::spawn_blocking(move || -> Result<Vec<Noticed>, StoreError> {
-        let mut found = Vec::new();
-        let mut after = None;
-        loop {
-            let page = store.shoppers_after(after, SCAN_PAGE)?;
-            let Some(last) = page.last().copied() else { break };
-            after = Some(last);
-            for shopper in page {
-                let Some(profile) = store.load(shopper).ok().flatten() else { continue };
-                if !profile.consent().notices {
-                    continue;
-                }
-                let Some(prepared) = prepare(store.as_ref(), &profile)? else { continue };
-                if judge(&profile, &prepared).is_empty() {
-                    continue;
-                }
-                let mut admitted = Vec::new();
-                let changed = store.change(shopper, &mut |p: &mut Profile| {
-                    let causes = judge(p, &prepared);
-                    admitted = crate::notices::trigger::admit(p, causes, now, &settings);
-                })?;
-                if let Some((profile, durable)) = changed
-                    && !admitted.is_empty()
-                {
-                    durable.wait()?;
-                    let customer = profile.customer().map(|c| c.id.clone());
-                    found.push(Noticed { shopper: Some(shopper), customer, causes: admitted });
-                }
-            }
-        }
-        Ok(found)
-    })
-    .await;
-    match scanned {
-        Ok(Ok(found)) => {
-            for noticed in found {
-                deliver(state, noticed).await;
-            }
-        }
-        Ok(Err(error)) => tracing::error!(%error, "{what}: cannot read the shoppers to notice"),
-        Err(error) => tracing::error!(%error, "{what}: the scan failed"),
-    }
-}
-
-fn causes(profile: &Profile, changes: &[(Option<Product>, Product)], settings: &Settings) -> Vec<Cause> {
-    changes
-        .iter()
-        .filter_map(|(before, after)| crate::notices::trigger::stock_change(profile, before.as_ref(), after, settings))
-        .collect()
-}
-
 /// The products whose availability or stock differ between two catalogs (before, after).
 pub(crate) fn differences(old: &Catalog, new: &Catalog) -> Vec<(Option<Product>, Product)> {
     new.products()
@@ -309,12 +202,36 @@ pub async fn list(
     let (after, limit) =
         (page.after.unwrap_or(0), page.limit.unwrap_or(100).clamp(1, crate::notices::outbox::MAX_PAGE));
     let store = Arc::clone(&state.profiles.store);
-    let found =
-        tokio::task::spawn_blocking(move || store.notices().map(|o| o.after(after, limit)).transpose()).await??;
-    let notices: Vec<Waiting> =
-        found.unwrap_or_default().into_iter().map(|(position, notice)| Waiting { position, notice }).collect();
-    let cursor = notices.last().map_or(after, |w| w.position);
+    let catalog = Arc::clone(state.assistant().index().catalog());
+    let (found, cursor) =
+        tokio::task::spawn_blocking(move || holding_after(store.as_ref(), &catalog, after, limit)).await??;
+    let notices = found.into_iter().map(|(position, notice)| Waiting { position, notice }).collect();
     Ok(Json(Notices { notices, cursor }))
+}
+
+/// Up to `limit` waiting notices after `after` that still hold, withdrawing those that no
+/// longer do on the way, and the cursor: the last position read (so a page of withdrawn
+/// notices still moves the reader on). Reads at most [`WITHDRAW_ROUNDS`] pages. Blocks.
+fn holding_after(
+    store: &dyn crate::profile::Store,
+    catalog: &Catalog,
+    after: u64,
+    limit: usize,
+) -> Result<(Vec<(u64, Notice)>, u64), crate::profile::StoreError> {
+    let Some(outbox) = store.notices() else { return Ok((Vec::new(), after)) };
+    let (mut kept, mut cursor) = (Vec::new(), after);
+    for _ in 0..WITHDRAW_ROUNDS {
+        let want = limit - kept.len();
+        let page = outbox.after(cursor, want)?;
+        let Some(&(last, _)) = page.last() else { break };
+        let full = page.len() == want;
+        cursor = last;
+        kept.extend(crate::notices::withdraw::keep_holding(store, outbox, catalog, page)?);
+        if !full || kept.len() == limit {
+            break;
+        }
+    }
+    Ok((kept, cursor))
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]

@@ -207,6 +207,7 @@ fn lines_of(orders: &[Order]) -> Vec<OrderLine> {
                 quantity: item.quantity,
                 price: item.price.map(|p| p.to_f64()),
                 at: order.at.unix_timestamp(),
+                source: order.source,
             });
         }
     }

@@ -16,6 +16,7 @@ fn line(order: &str, customer: Option<&str>, product: &str, at: i64) -> OrderLin
         quantity: 2,
         price: Some(1.25),
         at,
+        source: concierge::profile::OrderSource::Shop,
     }
 }
 

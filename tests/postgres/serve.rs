@@ -14,6 +14,10 @@ pub type Socket = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTls
 
 /// Every server of a test signs tokens with this, as a shop's servers would share one secret.
 const SECRET: &str = "one secret shared by every server of the shop";
+/// The shop's keys, the same for every server of a test.
+pub const ADMIN_KEY: &str = "admin key of the shop";
+pub const BACKEND_KEY: &str = "backend key of the shop";
+pub const IDENTITY_SECRET: &str = "identity secret of the shop";
 
 /// A `concierge serve` process; killed (SIGKILL) when dropped.
 pub struct Serve {
@@ -39,6 +43,9 @@ impl Serve {
             .arg(dir.path())
             .args(["--catalog", &format!("{root}/catalog/demo.jsonl"), "--prompts", &format!("{root}/prompts")])
             .env("CONCIERGE_SECRET", SECRET)
+            .env("CONCIERGE_ADMIN_KEY", ADMIN_KEY)
+            .env("CONCIERGE_BACKEND_KEY", BACKEND_KEY)
+            .env("CONCIERGE_IDENTITY_SECRET", IDENTITY_SECRET)
             .env("RUST_LOG", "info,tantivy=warn,sled=warn")
             .env("NO_COLOR", "1")
             .stdin(Stdio::null())

@@ -31,6 +31,7 @@ mod notices;
 mod orders;
 mod schema;
 mod tombstones;
+mod watchers;
 mod write;
 
 use std::future::Future;
@@ -338,6 +339,10 @@ impl Store for PostgresStore {
     }
 
     fn orders(&self) -> Option<&dyn crate::orders::OrderLog> {
+        Some(self)
+    }
+
+    fn watchers(&self) -> Option<&dyn crate::notices::Watchers> {
         Some(self)
     }
 

@@ -84,6 +84,18 @@ impl Outbox for PostgresStore {
         })
     }
 
+    fn withdraw(&self, position: u64) -> Result<bool, StoreError> {
+        let position = i64::try_from(position).unwrap_or(i64::MAX);
+        self.run(async {
+            let client = self.client().await?;
+            let removed = client
+                .execute("DELETE FROM concierge_notices WHERE position = $1", &[&position])
+                .await
+                .map_err(database)?;
+            Ok(removed > 0)
+        })
+    }
+
     fn forget(&self, shopper: ShopperId) -> Result<usize, StoreError> {
         let id = shopper.to_string();
         self.run(async {

@@ -112,6 +112,18 @@ const MIGRATIONS: &[(i32, &str)] = &[
         PRIMARY KEY (unit, key)
     );",
     ),
+    (
+        7,
+        // Issue #19: who watches each product (wishlisted or carted), so a stock change reads
+        // only those shoppers; the entries go with their shopper's row. Whether the index was
+        // built from the profiles stored before it is in concierge_settings.
+        "CREATE TABLE concierge_watchers (
+        product text NOT NULL,
+        shopper text NOT NULL REFERENCES concierge_profiles (shopper) ON DELETE CASCADE,
+        PRIMARY KEY (product, shopper)
+    );
+    CREATE INDEX concierge_watchers_shopper ON concierge_watchers (shopper);",
+    ),
 ];
 
 /// The newest schema version this release knows.
