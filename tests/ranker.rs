@@ -297,3 +297,62 @@ fn a_reply_offers_the_closest_products_apart_with_a_budget_that_includes_them() 
     assert_eq!(json["alternatives"][0]["id"], "toy-026");
     assert_eq!(json["slots"]["budget"]["stated"], "£20 to £50");
 }
+
+#[test]
+fn regression_issue_15_an_interest_inside_a_longer_name_is_no_reason() {
+    let index = index(&[
+        r#"{"id":"rangers","title":"Power Rangers Figures Twin Pack","category":["Figures & Playsets","Science Fiction & Fantasy"],"price":5.99,"currency":"GBP","rating":5,"review_count":900}"#,
+        r#"{"id":"zod","title":"Superman General Zod Figure","category":["Figures & Playsets","Science Fiction & Fantasy"],"price":4.99,"currency":"GBP"}"#,
+        r#"{"id":"kit","title":"Water Science Kit","category":["Arts & Crafts","Children's Craft Kits"],"price":14.99,"currency":"GBP"}"#,
+        r#"{"id":"mask","title":"The Amazing Spider-Man Mask","category":["Fancy Dress","Masks"],"price":9.99,"currency":"GBP"}"#,
+    ]);
+    let interest = |term: &str| Query { interests: vec![term.into()], k: 4, ..Query::default() };
+    for r in index.rank(&interest("science")).unwrap() {
+        let claimed = r.signals.contains(&Signal::Interest { term: "science".into() });
+        assert_eq!(claimed, r.product.id == "kit", "{}: {:?}", r.product.title, r.signals);
+    }
+    assert_eq!(ids(&index, &interest("science"))[0], "kit", "the product that means it comes first");
+    let whole = index.rank(&interest("science fiction")).unwrap();
+    assert!(
+        whole
+            .iter()
+            .any(|r| r.product.id == "rangers"
+                && r.signals.contains(&Signal::Interest { term: "science fiction".into() }))
+    );
+    let spiders = index.rank(&interest("spiders")).unwrap();
+    assert!(spiders.iter().all(|r| r.signals.iter().all(|s| s.kind() != "interest")), "Spider-Man is no spider");
+}
+
+#[test]
+fn regression_issue_15_a_die_cast_car_is_found_hyphenated_joined_or_apart() {
+    let index = index(&[
+        r#"{"id":"plain","title":"Shake and Go Sports Car","category":["Toy Cars"],"price":5,"currency":"GBP","rating":5,"review_count":900}"#,
+        r#"{"id":"joined","title":"Oxford Diecast Police Car","category":["Toy Cars"],"price":6,"currency":"GBP"}"#,
+        r#"{"id":"apart","title":"SIKU Die Cast Racing Car","category":["Toy Cars"],"price":7,"currency":"GBP"}"#,
+        r#"{"id":"hyphen","title":"Maisto Die-Cast Car","category":["Toy Cars"],"price":8,"currency":"GBP"}"#,
+    ]);
+    let query = Query { keywords: words("die-cast car"), k: 4, ..Query::default() };
+    let found = ids(&index, &query);
+    assert_eq!(found[3], "plain", "{found:?}");
+    let query = Query { keywords: words("diecast car"), k: 4, ..Query::default() };
+    assert_eq!(ids(&index, &query)[3], "plain");
+}
+
+#[test]
+fn regression_issue_15_remote_controlled_is_remote_control_and_a_superhero_a_super_hero() {
+    let index = index(&[
+        r#"{"id":"pixar","title":"Disney Pixar Cars Toy Car","category":["Toy Cars"],"price":5,"currency":"GBP","rating":5,"review_count":900}"#,
+        r#"{"id":"radio","title":"Radio Controlled Remote Racing Car","category":["Toy Cars"],"price":20,"currency":"GBP"}"#,
+        r#"{"id":"remote","title":"Remote Control Stunt Car","category":["Toy Cars"],"price":25,"currency":"GBP"}"#,
+        r#"{"id":"squad","title":"Marvel Super Hero Squad Hulk Figure","category":["Figures"],"price":8,"currency":"GBP"}"#,
+        r#"{"id":"cape","title":"Superhero Cape Figure","category":["Figures"],"price":6,"currency":"GBP"}"#,
+        r#"{"id":"knight","title":"Knight Figure","category":["Figures"],"price":3,"currency":"GBP","rating":5,"review_count":900}"#,
+    ]);
+    for asked in ["remote controlled car", "remote control car"] {
+        let query = Query { keywords: words(asked), k: 3, ..Query::default() };
+        let found = ids(&index, &query);
+        assert_eq!(found[2], "pixar", "{asked}: {found:?}");
+    }
+    let query = Query { keywords: words("superhero figure"), k: 3, ..Query::default() };
+    assert_eq!(ids(&index, &query)[2], "knight");
+}

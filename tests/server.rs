@@ -396,3 +396,26 @@ async fn a_conversation_moves_last_seen_and_clicked_quick_replies_show_in_recent
     let typed: Vec<&str> = export["events"].as_array().unwrap().iter().filter_map(|e| e["choice"].as_str()).collect();
     assert_eq!(typed, [label.as_str()], "only the click is a quick-reply event, not the typed message");
 }
+
+#[tokio::test]
+async fn regression_issue_15_recommendations_carry_the_closest_products_outside_a_declared_budget_apart() {
+    let server = start(|_| {}).await;
+    let (_, anonymous) = http(&server, "GET", "/v1/recommendations?placement=home", None, None).await;
+    assert!(anonymous.get("alternatives").is_none(), "no budget, nothing outside it: {anonymous}");
+    let mut socket = connect(&server).await;
+    let (welcome, _) = hello(&mut socket, None, None).await;
+    let token = welcome["shopper"].as_str().unwrap().to_string();
+    let reply = say(&mut socket, "a present for my niece who loves drawing and crafts, £20 to £50").await;
+    assert!(!reply["alternatives"].as_array().unwrap().is_empty(), "{reply}");
+    let (status, recs) = http(&server, "GET", "/v1/recommendations?placement=home&k=5", Some(&token), None).await;
+    assert_eq!(status, 200, "{recs}");
+    let alternatives = recs["alternatives"].as_array().expect("alternatives beside the products");
+    assert!(!alternatives.is_empty(), "{recs}");
+    let products = recs["products"].as_array().unwrap();
+    for card in alternatives {
+        let price = card["price"].as_f64().unwrap();
+        assert!(!(20.0..=50.0).contains(&price), "outside the budget: {card}");
+        assert!(card["why"][0].as_str().unwrap().starts_with("Just"), "says how it differs: {card}");
+        assert!(products.iter().all(|p| p["id"] != card["id"]), "apart from the products: {card}");
+    }
+}

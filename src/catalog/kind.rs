@@ -19,6 +19,7 @@ use std::collections::HashMap;
 
 use super::Product;
 use super::audience::Audience;
+use super::compound::{Names, forms, joined, known_words, verb_of};
 
 /// Words that name a packaging or a whole shop rather than a kind of product: as a title's last
 /// word, the word before is a type too ("train set"); in a request, they are never the type
@@ -68,11 +69,21 @@ pub(crate) struct Kinds {
     /// have it in their identity.
     of_type: Vec<Vec<u32>>,
     in_identity: Vec<u32>,
+    /// Per catalog position: the words it has only inside names, each with the name's position
+    /// (see [`super::compound`]).
+    named: Vec<Vec<(u32, u32)>>,
+    /// Per name position: its word ids.
+    name_words: Vec<Vec<u32>>,
+    names: Names,
 }
 
 impl Kinds {
-    /// Reads every product once; linear in the catalog's text.
+    /// Reads every product twice (names and known words, then each product); linear in the
+    /// catalog's text.
     pub(crate) fn build(products: &[Product]) -> Kinds {
+        let names = Names::learn(products);
+        let known = known_words(products);
+        let knows = |word: &str| known.contains(word);
         let mut kinds = Kinds {
             vocab: HashMap::new(),
             identity: Vec::with_capacity(products.len()),
@@ -81,14 +92,20 @@ impl Kinds {
             audience: Vec::with_capacity(products.len()),
             of_type: Vec::new(),
             in_identity: Vec::new(),
+            named: Vec::with_capacity(products.len()),
+            name_words: Vec::new(),
+            names: Names::default(),
         };
         for (position, product) in products.iter().enumerate() {
             let title = without_brand(&product.title, product.brand.as_deref());
             // The brand's words are searchable ("a playmobil set") but never a type, nor
             // counted as the catalog using a word.
-            let mut all_words = with_parts(words(title));
-            for part in product.category.iter().chain(&product.tags) {
-                all_words.extend(with_parts(words(part)));
+            let mut fields: Vec<Vec<String>> = vec![words(title)];
+            fields.extend(product.category.iter().chain(&product.tags).map(|part| words(part)));
+            let mut all_words: Vec<String> = Vec::new();
+            for field in &fields {
+                all_words.extend(with_parts(field.clone()));
+                all_words.extend(forms(field, &knows));
             }
             let mut described: Vec<u32> = all_words.iter().map(|w| kinds.intern(w)).collect();
             described.sort_unstable();
@@ -97,16 +114,26 @@ impl Kinds {
                 kinds.in_identity[id as usize] += 1;
             }
             let mut identity = described;
-            let mut titled: Vec<u32> = with_parts(words(&product.title)).iter().map(|w| kinds.intern(w)).collect();
+            let full_title = words(&product.title);
+            let mut titled: Vec<u32> = with_parts(full_title.clone())
+                .iter()
+                .chain(&forms(&full_title, &knows))
+                .map(|w| kinds.intern(w))
+                .collect();
             titled.sort_unstable();
             titled.dedup();
             identity.extend(&titled);
-            for word in product.brand.iter().flat_map(|b| with_parts(words(b))) {
+            let brand = product.brand.as_deref().map(words).unwrap_or_default();
+            for word in with_parts(brand.clone()) {
                 identity.push(kinds.intern(&word));
             }
             identity.sort_unstable();
             identity.dedup();
             kinds.titles.push(titled);
+            fields[0] = full_title;
+            fields.push(brand);
+            let named = names.named_only(&fields).into_iter().map(|(w, at)| (kinds.intern(&w), at as u32)).collect();
+            kinds.named.push(named);
             let mut types: Vec<u32> = Vec::new();
             for word in type_words(title, &product.category) {
                 let id = kinds.intern(&word);
@@ -121,6 +148,8 @@ impl Kinds {
             kinds.identity.push(identity);
             kinds.types.push(types);
         }
+        kinds.name_words = names.all().iter().map(|name| name.iter().map(|w| kinds.intern(w)).collect()).collect();
+        kinds.names = names;
         kinds
     }
 
@@ -143,12 +172,46 @@ impl Kinds {
     }
 
     /// The ids of a phrase's words as [`Kinds::has`] matches them: a hyphenated word by its
-    /// parts, so "die-cast" is found in "Die Cast Cars" as in "Die-Cast Cars". `None` when a
-    /// word is unknown to the catalog.
+    /// joined form, which the catalog has wherever it writes the word hyphenated, joined or
+    /// apart ("die-cast", "diecast", "Die Cast"), else by its parts; a past participle by its
+    /// verb ("controlled" as "control", see [`super::compound`]). `None` when a word is unknown
+    /// to the catalog.
     pub(crate) fn words_of(&self, text: &str) -> Option<Vec<u32>> {
-        let ids: Vec<u32> =
-            words(text).iter().flat_map(|w| parts(w)).map(|w| self.vocab.get(&w).copied()).collect::<Option<_>>()?;
+        let knows = |word: &str| self.vocab.contains_key(word);
+        let mut ids = Vec::new();
+        for word in words(text) {
+            if word.contains('-') {
+                match self.vocab.get(&joined(&word)) {
+                    Some(&id) => ids.push(id),
+                    None => {
+                        for part in parts(&word) {
+                            ids.push(*self.vocab.get(&part)?);
+                        }
+                    }
+                }
+            } else {
+                let form = verb_of(&word, &knows).unwrap_or(word);
+                ids.push(*self.vocab.get(&form)?);
+            }
+        }
         (!ids.is_empty()).then_some(ids)
+    }
+
+    /// Whether the product at `position` has `phrase` as what it means: every word in its
+    /// identity, and each word that it has only inside a name claimed by the whole name
+    /// ("science" is not claimed by "Science Fiction", "harry potter" is by "Harry Potter").
+    pub(crate) fn claims(&self, position: usize, phrase: &[u32]) -> bool {
+        self.has(position, phrase)
+            && phrase.iter().all(|word| {
+                let mut names = self.named[position].iter().filter(|(w, _)| w == word).peekable();
+                names.peek().is_none()
+                    || names.any(|&(_, at)| self.name_words[at as usize].iter().all(|w| phrase.contains(w)))
+            })
+    }
+
+    /// The catalog's multi-word names, each as its words (see [`super::compound`]).
+    pub(crate) fn names(&self) -> &[Vec<String>] {
+        self.names.all()
     }
 
     /// Whether the product at `position` has every word of `phrase` in its identity.
@@ -251,7 +314,7 @@ pub(crate) fn without_brand<'a>(title: &'a str, brand: Option<&str>) -> &'a str 
 
 /// A product's type words: the head of the title's type zone (and the word before a generic
 /// head), and the last word of each category part.
-fn type_words(title: &str, category: &[String]) -> Vec<String> {
+pub(super) fn type_words(title: &str, category: &[String]) -> Vec<String> {
     let lower = title.to_lowercase();
     let mut end = lower.find(['(', ',', '[']).unwrap_or(lower.len());
     for cut in CUTS {
@@ -335,7 +398,7 @@ fn with_parts(words: Vec<String>) -> Vec<String> {
 }
 
 /// A hyphenated word's parts, each singular ("t-shirts" -> "t", "shirt"); any other word alone.
-fn parts(word: &str) -> Vec<String> {
+pub(super) fn parts(word: &str) -> Vec<String> {
     if !word.contains('-') {
         return vec![word.to_string()];
     }

@@ -6,6 +6,7 @@
 
 mod alternatives;
 mod audience;
+mod compound;
 #[cfg(test)]
 mod equivalence;
 pub mod import;

@@ -13,7 +13,8 @@
 //! 1. **Audience**: products written for someone other than the recipient ("Women's" for a
 //!    dad, "Kids'" for a grandmother) come after those that fit.
 //! 2. **Interests matched**: how many of the shopper's interests the product has as whole
-//!    words (or plurals) in what says what it is (title, brand, category, tags).
+//!    words (or plurals) in what says what it is (title, brand, category, tags), outside the
+//!    catalog's multi-word names ("science" is not in "Science Fiction", see `compound`).
 //! 3. **Words matched**: the share of the request's words the product has the same way, each
 //!    word weighted by how rare it is in the catalog (so "dinosaur" counts more than "set"),
 //!    in quarters (0, ¼, ½, ¾, all).
@@ -374,7 +375,13 @@ impl CatalogIndex {
         let kinds = self.kinds();
         for c in candidates.iter_mut() {
             c.matched = vec![false; concepts.len()];
-            c.strong = concepts.iter().map(|k| k.phrase.as_ref().is_some_and(|p| kinds.has(c.position, p))).collect();
+            // An interest is what the product means, not a word of one of its names
+            // ("science" in "Science Fiction"): see `compound`.
+            let means = |k: &Concept, p: &[u32]| match k.kind {
+                ConceptKind::Interest(_) => kinds.claims(c.position, p),
+                _ => kinds.has(c.position, p),
+            };
+            c.strong = concepts.iter().map(|k| k.phrase.as_ref().is_some_and(|p| means(k, p))).collect();
             c.titled =
                 concepts.iter().map(|k| k.phrase.as_ref().is_some_and(|p| kinds.in_title(c.position, p))).collect();
         }

@@ -19,7 +19,7 @@ use crate::prompts::Prompts;
 use crate::understand::{Understander, Understanding};
 
 /// Most alternatives a reply shows beside its products.
-const MAX_ALTERNATIVES: usize = 3;
+pub(crate) const MAX_ALTERNATIVES: usize = 3;
 
 pub struct Assistant {
     index: Arc<CatalogIndex>,

@@ -80,6 +80,15 @@ pub fn query(index: &CatalogIndex, request: &Request<'_>) -> Query {
             query.min_price = budget.min;
             query.max_price = budget.max;
             query.budget_currency_assumed = Some(from);
+            // A bare "€30" is said back in the shopper's currency, not as the "£30" it is read as.
+            if query.budget_stated.is_none() {
+                query.budget_stated = match (budget.min, budget.max) {
+                    (Some(min), Some(max)) => Some(format!("{}–{}", from.format(min), from.format(max))),
+                    (None, Some(max)) => Some(from.format(max)),
+                    (Some(min), None) => Some(format!("{}+", from.format(min))),
+                    (None, None) => None,
+                };
+            }
         }
     }
     if let Some(id) = &session.like

@@ -291,8 +291,19 @@ fn a_budget_in_a_foreign_currency_is_confirmed_then_read_in_the_shops() {
     assert_eq!(d.ask, Some(Asking::Currency));
     assert_eq!(s.slots.budget, None, "not used before it is confirmed");
     let d = f.say(&mut s, acts(&[Act::Yes]));
-    assert_eq!(s.slots.budget, under(30));
+    assert_eq!(s.slots.budget, usd, "kept as said; the query reads it in the shop's currency");
     assert_eq!(recommends(&d), Some(RecommendKind::Fresh));
+}
+
+#[test]
+fn regression_issue_15_a_confirmed_foreign_budget_keeps_the_shoppers_words() {
+    let f = Fixture::new();
+    let mut s = Session { keywords: vec!["necklace".into()], ..Session::default() };
+    let stated = crate::slots::Stated::new("about 40 dollars");
+    let usd = Budget { min: None, max: Some(Amount::units(46)), currency: "USD".parse().ok(), stated };
+    f.say(&mut s, slots(|s| s.budget = Some(usd)));
+    f.say(&mut s, acts(&[Act::Yes]));
+    assert_eq!(s.slots.budget.and_then(|b| b.stated), stated, "the words are not lost on confirmation");
 }
 
 #[test]

@@ -150,10 +150,14 @@ fn forget_fact(session: &mut Session, mut decision: Decision, slot: Option<SlotN
 
 /// Reads a yes/no to "did you mean £30?": yes keeps the amounts in the shop's currency, no
 /// drops them and asks the budget again. `None` when the message is neither.
+///
+/// A yes keeps the budget as the shopper said it (its currency and words: "about 40 dollars"),
+/// as a new shopper's opening request does: with no exchange rate the amounts are taken in the
+/// shop's currency and the budget's reason says so ("read as GBP, not USD").
 fn confirm_currency(session: &mut Session, said: &Understanding) -> Option<RecommendKind> {
     let pending = session.pending_budget.take()?;
     if said.acts.contains(&Act::Yes) {
-        session.slots.budget = Some(crate::slots::Budget { currency: None, stated: None, ..pending });
+        session.slots.budget = Some(pending);
         session.refinement = Default::default();
         Some(RecommendKind::Fresh)
     } else if said.acts.contains(&Act::No) {

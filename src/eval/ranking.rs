@@ -7,8 +7,8 @@
 //!   apart, with how many products were shown for them anyway.
 //! - **Budget compliance**: the share of products shown, for requests stating a budget, whose
 //!   price is within it.
-//! - **Untrue why lines**: interest and keyword lines whose word is not a word of the product
-//!   (see [`super::truth`]).
+//! - **Untrue why lines**: interest and keyword lines whose word is not a word of the product,
+//!   or an interest only inside one of the catalog's names (see [`super::truth`]).
 
 use std::fmt::Write as _;
 
@@ -92,7 +92,7 @@ pub(crate) fn evaluate<'a>(
         let mut untrue_lines = Vec::new();
         for s in &shown {
             for signal in &s.signals {
-                let untrue = untrue_words(s.product, signal);
+                let untrue = untrue_words(s.product, signal, index.kinds().names());
                 if !untrue.is_empty() {
                     outcome.ranker.untrue += 1;
                     untrue_lines.push(format!("{:?} on \"{}\"", untrue, s.product.title));

@@ -77,7 +77,10 @@ fn expected_text(kind: &RuleKind) -> String {
         RuleKind::Asking(None) => "null (asks nothing)".into(),
         RuleKind::Asking(Some(slot)) => slot.clone(),
         RuleKind::Slot { expected, .. } => expected.to_string(),
-        RuleKind::TextMatches(re) | RuleKind::TextNotMatches(re) | RuleKind::WhyMatches(re) => re.to_string(),
+        RuleKind::TextMatches(re)
+        | RuleKind::TextNotMatches(re)
+        | RuleKind::WhyMatches(re)
+        | RuleKind::WhyNotMatches(re) => re.to_string(),
         RuleKind::Handover(want) => want.to_string(),
         RuleKind::OffersInclude(ids) | RuleKind::OffersExclude(ids) => format!("[{}]", ids.join(", ")),
         RuleKind::OfferRulesMatch(re) => re.to_string(),
@@ -111,6 +114,11 @@ fn broken(kind: &RuleKind, reply: &Reply, seen: &Seen<'_>) -> Option<String> {
             let bad = offenders(&reply.products, |p| {
                 (!p.why.iter().any(|w| re.is_match(w))).then(|| format!("has why lines {:?}", p.why))
             });
+            (!bad.is_empty()).then_some(bad)
+        }
+        RuleKind::WhyNotMatches(re) => {
+            let bad =
+                offenders(&reply.products, |p| p.why.iter().find(|w| re.is_match(w)).map(|w| format!("says {w:?}")));
             (!bad.is_empty()).then_some(bad)
         }
         RuleKind::Handover(_) => None,

@@ -10,8 +10,17 @@ use rust_decimal::Decimal;
 use super::yaml::{self, Located, Node};
 
 /// Every key an `expect:` block may hold.
-pub(crate) const EXPECT_KEYS: &[&str] =
-    &["asking", "slots", "text_matches", "text_not_matches", "products", "why_matches", "handover", "offers"];
+pub(crate) const EXPECT_KEYS: &[&str] = &[
+    "asking",
+    "slots",
+    "text_matches",
+    "text_not_matches",
+    "products",
+    "why_matches",
+    "why_not_matches",
+    "handover",
+    "offers",
+];
 
 /// Every key an `offers:` block may hold.
 pub(crate) const OFFER_KEYS: &[&str] = &["includes", "excludes", "rule_matches"];
@@ -66,6 +75,8 @@ pub enum RuleKind {
     TextNotMatches(Regex),
     /// Every product has at least one why line matching.
     WhyMatches(Regex),
+    /// No why line of any product matches.
+    WhyNotMatches(Regex),
     /// Whether the turn brought a `handover` frame.
     Handover(bool),
     Products(ProductRule),
@@ -107,6 +118,7 @@ impl RuleKind {
             RuleKind::TextMatches(_) => "text_matches".into(),
             RuleKind::TextNotMatches(_) => "text_not_matches".into(),
             RuleKind::WhyMatches(_) => "why_matches".into(),
+            RuleKind::WhyNotMatches(_) => "why_not_matches".into(),
             RuleKind::Handover(_) => "handover".into(),
             RuleKind::Products(rule) => format!("products.{}", rule.key()),
             RuleKind::OffersInclude(_) => "offers.includes".into(),
@@ -148,6 +160,7 @@ pub(crate) fn parse(node: &Node<'_>, problems: &mut Vec<Located>) -> Expect {
             "text_matches" => regex(value, "text_matches").map(RuleKind::TextMatches),
             "text_not_matches" => regex(value, "text_not_matches").map(RuleKind::TextNotMatches),
             "why_matches" => regex(value, "why_matches").map(RuleKind::WhyMatches),
+            "why_not_matches" => regex(value, "why_not_matches").map(RuleKind::WhyNotMatches),
             "handover" => yaml::boolean(value, "handover").map(RuleKind::Handover),
             "slots" => {
                 rules.extend(slots(value, problems));

@@ -9,7 +9,8 @@
 //!   new shopper, the page context), trending, and a share of serendipity, labelled.
 //!
 //! Every card is a catalog product in stock, at its catalog price, shown once, with the signal
-//! that put it there.
+//! that put it there. When the shopper's declared budget leaves the chat's ranking short, the
+//! closest products just outside it come apart, as `alternatives` (the chat reply's shape).
 
 use std::collections::HashSet;
 use std::hash::{Hash, Hasher};
@@ -25,7 +26,7 @@ use super::error::{ApiError, ErrorBody};
 use super::rest::personal;
 use super::state::AppState;
 use crate::catalog::{Catalog, Ranked, Signal};
-use crate::chat::assistant::{Assistant, Surroundings};
+use crate::chat::assistant::{Assistant, MAX_ALTERNATIVES, Surroundings};
 use crate::chat::query::PageContext;
 use crate::chat::reply::ProductCard;
 use crate::dialogue::{RecommendKind, Session};
@@ -57,6 +58,11 @@ pub struct RecommendationParams {
 pub struct Recommendations {
     #[schema(value_type = Vec<Object>)]
     products: Vec<ProductCard>,
+    /// When the shopper's budget leaves too few products: the closest just outside it, apart
+    /// and labelled as in the chat's reply (each card's first why line says how it differs).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schema(value_type = Vec<Object>)]
+    alternatives: Vec<ProductCard>,
     /// The merchant's offers whose rules hold for this shopper (none without a token).
     #[schema(value_type = Vec<Object>)]
     offers: Vec<crate::offers::Offer>,
@@ -106,7 +112,7 @@ pub async fn recommendations(
     if let Some(id) = shopper
         && super::experiments::held_out(&state, id).await?
     {
-        return Ok(Json(Recommendations { products: Vec::new(), offers: Vec::new() }));
+        return Ok(Json(Recommendations { products: Vec::new(), alternatives: Vec::new(), offers: Vec::new() }));
     }
     let (profile, history) = load(&state, shopper).await?;
     let now = OffsetDateTime::now_utc();
@@ -164,7 +170,7 @@ pub async fn recommendations(
         let facts = crate::offers::Facts::of(profile.as_ref(), &slots, currency, now);
         assistant.prompts().offers().applicable(&facts, currency)
     };
-    Ok(Json(Recommendations { products: shelf.cards, offers }))
+    Ok(Json(Recommendations { products: shelf.cards, alternatives: shelf.alternatives, offers }))
 }
 
 /// The shopper's profile and their customer's whole order history (the log's lines, or the
@@ -239,6 +245,8 @@ struct Shelf<'a> {
     catalog: &'a Catalog,
     k: usize,
     cards: Vec<ProductCard>,
+    /// The closest products just outside the shopper's budget, apart from `cards`.
+    alternatives: Vec<ProductCard>,
     /// Never shown: the page's product, the cart, the order.
     skip: HashSet<String>,
     /// Bought before: shown only when replenishable.
@@ -248,7 +256,15 @@ struct Shelf<'a> {
 impl<'a> Shelf<'a> {
     fn new(assistant: &'a Assistant, k: usize) -> Shelf<'a> {
         let catalog = assistant.index().catalog();
-        Shelf { assistant, catalog, k, cards: Vec::new(), skip: HashSet::new(), owned: HashSet::new() }
+        Shelf {
+            assistant,
+            catalog,
+            k,
+            cards: Vec::new(),
+            alternatives: Vec::new(),
+            skip: HashSet::new(),
+            owned: HashSet::new(),
+        }
     }
 
     fn full(&self) -> bool {
@@ -334,6 +350,15 @@ impl<'a> Shelf<'a> {
             if !self.full() && self.fits(&card.id) {
                 self.cards.push(card);
             }
+        }
+        // A budget that leaves the shelf short: the closest products just outside it go apart,
+        // labelled, as in the chat's reply (never among the products: the budget is a filter).
+        if !self.full() && session.slots.budget.is_some_and(|b| !b.is_open()) {
+            let found = self
+                .assistant
+                .alternatives(&session, kind, &around, &self.cards, MAX_ALTERNATIVES)
+                .map_err(|e| ApiError::internal(&e))?;
+            self.alternatives = found.into_iter().filter(|c| self.fits(&c.id)).collect();
         }
         Ok(())
     }
