@@ -275,7 +275,9 @@ async fn clients_that_never_read_are_cut_off_while_the_others_chat_on() {
     }
     tokio::time::sleep(Duration::from_millis(500)).await;
     let slowest = normal_shopper(addr).await;
-    assert!(slowest < Duration::from_secs(2), "a normal shopper waited {slowest:?} beside clients that never read");
+    // Blocked behind a slow reader, a shopper would wait out the server's 5 s write timeout;
+    // 4 s tells that apart from a loaded machine (2 s flaked at load 12 on 2 cores).
+    assert!(slowest < Duration::from_secs(4), "a normal shopper waited {slowest:?} beside clients that never read");
     let metrics = reqwest::get(format!("http://{addr}/metrics")).await.unwrap().text().await.unwrap();
     // The server's socket buffer (about a megabyte on loopback) fills first, then its queue
     // of 16 frames, then it waits 5 s before giving up on the peer.
