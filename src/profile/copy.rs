@@ -6,7 +6,8 @@
 //! replaced by the source's copy; an order line replaces the line of the same order and
 //! product; the first exposure of a unit stands, and a purchase is kept once.
 //!
-//! Not copied: notices waiting in the outbox (they are re-derived from facts that are copied,
+//! Each copied shopper's watches (wishlist, cart) are noted in the destination's
+//! product-to-watchers index. Not copied: notices waiting in the outbox (they are re-derived from facts that are copied,
 //! and a copy is made while the shop is stopped, when a waiting notice is stale anyway).
 
 use super::error::StoreError;
@@ -59,7 +60,10 @@ pub fn copy_store(from: &dyn Store, to: &dyn Store) -> Result<CopyReport, StoreE
             } else {
                 // Not waited for one by one: the flush at the end covers every write.
                 match to.write(&profile).map(drop) {
-                    Ok(()) => report.copied += 1,
+                    Ok(()) => {
+                        report.copied += 1;
+                        index_watchers(to, &profile)?;
+                    }
                     Err(error @ StoreError::CustomerTaken { .. }) => {
                         report.skipped.push(format!("shopper {shopper}: {error}"));
                         continue;
@@ -76,6 +80,18 @@ pub fn copy_store(from: &dyn Store, to: &dyn Store) -> Result<CopyReport, StoreE
     copy_exposures(from, to, &mut report)?;
     to.flush()?;
     Ok(report)
+}
+
+/// Notes what the copied shopper watches in the destination's product-to-watchers index: a
+/// destination whose index was already built (a server started on it before the copy) would
+/// otherwise never learn of them, and their stock notices would not reach them. Extra entries
+/// are harmless: the index is a hint, each shopper it names is judged on their profile.
+fn index_watchers(to: &dyn Store, profile: &super::Profile) -> Result<(), StoreError> {
+    let Some(watchers) = to.watchers() else { return Ok(()) };
+    for product in crate::notices::watchers::watched(profile) {
+        watchers.watch(&product, profile.id())?;
+    }
+    Ok(())
 }
 
 /// The order log, a page of lines at a time (the log of a real shop is larger than memory

@@ -116,3 +116,27 @@ fn copying_from_a_directory_with_no_store_is_refused() {
     let (ok, out) = concierge(&["store", "copy", "--from", dir.path().to_str().unwrap(), "--to", "elsewhere"]);
     assert!(!ok && out.contains("no profile store here"), "{out}");
 }
+
+/// Regression: a server started on the empty destination marks its watcher index built, so a
+/// copy made after it must note the copied shoppers' watches, or their stock notices are lost.
+#[test]
+fn regression_a_copy_into_a_store_whose_watcher_index_is_built_notes_the_copied_watchers() {
+    let Some(url) = cluster::fresh_database() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let sled = SledStore::open(dir.path(), StoreOptions::default()).unwrap();
+    let postgres = PostgresStore::open(&url, PostgresOptions::default()).unwrap();
+    let mut wishing = aged(6);
+    let input = EventInput {
+        kind: "wishlist_add".into(),
+        product_id: Some("lantern".into()),
+        at: Some("2025-03-01T10:00:00Z".into()),
+        ..Default::default()
+    };
+    wishing.record(Event::parse(input, T0).unwrap(), &Limits::default());
+    sled.save(&wishing).unwrap();
+    let index = postgres.watchers().expect("PostgreSQL keeps a watcher index");
+    concierge::notices::watchers::index_every_profile(&postgres).unwrap();
+    assert!(index.built().unwrap(), "as a server started on the empty database leaves it");
+    copy_store(&sled, &postgres).unwrap();
+    assert_eq!(index.of_product("lantern").unwrap(), [wishing.id()]);
+}
