@@ -14,7 +14,7 @@ use super::script::{Fixture, Script};
 use crate::chat::assistant::Assistant;
 use crate::chat::conversation::Profiles;
 use crate::chat::protocol::{ClientFrame, Customer, ServerFrame};
-use crate::chat::{Chat, EventError, Identity, Run, Services, record_event};
+use crate::chat::{Chat, EventError, Identity, Run, Services, record_event_noticing};
 use crate::money::ExchangeRates;
 use crate::profile::{CustomerId, Durability, Limits, Profile, ShopperId, SledStore, Source, StoreOptions};
 use crate::slots::SlotName;
@@ -83,6 +83,8 @@ impl InProcess {
             window: crate::profile::DEFAULT_BEHAVIOUR_WINDOW,
             limits: Limits::default(),
         };
+        // The script's own order statistics: what one script's orders teach stays in it.
+        let assistant = Arc::new(assistant.with_catalog(Arc::clone(assistant.index())).with_orders(Arc::default()));
         Ok(InProcess { assistant, profiles, _dir: dir, shopper: None, chat: Chat::default(), now: EPOCH })
     }
 
@@ -147,14 +149,36 @@ impl Driver for InProcess {
             .map_err(|e| DriverError::Unavailable(e.to_string()))?;
         durable.wait().map_err(|e| DriverError::Unavailable(e.to_string()))?;
         for event in fixture.order_events().into_iter().chain(fixture.events.iter().cloned()) {
-            let (_, durable) = record_event(&self.profiles, Some(shopper), event, now)
-                .map_err(|e: EventError| DriverError::Protocol(format!("fixture: {e}")))?;
+            let raw = event.clone();
+            let (recorded, durable, noticed) =
+                record_event_noticing(&self.profiles, Some(shopper), event, now, None)
+                    .map_err(|e: EventError| DriverError::Protocol(format!("fixture: {e}")))?;
             durable.wait().map_err(|e| DriverError::Unavailable(e.to_string()))?;
+            if recorded == crate::profile::Recorded::Stored {
+                let (store, orders) = (self.profiles.store.as_ref(), self.assistant.orders());
+                crate::orders::live::learn(store, orders, &raw, noticed.customer.as_ref(), now)
+                    .map_err(|e| DriverError::Unavailable(e.to_string()))?;
+            }
         }
         match problems.is_empty() {
             true => Ok(()),
             false => Err(DriverError::Protocol(format!("fixture: {}", problems.join("; ")))),
         }
+    }
+
+    async fn apply_orders(&mut self, orders: &[Value]) -> Result<(), DriverError> {
+        let now = self.tick();
+        for event in orders {
+            let (recorded, durable, noticed) = record_event_noticing(&self.profiles, None, event.clone(), now, None)
+                .map_err(|e: EventError| DriverError::Protocol(format!("shop orders: {e}")))?;
+            durable.wait().map_err(|e| DriverError::Unavailable(e.to_string()))?;
+            if recorded == crate::profile::Recorded::Stored {
+                let (store, insights) = (self.profiles.store.as_ref(), self.assistant.orders());
+                crate::orders::live::learn(store, insights, event, noticed.customer.as_ref(), now)
+                    .map_err(|e| DriverError::Unavailable(e.to_string()))?;
+            }
+        }
+        Ok(())
     }
 
     async fn open(&mut self, context: &Value) -> Result<Vec<ServerFrame>, DriverError> {
