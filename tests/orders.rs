@@ -257,3 +257,54 @@ async fn importing_while_a_server_holds_the_store_is_refused_with_a_clear_messag
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("in use by another process"), "{stderr}");
 }
+
+/// Sends a `say` and returns the reply (every frame before it is passed over).
+async fn say(socket: &mut common::Socket, text: &str) -> Value {
+    common::send(socket, json!({"type": "say", "text": text})).await;
+    common::reply_within(socket, std::time::Duration::from_secs(10)).await.1
+}
+
+fn bought_with(card: &Value, anchor: &str) -> bool {
+    signals_of(card).iter().any(|s| s["kind"] == "bought_with" && s["product_id"] == anchor)
+}
+
+/// Regression: a purchase sent as an `event` frame on the chat socket reached the shopper's
+/// profile but not the order log (only `POST /v1/events` fed it), so bought-together never
+/// learned from it.
+#[tokio::test(flavor = "multi_thread")]
+async fn purchases_sent_over_the_chat_socket_teach_bought_together_as_rest_ones_do() {
+    let server = start(|_| {}).await;
+    let path = "/v1/recommendations?placement=cart&cart=toy-001";
+    for order in ["s-1", "s-2"] {
+        let mut socket = common::connect(&server).await;
+        hello(&mut socket).await;
+        let items = [json!({"product_id": "toy-001", "quantity": 1}), json!({"product_id": "toy-002", "quantity": 1})];
+        let event = json!({"kind": "purchase", "order": {"id": order, "items": items}});
+        common::send(&mut socket, json!({"type": "event", "event": event})).await;
+        // The socket answers frames in order: once this reply arrives, the event is recorded.
+        say(&mut socket, "thanks").await;
+    }
+    let (_, body) = http(&server, "GET", path, None, None).await;
+    let products = body["products"].as_array().unwrap();
+    assert!(products.iter().any(|p| p["id"] == "toy-002" && bought_with(p, "toy-001")), "{body}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn asking_what_goes_with_this_on_a_product_page_offers_complements_with_their_reasons() {
+    let server = start(|c| c.backend_key = Some("backend-secret".into())).await;
+    purchase(&server, "c-1", "o-1", &["kit-011", "kit-009", "home-008"]).await;
+    purchase(&server, "c-2", "o-2", &["kit-011", "kit-009", "home-008"]).await;
+    let mut socket = common::connect(&server).await;
+    common::send(&mut socket, json!({"type": "hello", "context": {"page": "product", "product_id": "kit-011"}})).await;
+    let (_, greeting) = common::reply_within(&mut socket, std::time::Duration::from_secs(10)).await;
+    let first = &greeting["products"][0];
+    assert!(bought_with(first, "kit-011"), "what goes with the page's product leads: {greeting}");
+    let reply = say(&mut socket, "what goes with this?").await;
+    let products = reply["products"].as_array().unwrap();
+    let ids: Vec<&str> = products.iter().map(|p| p["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, ["kit-009", "home-008"], "only what was bought with it, never the product itself: {reply}");
+    for card in products {
+        assert!(bought_with(card, "kit-011"), "{reply}");
+        assert!(card["why"][0].as_str().unwrap().contains("Often bought with"), "{reply}");
+    }
+}

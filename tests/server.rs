@@ -294,10 +294,16 @@ async fn browsers_from_other_origins_are_refused() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_project_conversations_pass_over_a_live_server() {
-    // One connection per script, in a burst: a harness sets its own per-address limit.
-    let server = start(|c| c.limits.chat_per_minute = 100_000).await;
+    // One connection per script, in a burst: a harness sets its own per-address limit. Scripts'
+    // shop orders are posted with the backend key.
+    let server = start(|c| {
+        c.limits.chat_per_minute = 100_000;
+        c.backend_key = Some("replay-backend-key".into());
+    })
+    .await;
     let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_concierge"))
         .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("CONCIERGE_BACKEND_KEY", "replay-backend-key")
         .args(["replay", "--url", &format!("ws://{}/v1/chat", server.addr), "tests/conversations"])
         .output()
         .await
