@@ -167,7 +167,7 @@ impl Assistant {
         let greets = decision.preface.iter().any(|p| matches!(p, crate::dialogue::Preface::Greeting { .. }));
         let like_title = match decision.action {
             Action::Recommend { why: RecommendKind::GoesWith } => {
-                let context = around.context.unwrap_or_else(|| empty_context());
+                let context = around.context.unwrap_or_else(empty_context);
                 Anchors::of(session, RecommendKind::GoesWith, context, &around.recent).title(&self.index)
             }
             _ => session.like.as_ref().and_then(|id| self.index.catalog().get(id)).map(|p| p.title.clone()),
@@ -200,7 +200,7 @@ impl Assistant {
     ) -> Result<Vec<ProductCard>, IndexError> {
         let query = query::query(&self.index, &self.request(session, kind, around, k));
         let currency = self.index.catalog().currency();
-        let context = around.context.unwrap_or_else(|| empty_context());
+        let context = around.context.unwrap_or_else(empty_context);
         let anchors = Anchors::of(session, kind, context, &around.recent);
         let insights = self.orders.read().unwrap_or_else(|e| e.into_inner());
         let ranked = match kind {
@@ -274,7 +274,7 @@ impl Assistant {
         Request {
             session,
             kind,
-            context: around.context.unwrap_or_else(|| empty_context()),
+            context: around.context.unwrap_or_else(empty_context),
             recent: &around.recent,
             hints: self.prompts.hints(),
             rates: &self.rates,

@@ -431,4 +431,53 @@ mod tests {
         assert!(again.returning);
         assert_eq!(profiles.store.load(stored.id()).unwrap().unwrap().visits().number, 2);
     }
+
+    #[test]
+    fn a_returning_shopper_due_to_buy_again_is_offered_it_after_the_greeting_only_with_consent() {
+        use crate::orders::OrderLine;
+        use crate::profile::{Event, Order, OrderItem};
+        let (assistant, profiles, _dir) = demo();
+        let now = time::macros::datetime!(2026-01-05 10:00 UTC);
+        let day = 86_400;
+        // Three customers buy the candle again after 30 days.
+        let mut lines = Vec::new();
+        for (n, customer) in ["c-1", "c-2", "c-3"].into_iter().enumerate() {
+            for (k, at) in [100, 70].into_iter().enumerate() {
+                lines.push(OrderLine {
+                    order_id: format!("o-{n}-{k}"),
+                    customer: Some(customer.into()),
+                    product_id: "home-001".into(),
+                    title: None,
+                    quantity: 1,
+                    price: None,
+                    at: now.unix_timestamp() - at * day,
+                });
+            }
+        }
+        let insights = crate::orders::Insights::build(lines);
+        let assistant = assistant.with_orders(Arc::new(std::sync::RwLock::new(insights)));
+        let shopper = ShopperId::random();
+        let bought = now - time::Duration::days(40);
+        let item = OrderItem { product_id: "home-001".into(), quantity: 1, price: None, currency: None };
+        let order =
+            Order { id: None, items: vec![item], total: None, currency: None, estimated_delivery: None, at: bought };
+        let limits = Limits::default();
+        let _ = profiles
+            .store
+            .update(shopper, bought, &mut |p| {
+                let _ = p.record(Event::purchase_of(order.clone()), &limits);
+            })
+            .unwrap();
+        let opened =
+            Conversation::start(&assistant, &profiles, Some(shopper), None, PageContext::default(), now).unwrap();
+        let reply = opened.answer.reply;
+        assert!(reply.text.contains("Running low on Glowmoor Fig"), "{}", reply.text);
+        assert_eq!(reply.products.first().map(|p| p.id.as_str()), Some("home-001"));
+        let _ = profiles.store.update(shopper, now, &mut |p| p.set_personalization(false, now)).unwrap();
+        let later = now + time::Duration::hours(1);
+        let opened =
+            Conversation::start(&assistant, &profiles, Some(shopper), None, PageContext::default(), later).unwrap();
+        assert!(!opened.answer.reply.text.contains("Running low"), "no consent, no reminder");
+        assert!(opened.answer.reply.products.iter().all(|p| p.id != "home-001"));
+    }
 }

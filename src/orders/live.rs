@@ -97,7 +97,7 @@ mod tests {
             .iter()
             .map(|l| (l.order_id.as_str(), l.product_id.as_str(), l.customer.as_deref(), l.quantity))
             .collect();
-        assert_eq!(got, vec![("event:e-1", "a", Some("c-42"), 2), ("event:e-1", "b", Some("c-42"), 1)]);
+        assert_eq!(got, vec![("e-1", "a", Some("c-42"), 2), ("e-1", "b", Some("c-42"), 1)]);
         assert_eq!((insights.baskets(), insights.lines()), (1, 2));
     }
 
