@@ -290,7 +290,7 @@ impl Assistant {
 /// Complements looked up to mark an ordinary recommendation's products with `bought_with`.
 const COMPLEMENT_SIGNALS: usize = 50;
 
-fn empty_context() -> &'static PageContext {
+fn empty_context<'a>() -> &'a PageContext {
     static EMPTY_CONTEXT: std::sync::OnceLock<PageContext> = std::sync::OnceLock::new();
     EMPTY_CONTEXT.get_or_init(PageContext::default)
 }
