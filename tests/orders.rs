@@ -185,24 +185,36 @@ async fn purchases_from_the_shops_backend_teach_bought_together_at_once() {
     let (_, before) = http(&server, "GET", path, None, None).await;
     let paired = |body: &Value| {
         body["products"].as_array().unwrap().iter().any(|p| {
-            p["id"] == "toy-002"
+            p["id"] == "toy-003"
                 && signals_of(p).iter().any(|s| s["kind"] == "bought_with" && s["product_id"] == "toy-001")
         })
     };
     assert!(!paired(&before), "{before}");
-    purchase(&server, "c-1", "o-1", &["toy-001", "toy-002"]).await;
+    purchase(&server, "c-1", "o-1", &["toy-001", "toy-003"]).await;
     let (_, once) = http(&server, "GET", path, None, None).await;
     assert!(!paired(&once), "one basket is below the minimum support: {once}");
-    purchase(&server, "c-2", "o-2", &["toy-001", "toy-002"]).await;
+    purchase(&server, "c-2", "o-2", &["toy-001", "toy-003"]).await;
     let (_, twice) = http(&server, "GET", path, None, None).await;
     assert!(paired(&twice), "{twice}");
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_deluxe_edition_of_the_product_in_the_cart_is_a_substitute_not_a_complement() {
+    let server = start(|c| c.backend_key = Some("backend-secret".into())).await;
+    // toy-002 is the deluxe edition of the toy-001 train set: both are train sets.
+    purchase(&server, "c-1", "o-1", &["toy-001", "toy-002", "toy-003"]).await;
+    purchase(&server, "c-2", "o-2", &["toy-001", "toy-002", "toy-003"]).await;
+    let (_, body) = http(&server, "GET", "/v1/recommendations?placement=cart&cart=toy-001", None, None).await;
+    let products = body["products"].as_array().unwrap();
+    assert!(products.iter().any(|p| p["id"] == "toy-003" && bought_with(p, "toy-001")), "{body}");
+    assert!(!products.iter().any(|p| bought_with(p, "toy-001") && p["id"] == "toy-002"), "{body}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn post_purchase_goes_with_the_shoppers_own_order_and_needs_their_token() {
     let server = start(|c| c.backend_key = Some("backend-secret".into())).await;
-    purchase(&server, "c-1", "o-1", &["toy-001", "toy-002"]).await;
-    purchase(&server, "c-2", "o-2", &["toy-001", "toy-002"]).await;
+    purchase(&server, "c-1", "o-1", &["toy-001", "toy-003"]).await;
+    purchase(&server, "c-2", "o-2", &["toy-001", "toy-003"]).await;
     let (status, _) = http(&server, "GET", "/v1/recommendations?placement=post_purchase", None, None).await;
     assert_eq!(status, 400, "no token, no order");
     let mut socket = common::connect(&server).await;
@@ -215,7 +227,7 @@ async fn post_purchase_goes_with_the_shoppers_own_order_and_needs_their_token() 
     let (status, body) = http(&server, "GET", "/v1/recommendations?placement=post_purchase", Some(&token), None).await;
     assert_eq!(status, 200, "{body}");
     let first = &body["products"][0];
-    assert_eq!(first["id"], "toy-002", "{body}");
+    assert_eq!(first["id"], "toy-003", "{body}");
     assert!(first["why"][0].as_str().unwrap().contains("which you just bought"), "{body}");
     let (status, _) =
         http(&server, "GET", "/v1/recommendations?placement=post_purchase&order_id=o-1", Some(&token), None).await;
@@ -257,4 +269,55 @@ async fn importing_while_a_server_holds_the_store_is_refused_with_a_clear_messag
     assert!(!output.status.success());
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("in use by another process"), "{stderr}");
+}
+
+/// Sends a `say` and returns the reply (every frame before it is passed over).
+async fn say(socket: &mut common::Socket, text: &str) -> Value {
+    common::send(socket, json!({"type": "say", "text": text})).await;
+    common::reply_within(socket, std::time::Duration::from_secs(10)).await.1
+}
+
+fn bought_with(card: &Value, anchor: &str) -> bool {
+    signals_of(card).iter().any(|s| s["kind"] == "bought_with" && s["product_id"] == anchor)
+}
+
+/// Regression: a purchase sent as an `event` frame on the chat socket reached the shopper's
+/// profile but not the order log (only `POST /v1/events` fed it), so bought-together never
+/// learned from it.
+#[tokio::test(flavor = "multi_thread")]
+async fn purchases_sent_over_the_chat_socket_teach_bought_together_as_rest_ones_do() {
+    let server = start(|_| {}).await;
+    let path = "/v1/recommendations?placement=cart&cart=toy-001";
+    for order in ["s-1", "s-2"] {
+        let mut socket = common::connect(&server).await;
+        hello(&mut socket).await;
+        let items = [json!({"product_id": "toy-001", "quantity": 1}), json!({"product_id": "toy-003", "quantity": 1})];
+        let event = json!({"kind": "purchase", "order": {"id": order, "items": items}});
+        common::send(&mut socket, json!({"type": "event", "event": event})).await;
+        // The socket answers frames in order: once this reply arrives, the event is recorded.
+        say(&mut socket, "thanks").await;
+    }
+    let (_, body) = http(&server, "GET", path, None, None).await;
+    let products = body["products"].as_array().unwrap();
+    assert!(products.iter().any(|p| p["id"] == "toy-003" && bought_with(p, "toy-001")), "{body}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn asking_what_goes_with_this_on_a_product_page_offers_complements_with_their_reasons() {
+    let server = start(|c| c.backend_key = Some("backend-secret".into())).await;
+    purchase(&server, "c-1", "o-1", &["kit-011", "kit-009", "home-008"]).await;
+    purchase(&server, "c-2", "o-2", &["kit-011", "kit-009", "home-008"]).await;
+    let mut socket = common::connect(&server).await;
+    common::send(&mut socket, json!({"type": "hello", "context": {"page": "product", "product_id": "kit-011"}})).await;
+    let (_, greeting) = common::reply_within(&mut socket, std::time::Duration::from_secs(10)).await;
+    let first = &greeting["products"][0];
+    assert!(bought_with(first, "kit-011"), "what goes with the page's product leads: {greeting}");
+    let reply = say(&mut socket, "what goes with this?").await;
+    let products = reply["products"].as_array().unwrap();
+    let ids: Vec<&str> = products.iter().map(|p| p["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, ["kit-009", "home-008"], "only what was bought with it, never the product itself: {reply}");
+    for card in products {
+        assert!(bought_with(card, "kit-011"), "{reply}");
+        assert!(card["why"][0].as_str().unwrap().contains("Often bought with"), "{reply}");
+    }
 }

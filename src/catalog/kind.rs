@@ -63,6 +63,9 @@ pub(crate) struct Kinds {
     titles: Vec<Vec<u32>>,
     /// Per catalog position: type word ids.
     types: Vec<Vec<u32>>,
+    /// Per catalog position: the title's type word ids without packaging words (see
+    /// [`title_types`]): what substitutes share.
+    title_types: Vec<Vec<u32>>,
     /// Per catalog position: who the product says it is for.
     audience: Vec<Audience>,
     /// Per word id: the positions of the products using it as a type, and how many products
@@ -89,6 +92,7 @@ impl Kinds {
             identity: Vec::with_capacity(products.len()),
             titles: Vec::with_capacity(products.len()),
             types: Vec::with_capacity(products.len()),
+            title_types: Vec::with_capacity(products.len()),
             audience: Vec::with_capacity(products.len()),
             of_type: Vec::new(),
             in_identity: Vec::new(),
@@ -144,6 +148,9 @@ impl Kinds {
             for &id in &types {
                 kinds.of_type[id as usize].push(position as u32);
             }
+            let own: Vec<u32> =
+                title_types(&product.title, product.brand.as_deref()).iter().map(|w| kinds.intern(w)).collect();
+            kinds.title_types.push(own);
             kinds.audience.push(Audience::of_words(&all_words));
             kinds.identity.push(identity);
             kinds.types.push(types);
@@ -231,6 +238,13 @@ impl Kinds {
         self.types[position].iter().any(|t| types.contains(t))
     }
 
+    /// Whether the products at `a` and `b` are substitutes: their titles name one type (see
+    /// [`title_types`]), so one is bought instead of the other rather than with it.
+    pub(crate) fn substitutes(&self, a: usize, b: usize) -> bool {
+        let (Some(a), Some(b)) = (self.title_types.get(a), self.title_types.get(b)) else { return false };
+        a.iter().any(|t| b.contains(t))
+    }
+
     pub(crate) fn audience(&self, position: usize) -> Audience {
         self.audience[position]
     }
@@ -296,6 +310,25 @@ impl Kinds {
     }
 }
 
+impl super::CatalogIndex {
+    /// Whether two catalog products are substitutes ([`Kinds::substitutes`]); a product not in
+    /// the catalog is nobody's substitute.
+    pub(crate) fn substitutes(&self, a: &str, b: &str) -> bool {
+        let by_id = &self.catalog().by_id;
+        match (by_id.get(a), by_id.get(b)) {
+            (Some(&a), Some(&b)) => self.kinds().substitutes(a, b),
+            _ => false,
+        }
+    }
+
+    /// Whether the catalog product `id` names one of `words` (each a phrase) in what it is: its
+    /// title, brand, category or tags. Words no product has name nothing.
+    pub(crate) fn names_any(&self, id: &str, words: &[String]) -> bool {
+        let Some(&position) = self.catalog().by_id.get(id) else { return false };
+        words.iter().filter_map(|w| self.kinds().words_of(w)).any(|phrase| self.kinds().has(position, &phrase))
+    }
+}
+
 /// The title without a leading brand name (when something is left after it).
 pub(crate) fn without_brand<'a>(title: &'a str, brand: Option<&str>) -> &'a str {
     let Some(brand) = brand.map(str::trim).filter(|b| !b.is_empty()) else { return title };
@@ -310,6 +343,15 @@ pub(crate) fn without_brand<'a>(title: &'a str, brand: Option<&str>) -> &'a str 
         }
         _ => title,
     }
+}
+
+/// The words of a title that say what kind of product it is (the head of its type zone, after
+/// a leading brand), less packaging words: "Wooden Train Set" -> `["train"]`, "JUMBO BAG PINK"
+/// -> `["bag"]`, "Brand Analog Watch - For Women" -> `["watch"]`. Two products sharing one are
+/// substitutes, not complements.
+pub(crate) fn title_types(title: &str, brand: Option<&str>) -> Vec<String> {
+    let title = without_brand(title, brand);
+    type_words(title, &[]).into_iter().filter(|w| !GENERIC.contains(&w.as_str())).collect()
 }
 
 /// A product's type words: the head of the title's type zone (and the word before a generic

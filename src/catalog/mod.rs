@@ -23,7 +23,7 @@ mod signal;
 pub use audience::Audience;
 pub use import::{Format, ImportError, ImportOptions, ImportReport, Imported, Skip, SkipReason, import};
 pub use index::{CatalogIndex, Filters, IndexError};
-pub(crate) use kind::singular;
+pub(crate) use kind::{singular, title_types};
 pub use load::{CatalogError, LoadReport, Problem};
 pub use product::Product;
 pub use rank::{Hint, Query, Ranked};

@@ -282,7 +282,8 @@ impl CatalogIndex {
         Ok(self.retrieve_in_memory(memory, &all, &searchable, filters, CANDIDATES, k))
     }
 
-    fn filters(&self, query: &Query) -> Filters {
+    /// The hard filters of `query` (budget, age, stock, exclusions), as ranking applies them.
+    pub(crate) fn filters(&self, query: &Query) -> Filters {
         Filters {
             min_price: query.min_price,
             max_price: query.max_price,

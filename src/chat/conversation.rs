@@ -139,10 +139,13 @@ impl Conversation {
         // noted in that same write (what was asked is bookkeeping: nobody waits for its flush).
         // Looked up before the write: the closure runs holding the shopper's lock.
         let has_context = assistant.has_context(&context);
+        let on_cart_page = context.page.as_deref() == Some("cart");
         let open = |p: &Profile| {
             let returning = p.visits().number > 1;
             let known = usable_slots(p);
             let mut session = Session::new(&known, returning);
+            // On the cart page, what is in the cart says what they may want.
+            let has_context = has_context || (on_cart_page && !Recent::of(p, now, profiles.window).carted.is_empty());
             let decision = assistant.open(&mut session, has_context);
             (returning, known != Slots::default(), session, decision)
         };
@@ -177,11 +180,11 @@ impl Conversation {
         };
         let mut conversation =
             Conversation { shopper: id, customer, remembered, session, context, history: Vec::new() };
-        let mut reply = assistant.respond(
-            &mut conversation.session,
-            &decision,
-            surroundings(assistant, &conversation.context, &profile, profiles, now),
-        )?;
+        let mut around = surroundings(assistant, &conversation.context, &profile, profiles, now);
+        if returning {
+            around.due = due(assistant, store.as_ref(), &profile, now)?;
+        }
+        let mut reply = assistant.respond(&mut conversation.session, &decision, around)?;
         reply.offers = offers(assistant, &reply, Some(&profile), now);
         // On the page of a product the shopper bought: is this about that order?
         if let Some((text, quick_replies)) =
@@ -314,7 +317,27 @@ fn surroundings<'a>(
 ) -> Surroundings<'a> {
     let recent = Recent::of(profile, now, profiles.window);
     let currency = assistant.index().catalog().currency();
-    Surroundings { context: Some(context), recent, facts: facts(assistant, profile, currency) }
+    Surroundings { context: Some(context), recent, facts: facts(assistant, profile, currency), due: Vec::new() }
+}
+
+/// What a returning shopper is due to buy again (their order history against the shop's
+/// buy-it-again statistics, `orders::again::due`), as cards: nothing without personalization
+/// consent. May block (it reads the shopper's order history).
+fn due(
+    assistant: &Assistant,
+    store: &dyn Store,
+    profile: &Profile,
+    now: OffsetDateTime,
+) -> Result<Vec<crate::chat::reply::ProductCard>, StoreError> {
+    if !profile.consent().personalization {
+        return Ok(Vec::new());
+    }
+    let history = crate::orders::history::of_profile(store, profile)?;
+    if history.is_empty() {
+        return Ok(Vec::new());
+    }
+    let due = assistant.orders().read().unwrap_or_else(|e| e.into_inner()).due(&history, now.unix_timestamp());
+    Ok(assistant.due_cards(&due, now.unix_timestamp()))
 }
 
 /// The merchant's offers whose rules hold for the shopper, shown with a reply that shows
@@ -407,5 +430,62 @@ mod tests {
             Conversation::start(&assistant, &profiles, Some(stored.id()), None, PageContext::default(), later).unwrap();
         assert!(again.returning);
         assert_eq!(profiles.store.load(stored.id()).unwrap().unwrap().visits().number, 2);
+    }
+
+    #[test]
+    fn a_returning_shopper_due_to_buy_again_is_offered_it_after_the_greeting_only_with_consent() {
+        use crate::orders::OrderLine;
+        use crate::profile::{Event, Order, OrderItem};
+        let (assistant, profiles, _dir) = demo();
+        let now = time::macros::datetime!(2026-01-05 10:00 UTC);
+        let day = 86_400;
+        // Three customers buy the candle again after 30 days.
+        let mut lines = Vec::new();
+        for (n, customer) in ["c-1", "c-2", "c-3"].into_iter().enumerate() {
+            for (k, at) in [100, 70].into_iter().enumerate() {
+                lines.push(OrderLine {
+                    order_id: format!("o-{n}-{k}"),
+                    customer: Some(customer.into()),
+                    product_id: "home-001".into(),
+                    title: None,
+                    quantity: 1,
+                    price: None,
+                    at: now.unix_timestamp() - at * day,
+                    source: crate::profile::OrderSource::Shop,
+                });
+            }
+        }
+        let insights = crate::orders::Insights::build(lines);
+        let assistant = assistant.with_orders(Arc::new(std::sync::RwLock::new(insights)));
+        let shopper = ShopperId::random();
+        let bought = now - time::Duration::days(40);
+        let item = OrderItem { product_id: "home-001".into(), quantity: 1, price: None, currency: None };
+        let order = Order {
+            id: None,
+            items: vec![item],
+            total: None,
+            currency: None,
+            estimated_delivery: None,
+            at: bought,
+            source: crate::profile::OrderSource::Shop,
+        };
+        let limits = Limits::default();
+        let _ = profiles
+            .store
+            .update(shopper, bought, &mut |p| {
+                let _ = p.record(Event::purchase_of(order.clone()), &limits);
+            })
+            .unwrap();
+        let opened =
+            Conversation::start(&assistant, &profiles, Some(shopper), None, PageContext::default(), now).unwrap();
+        let reply = opened.answer.reply;
+        assert!(reply.text.contains("Running low on Glowmoor Fig"), "{}", reply.text);
+        assert_eq!(reply.products.first().map(|p| p.id.as_str()), Some("home-001"));
+        let _ = profiles.store.update(shopper, now, &mut |p| p.set_personalization(false, now)).unwrap();
+        let later = now + time::Duration::hours(1);
+        let opened =
+            Conversation::start(&assistant, &profiles, Some(shopper), None, PageContext::default(), later).unwrap();
+        assert!(!opened.answer.reply.text.contains("Running low"), "no consent, no reminder");
+        assert!(opened.answer.reply.products.iter().all(|p| p.id != "home-001"));
     }
 }

@@ -307,11 +307,30 @@ impl Chat {
         }
     }
 
-    /// `event`: records a behavioural event; no reply of its own, an error frame if refused.
+    /// `event`: records a behavioural event; no reply of its own, an error frame if refused. A
+    /// purchase also reaches the order log and the insights, as through `POST /v1/events`.
     async fn event(&mut self, event: serde_json::Value, with: &Services<'_>, peer: &mut impl Peer) -> bool {
         let Some(visit) = self.visit.as_ref() else { return true };
         let (shopper, profiles, now) = (visit.conversation.shopper, with.profiles.clone(), with.now);
-        let done = with.run.call(move || super::record_event(&profiles, Some(shopper), event, now)).await;
+        let orders = Arc::clone(with.assistant.orders());
+        let done = with
+            .run
+            .call(move || {
+                let raw = event.clone();
+                let (recorded, durable, noticed) =
+                    super::events::record_event_noticing(&profiles, Some(shopper), event, now, None)?;
+                if recorded == crate::profile::Recorded::Stored {
+                    let customer = noticed.customer.as_ref();
+                    // The event is stored; a log failure only delays what it teaches.
+                    if let Err(error) =
+                        crate::orders::live::learn(profiles.store.as_ref(), &orders, &raw, customer, now)
+                    {
+                        tracing::warn!(%error, "a stored event could not reach the order log");
+                    }
+                }
+                Ok::<_, EventError>((recorded, durable))
+            })
+            .await;
         match done {
             Ok(Ok((_, durable))) => durable_or_error(durable, peer).await.err().unwrap_or(true),
             Ok(Err(EventError::Gone)) => self.end_erased(peer).await,

@@ -12,6 +12,7 @@
 //! - `load`: the assistant built from files, in one place.
 
 pub mod assistant;
+mod complements;
 pub(crate) mod conversation;
 mod events;
 pub(crate) mod exchange;

@@ -24,10 +24,13 @@ pub struct PageContext {
 }
 
 /// Recent behaviour within the trust window (the profile decides what is recent and whether
-/// consent allows using it at all): products viewed, newest first, and products bought.
+/// consent allows using it at all): products viewed, newest first, products in the cart, and
+/// products bought.
 #[derive(Debug, Clone, Default)]
 pub struct Recent {
     pub viewed: Vec<String>,
+    /// Products added to the cart and not bought since, newest first.
+    pub carted: Vec<String>,
     /// Bought products; excluded from recommendations unless the catalog marks them
     /// replenishable.
     pub bought: Vec<String>,
@@ -38,7 +41,14 @@ impl Recent {
     /// builder of recent behaviour: the chat and the HTTP recommendations both use it).
     pub fn of(profile: &Profile, now: OffsetDateTime, window: Duration) -> Recent {
         let behaviour = profile.behaviour(now, window);
-        Recent { viewed: behaviour.viewed.iter().map(|t| t.product_id.clone()).collect(), bought: behaviour.owned }
+        let carted = behaviour
+            .carted
+            .iter()
+            .filter(|t| !behaviour.purchased.iter().any(|p| p.product_id == t.product_id && p.at >= t.at))
+            .map(|t| t.product_id.clone())
+            .collect();
+        let viewed = behaviour.viewed.iter().map(|t| t.product_id.clone()).collect();
+        Recent { viewed, carted, bought: behaviour.owned }
     }
 }
 

@@ -90,6 +90,9 @@ pub struct Render<'a> {
     pub facts: Vec<Fact>,
     /// The title of the product "more like" refers to.
     pub like_title: Option<String>,
+    /// Products the shopper is due to buy again, offered first after a greeting (each with
+    /// its `reorder` reason).
+    pub due: Vec<ProductCard>,
 }
 
 /// Renders a decision as the reply text, question, quick replies and products.
@@ -131,6 +134,11 @@ pub fn render(decision: &crate::dialogue::Decision, mut r: Render<'_>) -> Reply 
             Preface::NotUnderstood => replies.render("not_understood", &with(serde_json::json!({}))),
         });
     }
+    // A returning shopper due to buy something again hears it right after the greeting.
+    if let Some(first) = r.due.first() {
+        let context = serde_json::json!({"kind": "reorder", "count": r.due.len(), "like_title": first.title});
+        parts.push(replies.render("recommend_intro", &with(context)));
+    }
     // "Got it: <summary>." before an intro that says the summary again would say it twice.
     let acknowledged = decision.preface.iter().position(|p| matches!(p, Preface::Acknowledge { .. }));
     let mut products = Vec::new();
@@ -163,7 +171,10 @@ pub fn render(decision: &crate::dialogue::Decision, mut r: Render<'_>) -> Reply 
                 RecommendKind::Other if r.session.seen.is_empty() => RecommendKind::Fresh,
                 kind => kind,
             };
-            let context = serde_json::json!({"kind": kind.as_str(), "alternative": alternative, "raise_to": raise_to});
+            let like = r.like_title.clone().unwrap_or_default();
+            let context = serde_json::json!({
+                "kind": kind.as_str(), "alternative": alternative, "raise_to": raise_to, "like_title": like,
+            });
             parts.push(replies.render("no_results", &with(context)));
         }
         Action::Explain { product: Some(shown) } => {
@@ -203,6 +214,11 @@ pub fn render(decision: &crate::dialogue::Decision, mut r: Render<'_>) -> Reply 
     }
     if decision.ask.is_none() && matches!(decision.action, Action::Recommend { .. }) {
         quick_replies = ways_forward(&r, products.is_empty(), decision, &with);
+    }
+    if !r.due.is_empty() {
+        let mut due = std::mem::take(&mut r.due);
+        due.extend(products.into_iter().filter(|p| !due.iter().any(|d| d.id == p.id)).collect::<Vec<_>>());
+        products = due;
     }
     Reply {
         text: without_repeats(parts).join(" "),

@@ -96,6 +96,8 @@ pub enum RecommendKind {
     Welcome,
     /// A new shopper, from the page they came from or are on.
     Context,
+    /// What goes with the product in view ("what goes with this?"): complements.
+    GoesWith,
 }
 
 impl RecommendKind {
@@ -108,6 +110,7 @@ impl RecommendKind {
             RecommendKind::Like => "like",
             RecommendKind::Welcome => "welcome",
             RecommendKind::Context => "context",
+            RecommendKind::GoesWith => "goes_with",
         }
     }
 }

@@ -82,6 +82,9 @@ pub struct Session {
     pub refinement: PriceRefinement,
     /// The product "more like" was asked about, until a new request replaces it.
     pub like: Option<String>,
+    /// The shown product "what goes with the second one?" pointed at, for that reply.
+    #[serde(default)]
+    pub goes_with: Option<String>,
     /// A budget in a foreign currency waiting for the shopper to confirm the shop's.
     pub pending_budget: Option<Budget>,
     /// A shopper seen in an earlier visit: progressive profiling limits questions.

@@ -367,3 +367,17 @@ fn the_same_messages_always_give_the_same_decisions() {
     };
     assert_eq!(script(), script());
 }
+
+#[test]
+fn what_goes_with_this_recommends_complements_without_asking_and_points_at_a_shown_product() {
+    let f = Fixture::new();
+    let mut s = Session { keywords: vec!["mug".into()], ..Session::default() };
+    let d = f.say(&mut s, acts(&[Act::GoesWith]));
+    assert_eq!(recommends(&d), Some(RecommendKind::GoesWith));
+    assert_eq!(d.ask, None, "the shopper asked: no question before the answer");
+    assert_eq!(s.goes_with, None, "no pointer: the page's product or what is in view");
+    shown(&mut s, &[10, 11, 12]);
+    f.say(&mut s, acts(&[Act::GoesWith, Act::MoreLike(2)]));
+    assert_eq!(s.goes_with.as_deref(), Some("p2"));
+    assert_eq!(s.like, None, "a pointer after 'goes with' is not 'more like'");
+}

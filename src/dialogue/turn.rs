@@ -82,6 +82,13 @@ pub fn step(session: &mut Session, said: &Understanding, shop: &Shop<'_>) -> Dec
         return finish(session, decision);
     }
 
+    if has(&Act::GoesWith) {
+        // "What goes with the second one?": the pointer is read as "more like" by the rules.
+        let pointed = acts.iter().find_map(|a| if let Act::MoreLike(n) = a { Some(*n) } else { None });
+        session.goes_with = pointed.and_then(|n| session.shown_at(n)).map(|s| s.id.clone());
+        decision.action = Action::Recommend { why: RecommendKind::GoesWith };
+        return finish(session, decision);
+    }
     if let Some(kind) = refinement(session, acts) {
         decision.action = Action::Recommend { why: kind };
         return finish(session, decision);

@@ -116,7 +116,7 @@ pub(crate) fn recommend(
         ..PageContext::default()
     };
     let kind = if context.product_id.is_some() { RecommendKind::Context } else { RecommendKind::Fresh };
-    let around = Surroundings { context: Some(&context), recent: known.recent, facts: Vec::new() };
+    let around = Surroundings { context: Some(&context), recent: known.recent, ..Surroundings::default() };
     let cards = assistant.recommend(&session, kind, &around, limit).map_err(|e| ToolError::internal(&e))?;
     let catalog = assistant.index().catalog();
     let products = cards.iter().filter_map(|card| UcpProduct::ranked(catalog.get(&card.id)?, card)).collect();

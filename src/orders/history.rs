@@ -5,7 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::profile::{CustomerId, OrderSource, StoreError};
+use crate::profile::{CustomerId, Order, OrderSource, Profile, Store, StoreError};
 
 /// Longest order id, product id or customer id kept (longer ones are refused at import).
 pub const MAX_ID_BYTES: usize = 200;
@@ -68,4 +68,34 @@ pub trait OrderLog: Send + Sync {
 
     /// Removes every line of one customer (erasure); returns how many.
     fn forget_customer(&self, customer: &str) -> Result<usize, StoreError>;
+}
+
+/// A shopper's whole order history: their customer's lines in the order log, or the profile's
+/// own orders when no customer is linked or the log has none. May block (call it where the
+/// store may).
+pub fn of_profile(store: &dyn Store, profile: &Profile) -> Result<Vec<OrderLine>, StoreError> {
+    let logged = match (profile.customer(), store.orders()) {
+        (Some(link), Some(log)) => log.of_customer(&link.id)?,
+        _ => Vec::new(),
+    };
+    Ok(if logged.is_empty() { lines_of(profile.orders()) } else { logged })
+}
+
+fn lines_of(orders: &[Order]) -> Vec<OrderLine> {
+    let mut lines = Vec::new();
+    for (n, order) in orders.iter().enumerate() {
+        for item in &order.items {
+            lines.push(OrderLine {
+                order_id: order.id.clone().unwrap_or_else(|| format!("profile-{n}")),
+                customer: None,
+                product_id: item.product_id.clone(),
+                title: None,
+                quantity: item.quantity,
+                price: item.price.map(|p| p.to_f64()),
+                at: order.at.unix_timestamp(),
+                source: order.source,
+            });
+        }
+    }
+    lines
 }

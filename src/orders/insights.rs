@@ -13,7 +13,8 @@ use super::trending::Trending;
 #[derive(Debug, Default, Clone)]
 pub struct Insights {
     ids: Vec<String>,
-    types: Vec<Option<String>>,
+    /// Per item: its title's type words (`catalog::kind::title_types`), empty while unknown.
+    types: Vec<Vec<String>>,
     index: HashMap<String, u32>,
     together: Together,
     again: Again,
@@ -29,23 +30,12 @@ pub struct GoesWith {
     pub score: f32,
 }
 
-/// Words that name a packaging rather than a kind of product: the word before is the type too.
-const GENERIC: [&str; 8] = ["set", "pack", "kit", "box", "pair", "piece", "bundle", "collection"];
-
-/// A product's type from its title: the last word, with the one before it when the last is a
-/// packaging word ("tea light holder" -> "holder", "gift wrap set" -> "wrap set"). Two products
-/// of one type are substitutes, not complements.
+/// A product's type from its title, as the catalog reads it (`catalog::kind`): the head of the
+/// title's noun phrase, past sizes and colours ("JUMBO BAG PINK" -> "bag"), the word before a
+/// packaging word ("Wooden Train Set" -> "train"). Two products of one type are substitutes,
+/// not complements. `None` when the title names no type.
 pub fn product_type(title: &str) -> Option<String> {
-    let words: Vec<String> = title
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| w.chars().any(char::is_alphabetic))
-        .map(|w| crate::catalog::singular(&w.to_lowercase()))
-        .collect();
-    let last = words.last()?;
-    if GENERIC.contains(&last.as_str()) && words.len() >= 2 {
-        return Some(format!("{} {last}", words[words.len() - 2]));
-    }
-    Some(last.clone())
+    crate::catalog::title_types(title, None).into_iter().next()
 }
 
 impl Insights {
@@ -88,14 +78,14 @@ impl Insights {
 
     fn intern(&mut self, id: &str, title: Option<&str>) -> u32 {
         if let Some(&i) = self.index.get(id) {
-            if let Some(title) = title.filter(|_| self.types[i as usize].is_none()) {
-                self.types[i as usize] = product_type(title);
+            if let Some(title) = title.filter(|_| self.types[i as usize].is_empty()) {
+                self.types[i as usize] = crate::catalog::title_types(title, None);
             }
             return i;
         }
         let i = u32::try_from(self.ids.len()).unwrap_or(u32::MAX);
         self.ids.push(id.to_string());
-        self.types.push(title.and_then(product_type));
+        self.types.push(title.map(|t| crate::catalog::title_types(t, None)).unwrap_or_default());
         self.index.insert(id.to_string(), i);
         i
     }
@@ -123,9 +113,9 @@ impl Insights {
         keep: &dyn Fn(&str) -> bool,
     ) -> Vec<GoesWith> {
         let cart: Vec<u32> = have.iter().filter_map(|id| self.index.get(*id).copied()).collect();
-        let cart_types: Vec<&str> = cart.iter().filter_map(|&i| self.types[i as usize].as_deref()).collect();
+        let cart_types: Vec<&String> = cart.iter().flat_map(|&i| &self.types[i as usize]).collect();
         let accept = |j: u32| {
-            let same_type = self.types[j as usize].as_deref().is_some_and(|t| cart_types.contains(&t));
+            let same_type = self.types[j as usize].iter().any(|t| cart_types.contains(&t));
             !(distinct_types && same_type) && keep(&self.ids[j as usize])
         };
         let found: Vec<Complement> = self.together.complements(&cart, k, scoring, &accept);
@@ -184,10 +174,26 @@ mod tests {
     }
 
     #[test]
-    fn the_type_is_the_titles_last_word_or_two_for_a_packaging_word() {
+    fn the_type_is_the_head_of_the_title_past_colours_and_packaging_words() {
         assert_eq!(product_type("WHITE HANGING HEART T-LIGHT HOLDER").as_deref(), Some("holder"));
-        assert_eq!(product_type("Gift Wrap Set").as_deref(), Some("wrap set"));
+        assert_eq!(product_type("Gift Wrap Set").as_deref(), Some("wrap"));
         assert_eq!(product_type("Scented Candles").as_deref(), Some("candle"));
+        assert_eq!(product_type("JUMBO BAG PINK").as_deref(), Some("bag"), "a colour after the type is not it");
+        assert_eq!(product_type("Brass Storm Lantern - for the garden").as_deref(), Some("lantern"));
+    }
+
+    #[test]
+    fn colour_variants_of_one_product_are_substitutes_not_complements() {
+        let mut lines = Vec::new();
+        for n in 0..3 {
+            lines.extend(basket(
+                &format!("o{n}"),
+                &[("pink", "JUMBO BAG PINK"), ("blue", "JUMBO BAG BLUE"), ("tin", "CAKE TIN")],
+            ));
+        }
+        let insights = Insights::build(lines);
+        let found = insights.goes_with(&["pink"], 5, Scoring::Lift, true, &|_| true);
+        assert_eq!(found.iter().map(|g| g.product_id.as_str()).collect::<Vec<_>>(), vec!["tin"]);
     }
 
     #[test]

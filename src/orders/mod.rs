@@ -9,6 +9,8 @@
 //! - `trending`: decayed popularity.
 //! - `insights`: the three above over one product vocabulary, built from the log and kept
 //!   current as purchases arrive.
+//! - `live`: purchases as they arrive (any door: REST, the chat socket, replay) into the log
+//!   and the insights, through one function.
 //! - `placement`: where on the shop's pages recommendations go.
 //! - `evaluate`: the offline evaluation behind `concierge eval placements`.
 
@@ -17,6 +19,7 @@ pub mod evaluate;
 pub mod history;
 pub mod import;
 pub mod insights;
+pub mod live;
 pub mod load;
 pub mod placement;
 pub mod together;

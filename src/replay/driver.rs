@@ -36,6 +36,17 @@ pub trait Driver: Send {
     /// already knows it. Called at most once, before [`Driver::open`].
     fn apply_fixture(&mut self, fixture: &Fixture) -> impl Future<Output = Result<(), DriverError>> + Send;
 
+    /// Puts the script's shop orders (`purchase` events naming their `customer_id`, as the
+    /// shop's backend posts them) in the shop's order history before the first visit. A driver
+    /// that cannot says so.
+    fn apply_orders(&mut self, orders: &[serde_json::Value]) -> impl Future<Output = Result<(), DriverError>> + Send {
+        let result = match orders.is_empty() {
+            true => Ok(()),
+            false => Err(DriverError::Unavailable("this driver cannot put the shop's orders in place".into())),
+        };
+        async move { result }
+    }
+
     /// Starts the first visit: sends hello (with the script's context) and returns the frames
     /// received until and including the first `reply` (welcome, reply).
     fn open(

@@ -14,7 +14,7 @@ use super::script::{Fixture, Script};
 use crate::chat::assistant::Assistant;
 use crate::chat::conversation::Profiles;
 use crate::chat::protocol::{ClientFrame, Customer, ServerFrame};
-use crate::chat::{Chat, EventError, Identity, Run, Services, record_event};
+use crate::chat::{Chat, EventError, Identity, Run, Services, record_event_noticing};
 use crate::money::ExchangeRates;
 use crate::profile::{CustomerId, Durability, Limits, Profile, ShopperId, SledStore, Source, StoreOptions};
 use crate::slots::SlotName;
@@ -87,6 +87,8 @@ impl InProcess {
             window: crate::profile::DEFAULT_BEHAVIOUR_WINDOW,
             limits: Limits::default(),
         };
+        // The script's own order statistics: what one script's orders teach stays in it.
+        let assistant = Arc::new(assistant.with_catalog(Arc::clone(assistant.index())).with_orders(Arc::default()));
         Ok(InProcess {
             assistant,
             profiles,
@@ -148,9 +150,29 @@ impl InProcess {
             if let Some(map) = event.as_object_mut() {
                 map.insert("customer_id".into(), Value::String(id.clone()));
             }
-            let (_, durable) = record_event(&self.profiles, None, event, now)
-                .map_err(|e: EventError| DriverError::Protocol(format!("fixture: shop_events: {e}")))?;
-            durable.wait().map_err(|e| DriverError::Unavailable(e.to_string()))?;
+            self.record(None, event, now, "fixture: shop_events")?;
+        }
+        Ok(())
+    }
+
+    /// Records one event as `POST /v1/events` does (with the shopper's token when `shopper` is
+    /// given, else as the backend), waits for it to be durable, and lets the order statistics
+    /// learn from it when it was stored. `what` names the script's part in an error.
+    fn record(
+        &self,
+        shopper: Option<ShopperId>,
+        event: Value,
+        now: OffsetDateTime,
+        what: &str,
+    ) -> Result<(), DriverError> {
+        let raw = event.clone();
+        let (recorded, durable, noticed) = record_event_noticing(&self.profiles, shopper, event, now, None)
+            .map_err(|e: EventError| DriverError::Protocol(format!("{what}: {e}")))?;
+        durable.wait().map_err(|e| DriverError::Unavailable(e.to_string()))?;
+        if recorded == crate::profile::Recorded::Stored {
+            let (store, insights) = (self.profiles.store.as_ref(), self.assistant.orders());
+            crate::orders::live::learn(store, insights, &raw, noticed.customer.as_ref(), now)
+                .map_err(|e| DriverError::Unavailable(e.to_string()))?;
         }
         Ok(())
     }
@@ -191,9 +213,7 @@ impl Driver for InProcess {
             .map_err(|e| DriverError::Unavailable(e.to_string()))?;
         durable.wait().map_err(|e| DriverError::Unavailable(e.to_string()))?;
         for event in fixture.order_events().into_iter().chain(fixture.events.iter().cloned()) {
-            let (_, durable) = record_event(&self.profiles, Some(shopper), event, now)
-                .map_err(|e: EventError| DriverError::Protocol(format!("fixture: {e}")))?;
-            durable.wait().map_err(|e| DriverError::Unavailable(e.to_string()))?;
+            self.record(Some(shopper), event, now, "fixture")?;
         }
         self.record_as_the_shop(shopper, &fixture.shop_events, now)?;
         if !fixture.shop_events.is_empty() {
@@ -204,6 +224,14 @@ impl Driver for InProcess {
             true => Ok(()),
             false => Err(DriverError::Protocol(format!("fixture: {}", problems.join("; ")))),
         }
+    }
+
+    async fn apply_orders(&mut self, orders: &[Value]) -> Result<(), DriverError> {
+        let now = self.tick();
+        for event in orders {
+            self.record(None, event.clone(), now, "shop orders")?;
+        }
+        Ok(())
     }
 
     async fn open(&mut self, context: &Value) -> Result<Vec<ServerFrame>, DriverError> {

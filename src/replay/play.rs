@@ -69,6 +69,12 @@ struct Visit {
 pub(crate) async fn play<D: Driver>(script: &Script, driver: &mut D) -> Played {
     let mut played = Played::default();
     let mut visit = Visit::default();
+    if !script.orders.is_empty()
+        && let Err(error) = driver.apply_orders(&script.orders).await
+    {
+        played.stop = Some(driver_stop(0, 0, "the shop's orders", &error));
+        return played;
+    }
     if let Some(fixture) = &script.shopper
         && let Err(error) = driver.apply_fixture(fixture).await
     {

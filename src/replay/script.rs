@@ -28,6 +28,10 @@ pub struct Script {
     /// The `hello` context of the first visit (a JSON object, possibly empty).
     pub context: Value,
     pub shopper: Option<Fixture>,
+    /// `orders:`, the shop's order history before the script (other customers' orders, what
+    /// bought-together and buy-it-again statistics learn from), as the shop's backend posts
+    /// them: `purchase` events naming their `customer_id`.
+    pub orders: Vec<Value>,
     pub turns: Vec<Turn>,
 }
 
@@ -141,15 +145,26 @@ impl Script {
 
 fn read(root: &Node<'_>, path: &Path, problems: &mut Vec<Located>) -> Script {
     let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
-    let mut script =
-        Script { path: path.to_path_buf(), name: stem, context: empty(), shopper: None, turns: Vec::new() };
+    let mut script = Script {
+        path: path.to_path_buf(),
+        name: stem,
+        context: empty(),
+        shopper: None,
+        orders: Vec::new(),
+        turns: Vec::new(),
+    };
     let mut saw_turns = false;
-    let keys = ["name", "context", "shopper", "turns"];
+    let keys = ["name", "context", "shopper", "orders", "turns"];
     for field in yaml::fields(root, "the script", &keys, problems).unwrap_or_default() {
         match field.key.as_str() {
             "name" => keep(yaml::text(field.value, "name"), problems, |n| script.name = n),
             "context" => keep(context(field.value, problems), problems, |c| script.context = c),
             "shopper" => script.shopper = Some(fixture(field.value, problems)),
+            "orders" => {
+                for (n, order) in yaml::items(field.value).into_iter().enumerate() {
+                    keep(shop_order(order, n, problems), problems, |o| script.orders.push(o));
+                }
+            }
             _ => {
                 saw_turns = true;
                 script.turns = turns(field.value, problems);
@@ -254,6 +269,34 @@ fn order(node: &Node<'_>, problems: &mut Vec<Located>) -> Result<Vec<String>, Lo
         return Err(Located::new(yaml::line(node), "an order needs `product_id` or `items`"));
     }
     Ok(ids)
+}
+
+/// A shop order: `{customer: c-1, at: 2025-11-01T10:00:00Z, items: [sku-1, sku-2]}`, as the
+/// purchase event the shop's backend would post (`n`: its place in the list, for its id).
+fn shop_order(node: &Node<'_>, n: usize, problems: &mut Vec<Located>) -> Result<Value, Located> {
+    let (mut customer, mut at, mut items) = (None, None, Vec::new());
+    for field in yaml::fields(node, "a shop order", &["customer", "at", "items"], problems).unwrap_or_default() {
+        match field.key.as_str() {
+            "customer" => customer = Some(yaml::text(field.value, "customer")?),
+            "at" => at = Some(yaml::text(field.value, "at")?),
+            _ => {
+                for item in yaml::items(field.value) {
+                    items.push(serde_json::json!({"product_id": yaml::text(item, "an item")?}));
+                }
+            }
+        }
+    }
+    let (Some(customer), false) = (customer, items.is_empty()) else {
+        return Err(Located::new(yaml::line(node), "a shop order needs `customer` and `items`"));
+    };
+    let mut event = serde_json::json!({
+        "id": format!("shop-order-{n}"), "kind": "purchase", "customer_id": customer,
+        "order": {"id": format!("shop-order-{n}"), "items": items},
+    });
+    if let Some(at) = at {
+        event["at"] = Value::String(at);
+    }
+    Ok(event)
 }
 
 /// An event: a mapping with a `kind`, passed to the chat as written.

@@ -187,37 +187,12 @@ async fn load(state: &AppState, shopper: Option<ShopperId>) -> Result<(Option<Pr
     Ok(loaded)
 }
 
-/// A shopper's whole order history: their customer's lines in the order log, or the profile's
-/// own orders when no customer is linked or the log has none. May block (call it where the
-/// store may).
+/// A shopper's whole order history (see [`crate::orders::history::of_profile`]).
 pub(crate) fn history(
     store: &dyn crate::profile::Store,
     profile: &Profile,
 ) -> Result<Vec<OrderLine>, crate::profile::StoreError> {
-    let logged = match (profile.customer(), store.orders()) {
-        (Some(link), Some(log)) => log.of_customer(&link.id)?,
-        _ => Vec::new(),
-    };
-    Ok(if logged.is_empty() { lines_of(profile.orders()) } else { logged })
-}
-
-fn lines_of(orders: &[Order]) -> Vec<OrderLine> {
-    let mut lines = Vec::new();
-    for (n, order) in orders.iter().enumerate() {
-        for item in &order.items {
-            lines.push(OrderLine {
-                order_id: order.id.clone().unwrap_or_else(|| format!("profile-{n}")),
-                customer: None,
-                product_id: item.product_id.clone(),
-                title: None,
-                quantity: item.quantity,
-                price: item.price.map(|p| p.to_f64()),
-                at: order.at.unix_timestamp(),
-                source: order.source,
-            });
-        }
-    }
-    lines
+    crate::orders::history::of_profile(store, profile)
 }
 
 fn pick_order<'p>(profile: &'p Profile, order_id: Option<&str>) -> Result<&'p Order, ApiError> {
@@ -293,7 +268,10 @@ impl<'a> Shelf<'a> {
 
     fn goes_with(&mut self, insights: &Insights, have: &[&str], place: Option<&str>) {
         let want = self.k.saturating_sub(self.cards.len());
-        let found = insights.goes_with(have, want, Scoring::Lift, true, &|id| self.fits(id));
+        // Substitutes by the order titles' types (in the statistics) and by the catalog's own.
+        let index = self.assistant.index();
+        let keep = |id: &str| self.fits(id) && !have.iter().any(|a| index.substitutes(a, id));
+        let found = insights.goes_with(have, want, Scoring::Lift, true, &keep);
         for g in found {
             let title = self.catalog.get(&g.with).map_or_else(|| g.with.clone(), |p| p.title.clone());
             let signal = Signal::BoughtWith { product_id: g.with, title, place: place.map(String::from) };
@@ -343,7 +321,7 @@ impl<'a> Shelf<'a> {
         }
         let (slots, recent) = personal(profile, now, state.profiles.window);
         let session = Session::new(&slots, profile.is_some());
-        let around = Surroundings { context: Some(context), recent, facts: Vec::new() };
+        let around = Surroundings { context: Some(context), recent, ..Surroundings::default() };
         let want = self.k + self.cards.len() + self.skip.len();
         let cards = self.assistant.recommend(&session, kind, &around, want).map_err(|e| ApiError::internal(&e))?;
         for card in cards {

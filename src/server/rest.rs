@@ -235,13 +235,13 @@ pub(crate) async fn record_events(
             match record(&state.profiles, shopper, raw, now, &settings) {
                 Ok((recorded, durable, causes)) => {
                     tickets.push(durable);
-                    noticed.push(causes);
                     if recorded == Recorded::Stored {
                         // The event is stored; a log failure only delays what it teaches.
-                        if let Err(error) = super::learn::learn(&state, &learnable, now) {
+                        if let Err(error) = super::learn::learn(&state, &learnable, causes.customer.as_ref(), now) {
                             tracing::warn!(%error, "a stored event could not reach the order log");
                         }
                     }
+                    noticed.push(causes);
                     let status = match recorded {
                         Recorded::Stored => "stored",
                         Recorded::Duplicate => "duplicate",

@@ -51,8 +51,9 @@ pub struct Shared {
     pub funnel: crate::experiments::Funnel,
     /// Connected shoppers' sockets for notices, and the webhook's wake-up call.
     pub(crate) notices: super::notices::Hub,
-    /// What orders teach (bought together, buy it again, trending), for placements.
-    pub orders: RwLock<crate::orders::Insights>,
+    /// What orders teach (bought together, buy it again, trending), for placements and the
+    /// chat (every assistant this server swaps in shares it).
+    pub orders: Arc<RwLock<crate::orders::Insights>>,
 }
 
 /// The handle every handler gets.
@@ -80,6 +81,8 @@ impl AppState {
         let connections = Arc::new(Semaphore::new(config.limits.max_connections));
         let rest_limits = PerClient::new(config.limits.rest_per_minute);
         let chat_limits = PerClient::new(config.limits.chat_per_minute);
+        let orders: Arc<RwLock<crate::orders::Insights>> = Arc::default();
+        let assistant = assistant.with_orders(Arc::clone(&orders));
         AppState(Arc::new(Shared {
             assistant: RwLock::new(Arc::new(assistant)),
             profiles,
@@ -96,7 +99,7 @@ impl AppState {
             notices: super::notices::Hub::new(&config.notices),
             config,
             funnel: Default::default(),
-            orders: RwLock::default(),
+            orders,
         }))
     }
 
@@ -107,6 +110,7 @@ impl AppState {
 
     /// Replaces the assistant: new turns use the new catalog or prompts.
     pub fn swap_assistant(&self, assistant: Assistant) {
+        let assistant = assistant.with_orders(Arc::clone(&self.orders));
         *self.assistant.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(assistant);
     }
 

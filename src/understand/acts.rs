@@ -42,6 +42,9 @@ pub enum Act {
     Handover,
     /// The shopper asks what happens to their data.
     Privacy,
+    /// The shopper asks what goes with a product ("what goes with this?", "what else do I need
+    /// for it?"): complements, from what the shop's customers bought together.
+    GoesWith,
 }
 
 impl Act {
@@ -77,6 +80,7 @@ pub(crate) enum Simple {
     ShowProfile,
     Handover,
     Privacy,
+    GoesWith,
 }
 
 impl Simple {
@@ -96,6 +100,7 @@ impl Simple {
             Simple::ShowProfile => Act::ShowProfile,
             Simple::Handover => Act::Handover,
             Simple::Privacy => Act::Privacy,
+            Simple::GoesWith => Act::GoesWith,
         }
     }
 }
@@ -112,6 +117,13 @@ pub(crate) fn extract(scan: &mut Scan, lex: &Lexicon) -> Vec<Act> {
     for (start, end, simple) in lex.acts.phrases.find_all(scan) {
         found.push((start, simple.act()));
         scan.consume(start, end);
+        // "What goes with the second one?": the pointer says which product.
+        if *simple == Simple::GoesWith
+            && let Some((n, stop)) = position_at(scan, lex, end)
+        {
+            found.push((end, Act::MoreLike(n)));
+            scan.consume(end, stop);
+        }
     }
     replies(scan, lex, &mut found);
     found.sort_by_key(|(at, _)| *at);

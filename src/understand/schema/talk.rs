@@ -108,6 +108,7 @@ struct ActsFile {
     show_profile: SimpleEntry,
     handover: SimpleEntry,
     privacy: SimpleEntry,
+    goes_with: SimpleEntry,
     more_like: Triggers,
     why: WhyEntry,
     forget: ForgetEntry,
@@ -133,6 +134,7 @@ pub(crate) fn acts(source: &mut Source) -> ActWords {
         (&file.show_profile, Simple::ShowProfile),
         (&file.handover, Simple::Handover),
         (&file.privacy, Simple::Privacy),
+        (&file.goes_with, Simple::GoesWith),
     ];
     for (entry, act) in simple {
         source.add(&mut phrases, &entry.phrases, act);

@@ -151,3 +151,18 @@ fn acts_serialise_readably() {
     let json = serde_json::to_string(&Act::Forget(Some(SlotName::Budget))).unwrap();
     assert_eq!(json, r#"{"forget":"budget"}"#);
 }
+
+#[test]
+fn asking_what_goes_with_a_product_is_its_own_act() {
+    check(&[
+        ("what goes with this?", &[Act::GoesWith]),
+        ("What would go well with it", &[Act::GoesWith]),
+        ("what else do I need for this?", &[Act::GoesWith]),
+        ("anything to go with that?", &[Act::GoesWith]),
+        ("accessories for this", &[Act::GoesWith]),
+        ("what do people buy with it?", &[Act::GoesWith]),
+        ("what goes with the second one?", &[Act::GoesWith, Act::MoreLike(2)]),
+        // Not about what goes with a product.
+        ("what else have you got", &[Act::SomethingElse]),
+    ]);
+}
