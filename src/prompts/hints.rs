@@ -60,7 +60,7 @@ impl Hints {
             let keyword_form = comparable(keyword);
             let mut names: Vec<String> = Vec::new();
             for ((key, list), (key_form, list_forms)) in self.types.iter().zip(compared.iter()) {
-                if *key_form == keyword_form || list_forms.iter().any(|n| *n == keyword_form) {
+                if *key_form == keyword_form || list_forms.contains(&keyword_form) {
                     let group = std::iter::once((key, key_form)).chain(list.iter().zip(list_forms));
                     names.extend(group.filter(|(_, form)| **form != keyword_form).map(|(n, _)| n.clone()));
                 }
