@@ -155,6 +155,18 @@ impl Memory {
             .is_some_and(|&id| self.lists[id].iter().any(|l| l.hits.binary_search_by_key(&doc, |h| h.doc).is_ok()))
     }
 
+    /// The ids of `stems` in these postings, for [`Memory::mentions_all`]; `None` when some
+    /// stem is in no document (then no document mentions them all).
+    pub(crate) fn stem_ids(&self, stems: &[String]) -> Option<Vec<usize>> {
+        stems.iter().map(|s| self.stems.get(s).copied()).collect()
+    }
+
+    /// Whether `doc` mentions every stem of `ids` (from [`Memory::stem_ids`]) in some text
+    /// field: [`Memory::mentions`] for each, without looking a stem up per document.
+    pub(crate) fn mentions_all(&self, ids: &[usize], doc: u32) -> bool {
+        ids.iter().all(|&id| self.lists[id].iter().any(|l| l.hits.binary_search_by_key(&doc, |h| h.doc).is_ok()))
+    }
+
     /// The stem ids of a document's title (each once).
     pub(crate) fn title(&self, doc: u32) -> &[u32] {
         &self.titles[doc as usize]
@@ -238,8 +250,10 @@ pub(crate) fn intersection(parts: Vec<Option<Matches>>) -> Option<Matches> {
     let cost = parts[0].cost;
     let mut cursors = vec![0_usize; parts.len()];
     let mut hits = Vec::new();
+    // One buffer for every document's part scores, rather than one allocation per document.
+    let mut scores = Vec::with_capacity(parts.len());
     'docs: for &(doc, first) in &parts[0].hits {
-        let mut scores = Vec::with_capacity(parts.len());
+        scores.clear();
         scores.push(first);
         for (part, cursor) in parts.iter().zip(cursors.iter_mut()).skip(1) {
             while *cursor < part.hits.len() && part.hits[*cursor].0 < doc {
@@ -254,4 +268,33 @@ pub(crate) fn intersection(parts: Vec<Option<Matches>>) -> Option<Matches> {
         hits.push((doc, scores[0] + scores[1] + rest));
     }
     if hits.is_empty() { None } else { Some(Matches { hits, cost }) }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+    use std::sync::Arc;
+
+    use super::super::{Catalog, CatalogIndex};
+
+    #[test]
+    fn stems_looked_up_once_mention_what_each_stem_looked_up_per_document_mentions() {
+        let demo = Catalog::load(Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/catalog/demo.jsonl"))).unwrap().0;
+        let index = CatalogIndex::build(Arc::new(demo)).unwrap();
+        let lookup = index.lookup();
+        let memory = lookup.memory().expect("the demo store is scored from memory");
+        let phrases = [vec!["train"], vec!["wooden", "train"], vec!["dinosaur", "book"], vec!["train", "zzzunknown"]];
+        let mut found = 0;
+        for phrase in phrases {
+            let stems: Vec<String> = phrase.iter().map(|w| w.to_string()).collect();
+            let ids = memory.stem_ids(&stems);
+            for doc in 0..memory.docs() {
+                let each = stems.iter().all(|s| memory.mentions(s, doc));
+                let once = ids.as_ref().is_some_and(|ids| memory.mentions_all(ids, doc));
+                assert_eq!(once, each, "{phrase:?} in document {doc}");
+                found += usize::from(once);
+            }
+        }
+        assert!(found > 0, "some document must mention some phrase, or the test shows nothing");
+    }
 }

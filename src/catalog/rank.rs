@@ -126,13 +126,37 @@ struct Candidate {
     position: usize,
     address: DocAddress,
     bm25: f32,
-    /// Per concept: found by its stems anywhere (weak), and as whole words where the product
-    /// says what it is (strong).
-    matched: Vec<bool>,
-    strong: Vec<bool>,
-    /// Per concept: found as whole words in the title itself.
-    titled: Vec<bool>,
+    /// This candidate's row in the ranking's [`Marks`].
+    row: usize,
     key: RankKey,
+}
+
+/// What each candidate matched, per concept: one row of `width` flags per candidate, in three
+/// flat tables (one allocation each per ranking rather than three per candidate).
+struct Marks {
+    width: usize,
+    /// Found by its stems anywhere (weak evidence).
+    matched: Vec<bool>,
+    /// Found as whole words where the product says what it is.
+    strong: Vec<bool>,
+    /// Found as whole words in the title itself.
+    titled: Vec<bool>,
+}
+
+impl Marks {
+    fn new(rows: usize, width: usize) -> Marks {
+        let table = || vec![false; rows * width];
+        Marks { width, matched: table(), strong: table(), titled: table() }
+    }
+
+    fn at(&self, row: usize, concept: usize) -> usize {
+        row * self.width + concept
+    }
+
+    fn row(&self, row: usize) -> (&[bool], &[bool], &[bool]) {
+        let cells = row * self.width..(row + 1) * self.width;
+        (&self.matched[cells.clone()], &self.strong[cells.clone()], &self.titled[cells])
+    }
 }
 
 /// The sort key of rules 1-7 (rule 8, catalog order, is the position).
@@ -203,22 +227,26 @@ impl CatalogIndex {
                 position: self.position_of(address),
                 address,
                 bm25,
-                matched: Vec::new(),
-                strong: Vec::new(),
-                titled: Vec::new(),
+                row: 0,
                 key: RankKey::NONE,
             })
             .filter(|c| filters.admit(&self.catalog().products()[c.position]))
             .collect();
-        self.mark_matches(lookup, &concepts, &mut candidates)?;
-        self.keep_relevant(&mut candidates, &concepts, asked.as_ref().map(|(ids, _)| ids.as_slice()));
+        let marks = self.mark_matches(lookup, &concepts, &mut candidates)?;
+        self.keep_relevant(&mut candidates, &marks, &concepts, asked.as_ref().map(|(ids, _)| ids.as_slice()));
         let best_bm25 = candidates.iter().map(|c| c.bm25).fold(0.0_f32, f32::max);
         for c in &mut candidates {
-            c.key = self.rank_key(c, &concepts, best_bm25, query.audience.as_ref());
+            c.key = self.rank_key(c, &marks, &concepts, best_bm25, query.audience.as_ref());
         }
-        candidates.sort_by(|a, b| a.key.cmp_desc(&b.key).then(a.position.cmp(&b.position)));
-        let picked = self.diversify(lookup, candidates, query.k);
-        Ok(picked.into_iter().map(|c| self.explain(c, &concepts, query)).collect())
+        // Candidates are ordered through their indices: moving the candidates themselves
+        // costs more than comparing them. Positions are unique, so the order is total.
+        let mut order: Vec<usize> = (0..candidates.len()).collect();
+        order.sort_unstable_by(|&a, &b| {
+            let (a, b) = (&candidates[a], &candidates[b]);
+            a.key.cmp_desc(&b.key).then(a.position.cmp(&b.position))
+        });
+        let picked = self.diversify(lookup, &candidates, order, query.k);
+        Ok(picked.into_iter().map(|i| self.explain(&candidates[i], &marks, &concepts, query)).collect())
     }
 
     /// The candidates with their BM25, from tantivy's searches (see the module doc).
@@ -236,7 +264,8 @@ impl CatalogIndex {
             .filter(|(c, _)| !matches!(c.kind, ConceptKind::Hint(_)))
             .map(|(_, q)| q.as_ref())
             .collect();
-        let mut scored: HashMap<DocAddress, f32> = HashMap::new();
+        // Sized for both searches' candidates up front: growing a map rehashes every entry.
+        let mut scored: HashMap<DocAddress, f32> = HashMap::with_capacity(2 * CANDIDATES);
         if !concepts.is_empty() {
             let any = queries.iter().map(|q| (Occur::Should, q.box_clone())).collect();
             for (addr, score) in self.top_scored(lookup, Box::new(BooleanQuery::new(any)), filters, CANDIDATES)? {
@@ -318,7 +347,13 @@ impl CatalogIndex {
     /// none of them, even when that leaves nothing (then the reply says so, with the closest
     /// alternatives apart, rather than presenting unrelated products as picks). Words no product
     /// has say nothing about the catalog and are passed over.
-    fn keep_relevant(&self, candidates: &mut Vec<Candidate>, concepts: &[Concept], types: Option<&[u32]>) {
+    fn keep_relevant(
+        &self,
+        candidates: &mut Vec<Candidate>,
+        marks: &Marks,
+        concepts: &[Concept],
+        types: Option<&[u32]>,
+    ) {
         if let Some(types) = types {
             candidates.retain(|c| self.kinds().is_type(c.position, types));
             return;
@@ -328,7 +363,10 @@ impl CatalogIndex {
             .filter(|&i| concepts[i].known)
             .collect();
         if !searched.is_empty() {
-            candidates.retain(|c| searched.iter().any(|&i| c.matched[i] || c.strong[i]));
+            candidates.retain(|c| {
+                let (matched, strong, _) = marks.row(c.row);
+                searched.iter().any(|&i| matched[i] || strong[i])
+            });
         }
     }
 
@@ -366,38 +404,67 @@ impl CatalogIndex {
         out
     }
 
+    /// What each candidate matches of each concept (see [`Marks`]); numbers the candidates'
+    /// rows.
     fn mark_matches(
         &self,
         lookup: &Lookup<'_>,
         concepts: &[Concept],
         candidates: &mut [Candidate],
-    ) -> Result<(), IndexError> {
-        let addresses: Vec<DocAddress> = candidates.iter().map(|c| c.address).collect();
+    ) -> Result<Marks, IndexError> {
+        let mut marks = Marks::new(candidates.len(), concepts.len());
         let kinds = self.kinds();
-        for c in candidates.iter_mut() {
-            c.matched = vec![false; concepts.len()];
-            // An interest is what the product means, not a word of one of its names
-            // ("science" in "Science Fiction"): see `compound`.
-            let means = |k: &Concept, p: &[u32]| match k.kind {
-                ConceptKind::Interest(_) => kinds.claims(c.position, p),
-                _ => kinds.has(c.position, p),
-            };
-            c.strong = concepts.iter().map(|k| k.phrase.as_ref().is_some_and(|p| means(k, p))).collect();
-            c.titled =
-                concepts.iter().map(|k| k.phrase.as_ref().is_some_and(|p| kinds.in_title(c.position, p))).collect();
-        }
-        for (ci, concept) in concepts.iter().enumerate() {
-            for (cand, hit) in candidates.iter_mut().zip(self.mention_all(lookup, &concept.stems, &addresses)?) {
-                cand.matched[ci] = hit;
+        for (row, c) in candidates.iter_mut().enumerate() {
+            c.row = row;
+            for (ci, concept) in concepts.iter().enumerate() {
+                if let Some(phrase) = &concept.phrase {
+                    let at = marks.at(row, ci);
+                    // An interest is what the product means, not a word of one of its names
+                    // ("science" in "Science Fiction"): see `compound`.
+                    marks.strong[at] = match concept.kind {
+                        ConceptKind::Interest(_) => kinds.claims(c.position, phrase),
+                        _ => kinds.has(c.position, phrase),
+                    };
+                    marks.titled[at] = kinds.in_title(c.position, phrase);
+                }
             }
         }
-        Ok(())
+        if let Some(memory) = lookup.memory() {
+            for (ci, concept) in concepts.iter().enumerate() {
+                // Each stem is looked up once per ranking, not once per candidate.
+                let Some(ids) = memory.stem_ids(&concept.stems) else { continue };
+                for c in candidates.iter() {
+                    let at = marks.at(c.row, ci);
+                    marks.matched[at] = memory.mentions_all(&ids, c.address.doc_id);
+                }
+            }
+            return Ok(marks);
+        }
+        // The postings are walked in document order: sorted once here rather than per concept.
+        let mut order: Vec<usize> = (0..candidates.len()).collect();
+        order.sort_unstable_by_key(|&i| (candidates[i].address.segment_ord, candidates[i].address.doc_id));
+        let addresses: Vec<DocAddress> = order.iter().map(|&i| candidates[i].address).collect();
+        for (ci, concept) in concepts.iter().enumerate() {
+            for (&i, hit) in order.iter().zip(self.mention_all(lookup, &concept.stems, &addresses)?) {
+                let at = marks.at(candidates[i].row, ci);
+                marks.matched[at] = hit;
+            }
+        }
+        Ok(marks)
     }
 
-    fn rank_key(&self, c: &Candidate, concepts: &[Concept], best_bm25: f32, audience: Option<&Audience>) -> RankKey {
+    fn rank_key(
+        &self,
+        c: &Candidate,
+        marks: &Marks,
+        concepts: &[Concept],
+        best_bm25: f32,
+        audience: Option<&Audience>,
+    ) -> RankKey {
         let (mut interests, mut weak, mut hints, mut have, mut want) = (0, 0, 0, 0.0_f32, 0.0_f32);
         let mut in_title = 0.0_f32;
-        for (((concept, &hit), &strong), &titled) in concepts.iter().zip(&c.matched).zip(&c.strong).zip(&c.titled) {
+        let (matched, strong, titled) = marks.row(c.row);
+        for (((concept, &hit), &strong), &titled) in concepts.iter().zip(matched).zip(strong).zip(titled) {
             let weak_only = u32::from(hit && !strong);
             match concept.kind {
                 ConceptKind::Interest(_) => {
@@ -432,26 +499,29 @@ impl CatalogIndex {
         RankKey { fits: u32::from(fits), interests, coverage, titled, weak, hints, tier, quality }
     }
 
-    /// Picks `k` candidates in rank order, passing over brand floods and near-copies within
-    /// a relevance bucket (see the module doc).
-    fn diversify(&self, lookup: &Lookup<'_>, mut remaining: Vec<Candidate>, k: usize) -> Vec<Candidate> {
+    /// Picks `k` candidates (as indices into `candidates`) from `order`, their rank order,
+    /// passing over brand floods and near-copies within a relevance bucket (see the module doc).
+    fn diversify(&self, lookup: &Lookup<'_>, candidates: &[Candidate], order: Vec<usize>, k: usize) -> Vec<usize> {
         let products = self.catalog().products();
         let brand_cap = k.div_ceil(3).max(2);
-        let mut picked: Vec<Candidate> = Vec::with_capacity(k);
+        let mut remaining = order;
+        let mut picked: Vec<usize> = Vec::with_capacity(k);
+        // The picked products' brands, beside `picked`, so each is lowercased once.
+        let mut brands: Vec<Option<String>> = Vec::with_capacity(k);
         let mut titles: HashMap<usize, Vec<String>> = HashMap::new();
         while picked.len() < k && !remaining.is_empty() {
-            let bucket = remaining[0].key.bucket();
+            let bucket = candidates[remaining[0]].key.bucket();
             let choice = (0..remaining.len())
-                .take_while(|&i| remaining[i].key.bucket() == bucket)
+                .take_while(|&i| candidates[remaining[i]].key.bucket() == bucket)
                 .find(|&i| {
-                    let p = &products[remaining[i].position];
-                    let same_brand = |q: &Product| brand_key(q).is_some() && brand_key(q) == brand_key(p);
-                    let brand_full = picked.iter().filter(|c| same_brand(&products[c.position])).count() >= brand_cap;
+                    let b = &candidates[remaining[i]];
+                    let brand = brand_key(&products[b.position]);
+                    let same_brand = |other: &Option<String>| brand.is_some() && *other == brand;
+                    let brand_full = brands.iter().filter(|&other| same_brand(other)).count() >= brand_cap;
                     !brand_full
-                        && !picked.iter().any(|c| {
-                            let q = &products[c.position];
-                            let threshold = if same_brand(q) { 0.5 } else { 0.8 };
-                            let (a, b) = (c, &remaining[i]);
+                        && !picked.iter().zip(&brands).any(|(&a, other)| {
+                            let a = &candidates[a];
+                            let threshold = if same_brand(other) { 0.5 } else { 0.8 };
                             let similarity = match lookup.memory() {
                                 Some(memory) => overlap(memory.title(a.address.doc_id), memory.title(b.address.doc_id)),
                                 None => self.title_similarity(&mut titles, a.position, b.position),
@@ -460,7 +530,9 @@ impl CatalogIndex {
                         })
                 })
                 .unwrap_or(0);
-            picked.push(remaining.remove(choice));
+            let chosen = remaining.remove(choice);
+            brands.push(brand_key(&products[candidates[chosen].position]));
+            picked.push(chosen);
         }
         picked
     }
@@ -473,12 +545,13 @@ impl CatalogIndex {
         overlap(&cache[&a], &cache[&b])
     }
 
-    fn explain(&self, c: Candidate, concepts: &[Concept], query: &Query) -> Ranked<'_> {
+    fn explain(&self, c: &Candidate, marks: &Marks, concepts: &[Concept], query: &Query) -> Ranked<'_> {
         let product = &self.catalog().products()[c.position];
         let conflicts = query.audience.is_some_and(|a| self.kinds().audience(c.position).conflicts_with(&a));
         let mut signals = Vec::new();
         let mut terms = Vec::new();
-        for ((concept, &hit), &strong) in concepts.iter().zip(&c.matched).zip(&c.strong) {
+        let (matched, strong, _) = marks.row(c.row);
+        for ((concept, &hit), &strong) in concepts.iter().zip(matched).zip(strong) {
             // A reason names a word only when the product has it as a word; a hint's reason
             // (who it is for, the occasion, context) is the shopper's own, and said once.
             let signal = match concept.kind {

@@ -54,9 +54,11 @@ impl CatalogIndex {
             }
         }
         if searchable.is_empty() || scored.len() < k {
-            let mut best: Vec<u32> = (0..docs).filter(|&d| admitted.docs[d as usize]).collect();
-            best.sort_by(|&a, &b| self.quality_of_doc(b).total_cmp(&self.quality_of_doc(a)).then(a.cmp(&b)));
-            for doc in best.into_iter().take(limit.max(k)) {
+            // Each document's quality is read once, not at every comparison of the sort.
+            let mut best: Vec<(f32, u32)> =
+                (0..docs).filter(|&d| admitted.docs[d as usize]).map(|d| (self.quality_of_doc(d), d)).collect();
+            best.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+            for (_, doc) in best.into_iter().take(limit.max(k)) {
                 scored.entry(DocAddress::new(0, doc)).or_insert(0.0);
             }
         }

@@ -23,6 +23,10 @@ pub struct Hints {
     /// products whose type is any of them. Read both ways.
     #[serde(default)]
     pub types: BTreeMap<String, Vec<String>>,
+    /// `types` with each name compared as [`Hints::synonyms_of`] compares them (lowercase,
+    /// singular), worked out once at load rather than for every keyword of every turn.
+    #[serde(skip)]
+    compared: Vec<(String, Vec<String>)>,
 }
 
 impl Hints {
@@ -46,13 +50,19 @@ impl Hints {
     /// list for a key, and the key and its other names for a name in a list.
     pub fn synonyms_of(&self, keywords: &[String]) -> Vec<(String, Vec<String>)> {
         let mut out = Vec::new();
-        let same = |a: &str, b: &str| singular(&a.to_lowercase()) == singular(&b.to_lowercase());
+        // Hints made in code rather than parsed have no compared forms: worked out here then.
+        let compared: std::borrow::Cow<'_, [(String, Vec<String>)]> = if self.compared.len() == self.types.len() {
+            (&self.compared[..]).into()
+        } else {
+            compare(&self.types).into()
+        };
         for keyword in keywords {
+            let keyword_form = comparable(keyword);
             let mut names: Vec<String> = Vec::new();
-            for (key, list) in &self.types {
-                let group = std::iter::once(key).chain(list);
-                if same(key, keyword) || list.iter().any(|n| same(n, keyword)) {
-                    names.extend(group.filter(|n| !same(n, keyword)).cloned());
+            for ((key, list), (key_form, list_forms)) in self.types.iter().zip(compared.iter()) {
+                if *key_form == keyword_form || list_forms.contains(&keyword_form) {
+                    let group = std::iter::once((key, key_form)).chain(list.iter().zip(list_forms));
+                    names.extend(group.filter(|(_, form)| **form != keyword_form).map(|(n, _)| n.clone()));
                 }
             }
             if !names.is_empty() {
@@ -63,9 +73,50 @@ impl Hints {
     }
 }
 
+/// A name as type names are compared: lowercase, singular ("Saris" is "sari").
+fn comparable(name: &str) -> String {
+    singular(&name.to_lowercase())
+}
+
+/// Each type group's key and names in their compared forms, in the groups' order.
+fn compare(types: &BTreeMap<String, Vec<String>>) -> Vec<(String, Vec<String>)> {
+    types.iter().map(|(key, list)| (comparable(key), list.iter().map(|n| comparable(n)).collect())).collect()
+}
+
 impl Hints {
     /// Parses `hints.toml`.
     pub(crate) fn parse(file: &str, text: &str) -> Result<Hints, Problem> {
-        parse(file, text)
+        let mut hints: Hints = parse(file, text)?;
+        hints.compared = compare(&hints.types);
+        Ok(hints)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TYPES: &str = "[types]\nsaree = [\"sari\"]\nhandbag = [\"Bag\", \"purses\", \"tote\"]\n";
+
+    fn names(hints: &Hints, words: &[&str]) -> Vec<(String, Vec<String>)> {
+        hints.synonyms_of(&words.iter().map(|w| w.to_string()).collect::<Vec<_>>())
+    }
+
+    #[test]
+    fn a_type_name_finds_its_group_either_way_in_any_case_and_number() {
+        let hints = Hints::parse("hints.toml", TYPES).unwrap();
+        let strings = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(names(&hints, &["Sarees"]), vec![("Sarees".to_string(), strings(&["sari"]))]);
+        assert_eq!(names(&hints, &["purse"]), vec![("purse".to_string(), strings(&["handbag", "Bag", "tote"]))]);
+        assert_eq!(names(&hints, &["kite"]), Vec::new());
+    }
+
+    #[test]
+    fn types_set_after_loading_are_compared_as_loaded_ones() {
+        let loaded = Hints::parse("hints.toml", TYPES).unwrap();
+        let built = Hints { types: loaded.types.clone(), ..Hints::default() };
+        for word in ["sari", "SAREES", "bags", "tote", "kite"] {
+            assert_eq!(names(&built, &[word]), names(&loaded, &[word]), "{word}");
+        }
     }
 }
