@@ -6,6 +6,7 @@
 
 mod alternatives;
 mod audience;
+mod collect;
 #[cfg(test)]
 mod equivalence;
 pub mod import;
@@ -14,6 +15,7 @@ mod kind;
 mod load;
 mod lookup;
 mod memory;
+mod prebuilt;
 mod product;
 mod rank;
 mod retrieve;
@@ -24,7 +26,8 @@ pub use import::{Format, ImportError, ImportOptions, ImportReport, Imported, Ski
 pub use index::{CatalogIndex, Filters, IndexError};
 pub(crate) use kind::singular;
 pub use load::{CatalogError, LoadReport, Problem};
-pub use product::Product;
+pub use prebuilt::{ContentHash, prebuilt_dir};
+pub use product::{Attributes, Product};
 pub use rank::{Hint, Query, Ranked};
 pub use signal::Signal;
 
