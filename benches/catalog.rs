@@ -7,7 +7,8 @@
 //! `CONCIERGE_BENCH_GENERATED=DIR` also ranks every `*.jsonl` catalog in DIR (made by
 //! `scripts/gen-catalog.sh N`, smallest first), each opened as the server opens it: its
 //! prebuilt index when `concierge index` built one, else indexed in memory; the time to open
-//! is printed beside the ranking's percentiles. Nothing else runs then.
+//! is printed beside the ranking's percentiles, with the resident memory. Nothing else runs
+//! then. `CONCIERGE_BENCH_PREBUILD=1` first builds each one's prebuilt index (timed).
 //! `CONCIERGE_BENCH_DEMO_ONLY=1` runs only the demo store's turns and `CONCIERGE_BENCH_ROUNDS=n`
 //! sets how many times the conversation is played (200 by default): with two round counts
 //! under `valgrind --tool=callgrind`, the difference gives the instructions of one turn.
@@ -96,6 +97,13 @@ fn generated(dir: &Path) {
         .collect();
     files.sort();
     for (_, file) in files {
+        if std::env::var("CONCIERGE_BENCH_PREBUILD").is_ok() {
+            // As `concierge index` does; timed apart from the start-up it saves.
+            let started = Instant::now();
+            let (catalog, _, hash) = Catalog::load_hashed(&file).expect("catalog");
+            CatalogIndex::build_prebuilt(&catalog, &file, &hash).expect("prebuilt index");
+            println!("\n{}: prebuilt index built in {:.1} s", file.display(), started.elapsed().as_secs_f64());
+        }
         let started = Instant::now();
         let (catalog, _, hash) = Catalog::load_hashed(&file).expect("catalog");
         let loaded = started.elapsed();
@@ -108,8 +116,19 @@ fn generated(dir: &Path) {
             ready.as_secs_f64(),
             loaded.as_secs_f64()
         );
+        println!("resident after opening: {}", resident());
         rank_index(&file.display().to_string(), &index);
+        println!("resident after ranking: {}", resident());
     }
+}
+
+/// This process's resident memory and its peak, from `/proc/self/status` (Linux).
+fn resident() -> String {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let field = |name: &str| {
+        status.lines().find(|l| l.starts_with(name)).map(|l| l[name.len()..].trim().to_string()).unwrap_or_default()
+    };
+    format!("{} (peak {})", field("VmRSS:"), field("VmHWM:"))
 }
 
 fn rank(name: &str, catalog: Catalog) {
