@@ -368,8 +368,11 @@ fn import_with_index_builds_the_prebuilt_index_recommend_opens_and_a_changed_cat
     let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("catalog/demo.jsonl");
     let out = dir.path().join("shop.jsonl");
     let concierge = |args: &[&str]| Command::new(env!("CARGO_BIN_EXE_concierge")).args(args).output().unwrap();
-    let text = |o: &std::process::Output| format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr));
-    let output = concierge(&["import", demo.to_str().unwrap(), "--format", "jsonl", "--index", "-o", out.to_str().unwrap()]);
+    let text = |o: &std::process::Output| {
+        format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
+    };
+    let output =
+        concierge(&["import", demo.to_str().unwrap(), "--format", "jsonl", "--index", "-o", out.to_str().unwrap()]);
     assert!(output.status.success(), "{}", text(&output));
     assert!(text(&output).contains("indexed 220 products"), "{}", text(&output));
     let (_, _, hash) = Catalog::load_hashed(&out).unwrap();
