@@ -4,6 +4,11 @@
 //! on the demo store and on the toys.
 //!
 //! Run: `cargo bench --bench catalog` (add `CONCIERGE_BENCH_1M=1` for the million).
+//! `CONCIERGE_BENCH_GENERATED=DIR` also ranks every `*.jsonl` catalog in DIR (made by
+//! `scripts/gen-catalog.sh N`, smallest first), each opened as the server opens it: its
+//! prebuilt index when `concierge index` built one, else indexed in memory; the time to open
+//! is printed beside the ranking's percentiles, with the resident memory. Nothing else runs
+//! then. `CONCIERGE_BENCH_PREBUILD=1` first builds each one's prebuilt index (timed).
 //! `CONCIERGE_BENCH_DEMO_ONLY=1` runs only the demo store's turns and `CONCIERGE_BENCH_ROUNDS=n`
 //! sets how many times the conversation is played (200 by default): with two round counts
 //! under `valgrind --tool=callgrind`, the difference gives the instructions of one turn.
@@ -24,6 +29,10 @@ const TOYS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/data/amazon-u
 const DEMO: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/catalog/demo.jsonl");
 
 fn main() {
+    if let Ok(dir) = std::env::var("CONCIERGE_BENCH_GENERATED") {
+        generated(Path::new(&dir));
+        return;
+    }
     let demo = Catalog::load(Path::new(DEMO)).expect("demo catalog").0;
     turns("demo store (220 products)", demo);
     if std::env::var("CONCIERGE_BENCH_DEMO_ONLY").is_ok() {
@@ -77,6 +86,51 @@ fn synthesise(base: &Catalog, n: usize) -> Catalog {
     Catalog::parse_jsonl(&text, "synthetic").expect("synthetic catalog").0
 }
 
+/// Ranks each generated catalog in `dir`, opened through its prebuilt index when it has one.
+fn generated(dir: &Path) {
+    let mut files: Vec<(u64, std::path::PathBuf)> = std::fs::read_dir(dir)
+        .expect("generated catalogs")
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "jsonl"))
+        .map(|p| (std::fs::metadata(&p).map(|m| m.len()).unwrap_or(0), p))
+        .collect();
+    files.sort();
+    for (_, file) in files {
+        if std::env::var("CONCIERGE_BENCH_PREBUILD").is_ok() {
+            // As `concierge index` does; timed apart from the start-up it saves.
+            let started = Instant::now();
+            let (catalog, _, hash) = Catalog::load_hashed(&file).expect("catalog");
+            CatalogIndex::build_prebuilt(&catalog, &file, &hash).expect("prebuilt index");
+            println!("\n{}: prebuilt index built in {:.1} s", file.display(), started.elapsed().as_secs_f64());
+        }
+        let started = Instant::now();
+        let (catalog, _, hash) = Catalog::load_hashed(&file).expect("catalog");
+        let loaded = started.elapsed();
+        let index = CatalogIndex::open_or_build(Arc::new(catalog), &file, &hash).expect("index");
+        let ready = started.elapsed();
+        let how = if concierge::catalog::prebuilt_dir(&file, &hash).exists() { "prebuilt" } else { "in memory" };
+        println!(
+            "\n== {}: ready in {:.2} s ({:.2} s reading the catalog, index {how})",
+            file.display(),
+            ready.as_secs_f64(),
+            loaded.as_secs_f64()
+        );
+        println!("resident after opening: {}", resident());
+        rank_index(&file.display().to_string(), &index);
+        println!("resident after ranking: {}", resident());
+    }
+}
+
+/// This process's resident memory and its peak, from `/proc/self/status` (Linux).
+fn resident() -> String {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let field = |name: &str| {
+        status.lines().find(|l| l.starts_with(name)).map(|l| l[name.len()..].trim().to_string()).unwrap_or_default()
+    };
+    format!("{} (peak {})", field("VmRSS:"), field("VmHWM:"))
+}
+
 fn rank(name: &str, catalog: Catalog) {
     let n = catalog.len();
     let started = Instant::now();
@@ -93,6 +147,13 @@ fn rank(name: &str, catalog: Catalog) {
         built.as_secs_f64() * 1e3,
         bytes as f64 / 1048576.0
     );
+    rank_index(name, &index);
+}
+
+/// p50/p99 of 500 rankings: two title words of a random product, half with a budget, one in
+/// ten with no words at all (the cold-start order).
+fn rank_index(name: &str, index: &CatalogIndex) {
+    println!("ranking: {name}");
     let mut rng = StdRng::seed_from_u64(1);
     let products = index.catalog().products().to_vec();
     let queries: Vec<Query> = (0..500)

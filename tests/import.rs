@@ -361,3 +361,38 @@ fn every_format_reports_the_mapping_it_used() {
     assert_eq!(mapped(&jsonl, "kept as is").as_deref(), Some("colour"));
     assert_eq!(mapped(&jsonl, "brand"), None, "no product has a brand");
 }
+
+#[test]
+fn import_with_index_builds_the_prebuilt_index_recommend_opens_and_a_changed_catalog_is_never_served_stale() {
+    let dir = tempfile::tempdir().unwrap();
+    let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("catalog/demo.jsonl");
+    let out = dir.path().join("shop.jsonl");
+    let concierge = |args: &[&str]| Command::new(env!("CARGO_BIN_EXE_concierge")).args(args).output().unwrap();
+    let text = |o: &std::process::Output| {
+        format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
+    };
+    let output =
+        concierge(&["import", demo.to_str().unwrap(), "--format", "jsonl", "--index", "-o", out.to_str().unwrap()]);
+    assert!(output.status.success(), "{}", text(&output));
+    assert!(text(&output).contains("indexed 220 products"), "{}", text(&output));
+    let (_, _, hash) = Catalog::load_hashed(&out).unwrap();
+    let first = concierge::catalog::prebuilt_dir(&out, &hash);
+    assert!(first.join("kinds.bin").exists(), "{} holds the index", first.display());
+
+    let recommend = |words: &str| {
+        let output = concierge(&["recommend", "--json", "--catalog", out.to_str().unwrap(), words]);
+        assert!(output.status.success(), "{}", text(&output));
+        let reply: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+        reply["products"].as_array().unwrap().iter().map(|p| p["id"].as_str().unwrap().to_string()).collect::<Vec<_>>()
+    };
+    assert!(!recommend("a wooden train").is_empty());
+
+    // The merchant edits the catalog: its old index must not answer for the new products.
+    let mut file = std::fs::OpenOptions::new().append(true).open(&out).unwrap();
+    writeln!(file, r#"{{"id":"zx-1","title":"Zebra Xylophone","price":12,"currency":"GBP"}}"#).unwrap();
+    assert_eq!(recommend("a xylophone").first().map(String::as_str), Some("zx-1"));
+    let output = concierge(&["index", out.to_str().unwrap()]);
+    assert!(output.status.success() && text(&output).contains("indexed 221 products"), "{}", text(&output));
+    assert!(!first.exists(), "rebuilding removes the index of the old content");
+    assert_eq!(recommend("a xylophone").first().map(String::as_str), Some("zx-1"));
+}

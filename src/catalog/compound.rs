@@ -85,9 +85,17 @@ impl Names {
         let mut names: Vec<Vec<String>> =
             candidates.into_iter().filter(|name| name.last().is_some_and(|last| !is_type(last))).collect();
         names.sort();
+        Names::of(names)
+    }
+
+    /// The names given, in this order, so positions stay those of [`Names::all`] (kinds read
+    /// from disk refer to names by position).
+    pub(crate) fn of(names: Vec<Vec<String>>) -> Names {
         let mut by_first: HashMap<String, Vec<usize>> = HashMap::new();
         for (at, name) in names.iter().enumerate() {
-            by_first.entry(name[0].clone()).or_default().push(at);
+            if let Some(first) = name.first() {
+                by_first.entry(first.clone()).or_default().push(at);
+            }
         }
         Names { names, by_first }
     }

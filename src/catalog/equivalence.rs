@@ -204,3 +204,36 @@ fn price_bounds_past_any_price_are_answered_alike_on_both_paths() {
         assert_eq!(fast.is_empty(), q.min_price.is_some(), "a bound past every price keeps all or none");
     }
 }
+
+#[test]
+fn pruned_retrieval_on_a_large_catalog_ranks_as_exact_scoring_does() {
+    // The whole toys file is past the in-memory limit, so `lookup()` prunes with block-max
+    // WAND; `tantivy_lookup()` scores every match exactly. Scores may differ by the order
+    // terms are summed in, never by more than a rounding step, and what is shown must not.
+    let Some(toys) = toys(usize::MAX) else { return };
+    let words = words_of(&toys);
+    let index = CatalogIndex::build(Arc::new(toys)).unwrap();
+    let (pruned, exact) = (index.lookup(), index.tantivy_lookup());
+    assert!(pruned.memory().is_none() && pruned.pruned(), "the whole toys file should be pruned");
+    let mut rng = StdRng::seed_from_u64(13);
+    let common = frequent(index.catalog());
+    let (mut compared, mut same) = (0, 0);
+    for n in 0..400 {
+        let q = query(&mut rng, &words, &common, index.catalog());
+        let fast = index.retrieved(&pruned, &q).unwrap();
+        let slow = index.retrieved(&exact, &q).unwrap();
+        for (addr, score) in &fast {
+            if let Some(exact) = slow.get(addr) {
+                assert!((score - exact).abs() <= exact.abs() * 1e-5, "query {n}: {addr:?} scored {score} not {exact}");
+            }
+        }
+        let shown = |lookup| -> Vec<String> {
+            let ranked = index.rank_with(lookup, &q).unwrap();
+            ranked.iter().map(|r| format!("{} {:?}", r.product.id, r.signals)).collect()
+        };
+        compared += 1;
+        same += usize::from(shown(&pruned) == shown(&exact));
+    }
+    eprintln!("{same} of {compared} rankings identical");
+    assert_eq!(same, compared, "pruned rankings differ from exact ones");
+}

@@ -1,10 +1,11 @@
-//! The full-text index over a catalog, on tantivy, held in memory.
+//! The full-text index over a catalog, on tantivy: built in memory, or opened memory-mapped
+//! from the prebuilt index `concierge index` wrote beside the catalog (see [`super::prebuilt`]).
 //!
 //! Text fields (title, category path, brand, tags, description) are tokenised with tantivy's
-//! English stemmer, so "trains" finds "Train Set". Price (in minor units), rating, review count,
-//! stock, availability and the age range are fast fields used as filters. Each document stores
-//! its position in the [`Catalog`], so a hit maps straight back to the exact `Product` and its
-//! exact decimal price.
+//! English stemmer, so "trains" finds "Train Set". Price (in minor units), availability and
+//! the age range are fast fields the hard filters check while collecting (see
+//! [`super::collect`]). Each document stores its position in the [`Catalog`], so a hit maps
+//! straight back to the exact `Product` and its exact decimal price.
 
 use std::ops::Bound;
 use std::sync::Arc;
@@ -12,13 +13,15 @@ use std::sync::Arc;
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 use tantivy::collector::TopDocs;
-use tantivy::query::{
-    AllQuery, Bm25StatisticsProvider, BooleanQuery, BoostQuery, Occur, Query as TantivyQuery, RangeQuery, TermQuery,
-};
+use tantivy::query::{Bm25StatisticsProvider, BooleanQuery, BoostQuery, Occur, Query as TantivyQuery, TermQuery};
 use tantivy::schema::{FAST, Field, INDEXED, IndexRecordOption, Schema, TextFieldIndexing, TextOptions};
 use tantivy::tokenizer::TextAnalyzer;
-use tantivy::{DocAddress, Index, IndexReader, Order, ReloadPolicy, Searcher, TantivyDocument, Term};
+use tantivy::{
+    DocAddress, Index, IndexReader, IndexSettings, IndexSortByField, IndexWriter, Order, ReloadPolicy, Searcher,
+    TantivyDocument, Term,
+};
 
+use super::collect::{Admission, TopAdmitted};
 use super::kind::Kinds;
 use super::lookup::{Lookup, Totals};
 use super::memory::Memory;
@@ -27,8 +30,17 @@ use crate::money::Amount;
 
 /// Why building or querying the index failed; only ever an internal fault, never bad input.
 #[derive(Debug, thiserror::Error)]
-#[error("search index: {0}")]
-pub struct IndexError(#[from] tantivy::TantivyError);
+pub enum IndexError {
+    #[error("search index: {0}")]
+    Tantivy(#[from] tantivy::TantivyError),
+    /// The prebuilt index could not be written or read.
+    #[error("prebuilt index {path}: {source}")]
+    Io { path: String, source: std::io::Error },
+    /// The prebuilt index's files do not describe this catalog (written by another version,
+    /// truncated): it is not used, and `concierge index` rebuilds it.
+    #[error("prebuilt index {path}: {message}")]
+    Corrupt { path: String, message: String },
+}
 
 /// The text fields a concept is looked for in, with their weight in relevance scoring.
 const TEXT_FIELDS: [(&str, f32); 5] =
@@ -49,8 +61,9 @@ pub(crate) const RANGE_COLUMNS: [&str; 4] = ["price_minor", "available", "age_mi
 const AGE_OPEN_MAX: u64 = 200;
 
 #[derive(Clone, Copy)]
-struct Fields {
+pub(crate) struct Fields {
     text: [Field; 5],
+    position: Field,
     price_minor: Field,
     available: Field,
     age_min: Field,
@@ -66,6 +79,10 @@ pub struct CatalogIndex {
     analyzer: TextAnalyzer,
     /// Per segment (by ordinal), document id -> position in the catalog.
     positions: Vec<Vec<u32>>,
+    /// Position in the catalog -> document.
+    addresses: Vec<DocAddress>,
+    /// Catalog positions by quality, best first (ties in catalog order): the cold-start order.
+    by_quality: Vec<u32>,
     /// Bayesian-averaged rating per position (see [`CatalogIndex::quality`]).
     quality: Vec<f32>,
     /// Review count from which a product counts as one of the catalog's most reviewed.
@@ -110,65 +127,39 @@ impl Filters {
 }
 
 impl CatalogIndex {
-    /// Indexes every product of the catalog. Costs about 50 ms per 10,000 products.
+    /// Indexes every product of the catalog in memory. Costs about 50 ms per 10,000 products.
     pub fn build(catalog: Arc<Catalog>) -> Result<CatalogIndex, IndexError> {
-        let mut builder = Schema::builder();
-        let text_options = TextOptions::default().set_indexing_options(
-            TextFieldIndexing::default().set_tokenizer("en_stem").set_index_option(IndexRecordOption::WithFreqs),
-        );
-        let text = TEXT_FIELDS.map(|(name, _)| builder.add_text_field(name, text_options.clone()));
-        let position = builder.add_u64_field("position", FAST);
-        let price_minor = builder.add_u64_field("price_minor", INDEXED | FAST);
-        let available = builder.add_u64_field("available", INDEXED | FAST);
-        let age_min = builder.add_u64_field("age_min", INDEXED | FAST);
-        let age_max = builder.add_u64_field("age_max", INDEXED | FAST);
-        let rating = builder.add_f64_field("rating", FAST);
-        let reviews = builder.add_u64_field("review_count", FAST);
-        let stock = builder.add_u64_field("stock", FAST);
-        let quality_field = builder.add_f64_field("quality", FAST);
-        let fields = Fields { text, price_minor, available, age_min, age_max };
-        let index = Index::create_in_ram(builder.build());
-        let analyzer = index.tokenizer_for_field(text[0])?;
-
-        let quality = quality_scores(catalog.products());
+        let index = Index::builder().schema(schema()).settings(settings()).create_in_ram()?;
         let threads = if catalog.len() > 50_000 { 2 } else { 1 };
         let mut writer = index.writer_with_num_threads::<TantivyDocument>(threads, 120_000_000)?;
-        for (pos, product) in catalog.products().iter().enumerate() {
-            let mut doc = TantivyDocument::default();
-            doc.add_text(text[0], &product.title);
-            if let Some(brand) = &product.brand {
-                doc.add_text(text[1], brand);
-            }
-            for tag in &product.tags {
-                doc.add_text(text[2], tag);
-            }
-            for part in &product.category {
-                doc.add_text(text[3], part);
-            }
-            if let Some(description) = &product.description {
-                doc.add_text(text[4], description);
-            }
-            doc.add_u64(position, pos as u64);
-            doc.add_u64(price_minor, minor_units_floor(product.price));
-            doc.add_u64(available, u64::from(product.available()));
-            let (lo, hi) = product.age_range().unwrap_or((None, None));
-            doc.add_u64(age_min, lo.map_or(0, u64::from));
-            doc.add_u64(age_max, hi.map_or(AGE_OPEN_MAX, u64::from));
-            doc.add_f64(rating, product.rating.map_or(0.0, f64::from));
-            doc.add_u64(reviews, product.review_count.unwrap_or(0));
-            doc.add_u64(stock, product.stock.unwrap_or(u64::MAX));
-            doc.add_f64(quality_field, f64::from(quality[pos]));
-            writer.add_document(doc)?;
-        }
+        write_documents(&mut writer, &Fields::of(&index.schema())?, catalog.products())?;
         writer.commit()?;
         writer.wait_merging_threads()?;
-        let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
-        let positions = read_positions(&reader.searcher())?;
-        let totals = Totals::read(&reader.searcher(), &text)?;
-        let popular_reviews = popularity_threshold(catalog.products());
-        let weighted = std::array::from_fn(|i| (text[i], TEXT_FIELDS[i].1));
-        let memory = Memory::read(&reader.searcher(), &weighted, &totals)?;
         let kinds = Kinds::build(catalog.products());
+        CatalogIndex::assemble(catalog, index, kinds)
+    }
+
+    /// The index over `catalog` from a tantivy index holding its documents (built now, or
+    /// opened from disk) and the products' kinds.
+    pub(crate) fn assemble(catalog: Arc<Catalog>, index: Index, kinds: Kinds) -> Result<CatalogIndex, IndexError> {
+        let fields = Fields::of(&index.schema())?;
+        let analyzer = index.tokenizer_for_field(fields.text[0])?;
+        let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
+        let searcher = reader.searcher();
+        let positions = read_positions(&searcher, catalog.len())?;
+        let mut addresses = vec![DocAddress::new(0, 0); catalog.len()];
+        for (segment, docs) in positions.iter().enumerate() {
+            for (doc, &pos) in docs.iter().enumerate() {
+                addresses[pos as usize] = DocAddress::new(segment as u32, doc as u32);
+            }
+        }
+        let totals = Totals::read(&searcher, &fields.text)?;
+        let weighted = std::array::from_fn(|i| (fields.text[i], TEXT_FIELDS[i].1));
+        let memory = Memory::read(&searcher, &weighted, &totals)?;
+        let quality = quality_scores(catalog.products());
+        let mut by_quality: Vec<u32> = (0..catalog.len() as u32).collect();
+        by_quality.sort_by(|&a, &b| quality[b as usize].total_cmp(&quality[a as usize]).then(a.cmp(&b)));
+        let popular_reviews = popularity_threshold(catalog.products());
         Ok(CatalogIndex {
             catalog,
             index,
@@ -176,6 +167,8 @@ impl CatalogIndex {
             fields,
             analyzer,
             positions,
+            addresses,
+            by_quality,
             quality,
             popular_reviews,
             totals,
@@ -205,18 +198,28 @@ impl CatalogIndex {
         self.popular_reviews
     }
 
-    /// The best `limit` products within `filters` by quality alone: the cold-start order.
+    /// The best `limit` products within `filters` by quality alone: the cold-start order,
+    /// walked from the precomputed ranking until `limit` pass the filters.
     pub(crate) fn top_quality(
         &self,
         lookup: &Lookup<'_>,
         filters: &Filters,
         limit: usize,
     ) -> Result<Vec<DocAddress>, IndexError> {
-        let mut clauses = self.filter_clauses(filters);
-        clauses.push((Occur::Must, Box::new(AllQuery)));
-        let collector = TopDocs::with_limit(limit).order_by_fast_field::<f64>("quality", Order::Desc);
-        let hits = lookup.search(&BooleanQuery::new(clauses), &collector)?;
-        Ok(hits.into_iter().map(|(_, addr)| addr).collect())
+        let searcher = lookup.searcher();
+        let admission = self.admission(searcher, filters)?;
+        let segments = searcher
+            .segment_readers()
+            .iter()
+            .map(|reader| admission.for_segment(reader))
+            .collect::<tantivy::Result<Vec<_>>>()?;
+        Ok(self
+            .by_quality
+            .iter()
+            .map(|&pos| self.addresses[pos as usize])
+            .filter(|a| segments[a.segment_ord as usize].admits(a.doc_id))
+            .take(limit)
+            .collect())
     }
 
     /// Splits and stems text the way the index does: "Wooden Trains!" -> ["wooden", "train"].
@@ -248,14 +251,15 @@ impl CatalogIndex {
 
     /// A searcher for one ranking, with BM25 statistics looked up once (see [`Lookup`]), and
     /// the in-memory postings when the catalog is small enough to have them.
+    /// Without them (a large catalog) its retrieval is pruned (see [`Lookup::pruned`]).
     pub(crate) fn lookup(&self) -> Lookup<'_> {
-        Lookup::new(self.reader.searcher(), &self.totals, self.memory.as_ref())
+        Lookup::new(self.reader.searcher(), &self.totals, self.memory.as_ref(), self.memory.is_none())
     }
 
     /// A lookup that always runs tantivy's searches, for checking the in-memory path.
     #[cfg(test)]
     pub(crate) fn tantivy_lookup(&self) -> Lookup<'_> {
-        Lookup::new(self.reader.searcher(), &self.totals, None)
+        Lookup::new(self.reader.searcher(), &self.totals, None, false)
     }
 
     /// How many products mention the stemmed word in any text field (for weighting words).
@@ -340,39 +344,44 @@ impl CatalogIndex {
         clauses
     }
 
-    /// The hard filters as index clauses (price range, availability, age, excluded words).
-    /// These narrow the search; [`Filters::admit`] still checks each exact product after.
-    pub(crate) fn filter_clauses(&self, filters: &Filters) -> Vec<(Occur, Box<dyn TantivyQuery>)> {
-        let f = &self.fields;
-        let mut clauses: Vec<(Occur, Box<dyn TantivyQuery>)> = Vec::new();
-        for clause in self.range_clauses(filters) {
-            let field = match clause.column {
-                "price_minor" => f.price_minor,
-                "available" => f.available,
-                "age_min" => f.age_min,
-                _ => f.age_max,
-            };
-            let term = |v: u64| Term::from_field_u64(field, v);
-            clauses.push((Occur::Must, Box::new(RangeQuery::new(clause.lo.map(term), clause.hi.map(term)))));
-        }
-        for stems in filters.exclude_terms.iter().filter(|s| !s.is_empty()) {
-            clauses.push((Occur::MustNot, self.concept_query(stems)));
-        }
-        clauses
+    /// The hard filters as the collector checks them: ranges over fast fields and the
+    /// documents of excluded phrases. These narrow the search; [`Filters::admit`] still checks
+    /// each exact product after.
+    fn admission(&self, searcher: &Searcher, filters: &Filters) -> Result<Admission, IndexError> {
+        let excluded: Vec<Box<dyn TantivyQuery>> =
+            filters.exclude_terms.iter().filter(|s| !s.is_empty()).map(|stems| self.concept_query(stems)).collect();
+        Ok(Admission::new(searcher, &self.range_clauses(filters), &excluded)?)
     }
 
-    /// The best `limit` documents for `query` restricted by `filters`, by BM25.
+    /// The best `limit` documents for `query` within `filters`, by the query's BM25 (a filter
+    /// adds nothing to a score), ties to the earlier product.
     pub(crate) fn top_scored(
         &self,
         lookup: &Lookup<'_>,
-        query: Box<dyn TantivyQuery>,
+        query: &dyn TantivyQuery,
         filters: &Filters,
         limit: usize,
     ) -> Result<Vec<(DocAddress, f32)>, IndexError> {
-        let mut clauses = self.filter_clauses(filters);
-        clauses.push((Occur::Must, query));
-        let hits = lookup.search(&BooleanQuery::new(clauses), &TopDocs::with_limit(limit).order_by_score())?;
+        let admission = self.admission(lookup.searcher(), filters)?;
+        let hits = lookup.search(query, &TopAdmitted { admission: &admission, limit, positions: &self.positions })?;
         Ok(hits.into_iter().map(|(score, addr)| (addr, score)).collect())
+    }
+
+    /// One disjunction of every text field's term for every stem of `stems`, each boosted by
+    /// its field's weight: what a union of single-word [`CatalogIndex::concept_query`]s
+    /// matches, with the same BM25 terms, in the flat shape tantivy drives with block-max
+    /// WAND. Only the order the terms are summed in may differ (by a rounding step).
+    pub(crate) fn any_word_query(&self, stems: &[&str]) -> Box<dyn TantivyQuery> {
+        let clauses = stems
+            .iter()
+            .flat_map(|stem| {
+                self.fields.text.iter().zip(TEXT_FIELDS).map(move |(&field, (_, weight))| {
+                    let term = TermQuery::new(Term::from_field_text(field, stem), IndexRecordOption::WithFreqs);
+                    (Occur::Should, Box::new(BoostQuery::new(Box::new(term), weight)) as Box<dyn TantivyQuery>)
+                })
+            })
+            .collect();
+        Box::new(BooleanQuery::new(clauses))
     }
 
     /// Plain BM25 over every text field for the words of `text`, with no filter and no rule:
@@ -407,14 +416,99 @@ impl CatalogIndex {
     }
 }
 
-fn read_positions(searcher: &Searcher) -> Result<Vec<Vec<u32>>, IndexError> {
+fn read_positions(searcher: &Searcher, products: usize) -> Result<Vec<Vec<u32>>, IndexError> {
     let mut out = Vec::with_capacity(searcher.segment_readers().len());
     for segment in searcher.segment_readers() {
         let column = segment.fast_fields().u64("position")?;
-        let docs = (0..segment.max_doc()).map(|doc| column.first(doc).unwrap_or(0) as u32).collect();
+        let docs: Vec<u32> = (0..segment.max_doc()).map(|doc| column.first(doc).unwrap_or(0) as u32).collect();
+        if docs.iter().any(|&p| p as usize >= products) {
+            let message = format!("a document names position past the catalog's {products} products");
+            return Err(IndexError::Corrupt { path: "(opened index)".into(), message });
+        }
         out.push(docs);
     }
+    let indexed: usize = out.iter().map(Vec::len).sum();
+    if indexed != products {
+        let message = format!("{indexed} documents for a catalog of {products} products");
+        return Err(IndexError::Corrupt { path: "(opened index)".into(), message });
+    }
     Ok(out)
+}
+
+/// Every segment keeps its documents in catalog order (and merges keep it), so the lower
+/// document of a tie is the earlier product, however the index was built or merged.
+pub(crate) fn settings() -> IndexSettings {
+    let sort = IndexSortByField { field: "position".into(), order: Order::Asc };
+    IndexSettings { sort_by_field: Some(sort), ..IndexSettings::default() }
+}
+
+/// The index's schema: the weighted text fields, the document's catalog position, and the
+/// fast fields the hard filters check.
+pub(crate) fn schema() -> Schema {
+    let mut builder = Schema::builder();
+    let text_options = TextOptions::default().set_indexing_options(
+        TextFieldIndexing::default().set_tokenizer("en_stem").set_index_option(IndexRecordOption::WithFreqs),
+    );
+    for (name, _) in TEXT_FIELDS {
+        builder.add_text_field(name, text_options.clone());
+    }
+    builder.add_u64_field("position", FAST);
+    for name in RANGE_COLUMNS {
+        builder.add_u64_field(name, INDEXED | FAST);
+    }
+    builder.build()
+}
+
+impl Fields {
+    /// The fields of [`schema`] in `schema`; an error for an index of another layout.
+    pub(crate) fn of(schema: &Schema) -> Result<Fields, IndexError> {
+        let field = |name: &str| schema.get_field(name).map_err(IndexError::from);
+        let mut text = [Field::from_field_id(0); 5];
+        for (slot, (name, _)) in text.iter_mut().zip(TEXT_FIELDS) {
+            *slot = field(name)?;
+        }
+        Ok(Fields {
+            text,
+            position: field("position")?,
+            price_minor: field("price_minor")?,
+            available: field("available")?,
+            age_min: field("age_min")?,
+            age_max: field("age_max")?,
+        })
+    }
+}
+
+/// Adds one document per product, in catalog order, each knowing its position.
+pub(crate) fn write_documents(
+    writer: &mut IndexWriter,
+    fields: &Fields,
+    products: &[Product],
+) -> Result<(), IndexError> {
+    let text = fields.text;
+    for (pos, product) in products.iter().enumerate() {
+        let mut doc = TantivyDocument::default();
+        doc.add_text(text[0], &product.title);
+        if let Some(brand) = &product.brand {
+            doc.add_text(text[1], brand);
+        }
+        for tag in &product.tags {
+            doc.add_text(text[2], tag);
+        }
+        for part in &product.category {
+            doc.add_text(text[3], part);
+        }
+        if let Some(description) = &product.description {
+            doc.add_text(text[4], description);
+        }
+        doc.add_u64(fields.position, pos as u64);
+        doc.add_u64(fields.price_minor, minor_units_floor(product.price));
+        doc.add_u64(fields.available, u64::from(product.available()));
+        let (lo, hi) = product.age_range().unwrap_or((None, None));
+        doc.add_u64(fields.age_min, lo.map_or(0, u64::from));
+        doc.add_u64(fields.age_max, hi.map_or(AGE_OPEN_MAX, u64::from));
+        writer.add_document(doc)?;
+    }
+    Ok(())
 }
 
 /// Bayesian average: (rating·reviews + mean·PRIOR) / (reviews + PRIOR).

@@ -21,6 +21,9 @@ use super::Product;
 use super::audience::Audience;
 use super::compound::{Names, forms, joined, known_words, verb_of};
 
+/// Kinds on disk, beside a prebuilt index.
+mod file;
+
 /// Words that name a packaging or a whole shop rather than a kind of product: as a title's last
 /// word, the word before is a type too ("train set"); in a request, they are never the type
 /// ("a *toy* kitchen" asks for a kitchen, "a tea *set*" for tea).

@@ -4,6 +4,7 @@
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
+use super::prebuilt::ContentHash;
 use super::{Catalog, Product};
 use crate::money::Currency;
 pub use crate::problem::Problem;
@@ -29,9 +30,15 @@ pub enum CatalogError {
 impl Catalog {
     /// Loads a native JSONL catalog file. See [`Catalog::parse_jsonl`].
     pub fn load(path: &Path) -> Result<(Catalog, LoadReport), CatalogError> {
+        Catalog::load_hashed(path).map(|(catalog, report, _)| (catalog, report))
+    }
+
+    /// [`Catalog::load`], with the hash of the file's bytes that keys its prebuilt index.
+    pub fn load_hashed(path: &Path) -> Result<(Catalog, LoadReport, ContentHash), CatalogError> {
         let file = path.display().to_string();
         let text = std::fs::read_to_string(path).map_err(|source| CatalogError::Io { file: file.clone(), source })?;
-        Catalog::parse_jsonl(&text, &file)
+        let hash = ContentHash::of(text.as_bytes());
+        Catalog::parse_jsonl(&text, &file).map(|(catalog, report)| (catalog, report, hash))
     }
 
     /// Parses JSON Lines text (`file` names it in problems). Blank lines are ignored. A line that

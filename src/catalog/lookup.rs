@@ -46,6 +46,7 @@ pub(crate) struct Lookup<'a> {
     totals: &'a Totals,
     doc_freqs: RefCell<HashMap<Term, u64>>,
     memory: Option<&'a Memory>,
+    pruned: bool,
 }
 
 impl Bm25StatisticsProvider for Lookup<'_> {
@@ -71,8 +72,19 @@ impl Bm25StatisticsProvider for Lookup<'_> {
 }
 
 impl<'a> Lookup<'a> {
-    pub(crate) fn new(searcher: Searcher, totals: &'a Totals, memory: Option<&'a Memory>) -> Lookup<'a> {
-        Lookup { searcher, totals, doc_freqs: RefCell::new(HashMap::new()), memory }
+    pub(crate) fn new(searcher: Searcher, totals: &'a Totals, memory: Option<&'a Memory>, pruned: bool) -> Lookup<'a> {
+        Lookup { searcher, totals, doc_freqs: RefCell::new(HashMap::new()), memory, pruned }
+    }
+
+    /// Whether retrieval may use the flat disjunction tantivy prunes with block-max WAND: the
+    /// same candidates and BM25 terms as the exact searches, summed in another order, so a
+    /// score may differ by a rounding step (see [`super::CatalogIndex::any_word_query`]).
+    pub(crate) fn pruned(&self) -> bool {
+        self.pruned
+    }
+
+    pub(crate) fn searcher(&self) -> &Searcher {
+        &self.searcher
     }
 
     /// The in-memory postings, when this ranking scores from them instead of tantivy's search.

@@ -6,6 +6,7 @@
 
 mod alternatives;
 mod audience;
+mod collect;
 mod compound;
 #[cfg(test)]
 mod equivalence;
@@ -15,6 +16,7 @@ mod kind;
 mod load;
 mod lookup;
 mod memory;
+mod prebuilt;
 mod product;
 mod rank;
 mod retrieve;
@@ -25,7 +27,8 @@ pub use import::{Format, ImportError, ImportOptions, ImportReport, Imported, Ski
 pub use index::{CatalogIndex, Filters, IndexError};
 pub(crate) use kind::{singular, title_types};
 pub use load::{CatalogError, LoadReport, Problem};
-pub use product::Product;
+pub use prebuilt::{ContentHash, prebuilt_dir};
+pub use product::{Attributes, Product};
 pub use rank::{Hint, Query, Ranked};
 pub use signal::Signal;
 

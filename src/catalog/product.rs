@@ -6,6 +6,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::money::{Amount, Currency};
 
+mod attributes;
+
+pub use attributes::Attributes;
+
 /// One product. `id`, `title`, `price` and `currency` are required; the rest is optional.
 ///
 /// Unknown keys in a catalog line are kept in `extra` so a round trip through concierge
@@ -28,8 +32,8 @@ pub struct Product {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub tags: Vec<String>,
     /// Free-form attributes; `age_min` and `age_max` (years) have a meaning to the ranker.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub attributes: BTreeMap<String, serde_json::Value>,
+    #[serde(default, skip_serializing_if = "Attributes::is_empty")]
+    pub attributes: Attributes,
     #[serde(default = "default_true")]
     pub in_stock: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -66,7 +70,7 @@ impl Product {
             currency,
             compare_at_price: None,
             tags: Vec::new(),
-            attributes: BTreeMap::new(),
+            attributes: Attributes::new(),
             in_stock: true,
             stock: None,
             rating: None,

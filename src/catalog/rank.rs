@@ -267,8 +267,12 @@ impl CatalogIndex {
         // Sized for both searches' candidates up front: growing a map rehashes every entry.
         let mut scored: HashMap<DocAddress, f32> = HashMap::with_capacity(2 * CANDIDATES);
         if !concepts.is_empty() {
-            let any = queries.iter().map(|q| (Occur::Should, q.box_clone())).collect();
-            for (addr, score) in self.top_scored(lookup, Box::new(BooleanQuery::new(any)), filters, CANDIDATES)? {
+            let any: Box<dyn TantivyQuery> = if lookup.pruned() && concepts.iter().all(|c| c.stems.len() == 1) {
+                self.any_word_query(&concepts.iter().map(|c| c.stems[0].as_str()).collect::<Vec<_>>())
+            } else {
+                Box::new(BooleanQuery::new(queries.iter().map(|q| (Occur::Should, q.box_clone())).collect()))
+            };
+            for (addr, score) in self.top_scored(lookup, any.as_ref(), filters, CANDIDATES)? {
                 scored.insert(addr, score);
             }
         }
@@ -276,7 +280,7 @@ impl CatalogIndex {
             // Products matching everything asked for must not be crowded out of the candidates
             // by products scoring high on one frequent word.
             let all = searchable.iter().map(|q| (Occur::Must, q.box_clone())).collect();
-            for (addr, score) in self.top_scored(lookup, Box::new(BooleanQuery::new(all)), filters, CANDIDATES)? {
+            for (addr, score) in self.top_scored(lookup, &BooleanQuery::new(all), filters, CANDIDATES)? {
                 scored.insert(addr, score);
             }
         }
@@ -339,7 +343,7 @@ impl CatalogIndex {
         if let Some(memory) = lookup.memory() {
             return Ok(self.retrieve_in_memory(memory, &[&stems], &[&stems], filters, CANDIDATES, 0));
         }
-        Ok(self.top_scored(lookup, self.concept_query(&stems), filters, CANDIDATES)?.into_iter().collect())
+        Ok(self.top_scored(lookup, self.concept_query(&stems).as_ref(), filters, CANDIDATES)?.into_iter().collect())
     }
 
     /// Leaves out what is not what was asked for: with a type asked, products of another type;

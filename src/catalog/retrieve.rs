@@ -2,10 +2,9 @@
 //! candidates with the same BM25 scores as the tantivy searches of `rank`, without their
 //! per-query set-up.
 //!
-//! It mirrors those searches clause by clause: each hard-filter range is a constant-score
-//! clause worth 1.0 unless it admits every value of its column (tantivy then drops it), an
-//! empty range admits nothing, excluded phrases remove documents without scoring, and the
-//! best `CANDIDATES` are kept by score, ties going to the lower document id.
+//! It mirrors those searches: the hard filters admit or refuse a document and add nothing to
+//! its score (an empty range admits nothing, excluded phrases remove documents), and the best
+//! `CANDIDATES` are kept by score, ties going to the lower document id.
 
 use std::cmp::Ordering;
 use std::collections::HashMap;
@@ -16,10 +15,9 @@ use tantivy::DocAddress;
 use super::index::{CatalogIndex, Filters, RangeClause};
 use super::memory::{Matches, Memory, intersection, union};
 
-/// What the hard filters leave, and how many constant-score clauses they add to a score.
+/// What the hard filters leave.
 struct Admitted {
     docs: Vec<bool>,
-    constants: usize,
 }
 
 impl CatalogIndex {
@@ -43,13 +41,13 @@ impl CatalogIndex {
         let docs = memory.docs();
         if !all.is_empty() {
             let any = union(all.iter().map(|s| concept(s)).collect(), docs);
-            for (doc, score) in top_scored(any, &admitted, docs, limit) {
+            for (doc, score) in top_scored(any, &admitted, limit) {
                 scored.insert(DocAddress::new(0, doc), score);
             }
         }
         if searchable.len() > 1 {
             let every = intersection(searchable.iter().map(|s| concept(s)).collect());
-            for (doc, score) in top_scored(every, &admitted, docs, limit) {
+            for (doc, score) in top_scored(every, &admitted, limit) {
                 scored.insert(DocAddress::new(0, doc), score);
             }
         }
@@ -73,7 +71,7 @@ impl CatalogIndex {
     /// then matches nothing at all).
     fn admitted(&self, memory: &Memory, filters: &Filters) -> Option<Admitted> {
         let docs = memory.docs() as usize;
-        let mut admitted = Admitted { docs: vec![true; docs], constants: 0 };
+        let mut admitted = Admitted { docs: vec![true; docs] };
         for clause in self.range_clauses(filters) {
             let column = memory.column(clause.column)?;
             let (start, end) = value_range(&clause, column.min, column.max)?;
@@ -83,7 +81,6 @@ impl CatalogIndex {
             if column.min >= start && column.max <= end {
                 continue;
             }
-            admitted.constants += 1;
             for (ok, value) in admitted.docs.iter_mut().zip(&column.values) {
                 *ok &= (start..=end).contains(value);
             }
@@ -116,29 +113,10 @@ fn value_range(clause: &RangeClause, min: u64, max: u64) -> Option<(u64, u64)> {
     Some((start, end))
 }
 
-/// The best `limit` admitted documents of `query`, each score being what tantivy's top-level
-/// intersection of the range clauses (1.0 each, cost 0.8 × documents) and the query gives.
-fn top_scored(query: Option<Matches>, admitted: &Admitted, docs: u32, limit: usize) -> Vec<(u32, f32)> {
+/// The best `limit` admitted documents of `query` by its score, ties to the lower document.
+fn top_scored(query: Option<Matches>, admitted: &Admitted, limit: usize) -> Vec<(u32, f32)> {
     let Some(query) = query else { return Vec::new() };
-    let range_cost = (f64::from(docs) * 0.8) as u64;
-    // A stable sort by cost puts the query first only when it is cheaper than the ranges.
-    let query_first = query.cost < range_cost;
-    let n = admitted.constants;
-    let total = |q: f32| -> f32 {
-        if n == 0 {
-            return q;
-        }
-        let mut parts = vec![1.0_f32; n + 1];
-        if query_first {
-            parts[0] = q;
-        } else {
-            parts[n] = q;
-        }
-        let rest: f32 = parts[2..].iter().copied().sum();
-        parts[0] + parts[1] + rest
-    };
-    let mut hits: Vec<(u32, f32)> =
-        query.hits.into_iter().filter(|&(d, _)| admitted.docs[d as usize]).map(|(d, s)| (d, total(s))).collect();
+    let mut hits: Vec<(u32, f32)> = query.hits.into_iter().filter(|&(d, _)| admitted.docs[d as usize]).collect();
     hits.sort_by(|a, b| b.1.partial_cmp(&a.1).unwrap_or(Ordering::Equal).then(a.0.cmp(&b.0)));
     hits.truncate(limit);
     hits

@@ -55,9 +55,9 @@ pub fn load_with(
     rates: ExchangeRates,
     model: Option<String>,
 ) -> Result<Loaded, LoadError> {
-    let (products, report) =
-        Catalog::load(catalog).map_err(|source| LoadError::Catalog { path: catalog.to_path_buf(), source })?;
-    let index = CatalogIndex::build(Arc::new(products))?;
+    let (products, report, hash) =
+        Catalog::load_hashed(catalog).map_err(|source| LoadError::Catalog { path: catalog.to_path_buf(), source })?;
+    let index = CatalogIndex::open_or_build(Arc::new(products), catalog, &hash)?;
     let assistant = Assistant::new(Arc::new(index), Arc::new(prompts), rates).with_model(model);
     Ok(Loaded { assistant, skipped: report.problems })
 }

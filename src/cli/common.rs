@@ -35,16 +35,18 @@ impl PromptsArg {
     }
 }
 
-/// Loads and indexes a catalog, printing each skipped line to stderr.
+/// Loads a catalog and opens its prebuilt index (or indexes it in memory when it has none),
+/// printing each skipped line to stderr.
 pub fn load_index(path: &Path) -> anyhow::Result<CatalogIndex> {
-    let (catalog, report) = Catalog::load(path).with_context(|| format!("cannot load catalog {}", path.display()))?;
+    let (catalog, report, hash) =
+        Catalog::load_hashed(path).with_context(|| format!("cannot load catalog {}", path.display()))?;
     for problem in &report.problems {
         eprintln!("warning: {problem}");
     }
     if catalog.is_empty() {
         bail!("{}: no products", path.display());
     }
-    Ok(CatalogIndex::build(Arc::new(catalog))?)
+    Ok(CatalogIndex::open_or_build(Arc::new(catalog), path, &hash)?)
 }
 
 /// The assistant over a catalog and prompt set, as the chat builds it, each skipped catalog

@@ -40,6 +40,9 @@ pub struct ImportArgs {
     /// Where to write the catalog (JSON Lines); replaced only when the import succeeds.
     #[arg(short = 'o', long = "output", value_name = "OUT.jsonl")]
     pub output: PathBuf,
+    /// Also build the catalog's prebuilt search index beside it (as `concierge index` does).
+    #[arg(long)]
+    pub index: bool,
 }
 
 fn parse_format(text: &str) -> Result<Format, String> {
@@ -65,6 +68,9 @@ pub fn run(args: ImportArgs) -> anyhow::Result<ExitCode> {
         bail!("{}: no product could be imported; nothing written to {}", args.file.display(), args.output.display());
     }
     write_catalog(&args.output, &imported.products)?;
+    if args.index {
+        super::index::build(&args.output)?;
+    }
     Ok(ExitCode::SUCCESS)
 }
 

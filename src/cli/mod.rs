@@ -8,6 +8,7 @@ mod common;
 mod eval;
 
 mod import;
+mod index;
 mod init;
 mod lift;
 mod orders;
@@ -45,6 +46,8 @@ pub enum Command {
     /// Convert a merchant's export (Shopify, Google Merchant Center, CSV, JSONL) into the
     /// native JSON Lines catalog, reporting every skipped row with its reason.
     Import(import::ImportArgs),
+    /// Build a catalog's prebuilt search index beside it (opened memory-mapped at start-up).
+    Index(index::IndexArgs),
     /// Set up a new shop in a folder: a starter concierge.toml and a copy of the prompt files.
     Init(init::InitArgs),
     /// Replay scripted conversations (files or folders) and report what broke.
@@ -73,6 +76,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Check(args) => check::run(args),
         Command::Recommend(args) => recommend::run(args),
         Command::Import(args) => import::run(args),
+        Command::Index(args) => index::run(args),
         Command::Init(args) => init::run(args),
         Command::Replay(args) => replay::run(args),
         Command::Eval(args) => eval::run(args),

@@ -1,0 +1,114 @@
+//! A product's free-form attributes as a small sorted list rather than a `BTreeMap`.
+//!
+//! A `BTreeMap` allocates a whole node (room for eleven entries, ~600 bytes here) for a single
+//! attribute; most products have none or two (`age_min`, `age_max`), and a million products
+//! held ~600 MB in nearly empty nodes. Lookups are a binary search over a handful of keys.
+//! On the wire it is the same JSON object, keys in sorted order as the map wrote them.
+
+use std::fmt;
+
+use serde::de::{MapAccess, Visitor};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde_json::Value;
+
+/// Keys and values sorted by key, each key once.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Attributes(Vec<(String, Value)>);
+
+impl Attributes {
+    pub fn new() -> Attributes {
+        Attributes(Vec::new())
+    }
+
+    fn find(&self, key: &str) -> Result<usize, usize> {
+        self.0.binary_search_by(|(k, _)| k.as_str().cmp(key))
+    }
+
+    pub fn get(&self, key: &str) -> Option<&Value> {
+        self.find(key).ok().map(|i| &self.0[i].1)
+    }
+
+    pub fn contains_key(&self, key: &str) -> bool {
+        self.find(key).is_ok()
+    }
+
+    /// Sets `key` to `value`, returning the value it replaced (as a map's `insert`).
+    pub fn insert(&mut self, key: String, value: Value) -> Option<Value> {
+        match self.find(&key) {
+            Ok(i) => Some(std::mem::replace(&mut self.0[i].1, value)),
+            Err(i) => {
+                self.0.insert(i, (key, value));
+                None
+            }
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// The attributes in key order.
+    pub fn iter(&self) -> impl Iterator<Item = (&String, &Value)> {
+        self.0.iter().map(|(k, v)| (k, v))
+    }
+}
+
+impl std::ops::Index<&str> for Attributes {
+    type Output = Value;
+
+    /// The value of `key`; panics when there is none, as a map's index does.
+    fn index(&self, key: &str) -> &Value {
+        self.get(key).unwrap_or_else(|| panic!("no attribute `{key}`"))
+    }
+}
+
+impl Serialize for Attributes {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_map(self.0.iter().map(|(k, v)| (k, v)))
+    }
+}
+
+impl<'de> Deserialize<'de> for Attributes {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Attributes, D::Error> {
+        struct Entries;
+        impl<'de> Visitor<'de> for Entries {
+            type Value = Attributes;
+
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("an object of attributes")
+            }
+
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Attributes, A::Error> {
+                let mut out = Attributes::new();
+                while let Some((key, value)) = map.next_entry::<String, Value>()? {
+                    // A repeated key keeps its last value, as a map would.
+                    out.insert(key, value);
+                }
+                out.0.shrink_to_fit();
+                Ok(out)
+            }
+        }
+        deserializer.deserialize_map(Entries)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn attributes_read_and_write_the_same_object_as_a_map_did() {
+        let text = r#"{"size":["S","M"],"age_min":3,"colour":"red","age_min":4}"#;
+        let attributes: Attributes = serde_json::from_str(text).unwrap();
+        let map: std::collections::BTreeMap<String, Value> = serde_json::from_str(text).unwrap();
+        assert_eq!(serde_json::to_string(&attributes).unwrap(), serde_json::to_string(&map).unwrap());
+        assert_eq!(attributes["age_min"], 4, "a repeated key keeps its last value");
+        assert_eq!(attributes.len(), 3);
+        assert!(attributes.contains_key("colour") && !attributes.contains_key("color"));
+        assert!(serde_json::from_str::<Attributes>("[1]").is_err());
+    }
+}
