@@ -87,7 +87,10 @@ impl Together {
     /// `keep` refuses; each pair counted has at least [`MIN_SUPPORT`] baskets (for `Lift`).
     /// Ties break on the smaller index, so the answer is deterministic.
     pub fn complements(&self, cart: &[u32], k: usize, scoring: Scoring, keep: &dyn Fn(u32) -> bool) -> Vec<Complement> {
-        let mut scores: HashMap<u32, (f32, u32, f32)> = HashMap::new();
+        // Dense per item (the vocabulary is the shop's products, thousands), touched ones listed:
+        // cheaper than hashing every partner of every cart item.
+        let mut scores: Vec<(f32, u32, f32)> = vec![(0.0, u32::MAX, 0.0); self.pairs.len()];
+        let mut touched: Vec<u32> = Vec::new();
         for &i in cart {
             let Some(row) = self.pairs.get(i as usize) else { continue };
             let ci = self.count(i).max(1.0);
@@ -97,21 +100,28 @@ impl Together {
                     Scoring::Lift if cij < MIN_SUPPORT => continue,
                     Scoring::Lift => cij / (ci.sqrt() * self.count(j).max(1.0).powf(POPULARITY_DAMPING)),
                 };
-                let entry = scores.entry(j).or_insert((0.0, i, 0.0));
+                let entry = &mut scores[j as usize];
+                if entry.1 == u32::MAX {
+                    touched.push(j);
+                    *entry = (0.0, i, 0.0);
+                }
                 entry.0 += part;
                 if part > entry.2 {
                     (entry.1, entry.2) = (i, part);
                 }
             }
         }
-        let mut ranked: Vec<Complement> = scores
+        let mut ranked: Vec<Complement> = touched
             .into_iter()
-            .filter(|(j, _)| !cart.contains(j) && keep(*j))
-            .map(|(item, (score, with, _))| Complement { item, score, with })
+            .map(|item| {
+                let (score, with, _) = scores[item as usize];
+                Complement { item, score, with }
+            })
             .collect();
-        ranked.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.item.cmp(&b.item)));
-        ranked.truncate(k);
-        ranked
+        // Best first, then `keep` (a catalog lookup and a type check each) only until `k` pass:
+        // the same answer as filtering everything first, for a fraction of the checks.
+        ranked.sort_unstable_by(|a, b| b.score.total_cmp(&a.score).then(a.item.cmp(&b.item)));
+        ranked.into_iter().filter(|c| !cart.contains(&c.item) && keep(c.item)).take(k).collect()
     }
 }
 

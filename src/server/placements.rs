@@ -341,9 +341,15 @@ impl<'a> Shelf<'a> {
         Ok(())
     }
 
-    /// Fills the rest with products of types nobody shown (or owned) has, picked by a seed of
-    /// the shopper and the day: the same all day, different tomorrow.
+    /// Fills the rest with products of types nobody shown (or owned) has, drawn from the
+    /// catalog by a sequence seeded by the shopper and the day: the same all day, different
+    /// tomorrow. A bounded number of draws, not a pass over the catalog: a placement's cost
+    /// must not grow with the shop.
     fn serendipity(&mut self, shopper: Option<ShopperId>, now: OffsetDateTime) {
+        let products = self.catalog.products();
+        if self.full() || products.is_empty() {
+            return;
+        }
         let usual: HashSet<String> = self
             .cards
             .iter()
@@ -351,27 +357,31 @@ impl<'a> Shelf<'a> {
             .chain(self.owned.iter().filter_map(|id| self.catalog.get(id)).map(|p| p.title.as_str()))
             .filter_map(product_type)
             .collect();
-        let day = now.unix_timestamp() / 86_400;
-        let mut candidates: Vec<(u64, &crate::catalog::Product)> = self
-            .catalog
-            .products()
-            .iter()
-            .map(|p| {
-                let mut h = std::collections::hash_map::DefaultHasher::new();
-                (shopper.map(|s| s.to_string()), day, &p.id).hash(&mut h);
-                (h.finish(), p)
-            })
-            .collect();
-        candidates.sort_unstable_by_key(|(h, _)| *h);
-        for (_, product) in candidates {
+        let mut seed = std::collections::hash_map::DefaultHasher::new();
+        (shopper.map(|s| s.to_string()), now.unix_timestamp() / 86_400).hash(&mut seed);
+        let mut state = seed.finish();
+        for _ in 0..products.len().min(SERENDIPITY_DRAWS) {
             if self.full() {
                 break;
             }
+            let product = &products[(splitmix64(&mut state) % products.len() as u64) as usize];
             if product_type(&product.title).is_some_and(|t| usual.contains(&t)) {
                 continue;
             }
-            let id = product.id.as_str();
-            self.push(id, Signal::Serendipity);
+            self.push(&product.id, Signal::Serendipity);
         }
     }
+}
+
+/// Most products a home placement draws while looking for serendipity.
+const SERENDIPITY_DRAWS: usize = 256;
+
+/// The next number of the SplitMix64 sequence at `state` (Steele, Lea and Flood 2014): well
+/// spread for any seed, and the same on every platform.
+fn splitmix64(state: &mut u64) -> u64 {
+    *state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    let mut z = *state;
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
 }
