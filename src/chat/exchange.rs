@@ -450,15 +450,7 @@ async fn internal(peer: &mut impl Peer, failure: &(dyn std::fmt::Display + Sync)
 }
 
 fn empty_reply(conversation: &Conversation) -> Reply {
-    Reply {
-        text: String::new(),
-        asking: None,
-        quick_replies: Vec::new(),
-        slots: conversation.session.slots.clone(),
-        products: Vec::new(),
-        alternatives: Vec::new(),
-        offers: Vec::new(),
-    }
+    Reply::text_only(String::new(), conversation.session.slots.clone())
 }
 
 mod arms;

@@ -70,6 +70,22 @@ pub struct Reply {
     pub offers: Vec<crate::offers::Offer>,
 }
 
+impl Reply {
+    /// A reply of words only: no question, quick replies, products or offers; `slots` are what
+    /// the conversation knows, said back unchanged.
+    pub fn text_only(text: String, slots: crate::slots::Slots) -> Reply {
+        Reply {
+            text,
+            asking: None,
+            quick_replies: Vec::new(),
+            slots,
+            products: Vec::new(),
+            alternatives: Vec::new(),
+            offers: Vec::new(),
+        }
+    }
+}
+
 /// A fact the shopper told us, as "what do you know about me?" lists it.
 #[derive(Debug, Clone, Serialize)]
 pub struct Fact {

@@ -167,15 +167,7 @@ fn conversed(
                 handover = true;
                 // What the conversation knows stays as the last reply said it.
                 let slots = answer.take().map(|r: Reply| r.slots).unwrap_or_default();
-                answer = Some(Reply {
-                    text: message,
-                    asking: None,
-                    quick_replies: Vec::new(),
-                    slots,
-                    products: Vec::new(),
-                    alternatives: Vec::new(),
-                    offers: Vec::new(),
-                });
+                answer = Some(Reply::text_only(message, slots));
             }
             ServerFrame::Error { code, message } => {
                 return Err(if code == "internal" { ToolError::Internal } else { ToolError::Invalid(message) });

@@ -174,15 +174,7 @@ fn under_test(turn: &Turn, frames: &[ServerFrame], visit: &Visit) -> (Option<Rep
     });
     if let Some(message) = handover {
         let slots = visit.latest.as_ref().map(|r| r.slots.clone()).unwrap_or_default();
-        let stand_in = Reply {
-            text: message,
-            asking: None,
-            quick_replies: Vec::new(),
-            slots,
-            products: Vec::new(),
-            alternatives: Vec::new(),
-            offers: Vec::new(),
-        };
+        let stand_in = Reply::text_only(message, slots);
         return (Some(stand_in), String::new());
     }
     (None, instead(frames))

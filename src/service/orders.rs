@@ -79,15 +79,7 @@ pub(crate) fn greeting(
 }
 
 fn reply(conversation: &Conversation, text: String, quick_replies: Vec<String>) -> Reply {
-    Reply {
-        text,
-        asking: None,
-        quick_replies,
-        slots: conversation.session.slots.clone(),
-        products: Vec::new(),
-        alternatives: Vec::new(),
-        offers: Vec::new(),
-    }
+    Reply { quick_replies, ..Reply::text_only(text, conversation.session.slots.clone()) }
 }
 
 /// The order the question is about: one whose id it names; else one whose products its words
