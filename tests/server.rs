@@ -419,3 +419,28 @@ async fn regression_issue_15_recommendations_carry_the_closest_products_outside_
         assert!(products.iter().all(|p| p["id"] != card["id"]), "apart from the products: {card}");
     }
 }
+
+/// Serendipity and trending drew from the whole catalog: a product outside the shopper's
+/// declared budget could fill a home card (and appear among the alternatives too), about one
+/// shopper in five. Several shoppers make the seeded draw cover the catalog.
+#[tokio::test]
+async fn regression_home_placement_never_shows_a_product_outside_the_declared_budget() {
+    let server = start(|c| c.limits.chat_per_minute = 6_000).await;
+    for _ in 0..16 {
+        let mut socket = connect(&server).await;
+        let (welcome, _) = hello(&mut socket, None, None).await;
+        let token = welcome["shopper"].as_str().unwrap().to_string();
+        say(&mut socket, "a present for my niece who loves drawing and crafts, £20 to £50").await;
+        let (status, recs) = http(&server, "GET", "/v1/recommendations?placement=home&k=10", Some(&token), None).await;
+        assert_eq!(status, 200, "{recs}");
+        let products = recs["products"].as_array().unwrap();
+        assert!(!products.is_empty(), "{recs}");
+        for card in products {
+            let price = card["price"].as_f64().unwrap();
+            assert!((20.0..=50.0).contains(&price), "a product outside the £20-£50 budget: {card}");
+        }
+        for card in recs["alternatives"].as_array().into_iter().flatten() {
+            assert!(products.iter().all(|p| p["id"] != card["id"]), "both a product and an alternative: {card}");
+        }
+    }
+}

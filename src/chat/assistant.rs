@@ -10,7 +10,7 @@
 
 use std::sync::{Arc, RwLock};
 
-use crate::catalog::{CatalogIndex, IndexError};
+use crate::catalog::{CatalogIndex, Filters, IndexError};
 use crate::chat::complements::{self, Anchors};
 use crate::chat::query::{self, PageContext, Recent, Request};
 use crate::chat::reply::{self, Fact, ProductCard, Render, Reply};
@@ -262,6 +262,12 @@ impl Assistant {
         let currency = self.index.catalog().currency();
         let found = self.index.alternatives(&query, &shown, n)?;
         Ok(found.iter().map(|r| ProductCard::new(r, &self.prompts, currency)).collect())
+    }
+
+    /// The hard filters (budget, age, stock, excluded products) a recommendation for
+    /// `session` applies: what every product card shown to this shopper must pass.
+    pub fn filters(&self, session: &Session, kind: RecommendKind, around: &Surroundings<'_>) -> Filters {
+        self.index.filters(&query::query(&self.index, &self.request(session, kind, around, 0)))
     }
 
     fn request<'a>(

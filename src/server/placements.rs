@@ -8,8 +8,9 @@
 //! - `home`: products due again, recently viewed, what continues declared interests (or, for a
 //!   new shopper, the page context), trending, and a share of serendipity, labelled.
 //!
-//! Every card is a catalog product in stock, at its catalog price, shown once, with the signal
-//! that put it there. When the shopper's declared budget leaves the chat's ranking short, the
+//! Every card is a catalog product in stock, at its catalog price, within the shopper's
+//! declared budget and age (whatever put it there), shown once, with the signal that put it
+//! there. When the shopper's declared budget leaves the chat's ranking short, the
 //! closest products just outside it come apart, as `alternatives` (the chat reply's shape).
 
 use std::collections::HashSet;
@@ -25,7 +26,7 @@ use super::edge::bearer;
 use super::error::{ApiError, ErrorBody};
 use super::rest::personal;
 use super::state::AppState;
-use crate::catalog::{Catalog, Ranked, Signal};
+use crate::catalog::{Catalog, Filters, Product, Ranked, Signal};
 use crate::chat::assistant::{Assistant, MAX_ALTERNATIVES, Surroundings};
 use crate::chat::query::PageContext;
 use crate::chat::reply::ProductCard;
@@ -119,6 +120,13 @@ pub async fn recommendations(
     let assistant = state.assistant();
     let mut shelf = Shelf::new(&assistant, k);
     let consented = profile.as_ref().filter(|p| p.consent().personalization);
+    {
+        // The shopper's declared budget, age and exclusions bound every card of the shelf,
+        // whatever put it there (bought together, trending, serendipity), as in the chat.
+        let (slots, recent) = personal(profile.as_ref(), now, state.profiles.window);
+        let around = Surroundings { recent, ..Surroundings::default() };
+        shelf.filters = assistant.filters(&Session::new(&slots, profile.is_some()), RecommendKind::Fresh, &around);
+    }
     shelf.owned = owned(consented);
     let insights = state.orders.read().unwrap_or_else(|e| e.into_inner());
     match placement {
@@ -226,6 +234,8 @@ struct Shelf<'a> {
     skip: HashSet<String>,
     /// Bought before: shown only when replenishable.
     owned: HashSet<String>,
+    /// The shopper's hard filters (budget, age, stock): no card outside them.
+    filters: Filters,
 }
 
 impl<'a> Shelf<'a> {
@@ -239,6 +249,7 @@ impl<'a> Shelf<'a> {
             alternatives: Vec::new(),
             skip: HashSet::new(),
             owned: HashSet::new(),
+            filters: Filters::default(),
         }
     }
 
@@ -246,15 +257,22 @@ impl<'a> Shelf<'a> {
         self.cards.len() >= self.k
     }
 
-    /// Whether `id` may still be shown: in the catalog, in stock, not skipped, not owned
-    /// (unless replenishable), not shown yet.
+    /// Whether `id` may still be shown as a product: in the catalog, within the shopper's hard
+    /// filters, and [`Shelf::free`].
     fn fits(&self, id: &str) -> bool {
-        self.catalog.get(id).is_some_and(|p| {
-            p.available()
-                && !self.skip.contains(id)
-                && (p.replenishable || !self.owned.contains(id))
-                && !self.cards.iter().any(|c| c.id == id)
-        })
+        self.catalog.get(id).is_some_and(|p| self.filters.admit(p) && self.free(p))
+    }
+
+    /// Whether `product` may still go on the shelf at all (as a product, or as an alternative
+    /// outside the budget): in stock, not skipped, not owned (unless replenishable), not on
+    /// it yet in either list.
+    fn free(&self, product: &Product) -> bool {
+        let id = product.id.as_str();
+        product.available()
+            && !self.skip.contains(id)
+            && (product.replenishable || !self.owned.contains(id))
+            && !self.cards.iter().any(|c| c.id == id)
+            && !self.alternatives.iter().any(|c| c.id == id)
     }
 
     fn push(&mut self, id: &str, signal: Signal) {
@@ -336,7 +354,8 @@ impl<'a> Shelf<'a> {
                 .assistant
                 .alternatives(&session, kind, &around, &self.cards, MAX_ALTERNATIVES)
                 .map_err(|e| ApiError::internal(&e))?;
-            self.alternatives = found.into_iter().filter(|c| self.fits(&c.id)).collect();
+            self.alternatives =
+                found.into_iter().filter(|c| self.catalog.get(&c.id).is_some_and(|p| self.free(p))).collect();
         }
         Ok(())
     }
