@@ -6,7 +6,7 @@ use minijinja::{Environment, Value};
 use serde::Deserialize;
 
 use super::samples;
-use super::templates::{Rendered, Source, add_checked, environment, render};
+use super::templates::{Source, add_checked, environment, render};
 use super::toml_file::parse;
 use crate::problem::Problem;
 use crate::slots::SlotName;
@@ -26,7 +26,6 @@ pub struct Questions {
     replies: BTreeMap<SlotName, usize>,
     /// The line of each quick reply in the file, per slot, for problems found later.
     reply_lines: BTreeMap<SlotName, Vec<usize>>,
-    rendered: Rendered,
 }
 
 /// A question as the shopper sees it.
@@ -40,7 +39,6 @@ impl Questions {
     /// Makes `shop` the value templates read as `{{ shop.name }}` and the like.
     pub(crate) fn set_shop(&mut self, shop: &Value) {
         self.env.add_global("shop", shop.clone());
-        self.rendered.clear();
     }
 
     pub(crate) fn parse(file: &str, text: &str) -> Result<Questions, Vec<Problem>> {
@@ -67,11 +65,7 @@ impl Questions {
                 question.quick_replies.iter().map(|r| super::toml_file::line_of(text, r.span().start)).collect();
             reply_lines.insert(*slot, lines);
         }
-        if problems.is_empty() {
-            Ok(Questions { env, replies, reply_lines, rendered: Rendered::default() })
-        } else {
-            Err(problems)
-        }
+        if problems.is_empty() { Ok(Questions { env, replies, reply_lines }) } else { Err(problems) }
     }
 
     /// Whether there is a question for `slot`.
@@ -84,9 +78,9 @@ impl Questions {
     pub fn render(&self, slot: SlotName, context: &Value) -> Option<Question> {
         let count = *self.replies.get(&slot)?;
         Some(Question {
-            text: self.rendered.render(&self.env, &format!("{slot}.text"), context),
+            text: render(&self.env, &format!("{slot}.text"), context),
             quick_replies: (0..count)
-                .map(|i| self.rendered.render(&self.env, &format!("{slot}.reply{i}"), context))
+                .map(|i| render(&self.env, &format!("{slot}.reply{i}"), context))
                 .filter(|r| !r.is_empty())
                 .collect(),
         })

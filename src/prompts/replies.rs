@@ -7,7 +7,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::samples;
-use super::templates::{Rendered, Source, add_checked, environment};
+use super::templates::{Source, add_checked, environment, render};
 use super::toml_file::parse;
 use crate::problem::Problem;
 use crate::slots::SlotName;
@@ -95,14 +95,12 @@ pub struct Replies {
     env: Environment<'static>,
     labels: BTreeMap<SlotName, String>,
     confirm_currency_replies: Vec<String>,
-    rendered: Rendered,
 }
 
 impl Replies {
     /// Makes `shop` the value templates read as `{{ shop.name }}` and the like.
     pub(crate) fn set_shop(&mut self, shop: &Value) {
         self.env.add_global("shop", shop.clone());
-        self.rendered.clear();
     }
 
     pub(crate) fn parse(file: &str, text: &str) -> Result<Replies, Vec<Problem>> {
@@ -141,12 +139,7 @@ impl Replies {
             }
         }
         if problems.is_empty() {
-            Ok(Replies {
-                env,
-                labels: settings.labels,
-                confirm_currency_replies: settings.confirm_currency_replies,
-                rendered: Rendered::default(),
-            })
+            Ok(Replies { env, labels: settings.labels, confirm_currency_replies: settings.confirm_currency_replies })
         } else {
             Err(problems)
         }
@@ -154,7 +147,7 @@ impl Replies {
 
     /// Renders reply `name` (one of the catalogue) with `context`.
     pub fn render(&self, name: &str, context: &Value) -> String {
-        self.rendered.render(&self.env, name, context)
+        render(&self.env, name, context)
     }
 
     /// How a slot is named to the shopper ("your budget").
@@ -185,29 +178,6 @@ mod tests {
             "a birthday gift for your 6-year-old nephew who loves trains, £10 to £25"
         );
         assert_eq!(replies.render("summary", &contexts[2]), "something for you, around 35", "the shopper's words");
-    }
-
-    #[test]
-    fn a_remembered_reply_is_not_reused_when_the_context_or_the_shop_changes() {
-        let mut replies = Replies::parse("replies.toml", shipped()).unwrap();
-        let contexts = samples::common();
-        let first = replies.render("summary", &contexts[1]);
-        assert_eq!(replies.render("summary", &contexts[1]), first, "from the cache");
-        assert_eq!(replies.render("summary", &contexts[0]), "", "another context is another text");
-        let outside = |products: serde_json::Value| {
-            replies.render("alternatives", &Value::from_serialize(json!({"count": 1, "products": products})))
-        };
-        assert_eq!(
-            outside(json!(2)),
-            "Only 2 fit, so I've also added 1 just outside what you asked, shown separately."
-        );
-        assert!(outside(json!(2.5)).starts_with("Only 2.5 fit"), "2 and 2.5 are different contexts");
-        // The shop is a global, not in the context: a new one must not be served the old name.
-        let greeting = replies.render("greeting_new", &Value::from_serialize(json!({})));
-        let shop = crate::shop::Shop { name: "Tiny Trains Ltd".into(), ..crate::shop::Shop::default() };
-        replies.set_shop(&Value::from_serialize(&shop));
-        let renamed = replies.render("greeting_new", &Value::from_serialize(json!({})));
-        assert!(renamed.contains("Tiny Trains Ltd") && !greeting.contains("Tiny Trains Ltd"), "{greeting} / {renamed}");
     }
 
     #[test]

@@ -1,9 +1,6 @@
 //! Shared template machinery: the minijinja environment settings, the `money` filter, and
 //! validation of a template against the variables it may use.
 
-use std::collections::HashMap;
-use std::sync::Mutex;
-
 use minijinja::value::Value;
 use minijinja::{Environment, Error, ErrorKind, State, UndefinedBehavior};
 
@@ -146,46 +143,5 @@ pub(crate) fn render(env: &Environment<'static>, name: &str, context: &Value) ->
             tracing::error!(template = name, error = %e, "template failed");
             String::new()
         }
-    }
-}
-
-/// Texts already rendered, by template name and context, for one environment.
-///
-/// A template is a pure function of its context and the environment (no clock or randomness
-/// is registered), and a turn renders several (the summary, the intro, the question) whose
-/// contexts repeat from shopper to shopper, while a render costs far more than writing the
-/// context as JSON and looking it up. The key is the context's JSON, which tells apart every
-/// value a template can tell apart (`25` from `25.0`, none from `""`). Bounded: emptied when
-/// full; the owner empties it when the environment changes (a new `shop` global).
-#[derive(Debug, Default)]
-pub(crate) struct Rendered(Mutex<HashMap<Vec<u8>, String>>);
-
-/// Texts kept per environment.
-const RENDERED_TEXTS: usize = 4096;
-
-impl Rendered {
-    /// What [`render`] gives for `name` and `context`, from the cache when seen before.
-    pub(crate) fn render(&self, env: &Environment<'static>, name: &str, context: &Value) -> String {
-        let mut key = Vec::with_capacity(256);
-        key.extend_from_slice(name.as_bytes());
-        key.push(0);
-        let Ok(()) = serde_json::to_writer(&mut key, context) else {
-            return render(env, name, context);
-        };
-        if let Some(text) = self.0.lock().unwrap_or_else(|e| e.into_inner()).get(&key) {
-            return text.clone();
-        }
-        let text = render(env, name, context);
-        let mut cache = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        if cache.len() >= RENDERED_TEXTS {
-            cache.clear();
-        }
-        cache.insert(key, text.clone());
-        text
-    }
-
-    /// Forgets every text (the environment changed).
-    pub(crate) fn clear(&mut self) {
-        self.0.get_mut().unwrap_or_else(|e| e.into_inner()).clear();
     }
 }
