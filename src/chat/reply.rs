@@ -308,27 +308,30 @@ fn without_repeats(parts: Vec<String>) -> Vec<String> {
 type Context = BTreeMap<String, Value>;
 
 /// What the conversation knows, as templates see it: every slot key present (templates run in
-/// strict mode), the optional word as none when unknown.
+/// strict mode), unknown values and the optional word as none. Built field by field (the
+/// same values `Slots` serialises to), without a detour through its serialisation: this runs
+/// on every turn. Every field is named, so a new slot does not compile until it is here.
 fn slots_value(slots: &crate::slots::Slots) -> Value {
-    let fields = Value::from_serialize(slots);
+    let crate::slots::Slots { purpose, recipient, recipient_word, age, occasion, budget, interests, exclude } = slots;
+    let text = |t: &Option<String>| t.as_deref().map_or(Value::from(()), Value::from);
     let mut map = Context::new();
-    map.insert("recipient_word".into(), Value::from(()));
-    if let Ok(keys) = fields.try_iter() {
-        for key in keys {
-            if let (Some(name), Ok(value)) = (key.as_str(), fields.get_item(&key)) {
-                map.insert(name.to_string(), value);
-            }
-        }
-    }
-    if let Some(budget) = &slots.budget {
+    map.insert("purpose".into(), purpose.map_or(Value::from(()), |p| Value::from(p.as_str())));
+    map.insert("recipient".into(), text(recipient));
+    map.insert("recipient_word".into(), text(recipient_word));
+    map.insert("age".into(), age.map_or(Value::from(()), Value::from));
+    map.insert("occasion".into(), text(occasion));
+    let budget = budget.map_or(Value::from(()), |budget| {
         // `stated` is left out of the JSON when unknown; templates see it as none.
         let mut fields = Context::new();
         fields.insert("min".into(), Value::from_serialize(budget.min));
         fields.insert("max".into(), Value::from_serialize(budget.max));
         fields.insert("currency".into(), Value::from_serialize(budget.currency));
         fields.insert("stated".into(), budget.stated.map_or(Value::from(()), |s| Value::from(s.as_str())));
-        map.insert("budget".into(), Value::from(fields));
-    }
+        Value::from(fields)
+    });
+    map.insert("budget".into(), budget);
+    map.insert("interests".into(), Value::from(interests.clone()));
+    map.insert("exclude".into(), Value::from(exclude.clone()));
     Value::from(map)
 }
 
@@ -372,6 +375,42 @@ mod tests {
         assert_eq!(floor("17.99"), "15");
         assert_eq!(floor("5.99"), "5");
         assert_eq!(floor("612"), "600");
+    }
+
+    /// The context as it was built before: the serialised slots, copied key by key.
+    fn slots_value_by_serde(slots: &crate::slots::Slots) -> Value {
+        let fields = Value::from_serialize(slots);
+        let mut map = Context::new();
+        map.insert("recipient_word".into(), Value::from(()));
+        for key in fields.try_iter().unwrap() {
+            map.insert(key.as_str().unwrap().to_string(), fields.get_item(&key).unwrap());
+        }
+        if let Some(budget) = &slots.budget {
+            let mut fields = Context::new();
+            fields.insert("min".into(), Value::from_serialize(budget.min));
+            fields.insert("max".into(), Value::from_serialize(budget.max));
+            fields.insert("currency".into(), Value::from_serialize(budget.currency));
+            fields.insert("stated".into(), budget.stated.map_or(Value::from(()), |s| Value::from(s.as_str())));
+            map.insert("budget".into(), Value::from(fields));
+        }
+        Value::from(map)
+    }
+
+    #[test]
+    fn templates_see_the_slots_as_their_serialisation_shows_them() {
+        let empty = crate::slots::Slots::default();
+        let full: crate::slots::Slots = serde_json::from_value(serde_json::json!({
+            "purpose": "self", "recipient": "child", "recipient_word": "nephew", "age": 6, "occasion": "birthday",
+            "budget": {"min": 10, "max": 25.5, "currency": "GBP", "stated": "about £25"},
+            "interests": ["trains", "dinosaurs"], "exclude": ["lego"]
+        }))
+        .unwrap();
+        let gift = crate::slots::Slots { purpose: Some(crate::slots::Purpose::Gift), ..full.clone() };
+        for slots in [empty, full, gift] {
+            let (built, serialised) = (slots_value(&slots), slots_value_by_serde(&slots));
+            assert_eq!(built, serialised, "{slots:?}");
+            assert_eq!(serde_json::to_string(&built).unwrap(), serde_json::to_string(&serialised).unwrap());
+        }
     }
 
     #[test]
