@@ -189,24 +189,36 @@ impl Memory {
                 Some(Matches { hits, cost: one.0.hits.len() as u64 })
             }
             _ => {
-                let mut sums: Vec<Option<f32>> = vec![None; self.docs as usize];
-                for &list in &lists {
-                    for hit in &list.0.hits {
-                        let slot = &mut sums[hit.doc as usize];
-                        *slot = Some(slot.unwrap_or(0.0) + score(list, hit));
-                    }
-                }
-                Some(collect(&sums))
+                let postings: Vec<&[Hit]> = lists.iter().map(|(l, _)| l.hits.as_slice()).collect();
+                let hits = merged(&postings, |h| h.doc, |i, h| score(lists[i], h));
+                // A buffered union that consumed all its postings in its first window: its
+                // cost, what is left to drive, is nothing.
+                Some(Matches { hits, cost: 0 })
             }
         }
     }
 }
 
-/// The documents with a score, ascending, as a buffered union that consumed all its postings
-/// in its first window (so its cost, what is left to drive, is nothing).
-fn collect(sums: &[Option<f32>]) -> Matches {
-    let hits = sums.iter().enumerate().filter_map(|(d, s)| s.map(|s| (d as u32, s))).collect();
-    Matches { hits, cost: 0 }
+/// Every document of `lists` (each ascending by document) once, ascending, with the sum of
+/// its scores in list order, starting from 0.0: the very additions, in the same order, that
+/// tantivy's buffered union makes, without a slot per document of the catalog.
+fn merged<T>(lists: &[&[T]], doc_of: impl Fn(&T) -> u32, score_of: impl Fn(usize, &T) -> f32) -> Vec<(u32, f32)> {
+    let mut cursors = vec![0_usize; lists.len()];
+    let mut out = Vec::with_capacity(lists.iter().map(|l| l.len()).max().unwrap_or(0));
+    loop {
+        let next = lists.iter().zip(&cursors).filter_map(|(list, &c)| list.get(c).map(&doc_of)).min();
+        let Some(doc) = next else { return out };
+        let mut sum = 0.0_f32;
+        for (i, (list, cursor)) in lists.iter().zip(cursors.iter_mut()).enumerate() {
+            if let Some(item) = list.get(*cursor)
+                && doc_of(item) == doc
+            {
+                sum += score_of(i, item);
+                *cursor += 1;
+            }
+        }
+        out.push((doc, sum));
+    }
 }
 
 /// tantivy's BM25 idf: `ln(1 + (N − n + 0.5) / (n + 0.5))`.
@@ -217,20 +229,14 @@ fn idf(doc_freq: u64, docs: u64) -> f32 {
 
 /// tantivy's union of scorers (a `SHOULD` boolean query): empty parts dropped, a single part
 /// passed through, otherwise the sum of the matching parts in clause order.
-pub(crate) fn union(parts: Vec<Option<Matches>>, docs: u32) -> Option<Matches> {
+pub(crate) fn union(parts: Vec<Option<Matches>>) -> Option<Matches> {
     let mut parts: Vec<Matches> = parts.into_iter().flatten().filter(|m| !m.hits.is_empty()).collect();
     match parts.len() {
         0 => None,
         1 => parts.pop(),
         _ => {
-            let mut sums: Vec<Option<f32>> = vec![None; docs as usize];
-            for part in &parts {
-                for &(doc, score) in &part.hits {
-                    let slot = &mut sums[doc as usize];
-                    *slot = Some(slot.unwrap_or(0.0) + score);
-                }
-            }
-            Some(collect(&sums))
+            let hits: Vec<&[(u32, f32)]> = parts.iter().map(|m| m.hits.as_slice()).collect();
+            Some(Matches { hits: merged(&hits, |&(doc, _)| doc, |_, &(_, score)| score), cost: 0 })
         }
     }
 }

@@ -43,7 +43,7 @@ impl CatalogIndex {
         };
         let docs = memory.docs();
         if !all.is_empty() {
-            let any = union(all.iter().map(|s| concept(s)).collect(), docs);
+            let any = union(all.iter().map(|s| concept(s)).collect());
             for (doc, score) in top_scored(any, &admitted, limit) {
                 scored.insert(DocAddress::new(0, doc), score);
             }
