@@ -56,6 +56,9 @@ pub(crate) struct Matches {
 pub(crate) struct Memory {
     stems: HashMap<String, usize>,
     lists: Vec<[List; 5]>,
+    /// Per stem id, the documents mentioning it in any field, ascending: one search answers
+    /// "does this document mention it?", asked for every candidate of a ranking.
+    mentioned: Vec<Vec<u32>>,
     /// Per field, `k1 · (1 − b + b · fieldnorm / average)` for each field norm id.
     norms: Vec<[f32; 256]>,
     /// Stem ids of each document's title, by document id.
@@ -87,8 +90,15 @@ impl Memory {
         }
         let docs = segment.max_doc();
         let titles = vec![Vec::new(); docs as usize];
-        let mut memory =
-            Memory { stems: HashMap::new(), lists: Vec::new(), norms: Vec::new(), titles, columns: Vec::new(), docs };
+        let mut memory = Memory {
+            stems: HashMap::new(),
+            lists: Vec::new(),
+            mentioned: Vec::new(),
+            norms: Vec::new(),
+            titles,
+            columns: Vec::new(),
+            docs,
+        };
         for name in RANGE_COLUMNS {
             let column = segment.fast_fields().u64(name)?;
             let values = (0..docs).map(|d| column.first(d).unwrap_or(0)).collect();
@@ -130,6 +140,16 @@ impl Memory {
                 memory.lists[id][fi] = List { weight, hits };
             }
         }
+        memory.mentioned = memory
+            .lists
+            .iter()
+            .map(|fields| {
+                let mut docs: Vec<u32> = fields.iter().flat_map(|l| l.hits.iter().map(|h| h.doc)).collect();
+                docs.sort_unstable();
+                docs.dedup();
+                docs
+            })
+            .collect();
         Ok(Some(memory))
     }
 
@@ -150,9 +170,7 @@ impl Memory {
 
     /// Whether `doc` mentions `stem` in some text field.
     pub(crate) fn mentions(&self, stem: &str, doc: u32) -> bool {
-        self.stems
-            .get(stem)
-            .is_some_and(|&id| self.lists[id].iter().any(|l| l.hits.binary_search_by_key(&doc, |h| h.doc).is_ok()))
+        self.stems.get(stem).is_some_and(|&id| self.mentioned[id].binary_search(&doc).is_ok())
     }
 
     /// The ids of `stems` in these postings, for [`Memory::mentions_all`]; `None` when some
@@ -164,7 +182,7 @@ impl Memory {
     /// Whether `doc` mentions every stem of `ids` (from [`Memory::stem_ids`]) in some text
     /// field: [`Memory::mentions`] for each, without looking a stem up per document.
     pub(crate) fn mentions_all(&self, ids: &[usize], doc: u32) -> bool {
-        ids.iter().all(|&id| self.lists[id].iter().any(|l| l.hits.binary_search_by_key(&doc, |h| h.doc).is_ok()))
+        ids.iter().all(|&id| self.mentioned[id].binary_search(&doc).is_ok())
     }
 
     /// The stem ids of a document's title (each once).
@@ -298,6 +316,14 @@ mod tests {
                 let each = stems.iter().all(|s| memory.mentions(s, doc));
                 let once = ids.as_ref().is_some_and(|ids| memory.mentions_all(ids, doc));
                 assert_eq!(once, each, "{phrase:?} in document {doc}");
+                // And both as the postings of every field say, read one by one.
+                let in_postings = |s: &String| {
+                    memory
+                        .stems
+                        .get(s)
+                        .is_some_and(|&id| memory.lists[id].iter().any(|l| l.hits.iter().any(|h| h.doc == doc)))
+                };
+                assert_eq!(each, stems.iter().all(in_postings), "{phrase:?} in document {doc}");
                 found += usize::from(once);
             }
         }
