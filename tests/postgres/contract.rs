@@ -216,15 +216,16 @@ fn the_sweep_leaves_a_tombstone_of_each_shopper_it_removes(store: &dyn Store) {
     assert!(matches!(store.update(idle.id(), T0, &mut |_| ()), Err(StoreError::ShopperErased { .. })));
 }
 
+/// A product id of 47 bytes; three of them make an id near the 200-byte limit, so 400 events
+/// are past the cap in any encoding of the profile (the binary one is about half the JSON).
+const LONG_ID: &str = "a-rather-long-product-id-that-fills-the-profile";
+
 fn a_profile_past_the_size_cap_is_refused_and_nothing_is_written(store: &dyn Store) {
     let p = aged(6);
     store.save(&p).unwrap();
     let grown = store.change(p.id(), &mut |p| {
         for n in 0..400 {
-            p.record(
-                viewed(&format!("a-rather-long-product-id-that-fills-the-profile-{n:04}"), None),
-                &Limits::default(),
-            );
+            p.record(viewed(&format!("{}-{n:04}", LONG_ID.repeat(3)), None), &Limits::default());
         }
     });
     match grown {
@@ -234,10 +235,7 @@ fn a_profile_past_the_size_cap_is_refused_and_nothing_is_written(store: &dyn Sto
     assert_eq!(store.load(p.id()).unwrap().unwrap(), p, "nothing of the refused write is stored");
     let mut big = aged(7);
     for n in 0..400 {
-        big.record(
-            viewed(&format!("a-rather-long-product-id-that-fills-the-profile-{n:04}"), None),
-            &Limits::default(),
-        );
+        big.record(viewed(&format!("{}-{n:04}", LONG_ID.repeat(3)), None), &Limits::default());
     }
     assert!(matches!(store.save(&big), Err(StoreError::TooLarge { .. })));
     assert!(store.load(big.id()).unwrap().is_none());
