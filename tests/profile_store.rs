@@ -249,11 +249,20 @@ fn a_value_written_by_the_first_format_with_fewer_fields_still_reads() {
         db.insert(format!("p/{id}"), value).unwrap();
         db.flush().unwrap();
     }
-    let profile = open(dir.path()).load(id).unwrap().unwrap();
+    let store = open(dir.path());
+    let profile = store.load(id).unwrap().unwrap();
     assert_eq!(profile.slots().age, Some(6));
     assert_eq!(profile.visits().number, 3);
     assert!(profile.consent().personalization);
     assert!(profile.events().is_empty() && profile.orders().is_empty());
+    // Its next change stores it in the current format (2, binary since issue 22), intact.
+    let (changed, durable) = store.update(id, T0, &mut |p| p.start_visit(T0)).unwrap();
+    durable.wait().unwrap();
+    drop(store);
+    let stored = raw_open(&dir.path().join("profiles")).get(format!("p/{id}")).unwrap().unwrap();
+    assert_eq!(stored[0], 2);
+    assert_eq!(open(dir.path()).load(id).unwrap().unwrap(), changed);
+    assert_eq!((changed.slots().age, changed.visits().number), (Some(6), 4));
 }
 
 #[test]

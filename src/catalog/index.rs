@@ -223,7 +223,22 @@ impl CatalogIndex {
     }
 
     /// Splits and stems text the way the index does: "Wooden Trains!" -> ["wooden", "train"].
+    ///
+    /// A turn analyzes the same few words (its keywords, type names, exclusions) that other
+    /// turns did, and stemming costs far more than a lookup, so short texts are remembered.
+    /// Every index of this crate analyzes with tantivy's `en_stem` (see `schema`), so the
+    /// stems of a text are the same whichever index is asked, and one cache serves them all.
     pub fn analyze(&self, text: &str) -> Vec<String> {
+        /// Texts remembered; the cache is emptied when full (bounded, no bookkeeping).
+        const TEXTS: usize = 8192;
+        /// Longer texts (descriptions, whole messages) are rarely repeated: not remembered.
+        const LONGEST: usize = 64;
+        static STEMS: std::sync::LazyLock<std::sync::Mutex<std::collections::HashMap<String, Vec<String>>>> =
+            std::sync::LazyLock::new(Default::default);
+        let remembered = text.len() <= LONGEST;
+        if remembered && let Some(stems) = STEMS.lock().unwrap_or_else(|e| e.into_inner()).get(text) {
+            return stems.clone();
+        }
         let mut analyzer = self.analyzer.clone();
         let mut stream = analyzer.token_stream(text);
         let mut out = Vec::new();
@@ -232,6 +247,13 @@ impl CatalogIndex {
             if !out.contains(token) {
                 out.push(token.clone());
             }
+        }
+        if remembered {
+            let mut stems = STEMS.lock().unwrap_or_else(|e| e.into_inner());
+            if stems.len() >= TEXTS {
+                stems.clear();
+            }
+            stems.insert(text.to_string(), out.clone());
         }
         out
     }

@@ -56,6 +56,9 @@ pub(crate) struct Matches {
 pub(crate) struct Memory {
     stems: HashMap<String, usize>,
     lists: Vec<[List; 5]>,
+    /// Per stem id, the documents mentioning it in any field, ascending: one search answers
+    /// "does this document mention it?", asked for every candidate of a ranking.
+    mentioned: Vec<Vec<u32>>,
     /// Per field, `k1 · (1 − b + b · fieldnorm / average)` for each field norm id.
     norms: Vec<[f32; 256]>,
     /// Stem ids of each document's title, by document id.
@@ -87,8 +90,15 @@ impl Memory {
         }
         let docs = segment.max_doc();
         let titles = vec![Vec::new(); docs as usize];
-        let mut memory =
-            Memory { stems: HashMap::new(), lists: Vec::new(), norms: Vec::new(), titles, columns: Vec::new(), docs };
+        let mut memory = Memory {
+            stems: HashMap::new(),
+            lists: Vec::new(),
+            mentioned: Vec::new(),
+            norms: Vec::new(),
+            titles,
+            columns: Vec::new(),
+            docs,
+        };
         for name in RANGE_COLUMNS {
             let column = segment.fast_fields().u64(name)?;
             let values = (0..docs).map(|d| column.first(d).unwrap_or(0)).collect();
@@ -130,6 +140,16 @@ impl Memory {
                 memory.lists[id][fi] = List { weight, hits };
             }
         }
+        memory.mentioned = memory
+            .lists
+            .iter()
+            .map(|fields| {
+                let mut docs: Vec<u32> = fields.iter().flat_map(|l| l.hits.iter().map(|h| h.doc)).collect();
+                docs.sort_unstable();
+                docs.dedup();
+                docs
+            })
+            .collect();
         Ok(Some(memory))
     }
 
@@ -150,9 +170,7 @@ impl Memory {
 
     /// Whether `doc` mentions `stem` in some text field.
     pub(crate) fn mentions(&self, stem: &str, doc: u32) -> bool {
-        self.stems
-            .get(stem)
-            .is_some_and(|&id| self.lists[id].iter().any(|l| l.hits.binary_search_by_key(&doc, |h| h.doc).is_ok()))
+        self.stems.get(stem).is_some_and(|&id| self.mentioned[id].binary_search(&doc).is_ok())
     }
 
     /// The ids of `stems` in these postings, for [`Memory::mentions_all`]; `None` when some
@@ -164,7 +182,7 @@ impl Memory {
     /// Whether `doc` mentions every stem of `ids` (from [`Memory::stem_ids`]) in some text
     /// field: [`Memory::mentions`] for each, without looking a stem up per document.
     pub(crate) fn mentions_all(&self, ids: &[usize], doc: u32) -> bool {
-        ids.iter().all(|&id| self.lists[id].iter().any(|l| l.hits.binary_search_by_key(&doc, |h| h.doc).is_ok()))
+        ids.iter().all(|&id| self.mentioned[id].binary_search(&doc).is_ok())
     }
 
     /// The stem ids of a document's title (each once).
@@ -189,24 +207,36 @@ impl Memory {
                 Some(Matches { hits, cost: one.0.hits.len() as u64 })
             }
             _ => {
-                let mut sums: Vec<Option<f32>> = vec![None; self.docs as usize];
-                for &list in &lists {
-                    for hit in &list.0.hits {
-                        let slot = &mut sums[hit.doc as usize];
-                        *slot = Some(slot.unwrap_or(0.0) + score(list, hit));
-                    }
-                }
-                Some(collect(&sums))
+                let postings: Vec<&[Hit]> = lists.iter().map(|(l, _)| l.hits.as_slice()).collect();
+                let hits = merged(&postings, |h| h.doc, |i, h| score(lists[i], h));
+                // A buffered union that consumed all its postings in its first window: its
+                // cost, what is left to drive, is nothing.
+                Some(Matches { hits, cost: 0 })
             }
         }
     }
 }
 
-/// The documents with a score, ascending, as a buffered union that consumed all its postings
-/// in its first window (so its cost, what is left to drive, is nothing).
-fn collect(sums: &[Option<f32>]) -> Matches {
-    let hits = sums.iter().enumerate().filter_map(|(d, s)| s.map(|s| (d as u32, s))).collect();
-    Matches { hits, cost: 0 }
+/// Every document of `lists` (each ascending by document) once, ascending, with the sum of
+/// its scores in list order, starting from 0.0: the very additions, in the same order, that
+/// tantivy's buffered union makes, without a slot per document of the catalog.
+fn merged<T>(lists: &[&[T]], doc_of: impl Fn(&T) -> u32, score_of: impl Fn(usize, &T) -> f32) -> Vec<(u32, f32)> {
+    let mut cursors = vec![0_usize; lists.len()];
+    let mut out = Vec::with_capacity(lists.iter().map(|l| l.len()).max().unwrap_or(0));
+    loop {
+        let next = lists.iter().zip(&cursors).filter_map(|(list, &c)| list.get(c).map(&doc_of)).min();
+        let Some(doc) = next else { return out };
+        let mut sum = 0.0_f32;
+        for (i, (list, cursor)) in lists.iter().zip(cursors.iter_mut()).enumerate() {
+            if let Some(item) = list.get(*cursor)
+                && doc_of(item) == doc
+            {
+                sum += score_of(i, item);
+                *cursor += 1;
+            }
+        }
+        out.push((doc, sum));
+    }
 }
 
 /// tantivy's BM25 idf: `ln(1 + (N − n + 0.5) / (n + 0.5))`.
@@ -217,20 +247,14 @@ fn idf(doc_freq: u64, docs: u64) -> f32 {
 
 /// tantivy's union of scorers (a `SHOULD` boolean query): empty parts dropped, a single part
 /// passed through, otherwise the sum of the matching parts in clause order.
-pub(crate) fn union(parts: Vec<Option<Matches>>, docs: u32) -> Option<Matches> {
+pub(crate) fn union(parts: Vec<Option<Matches>>) -> Option<Matches> {
     let mut parts: Vec<Matches> = parts.into_iter().flatten().filter(|m| !m.hits.is_empty()).collect();
     match parts.len() {
         0 => None,
         1 => parts.pop(),
         _ => {
-            let mut sums: Vec<Option<f32>> = vec![None; docs as usize];
-            for part in &parts {
-                for &(doc, score) in &part.hits {
-                    let slot = &mut sums[doc as usize];
-                    *slot = Some(slot.unwrap_or(0.0) + score);
-                }
-            }
-            Some(collect(&sums))
+            let hits: Vec<&[(u32, f32)]> = parts.iter().map(|m| m.hits.as_slice()).collect();
+            Some(Matches { hits: merged(&hits, |&(doc, _)| doc, |_, &(_, score)| score), cost: 0 })
         }
     }
 }
@@ -292,6 +316,14 @@ mod tests {
                 let each = stems.iter().all(|s| memory.mentions(s, doc));
                 let once = ids.as_ref().is_some_and(|ids| memory.mentions_all(ids, doc));
                 assert_eq!(once, each, "{phrase:?} in document {doc}");
+                // And both as the postings of every field say, read one by one.
+                let in_postings = |s: &String| {
+                    memory
+                        .stems
+                        .get(s)
+                        .is_some_and(|&id| memory.lists[id].iter().any(|l| l.hits.iter().any(|h| h.doc == doc)))
+                };
+                assert_eq!(each, stems.iter().all(in_postings), "{phrase:?} in document {doc}");
                 found += usize::from(once);
             }
         }

@@ -18,6 +18,8 @@ use super::memory::{Matches, Memory, intersection, union};
 /// What the hard filters leave.
 struct Admitted {
     docs: Vec<bool>,
+    /// How many documents are admitted.
+    count: usize,
 }
 
 impl CatalogIndex {
@@ -32,7 +34,8 @@ impl CatalogIndex {
         limit: usize,
         k: usize,
     ) -> HashMap<DocAddress, f32> {
-        let mut scored = HashMap::new();
+        // Sized for every candidate up front: growing it rehashes each entry again.
+        let mut scored = HashMap::with_capacity(limit.max(k).min(memory.docs() as usize));
         let Some(admitted) = self.admitted(memory, filters) else { return scored };
         let concept = |stems: &[String]| match stems {
             [one] => memory.word(one),
@@ -40,7 +43,7 @@ impl CatalogIndex {
         };
         let docs = memory.docs();
         if !all.is_empty() {
-            let any = union(all.iter().map(|s| concept(s)).collect(), docs);
+            let any = union(all.iter().map(|s| concept(s)).collect());
             for (doc, score) in top_scored(any, &admitted, limit) {
                 scored.insert(DocAddress::new(0, doc), score);
             }
@@ -52,12 +55,20 @@ impl CatalogIndex {
             }
         }
         if searchable.is_empty() || scored.len() < k {
-            // Each document's quality is read once, not at every comparison of the sort.
-            let mut best: Vec<(f32, u32)> =
-                (0..docs).filter(|&d| admitted.docs[d as usize]).map(|d| (self.quality_of_doc(d), d)).collect();
-            best.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
-            for (_, doc) in best.into_iter().take(limit.max(k)) {
-                scored.entry(DocAddress::new(0, doc)).or_insert(0.0);
+            let wanted = limit.max(k);
+            let admitted_docs = (0..docs).filter(|&d| admitted.docs[d as usize]);
+            if admitted.count <= wanted {
+                // All of them are taken: which are best does not matter.
+                for doc in admitted_docs {
+                    scored.entry(DocAddress::new(0, doc)).or_insert(0.0);
+                }
+            } else {
+                // Each document's quality is read once, not at every comparison of the sort.
+                let mut best: Vec<(f32, u32)> = admitted_docs.map(|d| (self.quality_of_doc(d), d)).collect();
+                best.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+                for (_, doc) in best.into_iter().take(wanted) {
+                    scored.entry(DocAddress::new(0, doc)).or_insert(0.0);
+                }
             }
         }
         scored
@@ -71,7 +82,7 @@ impl CatalogIndex {
     /// then matches nothing at all).
     fn admitted(&self, memory: &Memory, filters: &Filters) -> Option<Admitted> {
         let docs = memory.docs() as usize;
-        let mut admitted = Admitted { docs: vec![true; docs] };
+        let mut admitted = Admitted { docs: vec![true; docs], count: docs };
         for clause in self.range_clauses(filters) {
             let column = memory.column(clause.column)?;
             let (start, end) = value_range(&clause, column.min, column.max)?;
@@ -92,6 +103,7 @@ impl CatalogIndex {
                 }
             }
         }
+        admitted.count = admitted.docs.iter().filter(|&&ok| ok).count();
         Some(admitted)
     }
 }
@@ -113,11 +125,15 @@ fn value_range(clause: &RangeClause, min: u64, max: u64) -> Option<(u64, u64)> {
     Some((start, end))
 }
 
-/// The best `limit` admitted documents of `query` by its score, ties to the lower document.
+/// The best `limit` admitted documents of `query` by its score, ties to the lower document (in
+/// no particular order).
 fn top_scored(query: Option<Matches>, admitted: &Admitted, limit: usize) -> Vec<(u32, f32)> {
     let Some(query) = query else { return Vec::new() };
     let mut hits: Vec<(u32, f32)> = query.hits.into_iter().filter(|&(d, _)| admitted.docs[d as usize]).collect();
-    hits.sort_by(|a, b| b.1.partial_cmp(&a.1).unwrap_or(Ordering::Equal).then(a.0.cmp(&b.0)));
-    hits.truncate(limit);
+    // When every hit is kept, their order does not matter (the caller collects them into a map).
+    if hits.len() > limit {
+        hits.sort_by(|a, b| b.1.partial_cmp(&a.1).unwrap_or(Ordering::Equal).then(a.0.cmp(&b.0)));
+        hits.truncate(limit);
+    }
     hits
 }

@@ -180,7 +180,7 @@ impl Conversation {
         };
         let mut conversation =
             Conversation { shopper: id, customer, remembered, session, context, history: Vec::new() };
-        let mut around = surroundings(assistant, &conversation.context, &profile, profiles, now);
+        let mut around = surroundings(assistant, &conversation.context, &profile, profiles, &decision, now);
         if returning {
             around.due = due(assistant, store.as_ref(), &profile, now)?;
         }
@@ -292,7 +292,7 @@ impl Conversation {
         let mut reply = assistant.respond(
             &mut self.session,
             decision,
-            surroundings(assistant, &self.context, profile, profiles, now),
+            surroundings(assistant, &self.context, profile, profiles, decision, now),
         )?;
         reply.offers = offers(assistant, &reply, Some(profile), now);
         Ok(Answer { reply, durable, new_shopper, erased: None, handover })
@@ -307,17 +307,25 @@ fn quick_reply_event(choice: &str, now: OffsetDateTime) -> Option<crate::profile
     crate::profile::Event::parse(input, now).ok()
 }
 
-/// What a reply is built from besides the session: the page, recent behaviour, stored facts.
+/// What a reply to `decision` is built from besides the session: the page, recent behaviour,
+/// and the stored facts when the reply shows them.
 fn surroundings<'a>(
     assistant: &Assistant,
     context: &'a PageContext,
     profile: &Profile,
     profiles: &Profiles,
+    decision: &crate::dialogue::Decision,
     now: OffsetDateTime,
 ) -> Surroundings<'a> {
     let recent = Recent::of(profile, now, profiles.window);
     let currency = assistant.index().catalog().currency();
-    Surroundings { context: Some(context), recent, facts: facts(assistant, profile, currency), due: Vec::new() }
+    // Only "what do you know about me?" shows them; described on every turn they cost more
+    // than the rest of the surroundings.
+    let facts = match decision.action {
+        crate::dialogue::Action::ShowProfile => facts(assistant, profile, currency),
+        _ => Vec::new(),
+    };
+    Surroundings { context: Some(context), recent, facts, due: Vec::new() }
 }
 
 /// What a returning shopper is due to buy again (their order history against the shop's

@@ -308,27 +308,30 @@ fn without_repeats(parts: Vec<String>) -> Vec<String> {
 type Context = BTreeMap<String, Value>;
 
 /// What the conversation knows, as templates see it: every slot key present (templates run in
-/// strict mode), the optional word as none when unknown.
+/// strict mode), unknown values and the optional word as none. Built field by field (the
+/// same values `Slots` serialises to), without a detour through its serialisation: this runs
+/// on every turn. Every field is named, so a new slot does not compile until it is here.
 fn slots_value(slots: &crate::slots::Slots) -> Value {
-    let fields = Value::from_serialize(slots);
+    let crate::slots::Slots { purpose, recipient, recipient_word, age, occasion, budget, interests, exclude } = slots;
+    let text = |t: &Option<String>| t.as_deref().map_or(Value::from(()), Value::from);
     let mut map = Context::new();
-    map.insert("recipient_word".into(), Value::from(()));
-    if let Ok(keys) = fields.try_iter() {
-        for key in keys {
-            if let (Some(name), Ok(value)) = (key.as_str(), fields.get_item(&key)) {
-                map.insert(name.to_string(), value);
-            }
-        }
-    }
-    if let Some(budget) = &slots.budget {
+    map.insert("purpose".into(), purpose.map_or(Value::from(()), |p| Value::from(p.as_str())));
+    map.insert("recipient".into(), text(recipient));
+    map.insert("recipient_word".into(), text(recipient_word));
+    map.insert("age".into(), age.map_or(Value::from(()), Value::from));
+    map.insert("occasion".into(), text(occasion));
+    let budget = budget.map_or(Value::from(()), |budget| {
         // `stated` is left out of the JSON when unknown; templates see it as none.
         let mut fields = Context::new();
         fields.insert("min".into(), Value::from_serialize(budget.min));
         fields.insert("max".into(), Value::from_serialize(budget.max));
         fields.insert("currency".into(), Value::from_serialize(budget.currency));
         fields.insert("stated".into(), budget.stated.map_or(Value::from(()), |s| Value::from(s.as_str())));
-        map.insert("budget".into(), Value::from(fields));
-    }
+        Value::from(fields)
+    });
+    map.insert("budget".into(), budget);
+    map.insert("interests".into(), Value::from(interests.clone()));
+    map.insert("exclude".into(), Value::from(exclude.clone()));
     Value::from(map)
 }
 
@@ -357,26 +360,4 @@ fn budget_step(price: Amount) -> rust_decimal::Decimal {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_suggested_budget_is_round_and_includes_the_price() {
-        let round = |p: &str| round_up_budget(p.parse().unwrap()).to_string();
-        assert_eq!(round("5.99"), "6");
-        assert_eq!(round("32.50"), "35");
-        assert_eq!(round("35"), "35");
-        assert_eq!(round("129.99"), "130");
-        assert_eq!(round("612"), "650");
-        let floor = |p: &str| round_down_budget(p.parse().unwrap()).to_string();
-        assert_eq!(floor("17.99"), "15");
-        assert_eq!(floor("5.99"), "5");
-        assert_eq!(floor("612"), "600");
-    }
-
-    #[test]
-    fn a_part_said_twice_is_said_once_and_empty_parts_vanish() {
-        let parts = ["Got it.", "", "Here is an idea:", "Got it."].map(String::from).to_vec();
-        assert_eq!(without_repeats(parts), ["Got it.", "Here is an idea:"]);
-    }
-}
+mod tests;

@@ -287,12 +287,18 @@ impl Profile {
     }
 
     fn put(&mut self, slot: SlotName, from: &Slots, source: Source, at: OffsetDateTime) {
-        let mut json = match serde_json::to_value(from) {
-            Ok(serde_json::Value::Object(map)) => map,
-            // Slots always serialise to an object; nothing sensible to store otherwise.
-            _ => return,
+        // The slot's own field, as `Slots` serialises it (its INTERFACE JSON shape).
+        let value = match slot {
+            SlotName::Purpose => serde_json::to_value(from.purpose),
+            SlotName::Recipient => serde_json::to_value(&from.recipient),
+            SlotName::Age => serde_json::to_value(from.age),
+            SlotName::Occasion => serde_json::to_value(&from.occasion),
+            SlotName::Budget => serde_json::to_value(from.budget),
+            SlotName::Interests => serde_json::to_value(&from.interests),
+            SlotName::Exclude => serde_json::to_value(&from.exclude),
         };
-        let value = json.remove(slot.as_str()).unwrap_or(serde_json::Value::Null);
+        // Slot values always serialise; nothing sensible to store otherwise.
+        let Ok(value) = value else { return };
         let word = if slot == SlotName::Recipient { from.recipient_word.clone() } else { None };
         self.declared.insert(slot, Declared { value, word, source, at, consent: Purpose::Personalization });
     }
@@ -362,11 +368,21 @@ impl Profile {
 }
 
 /// One declared slot as `Slots` (only that slot set), or why its stored value does not fit.
+///
+/// Reads the value as the slot's own field of `Slots` would (the same types, so the same
+/// values fit), without building a JSON object around it: this runs for every declared slot
+/// on every turn.
 fn one_slot(slot: SlotName, declared: &Declared) -> Result<Slots, String> {
-    let mut object = serde_json::Map::new();
-    object.insert(slot.as_str().to_string(), declared.value.clone());
-    if let Some(word) = &declared.word {
-        object.insert("recipient_word".to_string(), serde_json::Value::String(word.clone()));
-    }
-    serde_json::from_value(serde_json::Value::Object(object)).map_err(|e| e.to_string())
+    let value = &declared.value;
+    let mut slots = Slots { recipient_word: declared.word.clone(), ..Slots::default() };
+    let read = match slot {
+        SlotName::Purpose => Deserialize::deserialize(value).map(|v| slots.purpose = v),
+        SlotName::Recipient => Deserialize::deserialize(value).map(|v| slots.recipient = v),
+        SlotName::Age => Deserialize::deserialize(value).map(|v| slots.age = v),
+        SlotName::Occasion => Deserialize::deserialize(value).map(|v| slots.occasion = v),
+        SlotName::Budget => Deserialize::deserialize(value).map(|v| slots.budget = v),
+        SlotName::Interests => Deserialize::deserialize(value).map(|v| slots.interests = v),
+        SlotName::Exclude => Deserialize::deserialize(value).map(|v| slots.exclude = v),
+    };
+    read.map(|()| slots).map_err(|e| e.to_string())
 }

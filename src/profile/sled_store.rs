@@ -493,9 +493,10 @@ impl Store for SledStore {
 }
 
 fn key(prefix: &[u8; 2], shopper: ShopperId) -> Vec<u8> {
-    let mut key = Vec::with_capacity(34);
-    key.extend_from_slice(prefix);
-    key.extend_from_slice(shopper.to_string().as_bytes());
+    // The shopper's hex, as `Display` writes it, without formatting machinery: once a turn.
+    let mut key = vec![0u8; 34];
+    key[..2].copy_from_slice(prefix);
+    let _ = hex::encode_to_slice(shopper.as_bytes(), &mut key[2..]);
     key
 }
 

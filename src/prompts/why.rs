@@ -1,7 +1,6 @@
 //! `why.toml`: one template per signal kind, rendering a signal as the line a shopper reads.
 
 use std::collections::{BTreeMap, HashMap};
-use std::fmt::Write;
 use std::sync::Mutex;
 
 use minijinja::Environment;
@@ -19,7 +18,7 @@ pub struct WhyTemplates {
     env: Environment<'static>,
     /// Rendered lines by everything they depend on: the same products are shown with the same
     /// reasons to many shoppers, and a template costs far more than a lookup.
-    cache: Mutex<HashMap<String, String>>,
+    cache: Mutex<HashMap<Vec<u8>, String>>,
 }
 
 /// Lines kept in the cache; it is emptied when full (bounded memory, no bookkeeping).
@@ -70,9 +69,7 @@ impl WhyTemplates {
 
     /// The line a shopper reads for one signal about one product.
     pub fn render(&self, signal: &Signal, product: &Product, currency: Currency) -> String {
-        // The key holds all a template can see, so a changed product or price is a new line.
-        let mut key = String::with_capacity(96);
-        let _ = write!(key, "{signal:?}|{}|{:?}|{}|{}", product.title, product.brand, product.price, currency.code());
+        let key = cache_key(signal, product, currency);
         if let Some(line) = self.cache.lock().unwrap_or_else(|e| e.into_inner()).get(&key) {
             return line.clone();
         }
@@ -94,6 +91,106 @@ impl WhyTemplates {
             tracing::error!(kind = signal.kind(), error = %e, "why template failed");
             signal.kind().replace('_', " ")
         })
+    }
+}
+
+/// Everything a why template can see, as bytes: the signal's kind and fields, the product's
+/// title, brand and price (exactly, scale included), and the currency. Two keys are equal only
+/// when a template would render the same line from them, so a changed product or price is a
+/// new line. Texts carry their length, so no two different inputs make the same key.
+fn cache_key(signal: &Signal, product: &Product, currency: Currency) -> Vec<u8> {
+    let mut key = Key(Vec::with_capacity(128));
+    key.text(signal.kind());
+    // Every variant names its fields, so a field added to a signal fails to compile here
+    // rather than sharing a line with a signal that differs only in it.
+    match signal {
+        Signal::Text { terms } => {
+            key.number(terms.len() as u64);
+            terms.iter().for_each(|t| key.text(t));
+        }
+        Signal::Interest { term } => key.text(term),
+        Signal::Recipient { recipient, word } => {
+            key.text(recipient);
+            key.optional_text(word.as_deref());
+        }
+        Signal::Age { age } => key.number(u64::from(*age)),
+        Signal::Occasion { occasion } => key.text(occasion),
+        Signal::Budget { min, max, currency_assumed, stated } => {
+            key.amount(*min);
+            key.amount(*max);
+            key.optional_text(currency_assumed.map(Currency::code));
+            key.optional_text(stated.as_deref());
+        }
+        Signal::Rating { rating, reviews } => {
+            key.number(rating.to_bits());
+            key.number(*reviews);
+        }
+        Signal::Popularity { reviews } => key.number(*reviews),
+        Signal::Viewed { product_id, title, term } => {
+            key.text(product_id);
+            key.text(title);
+            key.text(term);
+        }
+        Signal::BoughtWith { product_id, title, place } => {
+            key.text(product_id);
+            key.text(title);
+            key.optional_text(place.as_deref());
+        }
+        Signal::RecentlyViewed { days } => key.number(u64::from(*days)),
+        Signal::Trending | Signal::Serendipity => {}
+        Signal::Reorder { days, every } => {
+            key.number(u64::from(*days));
+            key.number(u64::from(*every));
+        }
+        Signal::Context { source, term } => {
+            key.text(source);
+            key.text(term);
+        }
+        Signal::Outside { over, under } => {
+            key.amount(*over);
+            key.amount(*under);
+        }
+        Signal::OtherType { asked } => key.text(asked),
+    }
+    key.text(&product.title);
+    key.optional_text(product.brand.as_deref());
+    key.amount(Some(product.price));
+    key.text(currency.code());
+    key.0
+}
+
+/// A cache key being written: fixed-width numbers, texts after their length.
+struct Key(Vec<u8>);
+
+impl Key {
+    fn number(&mut self, value: u64) {
+        self.0.extend_from_slice(&value.to_le_bytes());
+    }
+
+    fn text(&mut self, text: &str) {
+        self.number(text.len() as u64);
+        self.0.extend_from_slice(text.as_bytes());
+    }
+
+    fn optional_text(&mut self, text: Option<&str>) {
+        match text {
+            Some(text) => {
+                self.0.push(1);
+                self.text(text);
+            }
+            None => self.0.push(0),
+        }
+    }
+
+    /// An amount exactly as held (mantissa and scale), so 25 and 25.00 stay apart.
+    fn amount(&mut self, amount: Option<Amount>) {
+        match amount {
+            Some(amount) => {
+                self.0.push(1);
+                self.0.extend_from_slice(&amount.decimal().serialize());
+            }
+            None => self.0.push(0),
+        }
     }
 }
 
@@ -184,6 +281,33 @@ mod tests {
         assert_eq!(why.render(&budget, &product, gbp), "£20, within your £25 budget", "from the cache");
         product.price = Amount::units(22);
         assert_eq!(why.render(&budget, &product, gbp), "£22, within your £25 budget");
+    }
+
+    #[test]
+    fn a_remembered_line_is_not_reused_for_a_signal_that_differs_in_any_field() {
+        let why = WhyTemplates::parse("why.toml", &builtin()).unwrap();
+        let (product, gbp) = (sample_product(), "GBP".parse().unwrap());
+        let line = |signal: &Signal| why.render(signal, &product, gbp);
+        let words = Signal::Recipient { recipient: s("child"), word: Some(s("nephew")) };
+        let plain = Signal::Recipient { recipient: s("child"), word: None };
+        assert_eq!((line(&words), line(&plain)), (s("Picked for your nephew"), s("Picked for your child")));
+        let stated = |stated: Option<&str>| Signal::Budget {
+            min: None,
+            max: Some(Amount::units(25)),
+            currency_assumed: None,
+            stated: stated.map(s),
+        };
+        assert_eq!(line(&stated(None)), "£20, within your £25 budget");
+        assert_eq!(line(&stated(Some("under 25"))), "£20, within your budget (under 25)");
+        // A key that ran texts together would serve the second the first one's line.
+        let one = Signal::Viewed { product_id: s("a"), title: s("bc"), term: s("d") };
+        let two = Signal::Viewed { product_id: s("ab"), title: s("c"), term: s("d") };
+        assert_ne!(cache_key(&one, &product, gbp), cache_key(&two, &product, gbp));
+        assert_ne!(line(&one), line(&two));
+    }
+
+    fn s(text: &str) -> String {
+        text.to_string()
     }
 
     #[test]

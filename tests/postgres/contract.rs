@@ -216,15 +216,16 @@ fn the_sweep_leaves_a_tombstone_of_each_shopper_it_removes(store: &dyn Store) {
     assert!(matches!(store.update(idle.id(), T0, &mut |_| ()), Err(StoreError::ShopperErased { .. })));
 }
 
+/// A product id of 47 bytes; three of them make an id near the 200-byte limit, so 400 events
+/// are past the cap in any encoding of the profile (the binary one is about half the JSON).
+const LONG_ID: &str = "a-rather-long-product-id-that-fills-the-profile";
+
 fn a_profile_past_the_size_cap_is_refused_and_nothing_is_written(store: &dyn Store) {
     let p = aged(6);
     store.save(&p).unwrap();
     let grown = store.change(p.id(), &mut |p| {
         for n in 0..400 {
-            p.record(
-                viewed(&format!("a-rather-long-product-id-that-fills-the-profile-{n:04}"), None),
-                &Limits::default(),
-            );
+            p.record(viewed(&format!("{}-{n:04}", LONG_ID.repeat(3)), None), &Limits::default());
         }
     });
     match grown {
@@ -234,10 +235,7 @@ fn a_profile_past_the_size_cap_is_refused_and_nothing_is_written(store: &dyn Sto
     assert_eq!(store.load(p.id()).unwrap().unwrap(), p, "nothing of the refused write is stored");
     let mut big = aged(7);
     for n in 0..400 {
-        big.record(
-            viewed(&format!("a-rather-long-product-id-that-fills-the-profile-{n:04}"), None),
-            &Limits::default(),
-        );
+        big.record(viewed(&format!("{}-{n:04}", LONG_ID.repeat(3)), None), &Limits::default());
     }
     assert!(matches!(store.save(&big), Err(StoreError::TooLarge { .. })));
     assert!(store.load(big.id()).unwrap().is_none());
@@ -290,3 +288,38 @@ contract!(
     the_sweep_leaves_a_tombstone_of_each_shopper_it_removes,
     a_profile_past_the_size_cap_is_refused_and_nothing_is_written,
 );
+
+/// Profiles written by releases before issue 22 hold JSON (format 1); they still read, and the
+/// next change of the shopper stores them in the binary format 2.
+#[test]
+fn a_profile_stored_as_json_by_an_earlier_release_reads_and_is_rewritten_in_binary() {
+    let Some(url) = crate::cluster::fresh_database() else { return };
+    let cluster = crate::cluster::shared().expect("the cluster behind the database");
+    let database = url.rsplit('/').next().expect("a database name");
+    let store = PostgresStore::open(&url, PostgresOptions::default()).unwrap();
+    let id = ShopperId::random();
+    store.save(&Profile::new(id, T0)).unwrap();
+    let body = serde_json::json!({
+        "id": id.to_string(),
+        "created_at": "2024-01-01T09:00:00Z",
+        "last_seen": "2024-02-01T09:00:00+02:00",
+        "visits": {"number": 3, "started_at": "2024-02-01T09:00:00Z"},
+        "declared": {"age": {"value": 6, "source": "quiz", "at": "2024-01-01T09:00:00Z"}},
+        "events": [{"kind": "product_viewed", "product_id": "sku-1", "at": "2024-01-01T09:00:00Z"}]
+    });
+    let format = "SELECT get_byte(body, 0) FROM concierge_profiles";
+    assert_eq!(cluster.psql(database, format), "2", "this release writes format 2");
+    cluster.psql(
+        database,
+        &format!("UPDATE concierge_profiles SET body = '\\x01'::bytea || convert_to($j${body}$j$, 'UTF8')"),
+    );
+    assert_eq!(cluster.psql(database, format), "1");
+    let old = store.load(id).unwrap().unwrap();
+    assert_eq!((old.slots().age, old.visits().number, old.events().len()), (Some(6), 3, 1));
+    assert_eq!(old.last_seen().offset().whole_hours(), 2);
+    let (changed, durable) = store.update(id, T0, &mut |p| p.start_visit(T0)).unwrap();
+    durable.wait().unwrap();
+    assert_eq!(cluster.psql(database, format), "2");
+    assert_eq!(store.load(id).unwrap().unwrap(), changed);
+    assert_eq!((changed.slots().age, changed.visits().number, changed.events().len()), (Some(6), 4, 1));
+}
