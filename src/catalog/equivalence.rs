@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
+use tantivy::query::{BooleanQuery, Occur};
 
 use super::import::{Format, ImportOptions, import, parse_map};
 use super::{Catalog, CatalogIndex, Hint, Query, Signal};
@@ -236,4 +237,99 @@ fn pruned_retrieval_on_a_large_catalog_ranks_as_exact_scoring_does() {
     }
     eprintln!("{same} of {compared} rankings identical");
     assert_eq!(same, compared, "pruned rankings differ from exact ones");
+}
+
+#[test]
+fn products_matching_every_word_stay_candidates_when_the_all_words_search_is_skipped() {
+    // On a pruned catalog the all-words search is skipped when the any-word search already
+    // holds its best (see `holds_every_match`): every product the exact all-words search
+    // ranks above its weakest kept must still be a candidate, and what is shown the same.
+    let Some(toys) = toys(usize::MAX) else { return };
+    let index = CatalogIndex::build(Arc::new(toys)).unwrap();
+    let (pruned, exact) = (index.lookup(), index.tantivy_lookup());
+    let common = frequent(index.catalog());
+    let mut rng = StdRng::seed_from_u64(29);
+    let mut full = 0;
+    for n in 0..300 {
+        let mut q = Query { k: rng.random_range(1..=12), ..Query::default() };
+        q.keywords = (0..rng.random_range(2..=3)).map(|_| common[rng.random_range(0..common.len())].clone()).collect();
+        if rng.random_bool(0.5) {
+            q.max_price = Some(price(&mut rng));
+        }
+        let candidates = index.retrieved(&pruned, &q).unwrap();
+        let stems: Vec<Vec<String>> = q.keywords.iter().map(|w| index.analyze(w)).filter(|s| !s.is_empty()).collect();
+        let all = stems.iter().map(|s| (Occur::Must, index.concept_query(s))).collect();
+        let every = index.top_scored(&exact, &BooleanQuery::new(all), &index.filters(&q), 300).unwrap();
+        full += usize::from(every.len() == 300);
+        let weakest = every.iter().map(|(_, s)| *s).fold(f32::MAX, f32::min);
+        for (addr, score) in &every {
+            let clear = every.len() < 300 || *score > weakest * (1.0 + 1e-5);
+            assert!(!clear || candidates.contains_key(addr), "query {n}: {addr:?} ({score}) left out for {q:?}");
+        }
+        let shown = |lookup| -> Vec<String> {
+            let ranked = index.rank_with(lookup, &q).unwrap();
+            ranked.iter().map(|r| format!("{} {:?}", r.product.id, r.signals)).collect()
+        };
+        assert_eq!(shown(&pruned), shown(&exact), "query {n}: ranking differs for {q:?}");
+    }
+    assert!(full > 0, "some all-words searches should reach the candidate limit");
+}
+
+/// A pruned-size catalog of a few words each shared by thousands of products (as
+/// `scripts/gen-catalog.sh` makes), a quarter of them saying their kind so often (title, tags,
+/// category, description) that it alone outscores a kind and a colour.
+fn shared_words(products: usize) -> Catalog {
+    let mut rng = StdRng::seed_from_u64(3);
+    let (brands, kinds, colours) = (["Oakline", "Sundial"], ["Kite", "Robot", "Puzzle"], ["red", "blue", "green"]);
+    let text: String = (0..products)
+        .map(|i| {
+            let (brand, kind) = (brands[rng.random_range(0..2)], kinds[rng.random_range(0..3)]);
+            let colour = colours[rng.random_range(0..3)];
+            let loud = rng.random_bool(0.25);
+            let title = if loud { format!("{brand} {kind}") } else { format!("{brand} {colour} {kind}") };
+            let description = if loud {
+                format!("A {kind} {kind} {kind} from {brand}.")
+            } else {
+                format!("A {colour} {kind} from {brand}.")
+            };
+            let product = serde_json::json!({
+                "id": format!("p{i}"), "title": title, "description": description,
+                "tags": if loud { vec![kind] } else { Vec::new() }, "category": [kind],
+                "price": format!("{}.{:02}", rng.random_range(1..90), rng.random_range(0..100)),
+                "currency": "GBP", "rating": rng.random_range(30..=50) as f64 / 10.0,
+                "review_count": rng.random_range(0..500),
+            });
+            product.to_string() + "\n"
+        })
+        .collect();
+    Catalog::parse_jsonl(&text, "shared").unwrap().0
+}
+
+#[test]
+fn the_all_words_check_keeps_every_product_matching_all_words_on_words_thousands_share() {
+    // Each word is in 3,000 products or more, so the pruned ranking checks whether the
+    // all-words search is needed instead of running it (see `holds_every_match`); where a
+    // loud kind fills the any-word search, it must still run.
+    let index = CatalogIndex::build(Arc::new(shared_words(12_000))).unwrap();
+    let (pruned, exact) = (index.lookup(), index.tantivy_lookup());
+    assert!(pruned.pruned(), "the catalog should be pruned");
+    let words = ["oakline", "sundial", "kite", "robot", "puzzle", "red", "blue", "green"];
+    let mut rng = StdRng::seed_from_u64(31);
+    for n in 0..200 {
+        let mut q = Query { k: 5, ..Query::default() };
+        q.keywords =
+            (0..rng.random_range(2..=3)).map(|_| words[rng.random_range(0..words.len())].to_string()).collect();
+        if rng.random_bool(0.5) {
+            q.max_price = Some(price(&mut rng));
+        }
+        let candidates = index.retrieved(&pruned, &q).unwrap();
+        let stems: Vec<Vec<String>> = q.keywords.iter().map(|w| index.analyze(w)).collect();
+        let all = stems.iter().map(|s| (Occur::Must, index.concept_query(s))).collect();
+        let every = index.top_scored(&exact, &BooleanQuery::new(all), &index.filters(&q), 300).unwrap();
+        let weakest = every.iter().map(|(_, s)| *s).fold(f32::MAX, f32::min);
+        for (addr, score) in &every {
+            let clear = every.len() < 300 || *score > weakest * (1.0 + 1e-5);
+            assert!(!clear || candidates.contains_key(addr), "query {n}: {addr:?} ({score}) left out for {q:?}");
+        }
+    }
 }

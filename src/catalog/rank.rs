@@ -55,6 +55,10 @@ use crate::money::Amount;
 /// How many candidates each retrieval step considers before the rules order them.
 const CANDIDATES: usize = 300;
 
+/// From how many products with its rarest word the all-words search of a pruned ranking is
+/// first checked for being needed (see `holds_every_match`) rather than run.
+const CHECK_FROM: usize = 8 * CANDIDATES;
+
 /// What to look for. Words are given as the shopper wrote them; the ranker stems them.
 #[derive(Debug, Clone, Default)]
 pub struct Query {
@@ -266,23 +270,23 @@ impl CatalogIndex {
             .collect();
         // Sized for both searches' candidates up front: growing a map rehashes every entry.
         let mut scored: HashMap<DocAddress, f32> = HashMap::with_capacity(2 * CANDIDATES);
+        let flat = lookup.pruned() && concepts.iter().all(|c| c.stems.len() == 1);
+        let mut offered = 0;
         if !concepts.is_empty() {
-            let any: Box<dyn TantivyQuery> = if lookup.pruned() && concepts.iter().all(|c| c.stems.len() == 1) {
+            let any: Box<dyn TantivyQuery> = if flat {
                 self.any_word_query(&concepts.iter().map(|c| c.stems[0].as_str()).collect::<Vec<_>>())
             } else {
                 Box::new(BooleanQuery::new(queries.iter().map(|q| (Occur::Should, q.box_clone())).collect()))
             };
-            for (addr, score) in self.top_scored(lookup, any.as_ref(), filters, CANDIDATES)? {
-                scored.insert(addr, score);
-            }
+            let hits = self.top_scored(lookup, any.as_ref(), filters, CANDIDATES)?;
+            offered = hits.len();
+            scored.extend(hits);
         }
-        if searchable.len() > 1 {
+        if searchable.len() > 1 && !(flat && self.holds_every_match(lookup, concepts, &scored, offered)?) {
             // Products matching everything asked for must not be crowded out of the candidates
             // by products scoring high on one frequent word.
             let all = searchable.iter().map(|q| (Occur::Must, q.box_clone())).collect();
-            for (addr, score) in self.top_scored(lookup, &BooleanQuery::new(all), filters, CANDIDATES)? {
-                scored.insert(addr, score);
-            }
+            scored.extend(self.top_scored(lookup, &BooleanQuery::new(all), filters, CANDIDATES)?);
         }
         if searchable.is_empty() || scored.len() < k {
             for addr in self.top_quality(lookup, filters, CANDIDATES.max(k))? {
@@ -290,6 +294,46 @@ impl CatalogIndex {
             }
         }
         Ok(scored)
+    }
+
+    /// Whether the all-words search would find nothing that the flat any-word search, which
+    /// found `scored` (`offered` products, all of them so far), does not already hold: when
+    /// some word asked for is in no product (it finds nothing), or when every concept was
+    /// asked for (no hint adds its terms to the score) and either that search was not full
+    /// (it then holds every product matching a word) or each product it kept mentions every
+    /// concept (a product matching all words scores the same in both, so none left out can
+    /// beat the weakest kept). `false` also when checking would cost more than the search.
+    fn holds_every_match(
+        &self,
+        lookup: &Lookup<'_>,
+        concepts: &[Concept],
+        scored: &HashMap<DocAddress, f32>,
+        offered: usize,
+    ) -> Result<bool, IndexError> {
+        let asked = || concepts.iter().filter(|c| !matches!(c.kind, ConceptKind::Hint(_)));
+        if asked().any(|c| !c.known) {
+            // Some word asked for is in no product: nothing matches them all.
+            return Ok(true);
+        }
+        if asked().count() < concepts.len() {
+            return Ok(false);
+        }
+        if offered < CANDIDATES {
+            return Ok(true);
+        }
+        // Checking costs a seek per kept product, word and field; the all-words search costs
+        // about the rarest word's products, so on rarer words it is cheaper just to run it.
+        let rarest = concepts.iter().map(|c| self.doc_freq(lookup, &c.stems[0])).min().unwrap_or(0);
+        if rarest < (CHECK_FROM as u64) {
+            return Ok(false);
+        }
+        let addresses: Vec<DocAddress> = scored.keys().copied().collect();
+        for concept in concepts {
+            if self.mention_all(lookup, &concept.stems, &addresses)?.contains(&false) {
+                return Ok(false);
+            }
+        }
+        Ok(true)
     }
 
     /// The retrieval step alone, through `lookup`: the candidates and their BM25.
