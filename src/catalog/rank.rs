@@ -44,13 +44,15 @@ use std::cmp::Ordering;
 use std::collections::HashMap;
 
 use tantivy::DocAddress;
-use tantivy::query::{BooleanQuery, Occur, Query as TantivyQuery};
 
 use super::audience::Audience;
 use super::index::{CatalogIndex, Filters, IndexError};
 use super::lookup::Lookup;
 use super::{Product, Signal};
 use crate::money::Amount;
+
+mod candidates;
+mod pick;
 
 /// How many candidates each retrieval step considers before the rules order them.
 const CANDIDATES: usize = 300;
@@ -253,112 +255,6 @@ impl CatalogIndex {
         Ok(picked.into_iter().map(|i| self.explain(&candidates[i], &marks, &concepts, query)).collect())
     }
 
-    /// The candidates with their BM25, from tantivy's searches (see the module doc).
-    fn retrieve(
-        &self,
-        lookup: &Lookup<'_>,
-        concepts: &[Concept],
-        filters: &Filters,
-        k: usize,
-    ) -> Result<HashMap<DocAddress, f32>, IndexError> {
-        let queries: Vec<Box<dyn TantivyQuery>> = concepts.iter().map(|c| self.concept_query(&c.stems)).collect();
-        let searchable: Vec<&dyn TantivyQuery> = concepts
-            .iter()
-            .zip(&queries)
-            .filter(|(c, _)| !matches!(c.kind, ConceptKind::Hint(_)))
-            .map(|(_, q)| q.as_ref())
-            .collect();
-        // Sized for both searches' candidates up front: growing a map rehashes every entry.
-        let mut scored: HashMap<DocAddress, f32> = HashMap::with_capacity(2 * CANDIDATES);
-        let flat = lookup.pruned() && concepts.iter().all(|c| c.stems.len() == 1);
-        let mut offered = 0;
-        if !concepts.is_empty() {
-            let any: Box<dyn TantivyQuery> = if flat {
-                self.any_word_query(&concepts.iter().map(|c| c.stems[0].as_str()).collect::<Vec<_>>())
-            } else {
-                Box::new(BooleanQuery::new(queries.iter().map(|q| (Occur::Should, q.box_clone())).collect()))
-            };
-            let hits = self.top_scored(lookup, any.as_ref(), filters, CANDIDATES)?;
-            offered = hits.len();
-            scored.extend(hits);
-        }
-        if searchable.len() > 1 && !(flat && self.holds_every_match(lookup, concepts, &scored, offered)?) {
-            // Products matching everything asked for must not be crowded out of the candidates
-            // by products scoring high on one frequent word.
-            let all = searchable.iter().map(|q| (Occur::Must, q.box_clone())).collect();
-            scored.extend(self.top_scored(lookup, &BooleanQuery::new(all), filters, CANDIDATES)?);
-        }
-        if searchable.is_empty() || scored.len() < k {
-            for addr in self.top_quality(lookup, filters, CANDIDATES.max(k))? {
-                scored.entry(addr).or_insert(0.0);
-            }
-        }
-        Ok(scored)
-    }
-
-    /// Whether the all-words search would find nothing that the flat any-word search, which
-    /// found `scored` (`offered` products, all of them so far), does not already hold: when
-    /// some word asked for is in no product (it finds nothing), or when every concept was
-    /// asked for (no hint adds its terms to the score) and either that search was not full
-    /// (it then holds every product matching a word) or each product it kept mentions every
-    /// concept (a product matching all words scores the same in both, so none left out can
-    /// beat the weakest kept). `false` also when checking would cost more than the search.
-    fn holds_every_match(
-        &self,
-        lookup: &Lookup<'_>,
-        concepts: &[Concept],
-        scored: &HashMap<DocAddress, f32>,
-        offered: usize,
-    ) -> Result<bool, IndexError> {
-        let asked = || concepts.iter().filter(|c| !matches!(c.kind, ConceptKind::Hint(_)));
-        if asked().any(|c| !c.known) {
-            // Some word asked for is in no product: nothing matches them all.
-            return Ok(true);
-        }
-        if asked().count() < concepts.len() {
-            return Ok(false);
-        }
-        if offered < CANDIDATES {
-            return Ok(true);
-        }
-        // Checking costs a seek per kept product, word and field; the all-words search costs
-        // about the rarest word's products, so on rarer words it is cheaper just to run it.
-        let rarest = concepts.iter().map(|c| self.doc_freq(lookup, &c.stems[0])).min().unwrap_or(0);
-        if rarest < (CHECK_FROM as u64) {
-            return Ok(false);
-        }
-        let addresses: Vec<DocAddress> = scored.keys().copied().collect();
-        for concept in concepts {
-            if self.mention_all(lookup, &concept.stems, &addresses)?.contains(&false) {
-                return Ok(false);
-            }
-        }
-        Ok(true)
-    }
-
-    /// The retrieval step alone, through `lookup`: the candidates and their BM25.
-    #[cfg(test)]
-    pub(crate) fn retrieved(&self, lookup: &Lookup<'_>, query: &Query) -> Result<HashMap<DocAddress, f32>, IndexError> {
-        let concepts = self.concepts(query, lookup);
-        self.candidates(lookup, &concepts, &self.filters(query), query.k)
-    }
-
-    /// The candidates with their BM25: from the in-memory postings when `lookup` has them,
-    /// else with tantivy's searches.
-    fn candidates(
-        &self,
-        lookup: &Lookup<'_>,
-        concepts: &[Concept],
-        filters: &Filters,
-        k: usize,
-    ) -> Result<HashMap<DocAddress, f32>, IndexError> {
-        let Some(memory) = lookup.memory() else { return self.retrieve(lookup, concepts, filters, k) };
-        let all: Vec<&[String]> = concepts.iter().map(|c| c.stems.as_slice()).collect();
-        let searchable: Vec<&[String]> =
-            concepts.iter().filter(|c| !matches!(c.kind, ConceptKind::Hint(_))).map(|c| c.stems.as_slice()).collect();
-        Ok(self.retrieve_in_memory(memory, &all, &searchable, filters, CANDIDATES, k))
-    }
-
     /// The hard filters of `query` (budget, age, stock, exclusions), as ranking applies them.
     pub(crate) fn filters(&self, query: &Query) -> Filters {
         Filters {
@@ -546,120 +442,4 @@ impl CatalogIndex {
         let quality = self.quality(c.position);
         RankKey { fits: u32::from(fits), interests, coverage, titled, weak, hints, tier, quality }
     }
-
-    /// Picks `k` candidates (as indices into `candidates`) from `order`, their rank order,
-    /// passing over brand floods and near-copies within a relevance bucket (see the module doc).
-    fn diversify(&self, lookup: &Lookup<'_>, candidates: &[Candidate], order: Vec<usize>, k: usize) -> Vec<usize> {
-        let products = self.catalog().products();
-        let brand_cap = k.div_ceil(3).max(2);
-        let mut remaining = order;
-        let mut picked: Vec<usize> = Vec::with_capacity(k);
-        // The picked products' brands, beside `picked`, so each is lowercased once.
-        let mut brands: Vec<Option<String>> = Vec::with_capacity(k);
-        let mut titles: HashMap<usize, Vec<String>> = HashMap::new();
-        while picked.len() < k && !remaining.is_empty() {
-            let bucket = candidates[remaining[0]].key.bucket();
-            let choice = (0..remaining.len())
-                .take_while(|&i| candidates[remaining[i]].key.bucket() == bucket)
-                .find(|&i| {
-                    let b = &candidates[remaining[i]];
-                    let brand = brand_key(&products[b.position]);
-                    let same_brand = |other: &Option<String>| brand.is_some() && *other == brand;
-                    let brand_full = brands.iter().filter(|&other| same_brand(other)).count() >= brand_cap;
-                    !brand_full
-                        && !picked.iter().zip(&brands).any(|(&a, other)| {
-                            let a = &candidates[a];
-                            let threshold = if same_brand(other) { 0.5 } else { 0.8 };
-                            let similarity = match lookup.memory() {
-                                Some(memory) => overlap(memory.title(a.address.doc_id), memory.title(b.address.doc_id)),
-                                None => self.title_similarity(&mut titles, a.position, b.position),
-                            };
-                            similarity >= threshold
-                        })
-                })
-                .unwrap_or(0);
-            let chosen = remaining.remove(choice);
-            brands.push(brand_key(&products[candidates[chosen].position]));
-            picked.push(chosen);
-        }
-        picked
-    }
-
-    fn title_similarity(&self, cache: &mut HashMap<usize, Vec<String>>, a: usize, b: usize) -> f32 {
-        let products = self.catalog().products();
-        for pos in [a, b] {
-            cache.entry(pos).or_insert_with(|| self.analyze(&products[pos].title));
-        }
-        overlap(&cache[&a], &cache[&b])
-    }
-
-    fn explain(&self, c: &Candidate, marks: &Marks, concepts: &[Concept], query: &Query) -> Ranked<'_> {
-        let product = &self.catalog().products()[c.position];
-        let conflicts = query.audience.is_some_and(|a| self.kinds().audience(c.position).conflicts_with(&a));
-        let mut signals = Vec::new();
-        let mut terms = Vec::new();
-        let (matched, strong, _) = marks.row(c.row);
-        for ((concept, &hit), &strong) in concepts.iter().zip(matched).zip(strong) {
-            // A reason names a word only when the product has it as a word; a hint's reason
-            // (who it is for, the occasion, context) is the shopper's own, and said once.
-            let signal = match concept.kind {
-                ConceptKind::Keyword(i) if strong => {
-                    terms.push(query.keywords[i].to_lowercase());
-                    continue;
-                }
-                ConceptKind::Interest(i) if strong => Signal::Interest { term: query.interests[i].clone() },
-                // "Picked for your boy" is not said of a girls' costume.
-                ConceptKind::Hint(i) if (hit || strong) && !(conflicts && is_recipient(&query.hints[i].signal)) => {
-                    query.hints[i].signal.clone()
-                }
-                _ => continue,
-            };
-            if !signals.contains(&signal) {
-                signals.push(signal);
-            }
-        }
-        if !terms.is_empty() {
-            signals.push(Signal::Text { terms });
-        }
-        if let Some(age) = query.age
-            && product.age_range().is_some()
-        {
-            signals.push(Signal::Age { age });
-        }
-        if query.min_price.is_some() || query.max_price.is_some() {
-            let assumed = query.budget_currency_assumed;
-            let (min, max, stated) = (query.min_price, query.max_price, query.budget_stated.clone());
-            signals.push(Signal::Budget { min, max, currency_assumed: assumed, stated });
-        }
-        if let (Some(rating), Some(reviews)) = (product.rating, product.review_count)
-            && rating >= 4.0
-            && reviews >= 5
-        {
-            // Through its shortest text, so 4.6 stays 4.6 rather than 4.599999904632568.
-            let rating = rating.to_string().parse().unwrap_or(f64::from(rating));
-            signals.push(Signal::Rating { rating, reviews });
-        }
-        if let Some(reviews) = product.review_count
-            && reviews >= self.popular_reviews()
-        {
-            signals.push(Signal::Popularity { reviews });
-        }
-        signals.sort_by_key(|s| Signal::KINDS.iter().position(|k| *k == s.kind()));
-        Ranked { product, signals }
-    }
-}
-
-fn is_recipient(signal: &Signal) -> bool {
-    matches!(signal, Signal::Recipient { .. })
-}
-
-/// The share of distinct words two titles have in common (Jaccard), 1.0 for two empty titles.
-fn overlap<T: PartialEq>(a: &[T], b: &[T]) -> f32 {
-    let shared = a.iter().filter(|t| b.contains(t)).count() as f32;
-    let union = (a.len() + b.len()) as f32 - shared;
-    if union == 0.0 { 1.0 } else { shared / union }
-}
-
-fn brand_key(product: &Product) -> Option<String> {
-    product.brand.as_ref().map(|b| b.trim().to_lowercase()).filter(|b| !b.is_empty())
 }
