@@ -9,7 +9,7 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
 use super::import::{Format, ImportOptions, import, parse_map};
-use super::{Catalog, CatalogIndex, Hint, Query, Signal};
+use super::{Catalog, CatalogIndex, Hint, Name, Query, Signal};
 use crate::money::Amount;
 
 const DEMO: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/catalog/demo.jsonl");
@@ -41,7 +41,7 @@ fn words_of(catalog: &Catalog) -> Vec<String> {
     let mut words: Vec<String> = catalog
         .products()
         .iter()
-        .flat_map(|p| p.title.split_whitespace().chain(p.tags.iter().map(String::as_str)).map(str::to_lowercase))
+        .flat_map(|p| p.title.split_whitespace().chain(p.tags.iter().map(Name::as_str)).map(str::to_lowercase))
         .filter(|w| w.chars().any(char::is_alphabetic))
         .collect();
     words.sort();

@@ -3,7 +3,8 @@
 //! A `BTreeMap` allocates a whole node (room for eleven entries, ~600 bytes here) for a single
 //! attribute; most products have none or two (`age_min`, `age_max`), and a million products
 //! held ~600 MB in nearly empty nodes. Lookups are a binary search over a handful of keys.
-//! On the wire it is the same JSON object, keys in sorted order as the map wrote them.
+//! On the wire it is the same JSON object, keys in sorted order as the map wrote them. Keys
+//! are [`Name`]s, so the `age_min` of a million products is spelled once.
 
 use std::fmt;
 
@@ -11,9 +12,11 @@ use serde::de::{MapAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::Value;
 
+use super::name::{Interner, Name};
+
 /// Keys and values sorted by key, each key once.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct Attributes(Vec<(String, Value)>);
+pub struct Attributes(Vec<(Name, Value)>);
 
 impl Attributes {
     pub fn new() -> Attributes {
@@ -37,7 +40,7 @@ impl Attributes {
         match self.find(&key) {
             Ok(i) => Some(std::mem::replace(&mut self.0[i].1, value)),
             Err(i) => {
-                self.0.insert(i, (key, value));
+                self.0.insert(i, (Name::from(key), value));
                 None
             }
         }
@@ -52,8 +55,24 @@ impl Attributes {
     }
 
     /// The attributes in key order.
-    pub fn iter(&self) -> impl Iterator<Item = (&String, &Value)> {
-        self.0.iter().map(|(k, v)| (k, v))
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &Value)> {
+        self.0.iter().map(|(k, v)| (k.as_str(), v))
+    }
+
+    /// Builds attributes from entries already sorted by key, each key once (as [`iter`] gives
+    /// them); `None` when they are not.
+    ///
+    /// [`iter`]: Attributes::iter
+    pub(crate) fn from_sorted(entries: Vec<(Name, Value)>) -> Option<Attributes> {
+        entries.windows(2).all(|w| w[0].0 < w[1].0).then_some(Attributes(entries))
+    }
+
+    /// Shares each key with every other product naming it, and drops spare capacity.
+    pub(crate) fn intern(&mut self, interner: &mut Interner) {
+        for (key, _) in &mut self.0 {
+            *key = interner.name(key);
+        }
+        self.0.shrink_to_fit();
     }
 }
 
