@@ -6,8 +6,9 @@
 //! Run: `cargo bench --bench catalog` (add `CONCIERGE_BENCH_1M=1` for the million).
 //! `CONCIERGE_BENCH_GENERATED=DIR` also ranks every `*.jsonl` catalog in DIR (made by
 //! `scripts/gen-catalog.sh N`, smallest first), each opened as the server opens it: its
-//! prebuilt index when `concierge index` built one, else indexed in memory; the time to open
-//! is printed beside the ranking's percentiles, with the resident memory. Nothing else runs
+//! prebuilt index (and stored products) when `concierge index` built one, else read and indexed
+//! in memory; the time to open is printed beside the ranking's percentiles, with the resident
+//! memory (with the products read, after opening, after ranking). Nothing else runs
 //! then. `CONCIERGE_BENCH_PREBUILD=1` first builds each one's prebuilt index (timed).
 //! `CONCIERGE_BENCH_DEMO_ONLY=1` runs only the demo store's turns and `CONCIERGE_BENCH_ROUNDS=n`
 //! sets how many times the conversation is played (200 by default): with two round counts
@@ -107,6 +108,7 @@ fn generated(dir: &Path) {
         let started = Instant::now();
         let (catalog, _, hash) = Catalog::load_hashed(&file).expect("catalog");
         let loaded = started.elapsed();
+        let products_resident = resident();
         let index = CatalogIndex::open_or_build(Arc::new(catalog), &file, &hash).expect("index");
         let ready = started.elapsed();
         let how = if concierge::catalog::prebuilt_dir(&file, &hash).exists() { "prebuilt" } else { "in memory" };
@@ -116,7 +118,7 @@ fn generated(dir: &Path) {
             ready.as_secs_f64(),
             loaded.as_secs_f64()
         );
-        println!("resident after opening: {}", resident());
+        println!("resident with the products read: {products_resident}; after opening: {}", resident());
         rank_index(&file.display().to_string(), &index);
         println!("resident after ranking: {}", resident());
     }

@@ -181,7 +181,9 @@ fn validate(mut product: Product, interner: &mut Interner) -> Result<Product, St
     for name in product.category.iter_mut().chain(&mut product.tags) {
         *name = clean_name(name, interner);
     }
-    product.attributes.intern(interner);
+    product.attributes = product.attributes.interned(interner);
+    product.category.shrink_to_fit();
+    product.tags.shrink_to_fit();
     for (field, link) in [("url", &product.url), ("image", &product.image)] {
         if let Some(link) = link
             && !is_web_link(link)

@@ -4,11 +4,12 @@
 //!
 //! Little-endian binary: a magic line with the format version, the content hash of the
 //! catalog file it was made from, the names many products share (category parts, tags,
-//! brands, attribute keys) once each, the currency, the load report (lines read, each skipped
-//! line with its reason), then each product: a bit set of the optional fields present and the
-//! fields in [`Product`]'s order, names as numbers in the table, the price as the decimal's
-//! own 16 bytes (exact), free-form values typed (numbers, text, true/false/null; lists and
-//! objects as their JSON). A new field means a new version: an old file is then refused and
+//! brands, attribute keys) once each, the distinct sets of attributes once each, the currency,
+//! the load report (lines read, each skipped line with its reason), then each product: a bit
+//! set of the optional fields present and the fields in [`Product`]'s order, names and
+//! attribute sets as numbers in their tables (read back as one shared copy each), the price as
+//! the decimal's own 16 bytes (exact), free-form values typed (numbers, text,
+//! true/false/null; lists and objects as their JSON). A new field means a new version: an old file is then refused and
 //! the JSON Lines read instead, never read wrong.
 
 use std::collections::HashMap;
@@ -22,7 +23,10 @@ use super::super::{Catalog, LoadReport, Problem, Product};
 use super::ContentHash;
 use crate::money::{Amount, Currency};
 
-const MAGIC: &[u8; 16] = b"concierge-prods1";
+const MAGIC: &[u8; 16] = b"concierge-prods2";
+
+/// The attribute set number of a product without attributes.
+const NO_ATTRIBUTES: u32 = u32::MAX;
 
 /// Which optional fields a product has, one bit each.
 const DESCRIPTION: u16 = 1;
@@ -38,7 +42,7 @@ const REPLENISHABLE: u16 = 1 << 9;
 
 /// Writes `catalog` and the `report` of its load from the file hashing to `hash`.
 pub(crate) fn write(catalog: &Catalog, report: &LoadReport, hash: &ContentHash, out: impl Write) -> io::Result<()> {
-    let mut out = Output { out: BufWriter::new(out), names: HashMap::new() };
+    let mut out = Output { out: BufWriter::new(out), names: HashMap::new(), sets: HashMap::new() };
     out.out.write_all(MAGIC)?;
     out.text(hash.as_str())?;
     let mut names: Vec<&str> = Vec::new();
@@ -54,6 +58,22 @@ pub(crate) fn write(catalog: &Catalog, report: &LoadReport, hash: &ContentHash, 
     out.count(names.len())?;
     for name in names {
         out.text(name)?;
+    }
+    let mut sets: Vec<&Attributes> = Vec::new();
+    for product in catalog.products().iter().filter(|p| !p.attributes.is_empty()) {
+        let text = serde_json::to_string(&product.attributes).map_err(io::Error::other)?;
+        if let std::collections::hash_map::Entry::Vacant(slot) = out.sets.entry(text) {
+            slot.insert(sets.len() as u32);
+            sets.push(&product.attributes);
+        }
+    }
+    out.count(sets.len())?;
+    for set in sets {
+        out.count(set.len())?;
+        for (key, value) in set.iter() {
+            out.name(key)?;
+            out.value(value)?;
+        }
     }
     out.text(catalog.currency().code())?;
     out.u64(report.read as u64)?;
@@ -73,7 +93,8 @@ pub(crate) fn write(catalog: &Catalog, report: &LoadReport, hash: &ContentHash, 
 /// length in it can be more); `file` names the catalog in the report's problems. An
 /// `InvalidData` error when the bytes are not that (another format or content, cut short).
 pub(crate) fn read(input: impl Read, limit: u64, hash: &ContentHash, file: &str) -> io::Result<(Catalog, LoadReport)> {
-    let mut input = Input { input: BufReader::with_capacity(1 << 20, input), limit, names: Vec::new() };
+    let mut input =
+        Input { input: BufReader::with_capacity(1 << 20, input), limit, names: Vec::new(), sets: Vec::new() };
     let mut magic = [0_u8; 16];
     input.input.read_exact(&mut magic)?;
     if &magic != MAGIC {
@@ -87,6 +108,17 @@ pub(crate) fn read(input: impl Read, limit: u64, hash: &ContentHash, file: &str)
     for _ in 0..count {
         let name = Name::from(input.text()?);
         input.names.push(name);
+    }
+    let count = input.count()?;
+    input.sets = Vec::with_capacity(count);
+    for _ in 0..count {
+        let count = input.count()?;
+        let mut entries = Vec::with_capacity(count);
+        for _ in 0..count {
+            entries.push((input.name()?, input.value()?));
+        }
+        let set = Attributes::from_sorted(entries).ok_or_else(|| invalid("attributes out of order"))?;
+        input.sets.push(set);
     }
     let currency: Currency = input.text()?.parse().map_err(|_| invalid("not a currency"))?;
     let mut report = LoadReport { file: file.to_string(), read: input.u64()? as usize, ..LoadReport::default() };
@@ -109,6 +141,8 @@ pub(crate) fn read(input: impl Read, limit: u64, hash: &ContentHash, file: &str)
 struct Output<W: Write> {
     out: BufWriter<W>,
     names: HashMap<String, u32>,
+    /// Attribute sets by their JSON text.
+    sets: HashMap<String, u32>,
 }
 
 impl<W: Write> Output<W> {
@@ -170,11 +204,14 @@ impl<W: Write> Output<W> {
         for tag in &p.tags {
             self.name(tag)?;
         }
-        self.count(p.attributes.len())?;
-        for (key, value) in p.attributes.iter() {
-            self.name(key)?;
-            self.value(value)?;
-        }
+        let set = match p.attributes.is_empty() {
+            true => NO_ATTRIBUTES,
+            false => {
+                let text = serde_json::to_string(&p.attributes).map_err(io::Error::other)?;
+                self.sets.get(&text).copied().ok_or_else(|| invalid("attributes missing from the table"))?
+            }
+        };
+        self.out.write_all(&set.to_le_bytes())?;
         if let Some(stock) = p.stock {
             self.u64(stock)?;
         }
@@ -225,6 +262,7 @@ struct Input<R: Read> {
     input: BufReader<R>,
     limit: u64,
     names: Vec<Name>,
+    sets: Vec<Attributes>,
 }
 
 impl<R: Read> Input<R> {
@@ -281,12 +319,10 @@ impl<R: Read> Input<R> {
         product.brand = brand;
         product.compare_at_price = if has(COMPARE_AT) { Some(self.amount()?) } else { None };
         product.tags = self.names()?;
-        let count = self.count()?;
-        let mut attributes = Vec::with_capacity(count);
-        for _ in 0..count {
-            attributes.push((self.name()?, self.value()?));
-        }
-        product.attributes = Attributes::from_sorted(attributes).ok_or_else(|| invalid("attributes out of order"))?;
+        product.attributes = match u32::from_le_bytes(self.bytes()?) {
+            NO_ATTRIBUTES => Attributes::new(),
+            set => self.sets.get(set as usize).cloned().ok_or_else(|| invalid("an attribute set past the table"))?,
+        };
         product.stock = if has(STOCK) { Some(self.u64()?) } else { None };
         product.rating = if has(RATING) { Some(f32::from_bits(u32::from_le_bytes(self.bytes()?))) } else { None };
         product.review_count = if has(REVIEWS) { Some(self.u64()?) } else { None };
@@ -347,6 +383,10 @@ mod tests {
         "\n",
         r#"{"id":"sku-4","title":"Euro thing","price":3,"currency":"EUR"}"#,
         "\n",
+        r#"{"id":"sku-5","title":"Blocks","price":4,"currency":"GBP","attributes":{"age_min":3,"age_max":8}}"#,
+        "\n",
+        r#"{"id":"sku-6","title":"Bricks","price":5,"currency":"GBP","attributes":{"age_max":8,"age_min":3}}"#,
+        "\n",
     );
 
     fn json(catalog: &Catalog) -> Vec<String> {
@@ -356,7 +396,7 @@ mod tests {
     #[test]
     fn stored_products_come_back_identical_to_the_json_lines_they_were_read_from() {
         let (catalog, report) = Catalog::parse_jsonl(EVERYTHING, "shop.jsonl").unwrap();
-        assert_eq!((catalog.len(), report.problems.len()), (3, 3), "{:?}", report.problems);
+        assert_eq!((catalog.len(), report.problems.len()), (5, 3), "{:?}", report.problems);
         let hash = ContentHash::of(EVERYTHING.as_bytes());
         let mut bytes = Vec::new();
         write(&catalog, &report, &hash, &mut bytes).unwrap();
@@ -369,6 +409,10 @@ mod tests {
         assert_eq!((read_report.read, read_report.loaded, read_report.file), (report.read, report.loaded, report.file));
         let (a, b) = (&read_back.products()[0], &read_back.products()[1]);
         assert!(std::ptr::eq(a.brand.as_deref().unwrap(), b.brand.as_deref().unwrap()), "one copy of a shared name");
+        let (blocks, bricks) = (read_back.get("sku-5").unwrap(), read_back.get("sku-6").unwrap());
+        assert_eq!(blocks.age_range(), Some((Some(3), Some(8))));
+        let first_value = |p: &Product| p.attributes.iter().next().map(|(_, v)| v as *const Value);
+        assert_eq!(first_value(blocks), first_value(bricks), "one copy of a shared set of attributes");
     }
 
     #[test]
@@ -407,7 +451,7 @@ mod tests {
         write(&changed, &report, &hash, fs::File::create(built.join(PRODUCTS)).unwrap()).unwrap();
         assert_eq!(Catalog::load_hashed(&file).unwrap().0.products()[1].title, "Stored Kite");
         let index = CatalogIndex::open_or_build(Arc::new(stored), &file, &hash).unwrap();
-        assert_eq!(index.len(), 3);
+        assert_eq!(index.len(), 5);
     }
 
     #[test]

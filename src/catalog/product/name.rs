@@ -7,12 +7,14 @@
 //! the loader keeps while it reads a catalog.
 
 use std::borrow::Borrow;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::ops::Deref;
 use std::sync::Arc;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use super::Attributes;
 
 /// An immutable, cheaply cloned text that reads as a `&str` (it derefs to one) and compares,
 /// hashes, orders, prints and serialises exactly as the same text in a `String` does.
@@ -111,20 +113,34 @@ impl<'de> Deserialize<'de> for Name {
     }
 }
 
-/// Hands out one shared [`Name`] per distinct text; kept by a loader while it reads a catalog
-/// and dropped after (the names live on in the products).
+/// Hands out one shared [`Name`] per distinct text (and keeps one copy of each distinct set
+/// of [`Attributes`], by its JSON text); kept by a loader while it reads a catalog and dropped
+/// after (the names live on in the products).
 #[derive(Debug, Default)]
-pub(crate) struct Interner(HashSet<Name>);
+pub(crate) struct Interner {
+    names: HashSet<Name>,
+    attributes: HashMap<String, Attributes>,
+}
 
 impl Interner {
     /// The shared name spelled `text`, made on first sight.
     pub(crate) fn name(&mut self, text: &str) -> Name {
-        if let Some(name) = self.0.get(text) {
+        if let Some(name) = self.names.get(text) {
             return name.clone();
         }
         let name = Name::from(text);
-        self.0.insert(name.clone());
+        self.names.insert(name.clone());
         name
+    }
+
+    /// The shared set of attributes whose JSON is `text`, when one was kept.
+    pub(crate) fn attributes(&self, text: &str) -> Option<&Attributes> {
+        self.attributes.get(text)
+    }
+
+    /// Keeps `attributes` as the shared set whose JSON is `text`.
+    pub(crate) fn keep_attributes(&mut self, text: String, attributes: Attributes) {
+        self.attributes.insert(text, attributes);
     }
 }
 
@@ -150,5 +166,19 @@ mod tests {
         let (a, b, c) = (interner.name("Toys"), interner.name(&String::from("Toys")), interner.name("Games"));
         assert!(Arc::ptr_eq(&a.0, &b.0), "the same text is one allocation");
         assert_ne!(a, c);
+    }
+
+    #[test]
+    fn the_interner_shares_one_copy_per_set_of_attributes() {
+        let mut interner = Interner::default();
+        let read = |text: &str| serde_json::from_str::<Attributes>(text).unwrap();
+        let (a, b) = (read(r#"{"age_min":3,"age_max":8}"#), read(r#"{"age_max":8,"age_min":3}"#));
+        let (a, b) = (a.interned(&mut interner), b.interned(&mut interner));
+        let other = read(r#"{"age_min":3,"age_max":8.0}"#).interned(&mut interner);
+        assert_eq!(a, b);
+        assert_eq!(format!("{a:?}"), format!("{b:?}"));
+        assert_ne!(a, other, "8 and 8.0 are written differently, so they stay apart");
+        assert!(std::ptr::eq(a.iter().next().unwrap().0, b.iter().next().unwrap().0), "one copy");
+        assert!(Attributes::new().interned(&mut interner).is_empty());
     }
 }
