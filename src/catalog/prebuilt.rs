@@ -84,14 +84,13 @@ pub(crate) fn open_products(
     name: &str,
 ) -> Result<Option<(Catalog, LoadReport)>, IndexError> {
     let path = prebuilt_dir(file, hash).join(PRODUCTS);
-    let opened = match fs::File::open(&path) {
-        Ok(opened) => opened,
+    let bytes = match fs::read(&path) {
+        Ok(bytes) => bytes,
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(error) => return Err(io_error(&path)(error)),
     };
-    let size = opened.metadata().map_err(io_error(&path))?.len();
     let corrupt = |e: std::io::Error| IndexError::Corrupt { path: path.display().to_string(), message: e.to_string() };
-    products::read(opened, size, hash, name).map(Some).map_err(corrupt)
+    products::read(&bytes, hash, name).map(Some).map_err(corrupt)
 }
 
 fn io_error(path: &Path) -> impl Fn(std::io::Error) -> IndexError + '_ {

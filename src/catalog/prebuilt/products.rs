@@ -13,7 +13,7 @@
 //! the JSON Lines read instead, never read wrong.
 
 use std::collections::HashMap;
-use std::io::{self, BufReader, BufWriter, Read, Write};
+use std::io::{self, BufWriter, Write};
 
 use rust_decimal::Decimal;
 use serde_json::Value;
@@ -89,14 +89,13 @@ pub(crate) fn write(catalog: &Catalog, report: &LoadReport, hash: &ContentHash, 
     out.out.flush()
 }
 
-/// Reads what [`write`] wrote for the file hashing to `hash` (`limit` is the file's size, no
-/// length in it can be more); `file` names the catalog in the report's problems. An
-/// `InvalidData` error when the bytes are not that (another format or content, cut short).
-pub(crate) fn read(input: impl Read, limit: u64, hash: &ContentHash, file: &str) -> io::Result<(Catalog, LoadReport)> {
-    let mut input =
-        Input { input: BufReader::with_capacity(1 << 20, input), limit, names: Vec::new(), sets: Vec::new() };
-    let mut magic = [0_u8; 16];
-    input.input.read_exact(&mut magic)?;
+/// Reads what [`write`] wrote for the file hashing to `hash` from the file's `bytes` (read
+/// whole: decoding from memory is about twice as fast as through a buffered reader); `file`
+/// names the catalog in the report's problems. An `InvalidData` or `UnexpectedEof` error when
+/// the bytes are not that (another format or content, cut short).
+pub(crate) fn read(bytes: &[u8], hash: &ContentHash, file: &str) -> io::Result<(Catalog, LoadReport)> {
+    let mut input = Input { rest: bytes, names: Vec::new(), sets: Vec::new() };
+    let magic: [u8; 16] = input.bytes()?;
     if &magic != MAGIC {
         return Err(invalid("not a products file of this version"));
     }
@@ -131,7 +130,7 @@ pub(crate) fn read(input: impl Read, limit: u64, hash: &ContentHash, file: &str)
     for _ in 0..count {
         products.push(input.product(currency)?);
     }
-    if input.input.read(&mut [0_u8; 1])? != 0 {
+    if !input.rest.is_empty() {
         return Err(invalid("trailing bytes"));
     }
     report.loaded = products.len();
@@ -258,17 +257,27 @@ impl<W: Write> Output<W> {
     }
 }
 
-struct Input<R: Read> {
-    input: BufReader<R>,
-    limit: u64,
+struct Input<'a> {
+    /// What is left to read.
+    rest: &'a [u8],
     names: Vec<Name>,
     sets: Vec<Attributes>,
 }
 
-impl<R: Read> Input<R> {
+impl<'a> Input<'a> {
+    /// The next `n` bytes.
+    fn take(&mut self, n: usize) -> io::Result<&'a [u8]> {
+        if n > self.rest.len() {
+            return Err(io::Error::new(io::ErrorKind::UnexpectedEof, "the products file is cut short"));
+        }
+        let (taken, rest) = self.rest.split_at(n);
+        self.rest = rest;
+        Ok(taken)
+    }
+
     fn bytes<const N: usize>(&mut self) -> io::Result<[u8; N]> {
         let mut bytes = [0_u8; N];
-        self.input.read_exact(&mut bytes)?;
+        bytes.copy_from_slice(self.take(N)?);
         Ok(bytes)
     }
 
@@ -276,19 +285,20 @@ impl<R: Read> Input<R> {
         self.bytes().map(u64::from_le_bytes)
     }
 
-    /// A count or length, never more than the file could hold.
+    /// A count or length, never more than what is left of the file (each counted thing takes
+    /// at least a byte), so no corrupt count reserves memory the file cannot fill.
     fn count(&mut self) -> io::Result<usize> {
-        let n = u32::from_le_bytes(self.bytes()?);
-        if u64::from(n) > self.limit {
+        let n = u32::from_le_bytes(self.bytes()?) as usize;
+        if n > self.rest.len() {
             return Err(invalid("a length past the end of the file"));
         }
-        Ok(n as usize)
+        Ok(n)
     }
 
     fn text(&mut self) -> io::Result<String> {
-        let mut bytes = vec![0_u8; self.count()?];
-        self.input.read_exact(&mut bytes)?;
-        String::from_utf8(bytes).map_err(|_| invalid("a text is not UTF-8"))
+        let len = self.count()?;
+        let text = std::str::from_utf8(self.take(len)?).map_err(|_| invalid("a text is not UTF-8"))?;
+        Ok(text.to_string())
     }
 
     fn name(&mut self) -> io::Result<Name> {
@@ -400,7 +410,7 @@ mod tests {
         let hash = ContentHash::of(EVERYTHING.as_bytes());
         let mut bytes = Vec::new();
         write(&catalog, &report, &hash, &mut bytes).unwrap();
-        let (read_back, read_report) = read(bytes.as_slice(), bytes.len() as u64, &hash, "shop.jsonl").unwrap();
+        let (read_back, read_report) = read(&bytes, &hash, "shop.jsonl").unwrap();
         assert_eq!(read_back.products(), catalog.products());
         assert_eq!(json(&read_back), json(&catalog), "the same JSON, numbers' forms included");
         assert_eq!(read_back.currency(), catalog.currency());
@@ -421,7 +431,6 @@ mod tests {
         let hash = ContentHash::of(EVERYTHING.as_bytes());
         let mut bytes = Vec::new();
         write(&catalog, &report, &hash, &mut bytes).unwrap();
-        let size = bytes.len() as u64;
         let other = ContentHash::of(b"another catalog");
         for (what, bytes, hash) in [
             ("another content", &bytes[..], &other),
@@ -429,7 +438,7 @@ mod tests {
             ("another version", &b"concierge-prods0"[..], &hash),
             ("trailing bytes", &[&bytes[..], &[0]].concat()[..], &hash),
         ] {
-            let error = read(bytes, size + 1, hash, "shop.jsonl").err().unwrap_or_else(|| panic!("{what} was read"));
+            let error = read(bytes, hash, "shop.jsonl").err().unwrap_or_else(|| panic!("{what} was read"));
             assert!(matches!(error.kind(), io::ErrorKind::InvalidData | io::ErrorKind::UnexpectedEof), "{what}");
         }
     }
