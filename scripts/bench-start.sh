@@ -7,7 +7,7 @@
 #
 # Usage: scripts/bench-start.sh CATALOG.jsonl [RUNS]   (RUNS: default 3)
 # Environment: PORT (18090), CARGO_TARGET_DIR (default target); uses the release binary it
-# builds (`cargo build --release --bins`).
+# builds (`cargo build --release --bins`), and curl to see when the server listens.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 catalog=${1:?usage: scripts/bench-start.sh CATALOG.jsonl [RUNS]}
@@ -31,13 +31,17 @@ for run in $(seq 1 "$runs"); do
   started=$(date +%s.%N)
   "$BIN" serve --catalog "$catalog" --addr "127.0.0.1:$PORT" --data-dir "$work/data" >"$work/server.log" 2>&1 &
   server=$!
-  until "$BIN" replay --url "ws://127.0.0.1:$PORT/v1/chat" "$work/first.yaml" >"$work/replay.log" 2>&1; do
+  # Wait with a cheap probe (a replay process per try would take CPU from the loading server),
+  # then play the turn once.
+  until curl -sf -m 1 "http://127.0.0.1:$PORT/healthz" >/dev/null 2>&1; do
     kill -0 "$server" 2>/dev/null || { echo "the server stopped:"; cat "$work/server.log"; exit 1; }
     if [ "$(echo "$(date +%s.%N) - $started > 300" | bc)" = 1 ]; then
-      echo "no answer within 300 s:"; cat "$work/replay.log"; exit 1
+      echo "not listening within 300 s"; exit 1
     fi
-    sleep 0.05
+    sleep 0.02
   done
+  "$BIN" replay --url "ws://127.0.0.1:$PORT/v1/chat" "$work/first.yaml" >"$work/replay.log" 2>&1 ||
+    { echo "the first turn failed:"; cat "$work/replay.log"; exit 1; }
   answered=$(date +%s.%N)
   rss=$(awk '/VmRSS/ {print $2, $3}' "/proc/$server/status")
   kill "$server"

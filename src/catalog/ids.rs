@@ -1,8 +1,8 @@
 //! Finding a product by its id: a hash table of catalog positions that reads each key from the
 //! product itself.
 //!
-//! A `HashMap<String, usize>` held a second copy of every id and 32 bytes per slot (~85 MB at
-//! a million products); this table holds 4 bytes per slot and no copy (~10 MB).
+//! A `HashMap<String, usize>` held a second copy of every id and 32 bytes per slot (~80 MB at
+//! a million products, by their sizes); this table holds 4 bytes per slot and no copy (~10 MB).
 
 use std::hash::{BuildHasher, RandomState};
 

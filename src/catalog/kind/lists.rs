@@ -1,7 +1,7 @@
 //! Per catalog position, a short list (a product's word ids), all lists in one allocation.
 //!
 //! A `Vec<Vec<u32>>` pays a 24-byte header and a heap block per product for each of the five
-//! lists [`super::Kinds`] keeps: ~300 MB at a million products, most of it headers and
+//! lists [`super::Kinds`] keeps: a few hundred MB at a million products, most of it headers and
 //! allocator rounding around lists of one to ten ids. Here a list costs its items and one
 //! 4-byte end offset.
 
