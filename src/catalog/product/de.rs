@@ -178,3 +178,36 @@ impl<'de> Visitor<'de> for ProductVisitor {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(line: &str) -> Result<Product, String> {
+        serde_json::from_str::<Product>(line).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn a_line_missing_a_required_field_or_repeating_one_is_refused_naming_the_field() {
+        for (line, said) in [
+            (r#"{"id":"a","title":"A","currency":"GBP"}"#, "missing field `price`"),
+            (r#"{"title":"A","price":1,"currency":"GBP"}"#, "missing field `id`"),
+            (r#"{"id":"a","title":"A","price":1,"price":2,"currency":"GBP"}"#, "duplicate field `price`"),
+            (r#"{"id":"a","title":"A","price":1,"currency":"GBP","tags":null}"#, "invalid type: null"),
+            (r#"["a","A",1,"GBP"]"#, "invalid type: sequence, expected a product object"),
+        ] {
+            let error = read(line).expect_err(line);
+            assert!(error.contains(said), "{line}: {error}");
+        }
+    }
+
+    #[test]
+    fn optional_fields_default_as_the_interface_says_and_null_means_absent() {
+        let p = read(r#"{"id":"a","title":"A","price":1,"currency":"GBP","brand":null,"stock":null}"#).unwrap();
+        assert!(p.in_stock, "in stock when the line does not say");
+        assert!(!p.replenishable && p.brand.is_none() && p.stock.is_none() && p.extra.is_empty());
+        let p = read(r#"{"id":"a","title":"A","price":1,"currency":"GBP","in_stock":false,"x":1,"x":2}"#).unwrap();
+        assert!(!p.in_stock);
+        assert_eq!(p.extra["x"], 2, "a repeated unknown key keeps its last value");
+    }
+}
