@@ -150,10 +150,7 @@ fn shopify_variants_give_options_the_cheapest_price_and_plain_text() {
     let bangle = find(&imported, "bangle-bracelet");
     assert!(!bangle.attributes.contains_key("Title"), "the Default Title pseudo-option is no option");
     assert_eq!(bangle.tags, ["Diamond", "Gem", "Gold"]);
-    assert_eq!(
-        (bangle.category.as_slice(), bangle.brand.as_deref()),
-        (&["Bracelet".to_string()][..], Some("Company 123"))
-    );
+    assert_eq!((bangle.category.as_slice(), bangle.brand.as_deref()), (&["Bracelet".into()][..], Some("Company 123")));
 }
 
 #[test]

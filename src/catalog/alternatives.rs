@@ -84,7 +84,7 @@ impl CatalogIndex {
     }
 
     fn is_of_type(&self, id: &str, types: &[u32]) -> bool {
-        self.catalog().by_id.get(id).is_some_and(|&position| self.kinds().is_type(position, types))
+        self.catalog().position(id).is_some_and(|position| self.kinds().is_type(position, types))
     }
 }
 

@@ -22,8 +22,8 @@
 
 use std::collections::{HashMap, HashSet};
 
-use super::Product;
 use super::kind::{is_generic, parts, type_words, without_brand, words};
+use super::{Name, Product};
 
 /// A word is a type of the catalog's titles when at least this share of the titles having it
 /// end with it (see [`super::kind`]).
@@ -145,9 +145,9 @@ impl Names {
 pub(crate) fn known_words(products: &[Product]) -> HashSet<String> {
     let mut known = HashSet::new();
     for product in products {
-        let fields =
-            std::iter::once(&product.title).chain(&product.brand).chain(&product.category).chain(&product.tags);
-        for word in fields.flat_map(|f| words(f)) {
+        let shared = product.brand.iter().chain(&product.category).chain(&product.tags).map(Name::as_str);
+        let fields = std::iter::once(product.title.as_str()).chain(shared);
+        for word in fields.flat_map(words) {
             if word.contains('-') {
                 known.insert(joined(&word));
                 known.extend(parts(&word));
@@ -220,7 +220,7 @@ mod tests {
 
     fn product(title: &str, category: &[&str]) -> Product {
         let mut p = Product::new("p", title, Amount::units(10), "GBP".parse().unwrap());
-        p.category = category.iter().map(|c| c.to_string()).collect();
+        p.category = category.iter().map(|&c| c.into()).collect();
         p
     }
 

@@ -10,7 +10,7 @@ use rand::{Rng, SeedableRng};
 use tantivy::query::{BooleanQuery, Occur};
 
 use super::import::{Format, ImportOptions, import, parse_map};
-use super::{Catalog, CatalogIndex, Hint, Query, Signal};
+use super::{Catalog, CatalogIndex, Hint, Name, Query, Signal};
 use crate::money::Amount;
 
 const DEMO: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/catalog/demo.jsonl");
@@ -42,7 +42,7 @@ fn words_of(catalog: &Catalog) -> Vec<String> {
     let mut words: Vec<String> = catalog
         .products()
         .iter()
-        .flat_map(|p| p.title.split_whitespace().chain(p.tags.iter().map(String::as_str)).map(str::to_lowercase))
+        .flat_map(|p| p.title.split_whitespace().chain(p.tags.iter().map(Name::as_str)).map(str::to_lowercase))
         .filter(|w| w.chars().any(char::is_alphabetic))
         .collect();
     words.sort();

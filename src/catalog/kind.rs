@@ -17,12 +17,16 @@
 
 use std::collections::HashMap;
 
-use super::Product;
 use super::audience::Audience;
 use super::compound::{Names, forms, joined, known_words, verb_of};
+use super::{Name, Product};
 
 /// Kinds on disk, beside a prebuilt index.
 mod file;
+/// Per-product lists in one allocation.
+mod lists;
+
+use lists::Lists;
 
 /// Words that name a packaging or a whole shop rather than a kind of product: as a title's last
 /// word, the word before is a type too ("train set"); in a request, they are never the type
@@ -61,14 +65,14 @@ const TYPE_RATIO: f32 = 0.3;
 pub(crate) struct Kinds {
     vocab: HashMap<String, u32>,
     /// Per catalog position: identity word ids, sorted, unique.
-    identity: Vec<Vec<u32>>,
+    identity: Lists<u32>,
     /// Per catalog position: the title's word ids (brand included), sorted, unique.
-    titles: Vec<Vec<u32>>,
+    titles: Lists<u32>,
     /// Per catalog position: type word ids.
-    types: Vec<Vec<u32>>,
+    types: Lists<u32>,
     /// Per catalog position: the title's type word ids without packaging words (see
     /// [`title_types`]): what substitutes share.
-    title_types: Vec<Vec<u32>>,
+    title_types: Lists<u32>,
     /// Per catalog position: who the product says it is for.
     audience: Vec<Audience>,
     /// Per word id: the positions of the products using it as a type, and how many products
@@ -77,7 +81,7 @@ pub(crate) struct Kinds {
     in_identity: Vec<u32>,
     /// Per catalog position: the words it has only inside names, each with the name's position
     /// (see [`super::compound`]).
-    named: Vec<Vec<(u32, u32)>>,
+    named: Lists<(u32, u32)>,
     /// Per name position: its word ids.
     name_words: Vec<Vec<u32>>,
     names: Names,
@@ -92,14 +96,14 @@ impl Kinds {
         let knows = |word: &str| known.contains(word);
         let mut kinds = Kinds {
             vocab: HashMap::new(),
-            identity: Vec::with_capacity(products.len()),
-            titles: Vec::with_capacity(products.len()),
-            types: Vec::with_capacity(products.len()),
-            title_types: Vec::with_capacity(products.len()),
+            identity: Lists::with_capacity(products.len()),
+            titles: Lists::with_capacity(products.len()),
+            types: Lists::with_capacity(products.len()),
+            title_types: Lists::with_capacity(products.len()),
             audience: Vec::with_capacity(products.len()),
             of_type: Vec::new(),
             in_identity: Vec::new(),
-            named: Vec::with_capacity(products.len()),
+            named: Lists::with_capacity(products.len()),
             name_words: Vec::new(),
             names: Names::default(),
         };
@@ -139,7 +143,8 @@ impl Kinds {
             kinds.titles.push(titled);
             fields[0] = full_title;
             fields.push(brand);
-            let named = names.named_only(&fields).into_iter().map(|(w, at)| (kinds.intern(&w), at as u32)).collect();
+            let named: Vec<(u32, u32)> =
+                names.named_only(&fields).into_iter().map(|(w, at)| (kinds.intern(&w), at as u32)).collect();
             kinds.named.push(named);
             let mut types: Vec<u32> = Vec::new();
             for word in type_words(title, &product.category) {
@@ -160,7 +165,20 @@ impl Kinds {
         }
         kinds.name_words = names.all().iter().map(|name| name.iter().map(|w| kinds.intern(w)).collect()).collect();
         kinds.names = names;
+        kinds.shrink_to_fit();
         kinds
+    }
+
+    /// Gives back the room the lists reserved while they grew (a third more at a million
+    /// products), once every product is in.
+    fn shrink_to_fit(&mut self) {
+        for lists in [&mut self.identity, &mut self.titles, &mut self.types, &mut self.title_types] {
+            lists.shrink_to_fit();
+        }
+        self.named.shrink_to_fit();
+        for positions in &mut self.of_type {
+            positions.shrink_to_fit();
+        }
     }
 
     fn intern(&mut self, word: &str) -> u32 {
@@ -317,9 +335,9 @@ impl super::CatalogIndex {
     /// Whether two catalog products are substitutes ([`Kinds::substitutes`]); a product not in
     /// the catalog is nobody's substitute.
     pub(crate) fn substitutes(&self, a: &str, b: &str) -> bool {
-        let by_id = &self.catalog().by_id;
-        match (by_id.get(a), by_id.get(b)) {
-            (Some(&a), Some(&b)) => self.kinds().substitutes(a, b),
+        let catalog = self.catalog();
+        match (catalog.position(a), catalog.position(b)) {
+            (Some(a), Some(b)) => self.kinds().substitutes(a, b),
             _ => false,
         }
     }
@@ -327,7 +345,7 @@ impl super::CatalogIndex {
     /// Whether the catalog product `id` names one of `words` (each a phrase) in what it is: its
     /// title, brand, category or tags. Words no product has name nothing.
     pub(crate) fn names_any(&self, id: &str, words: &[String]) -> bool {
-        let Some(&position) = self.catalog().by_id.get(id) else { return false };
+        let Some(position) = self.catalog().position(id) else { return false };
         words.iter().filter_map(|w| self.kinds().words_of(w)).any(|phrase| self.kinds().has(position, &phrase))
     }
 }
@@ -359,7 +377,7 @@ pub(crate) fn title_types(title: &str, brand: Option<&str>) -> Vec<String> {
 
 /// A product's type words: the head of the title's type zone (and the word before a generic
 /// head), and the last word of each category part.
-pub(super) fn type_words(title: &str, category: &[String]) -> Vec<String> {
+pub(super) fn type_words(title: &str, category: &[Name]) -> Vec<String> {
     let lower = title.to_lowercase();
     let mut end = lower.find(['(', ',', '[']).unwrap_or(lower.len());
     for cut in CUTS {
@@ -499,8 +517,8 @@ mod tests {
 
     fn product(title: &str, brand: Option<&str>, category: &[&str]) -> Product {
         let mut p = Product::new("p", title, Amount::units(10), "GBP".parse().unwrap());
-        p.brand = brand.map(String::from);
-        p.category = category.iter().map(|c| c.to_string()).collect();
+        p.brand = brand.map(Name::from);
+        p.category = category.iter().map(|&c| c.into()).collect();
         p
     }
 

@@ -1,11 +1,13 @@
 //! Loading the native JSON Lines catalog: every bad line is reported with its number and
 //! skipped, never aborting the rest.
 
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
-use super::prebuilt::ContentHash;
-use super::{Catalog, Product};
+use super::prebuilt::{self, ContentHash};
+use super::product::Interner;
+use super::{Catalog, Name, Product};
 use crate::money::Currency;
 pub use crate::problem::Problem;
 
@@ -34,8 +36,20 @@ impl Catalog {
     }
 
     /// [`Catalog::load`], with the hash of the file's bytes that keys its prebuilt index.
+    ///
+    /// When `concierge index` stored this content's products beside its prebuilt index, they
+    /// are read from there (the same products and problems, without parsing the JSON Lines);
+    /// a stored file that cannot be read is reported (a warning) and the JSON Lines read.
     pub fn load_hashed(path: &Path) -> Result<(Catalog, LoadReport, ContentHash), CatalogError> {
         let file = path.display().to_string();
+        if prebuilt::any_prebuilt(path) {
+            let hash = ContentHash::of_file(path).map_err(|source| CatalogError::Io { file: file.clone(), source })?;
+            match prebuilt::open_products(path, &hash, &file) {
+                Ok(Some((catalog, report))) => return Ok((catalog, report, hash)),
+                Ok(None) => {}
+                Err(error) => tracing::warn!("{error}; reading {file} itself instead"),
+            }
+        }
         let text = std::fs::read_to_string(path).map_err(|source| CatalogError::Io { file: file.clone(), source })?;
         let hash = ContentHash::of(text.as_bytes());
         Catalog::parse_jsonl(&text, &file).map(|(catalog, report)| (catalog, report, hash))
@@ -50,6 +64,7 @@ impl Catalog {
     pub fn parse_jsonl(text: &str, file: &str) -> Result<(Catalog, LoadReport), CatalogError> {
         let mut report = LoadReport { file: file.to_string(), ..LoadReport::default() };
         let mut candidates: Vec<(usize, Product)> = Vec::new();
+        let mut interner = Interner::default();
         for (index, line) in text.lines().enumerate() {
             let line_no = index + 1;
             let line = line.trim_start_matches('\u{feff}').trim();
@@ -57,7 +72,10 @@ impl Catalog {
                 continue;
             }
             report.read += 1;
-            match serde_json::from_str::<Product>(line).map_err(|e| describe_json_error(&e)).and_then(validate) {
+            match serde_json::from_str::<Product>(line)
+                .map_err(|e| describe_json_error(&e))
+                .and_then(|product| validate(product, &mut interner))
+            {
                 Ok(product) => candidates.push((line_no, product)),
                 Err(message) => report.problems.push(Problem { file: file.to_string(), line: line_no, message }),
             }
@@ -72,19 +90,27 @@ impl Catalog {
             }
             return Err(CatalogError::Empty { report });
         };
-        let mut seen: HashSet<String> = HashSet::new();
+        // Decided over borrowed ids first, so no id is copied to find the duplicates.
+        let verdicts: Vec<Option<String>> = {
+            let mut seen: HashSet<&str> = HashSet::with_capacity(candidates.len());
+            candidates
+                .iter()
+                .map(|(_, product)| {
+                    if product.currency != currency {
+                        Some(format!(
+                            "product `{}` is priced in {}, the catalog in {currency}; skipped",
+                            product.id, product.currency
+                        ))
+                    } else if !seen.insert(product.id.as_str()) {
+                        Some(format!("duplicate id `{}`; the first one is kept", product.id))
+                    } else {
+                        None
+                    }
+                })
+                .collect()
+        };
         let mut products = Vec::with_capacity(candidates.len());
-        for (line, product) in candidates {
-            let problem = if product.currency != currency {
-                Some(format!(
-                    "product `{}` is priced in {}, the catalog in {currency}; skipped",
-                    product.id, product.currency
-                ))
-            } else if !seen.insert(product.id.clone()) {
-                Some(format!("duplicate id `{}`; the first one is kept", product.id))
-            } else {
-                None
-            };
+        for ((line, product), problem) in candidates.into_iter().zip(verdicts) {
             match problem {
                 Some(message) => report.problems.push(Problem { file: file.to_string(), line, message }),
                 None => products.push(product),
@@ -96,11 +122,27 @@ impl Catalog {
     }
 }
 
-/// The text without control characters (line breaks and tabs become spaces), trimmed.
-fn clean(text: &str) -> String {
+/// The text without control characters (line breaks and tabs become spaces), trimmed;
+/// borrowed when it is already so (nearly always), to spare a million copies.
+fn clean(text: &str) -> Cow<'_, str> {
+    if text.trim() == text && !text.chars().any(char::is_control) {
+        return Cow::Borrowed(text);
+    }
     let spaced: String =
         text.chars().filter_map(|c| if c.is_control() { c.is_whitespace().then_some(' ') } else { Some(c) }).collect();
-    spaced.trim().to_string()
+    Cow::Owned(spaced.trim().to_string())
+}
+
+/// [`clean`] in place.
+fn clean_owned(text: &mut String) {
+    if let Cow::Owned(cleaned) = clean(text) {
+        *text = cleaned;
+    }
+}
+
+/// [`clean`] for a name many products share, as the interner's one copy.
+fn clean_name(name: &Name, interner: &mut Interner) -> Name {
+    interner.name(&clean(name))
 }
 
 /// Whether `link` is an absolute `http://` or `https://` URL with a host, or a path on the
@@ -124,16 +166,24 @@ fn is_web_link(link: &str) -> bool {
 /// shop's own site, never `javascript:`, `data:` or `//another-host`). Control characters are taken out of every text shown to
 /// shoppers (a line break becomes a space); an id with one is refused, since ids are matched
 /// exactly.
-fn validate(mut product: Product) -> Result<Product, String> {
-    product.id = product.id.trim().to_string();
+fn validate(mut product: Product, interner: &mut Interner) -> Result<Product, String> {
+    if product.id.trim() != product.id {
+        product.id = product.id.trim().to_string();
+    }
     if product.id.chars().any(char::is_control) {
         return Err(format!("product `{}`: `id` holds a control character", product.id.escape_debug()));
     }
-    product.title = clean(&product.title);
-    product.description = product.description.as_deref().map(clean);
-    product.brand = product.brand.as_deref().map(clean);
-    product.category = product.category.iter().map(|c| clean(c)).collect();
-    product.tags = product.tags.iter().map(|t| clean(t)).collect();
+    clean_owned(&mut product.title);
+    if let Some(description) = &mut product.description {
+        clean_owned(description);
+    }
+    product.brand = product.brand.as_ref().map(|b| clean_name(b, interner));
+    for name in product.category.iter_mut().chain(&mut product.tags) {
+        *name = clean_name(name, interner);
+    }
+    product.attributes = product.attributes.interned(interner);
+    product.category.shrink_to_fit();
+    product.tags.shrink_to_fit();
     for (field, link) in [("url", &product.url), ("image", &product.image)] {
         if let Some(link) = link
             && !is_web_link(link)

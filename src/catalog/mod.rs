@@ -10,6 +10,7 @@ mod collect;
 mod compound;
 #[cfg(test)]
 mod equivalence;
+mod ids;
 pub mod import;
 mod index;
 mod kind;
@@ -28,11 +29,9 @@ pub use index::{CatalogIndex, Filters, IndexError};
 pub(crate) use kind::{singular, title_types};
 pub use load::{CatalogError, LoadReport, Problem};
 pub use prebuilt::{ContentHash, prebuilt_dir};
-pub use product::{Attributes, Product};
+pub use product::{Attributes, Name, Product};
 pub use rank::{Hint, Query, Ranked};
 pub use signal::Signal;
-
-use std::collections::HashMap;
 
 use crate::money::Currency;
 
@@ -43,7 +42,7 @@ use crate::money::Currency;
 #[derive(Debug, Clone)]
 pub struct Catalog {
     products: Vec<Product>,
-    by_id: HashMap<String, usize>,
+    ids: ids::Ids,
     currency: Currency,
 }
 
@@ -51,8 +50,8 @@ impl Catalog {
     /// Builds a catalog from already validated products; they must share `currency` and have
     /// unique ids (the loader guarantees both).
     fn from_valid(products: Vec<Product>, currency: Currency) -> Catalog {
-        let by_id = products.iter().enumerate().map(|(i, p)| (p.id.clone(), i)).collect();
-        Catalog { products, by_id, currency }
+        let ids = ids::Ids::of(&products);
+        Catalog { products, ids, currency }
     }
 
     pub fn currency(&self) -> Currency {
@@ -72,6 +71,11 @@ impl Catalog {
     }
 
     pub fn get(&self, id: &str) -> Option<&Product> {
-        self.by_id.get(id).map(|&i| &self.products[i])
+        self.position(id).map(|i| &self.products[i])
+    }
+
+    /// The position in [`Catalog::products`] of the product with id `id`.
+    pub(crate) fn position(&self, id: &str) -> Option<usize> {
+        self.ids.find(&self.products, id)
     }
 }

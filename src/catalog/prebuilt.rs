@@ -1,6 +1,7 @@
-//! The prebuilt index: a catalog's search index and product kinds, built once by
-//! `concierge index` (or `concierge import --index`) and opened memory-mapped by every command
-//! that serves the catalog, so a large catalog starts in seconds rather than being indexed anew.
+//! The prebuilt index: a catalog's search index, product kinds and validated products, built
+//! once by `concierge index` (or `concierge import --index`) and opened by every command that
+//! serves the catalog (the index memory-mapped), so a large catalog starts in seconds rather
+//! than being read and indexed anew.
 //!
 //! It lives beside the catalog file, under the catalog's content hash:
 //! `CATALOG.index/<sha256 of the file>-v1/`. A changed catalog has another hash, so it never
@@ -9,6 +10,7 @@
 //! into place last.
 
 use std::fs;
+use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -17,11 +19,17 @@ use tantivy::{Index, TantivyDocument};
 
 use super::index::{Fields, IndexError, schema, settings, write_documents};
 use super::kind::Kinds;
-use super::{Catalog, CatalogIndex};
+use super::{Catalog, CatalogIndex, LoadReport};
+
+/// The products file (see [`products`]).
+mod products;
 
 /// Bumped whenever the index's schema or the kinds file change, so an old index is not opened.
+/// (The products file has its own version: an index without a products file of this version
+/// is still opened, and the catalog read from its JSON Lines.)
 const FORMAT: &str = "v1";
 const KINDS: &str = "kinds.bin";
+const PRODUCTS: &str = "products.bin";
 
 /// The SHA-256 of a catalog file's bytes, in hex: what a prebuilt index is keyed by.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -30,6 +38,19 @@ pub struct ContentHash(String);
 impl ContentHash {
     pub fn of(bytes: &[u8]) -> ContentHash {
         ContentHash(hex::encode(Sha256::digest(bytes)))
+    }
+
+    /// The hash of the file at `path`, read in pieces rather than held whole.
+    pub fn of_file(path: &Path) -> std::io::Result<ContentHash> {
+        let mut file = fs::File::open(path)?;
+        let mut hasher = Sha256::new();
+        let mut buffer = vec![0_u8; 1 << 20];
+        loop {
+            match file.read(&mut buffer)? {
+                0 => return Ok(ContentHash(hex::encode(hasher.finalize()))),
+                n => hasher.update(&buffer[..n]),
+            }
+        }
     }
 
     pub fn as_str(&self) -> &str {
@@ -48,15 +69,45 @@ pub fn prebuilt_dir(file: &Path, hash: &ContentHash) -> PathBuf {
     root(file).join(format!("{}-{FORMAT}", hash.0))
 }
 
+/// Whether `file` has any prebuilt index beside it (of its current content or not): when it
+/// has none, loading it need not hash it before reading it.
+pub(crate) fn any_prebuilt(file: &Path) -> bool {
+    root(file).is_dir()
+}
+
+/// The catalog and its load report as `concierge index` stored them beside the prebuilt index
+/// of `file`'s content `hash` (`name` names the file in the report's problems): `Ok(None)`
+/// when none was stored for this content, an error when the stored one cannot be read.
+pub(crate) fn open_products(
+    file: &Path,
+    hash: &ContentHash,
+    name: &str,
+) -> Result<Option<(Catalog, LoadReport)>, IndexError> {
+    let path = prebuilt_dir(file, hash).join(PRODUCTS);
+    let bytes = match fs::read(&path) {
+        Ok(bytes) => bytes,
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(error) => return Err(io_error(&path)(error)),
+    };
+    let corrupt = |e: std::io::Error| IndexError::Corrupt { path: path.display().to_string(), message: e.to_string() };
+    products::read(&bytes, hash, name).map(Some).map_err(corrupt)
+}
+
 fn io_error(path: &Path) -> impl Fn(std::io::Error) -> IndexError + '_ {
     move |source| IndexError::Io { path: path.display().to_string(), source }
 }
 
 impl CatalogIndex {
-    /// Builds the index of `catalog` (read from `file`, whose bytes hash to `hash`) on disk
-    /// beside `file`, and removes the prebuilt indexes of other contents of that file. Returns
-    /// the new index's folder. The index is one merged segment, so searches set up once.
-    pub fn build_prebuilt(catalog: &Catalog, file: &Path, hash: &ContentHash) -> Result<PathBuf, IndexError> {
+    /// Builds the index of `catalog` (read from `file`, whose bytes hash to `hash`, as
+    /// `report` says) on disk beside `file`, with the products and the report themselves, and
+    /// removes the prebuilt indexes of other contents of that file. Returns the new index's
+    /// folder. The index is one merged segment, so searches set up once.
+    pub fn build_prebuilt(
+        catalog: &Catalog,
+        report: &LoadReport,
+        file: &Path,
+        hash: &ContentHash,
+    ) -> Result<PathBuf, IndexError> {
         let root = root(file);
         let target = prebuilt_dir(file, hash);
         let building = root.join(format!(".building-{}", std::process::id()));
@@ -77,6 +128,10 @@ impl CatalogIndex {
         let out = fs::File::create(&kinds_path).map_err(io_error(&kinds_path))?;
         Kinds::build(catalog.products()).write_to(&out).map_err(io_error(&kinds_path))?;
         out.sync_all().map_err(io_error(&kinds_path))?;
+        let products_path = building.join(PRODUCTS);
+        let out = fs::File::create(&products_path).map_err(io_error(&products_path))?;
+        products::write(catalog, report, hash, &out).map_err(io_error(&products_path))?;
+        out.sync_all().map_err(io_error(&products_path))?;
         if target.exists() {
             fs::remove_dir_all(&target).map_err(io_error(&target))?;
         }
@@ -191,8 +246,8 @@ mod tests {
         let demo = dir.path().join("demo.jsonl");
         fs::copy(DEMO, &demo).unwrap();
         for file in [demo, large] {
-            let (catalog, _, hash) = Catalog::load_hashed(&file).unwrap();
-            let built = CatalogIndex::build_prebuilt(&catalog, &file, &hash).unwrap();
+            let (catalog, report, hash) = Catalog::load_hashed(&file).unwrap();
+            let built = CatalogIndex::build_prebuilt(&catalog, &report, &file, &hash).unwrap();
             assert_eq!(built, prebuilt_dir(&file, &hash));
             let catalog = Arc::new(catalog);
             let opened = CatalogIndex::open_prebuilt(catalog.clone(), &file, &hash).unwrap().expect("prebuilt");
@@ -209,19 +264,19 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("shop.jsonl");
         fs::copy(DEMO, &file).unwrap();
-        let (catalog, _, old) = Catalog::load_hashed(&file).unwrap();
-        let old_dir = CatalogIndex::build_prebuilt(&catalog, &file, &old).unwrap();
+        let (catalog, report, old) = Catalog::load_hashed(&file).unwrap();
+        let old_dir = CatalogIndex::build_prebuilt(&catalog, &report, &file, &old).unwrap();
         let mut text = fs::read_to_string(&file).unwrap();
         text.push_str("\n{\"id\":\"new-1\",\"title\":\"Zebra Xylophone\",\"price\":12,\"currency\":\"GBP\"}\n");
         fs::write(&file, text).unwrap();
-        let (changed, _, new) = Catalog::load_hashed(&file).unwrap();
+        let (changed, changed_report, new) = Catalog::load_hashed(&file).unwrap();
         assert_ne!(old, new);
         let changed = Arc::new(changed);
         assert!(CatalogIndex::open_prebuilt(changed.clone(), &file, &new).unwrap().is_none());
         let index = CatalogIndex::open_or_build(changed.clone(), &file, &new).unwrap();
         let query = Query { keywords: vec!["xylophone".into()], k: 3, ..Query::default() };
         assert_eq!(index.rank(&query).unwrap()[0].product.id, "new-1");
-        CatalogIndex::build_prebuilt(&changed, &file, &new).unwrap();
+        CatalogIndex::build_prebuilt(&changed, &changed_report, &file, &new).unwrap();
         assert!(!old_dir.exists(), "the index of the old content is removed once the new one is built");
     }
 
@@ -230,8 +285,8 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("shop.jsonl");
         fs::copy(DEMO, &file).unwrap();
-        let (catalog, _, hash) = Catalog::load_hashed(&file).unwrap();
-        let built = CatalogIndex::build_prebuilt(&catalog, &file, &hash).unwrap();
+        let (catalog, report, hash) = Catalog::load_hashed(&file).unwrap();
+        let built = CatalogIndex::build_prebuilt(&catalog, &report, &file, &hash).unwrap();
         let kinds = built.join(KINDS);
         let bytes = fs::read(&kinds).unwrap();
         fs::write(&kinds, &bytes[..bytes.len() / 2]).unwrap();

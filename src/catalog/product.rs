@@ -2,59 +2,61 @@
 
 use std::collections::BTreeMap;
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use crate::money::{Amount, Currency};
 
 mod attributes;
+mod de;
+mod name;
 
 pub use attributes::Attributes;
+pub(crate) use name::Interner;
+pub use name::Name;
 
 /// One product. `id`, `title`, `price` and `currency` are required; the rest is optional.
 ///
 /// Unknown keys in a catalog line are kept in `extra` so a round trip through concierge
-/// (import, then load, then export) never drops a merchant's data.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// (import, then load, then export) never drops a merchant's data. Category parts, tags and
+/// the brand are [`Name`]s: read as `&str`, held once however many products share them.
+/// Reading one from JSON is written by hand (see `de`), with the defaults stated here.
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Product {
     pub id: String,
     pub title: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// The category path, broadest first: `["Toys", "Trains"]`.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub category: Vec<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub brand: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub category: Vec<Name>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub brand: Option<Name>,
     pub price: Amount,
     pub currency: Currency,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub compare_at_price: Option<Amount>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<Name>,
     /// Free-form attributes; `age_min` and `age_max` (years) have a meaning to the ranker.
-    #[serde(default, skip_serializing_if = "Attributes::is_empty")]
+    #[serde(skip_serializing_if = "Attributes::is_empty")]
     pub attributes: Attributes,
-    #[serde(default = "default_true")]
+    /// `true` when the line does not say.
     pub in_stock: bool,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub stock: Option<u64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub rating: Option<f32>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub review_count: Option<u64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub image: Option<String>,
     /// A consumable that may be recommended again after it was bought.
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub replenishable: bool,
     #[serde(flatten)]
     pub extra: BTreeMap<String, serde_json::Value>,
-}
-
-fn default_true() -> bool {
-    true
 }
 
 impl Product {

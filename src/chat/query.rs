@@ -150,8 +150,9 @@ fn hints(index: &CatalogIndex, request: &Request<'_>) -> Vec<Hint> {
         if let Some(product) = catalog.get(id)
             && let Some(term) = product.category.last()
         {
-            let signal = Signal::Viewed { product_id: id.clone(), title: product.title.clone(), term: term.clone() };
-            out.push(Hint { words: term.clone(), signal });
+            let signal =
+                Signal::Viewed { product_id: id.clone(), title: product.title.clone(), term: term.to_string() };
+            out.push(Hint { words: term.to_string(), signal });
         }
     }
     if let Some(id) = &request.context.product_id
@@ -160,8 +161,8 @@ fn hints(index: &CatalogIndex, request: &Request<'_>) -> Vec<Hint> {
     {
         // The product on the page is related, not a suggestion: the shopper is looking at it.
         out.push(Hint {
-            words: term.clone(),
-            signal: Signal::Context { source: "product".into(), term: term.clone() },
+            words: term.to_string(),
+            signal: Signal::Context { source: "product".into(), term: term.to_string() },
         });
     }
     if let Some(referrer) = &request.context.referrer {

@@ -43,7 +43,7 @@ impl ProductCard {
             compare_at_price: p.compare_at_price,
             url: p.url.clone(),
             image: p.image.clone(),
-            category: p.category.clone(),
+            category: p.category.iter().map(|c| c.to_string()).collect(),
             why: ranked.signals.iter().map(|s| prompts.why().render(s, p, currency)).collect(),
             signals: ranked.signals.clone(),
         }

@@ -32,7 +32,7 @@ pub(crate) fn build(path: &Path) -> anyhow::Result<()> {
     if !report.problems.is_empty() {
         eprintln!("warning: {} lines skipped (`concierge check` lists them)", report.problems.len());
     }
-    let dir = CatalogIndex::build_prebuilt(&catalog, path, &hash)?;
+    let dir = CatalogIndex::build_prebuilt(&catalog, &report, path, &hash)?;
     println!(
         "indexed {} products of {} in {:.1} s: {}",
         catalog.len(),

@@ -5,7 +5,7 @@
 //! multi-word names ("science" is not in "Science Fiction"); the names are the catalog's,
 //! the matching is this module's own.
 
-use crate::catalog::{Product, Signal};
+use crate::catalog::{Name, Product, Signal};
 
 /// The words a signal claims the product has: an interest's or the request's words, a
 /// hyphenated word joined ("die-cast" as "diecast", which the product may write so, apart or
@@ -51,12 +51,9 @@ fn with_joined(field: Vec<String>) -> Vec<String> {
 /// Each field of a product's text as its words: title, brand, each category part, each tag,
 /// the description.
 fn product_fields(product: &Product) -> Vec<Vec<String>> {
-    let fields = std::iter::once(&product.title)
-        .chain(&product.brand)
-        .chain(&product.category)
-        .chain(&product.tags)
-        .chain(&product.description);
-    fields.map(|f| words(f)).collect()
+    let shared = product.brand.iter().chain(&product.category).chain(&product.tags).map(Name::as_str);
+    let fields = std::iter::once(product.title.as_str()).chain(shared).chain(product.description.as_deref());
+    fields.map(words).collect()
 }
 
 /// The words of `field` outside the words before the last of every name that `claimed` does

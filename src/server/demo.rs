@@ -15,7 +15,7 @@ use serde::Serialize;
 
 use super::demo_art;
 use super::state::AppState;
-use crate::catalog::{Catalog, Product};
+use crate::catalog::{Catalog, Name, Product};
 use crate::money::Amount;
 use crate::shop::Shop;
 
@@ -78,10 +78,10 @@ impl Shown {
             image: p.image.as_deref().filter(|u| usable_url(u)).map(str::to_string),
             initials: initials(&p.title),
             colour: format!("hsl({} 32% 42%)", p.category.first().map_or(0, |c| c.len() * 47 % 360)),
-            department: p.category.first().cloned(),
-            anchor: format!("p-{}", anchor(p.category.first().map_or("", String::as_str))),
+            department: p.category.first().map(|c| c.to_string()),
+            anchor: format!("p-{}", anchor(p.category.first().map_or("", Name::as_str))),
             path: p.category.join(" › "),
-            brand: p.brand.clone(),
+            brand: p.brand.as_deref().map(String::from),
             price: shop.price(p.price, p.currency),
             compare_at: p.compare_at_price.filter(|c| *c > p.price).map(|c| shop.price(c, p.currency)),
             rating: p.rating.filter(|r| r.is_finite() && *r > 0.0).map(|r| format!("{r:.1}")),
@@ -162,7 +162,7 @@ fn departments(catalog: &Catalog) -> Vec<Department> {
     top_rated_per_department(catalog)
         .into_iter()
         .filter_map(|p| p.category.first())
-        .map(|name| Department { name: name.clone(), anchor: format!("p-{}", anchor(name)) })
+        .map(|name| Department { name: name.to_string(), anchor: format!("p-{}", anchor(name)) })
         .collect()
 }
 
@@ -173,7 +173,7 @@ fn top_rated_per_department(catalog: &Catalog) -> Vec<&Product> {
     let mut order: Vec<&str> = Vec::new();
     let key = |p: &Product| (p.rating.filter(|r| r.is_finite()).unwrap_or(0.0), p.review_count.unwrap_or(0));
     for p in catalog.products().iter().filter(|p| p.in_stock) {
-        let department = p.category.first().map_or("", String::as_str);
+        let department = p.category.first().map_or("", Name::as_str);
         match best.get(department) {
             None => {
                 order.push(department);

@@ -60,7 +60,7 @@ const GIFT: &str = r##"<rect x="20" y="42" width="60" height="40" rx="3"/><rect 
 pub(crate) fn product_svg(product: &Product) -> String {
     let department = product.category.first().map(|c| c.to_lowercase()).unwrap_or_default();
     let shapes = DRAWINGS.iter().find(|d| d.department == department).map_or(GIFT, |d| d.shapes);
-    let aisle = product.category.last().map(String::as_str).unwrap_or("Gift");
+    let aisle = product.category.last().map(|c| c.as_str()).unwrap_or("Gift");
     let hue = stable_hash(aisle) % 360;
     let mut svg = String::with_capacity(1600);
     let _ = write!(

@@ -6,14 +6,14 @@ use std::path::Path;
 use super::finish::{Candidate, RowCurrency, positive_price, row_currency};
 use super::html::{decode_entities, strip_html};
 use super::lenient::{
-    attribute_value, clean_text, first_url, parse_bool, parse_category, parse_count, parse_rating, parse_tags,
+    attribute_value, clean_text, first_url, names, parse_bool, parse_category, parse_count, parse_rating, parse_tags,
 };
 use super::mapping::{Field, Mapping};
 use super::price::{CurrencyHint, Price, detect_currency, parse_price};
 use super::report::{ImportReport, SkipReason};
 use super::table::{Row, Table};
 use super::{ImportError, ImportOptions};
-use crate::catalog::Product;
+use crate::catalog::{Name, Product};
 use crate::money::Currency;
 
 /// Why a row did not become a product: skipped with a reason, or a problem with the whole file.
@@ -132,9 +132,10 @@ impl RowReader {
         let line = row.line;
         let text = |field: &Field| self.value(row, field);
         product.description = Some(strip_html(text(&Field::Description))).filter(|d| !d.is_empty());
-        product.category = parse_category(&decode_entities(text(&Field::Category)));
-        product.brand = Some(clean_text(&decode_entities(text(&Field::Brand)))).filter(|b| !b.is_empty());
-        product.tags = parse_tags(text(&Field::Tags));
+        product.category = names(parse_category(&decode_entities(text(&Field::Category))));
+        product.brand =
+            Some(clean_text(&decode_entities(text(&Field::Brand)))).filter(|b| !b.is_empty()).map(Name::from);
+        product.tags = names(parse_tags(text(&Field::Tags)));
         product.url = Some(text(&Field::Url).to_string()).filter(|u| !u.is_empty());
         product.image = first_url(text(&Field::Image));
         let stock = text(&Field::Stock);

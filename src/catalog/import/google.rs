@@ -12,14 +12,14 @@ use std::path::Path;
 use super::finish::{Candidate, RowCurrency, row_currency};
 use super::google_xml::{Item, read_items};
 use super::html::{decode_entities, strip_html};
-use super::lenient::{clean_text, first_url, parse_bool, parse_category, parse_count};
+use super::lenient::{clean_text, first_url, names, parse_bool, parse_category, parse_count};
 use super::mapping::normalise;
 use super::price::{CurrencyHint, parse_price};
 use super::report::{ImportReport, SkipReason};
 use super::table::Table;
 use super::variants::{Variant, fold};
 use super::{ImportError, ImportOptions};
-use crate::catalog::Product;
+use crate::catalog::{Name, Product};
 use crate::money::{Amount, Currency};
 
 /// Google attributes that vary between the variants of an item group, kept as option lists.
@@ -277,11 +277,11 @@ fn product(group: &Group, forced: Option<Currency>) -> Result<Result<Product, (S
     product.in_stock = folded.in_stock;
     let description = [head.get("description"), head.get("summary")].into_iter().find(|d| !d.is_empty());
     product.description = description.map(strip_html).filter(|d| !d.is_empty());
-    product.brand = Some(clean_text(&decode_entities(head.get("brand")))).filter(|b| !b.is_empty());
+    product.brand = Some(clean_text(&decode_entities(head.get("brand")))).filter(|b| !b.is_empty()).map(Name::from);
     product.category = [head.get("product_type"), head.get("google_product_category")]
         .into_iter()
         .find(|v| !v.is_empty() && !v.chars().all(|c| c.is_ascii_digit()))
-        .map(|v| parse_category(&decode_entities(v)))
+        .map(|v| names(parse_category(&decode_entities(v))))
         .unwrap_or_default();
     product.url = Some(head.get("link")).filter(|l| !l.is_empty()).map(str::to_string);
     product.image = first_url(head.get("image_link"));

@@ -11,6 +11,8 @@ use std::str::FromStr;
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 
+use crate::catalog::Name;
+
 /// One number found inside a value, with the byte span it came from.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) struct Found {
@@ -194,6 +196,11 @@ pub(crate) fn parse_bool(text: &str) -> Option<bool> {
 /// `/` and other separators are left alone because too many real names contain them. A value
 /// written as a JSON list (`["A >> B"]`) uses its first element. Parts are trimmed, empties
 /// dropped.
+/// Texts as product [`Name`]s (category parts, tags).
+pub(crate) fn names(texts: Vec<String>) -> Vec<Name> {
+    texts.into_iter().map(Name::from).collect()
+}
+
 pub(crate) fn parse_category(text: &str) -> Vec<String> {
     let text = first_of_json_list(text).unwrap_or_else(|| text.to_string());
     text.split('>').map(clean_text).filter(|part| !part.is_empty()).collect()

@@ -12,13 +12,13 @@ use std::path::Path;
 use super::finish::{Candidate, RowCurrency, row_currency};
 use super::google::age_group_range;
 use super::html::{decode_entities, strip_html};
-use super::lenient::{clean_text, parse_bool, parse_category, parse_count, parse_tags};
+use super::lenient::{clean_text, names, parse_bool, parse_category, parse_count, parse_tags};
 use super::price::{CurrencyHint, parse_price};
 use super::report::{ImportReport, SkipReason};
 use super::table::{Row, Table};
 use super::variants::{Variant, fold};
 use super::{ImportError, ImportOptions};
-use crate::catalog::Product;
+use crate::catalog::{Name, Product};
 use crate::money::{Amount, Currency};
 
 /// Column indices, looked up once from the header.
@@ -278,9 +278,10 @@ fn product(draft: &Draft, columns: &Columns, currency: Currency) -> Result<Produ
     product.stock = folded.stock;
     product.in_stock = folded.in_stock;
     product.description = Some(strip_html(head.get(columns.body))).filter(|d| !d.is_empty());
-    product.brand = Some(clean_text(&decode_entities(head.get(columns.vendor)))).filter(|b| !b.is_empty());
-    product.tags = parse_tags(head.get(columns.tags));
-    product.category = category(head, columns);
+    product.brand =
+        Some(clean_text(&decode_entities(head.get(columns.vendor)))).filter(|b| !b.is_empty()).map(Name::from);
+    product.tags = names(parse_tags(head.get(columns.tags)));
+    product.category = names(category(head, columns));
     product.image = draft.images.iter().min_by_key(|(position, _)| *position).map(|(_, src)| src.clone());
     for (name, values) in folded.options {
         product.attributes.insert(name, serde_json::json!(values));

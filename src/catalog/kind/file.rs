@@ -13,7 +13,7 @@ use std::io::{self, BufWriter, Read, Write};
 
 use super::super::audience::Audience;
 use super::super::compound::Names;
-use super::Kinds;
+use super::{Kinds, Lists};
 
 const MAGIC: &[u8; 16] = b"concierge-kinds2";
 
@@ -96,14 +96,14 @@ impl Kinds {
             return Err(invalid("written for a catalog of another size"));
         }
         let mut kinds = Kinds {
-            identity: Vec::with_capacity(products),
-            titles: Vec::with_capacity(products),
-            types: Vec::with_capacity(products),
-            title_types: Vec::with_capacity(products),
+            identity: Lists::with_capacity(products),
+            titles: Lists::with_capacity(products),
+            types: Lists::with_capacity(products),
+            title_types: Lists::with_capacity(products),
             audience: Vec::with_capacity(products),
             of_type: vec![Vec::new(); words],
             in_identity: Vec::with_capacity(words),
-            named: Vec::with_capacity(products),
+            named: Lists::with_capacity(products),
             name_words,
             names,
             vocab,
@@ -143,6 +143,7 @@ impl Kinds {
         if input.read(&mut [0_u8; 1])? != 0 {
             return Err(invalid("trailing bytes"));
         }
+        kinds.shrink_to_fit();
         Ok(kinds)
     }
 }

@@ -3,57 +3,106 @@
 //! A `BTreeMap` allocates a whole node (room for eleven entries, ~600 bytes here) for a single
 //! attribute; most products have none or two (`age_min`, `age_max`), and a million products
 //! held ~600 MB in nearly empty nodes. Lookups are a binary search over a handful of keys.
-//! On the wire it is the same JSON object, keys in sorted order as the map wrote them.
+//! On the wire it is the same JSON object, keys in sorted order as the map wrote them. Keys
+//! are [`Name`]s, so the `age_min` of a million products is spelled once, and a whole set is
+//! shared (behind an `Arc`) by the products that have the same one (`{"age_min":3,
+//! "age_max":8}`, `{"size":["S","M","L"]}`): a loader hands out one copy per distinct set.
 
 use std::fmt;
+use std::sync::Arc;
 
 use serde::de::{MapAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::Value;
 
-/// Keys and values sorted by key, each key once.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Attributes(Vec<(String, Value)>);
+use super::name::{Interner, Name};
+
+/// Keys and values sorted by key, each key once; no allocation at all when empty.
+#[derive(Clone, Default, PartialEq)]
+pub struct Attributes(Option<Arc<[(Name, Value)]>>);
 
 impl Attributes {
     pub fn new() -> Attributes {
-        Attributes(Vec::new())
+        Attributes(None)
+    }
+
+    fn of(entries: Vec<(Name, Value)>) -> Attributes {
+        Attributes((!entries.is_empty()).then(|| entries.into()))
+    }
+
+    fn entries(&self) -> &[(Name, Value)] {
+        self.0.as_deref().unwrap_or(&[])
     }
 
     fn find(&self, key: &str) -> Result<usize, usize> {
-        self.0.binary_search_by(|(k, _)| k.as_str().cmp(key))
+        self.entries().binary_search_by(|(k, _)| k.as_str().cmp(key))
     }
 
     pub fn get(&self, key: &str) -> Option<&Value> {
-        self.find(key).ok().map(|i| &self.0[i].1)
+        self.find(key).ok().map(|i| &self.entries()[i].1)
     }
 
     pub fn contains_key(&self, key: &str) -> bool {
         self.find(key).is_ok()
     }
 
-    /// Sets `key` to `value`, returning the value it replaced (as a map's `insert`).
+    /// Sets `key` to `value`, returning the value it replaced (as a map's `insert`). Copies
+    /// the set (importers build a product's few attributes once; a loaded catalog never
+    /// changes them).
     pub fn insert(&mut self, key: String, value: Value) -> Option<Value> {
-        match self.find(&key) {
-            Ok(i) => Some(std::mem::replace(&mut self.0[i].1, value)),
+        let mut entries = self.entries().to_vec();
+        let replaced = match self.find(&key) {
+            Ok(i) => Some(std::mem::replace(&mut entries[i].1, value)),
             Err(i) => {
-                self.0.insert(i, (key, value));
+                entries.insert(i, (Name::from(key), value));
                 None
             }
-        }
+        };
+        *self = Attributes::of(entries);
+        replaced
     }
 
     pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.entries().is_empty()
     }
 
     pub fn len(&self) -> usize {
-        self.0.len()
+        self.entries().len()
     }
 
     /// The attributes in key order.
-    pub fn iter(&self) -> impl Iterator<Item = (&String, &Value)> {
-        self.0.iter().map(|(k, v)| (k, v))
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &Value)> {
+        self.entries().iter().map(|(k, v)| (k.as_str(), v))
+    }
+
+    /// Builds attributes from entries already sorted by key, each key once (as [`iter`] gives
+    /// them); `None` when they are not.
+    ///
+    /// [`iter`]: Attributes::iter
+    pub(crate) fn from_sorted(entries: Vec<(Name, Value)>) -> Option<Attributes> {
+        entries.windows(2).all(|w| w[0].0 < w[1].0).then(|| Attributes::of(entries))
+    }
+
+    /// These attributes as the one copy `interner` keeps of this set, keys shared too.
+    pub(crate) fn interned(&self, interner: &mut Interner) -> Attributes {
+        if self.is_empty() {
+            return Attributes::new();
+        }
+        // The JSON text is the set's identity: equal text, equal keys and values.
+        let text = serde_json::to_string(self).unwrap_or_default();
+        if let Some(shared) = interner.attributes(&text) {
+            return shared.clone();
+        }
+        let entries = self.entries().iter().map(|(key, value)| (interner.name(key), value.clone())).collect();
+        let shared = Attributes::of(entries);
+        interner.keep_attributes(text, shared.clone());
+        shared
+    }
+}
+
+impl fmt::Debug for Attributes {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("Attributes").field(&self.entries()).finish()
     }
 }
 
@@ -68,7 +117,7 @@ impl std::ops::Index<&str> for Attributes {
 
 impl Serialize for Attributes {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_map(self.0.iter().map(|(k, v)| (k, v)))
+        serializer.collect_map(self.entries().iter().map(|(k, v)| (k, v)))
     }
 }
 
@@ -83,13 +132,15 @@ impl<'de> Deserialize<'de> for Attributes {
             }
 
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Attributes, A::Error> {
-                let mut out = Attributes::new();
+                let mut entries: Vec<(Name, Value)> = Vec::new();
                 while let Some((key, value)) = map.next_entry::<String, Value>()? {
-                    // A repeated key keeps its last value, as a map would.
-                    out.insert(key, value);
+                    match entries.binary_search_by(|(k, _)| k.as_str().cmp(&key)) {
+                        // A repeated key keeps its last value, as a map would.
+                        Ok(i) => entries[i].1 = value,
+                        Err(i) => entries.insert(i, (Name::from(key), value)),
+                    }
                 }
-                out.0.shrink_to_fit();
-                Ok(out)
+                Ok(Attributes::of(entries))
             }
         }
         deserializer.deserialize_map(Entries)
