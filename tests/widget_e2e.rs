@@ -159,6 +159,10 @@ async fn connect_browser(webdriver: &str, chromium: &Path, profile: &Path) -> Cl
         "binary": chromium,
         "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
                  "--no-first-run", "--disable-background-networking", "--disable-component-update",
+                 // A screen larger than the largest window the tests ask for: headless Chromium
+                 // keeps a window inside its screen (800x600 unless told), and from version 156
+                 // that cut the laptop viewport short.
+                 "--screen-info={2560x1600}",
                  "--disable-sync", format!("--user-data-dir={}", profile.display())],
     }});
     let Value::Object(capabilities) = capabilities else { unreachable!("json! of an object is an object") };
