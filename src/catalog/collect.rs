@@ -15,59 +15,130 @@
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
 use std::ops::Bound;
+use std::sync::Arc;
 
 use tantivy::collector::{Collector, SegmentCollector};
-use tantivy::columnar::Column;
+use tantivy::columnar::ColumnIndex;
 use tantivy::fastfield::AliveBitSet;
 use tantivy::query::{EnableScoring, Query as TantivyQuery, Weight};
 use tantivy::{BitSet, DocAddress, DocId, Score, Searcher, SegmentOrdinal, SegmentReader};
 
-use super::index::RangeClause;
+use super::index::{RANGE_COLUMNS, RangeClause};
+
+/// The values the hard filters range over ([`RANGE_COLUMNS`]), per segment and document, read
+/// from the fast fields once when the index is opened: a filter checks a document with an
+/// array read, where a fast field costs a dynamic call and a bit-unpacking per value (~11 bytes
+/// per product: ~11 MB at a million).
+pub(crate) struct Columns {
+    segments: Vec<Arc<SegmentColumns>>,
+}
+
+/// One segment's filter values, by document.
+pub(crate) struct SegmentColumns {
+    /// The price in minor units (`u64::MAX` past any amount).
+    price_minor: Vec<u64>,
+    /// The small columns (`available`, `age_min`, `age_max`: 0/1 and whole years up to 200),
+    /// in [`RANGE_COLUMNS`] order after the price.
+    small: [Vec<u8>; 3],
+    /// Each column's least and greatest value: a range covering both decides nothing.
+    bounds: [(u64, u64); 4],
+}
+
+impl Columns {
+    pub(crate) fn open(searcher: &Searcher) -> tantivy::Result<Columns> {
+        let mut segments = Vec::with_capacity(searcher.segment_readers().len());
+        for reader in searcher.segment_readers() {
+            let docs = reader.max_doc() as usize;
+            let read = |name: &str| -> tantivy::Result<(Vec<u64>, (u64, u64))> {
+                let column = reader.fast_fields().u64(name)?;
+                let mut values = vec![0; docs];
+                match column.index {
+                    ColumnIndex::Full => column.values.get_range(0, &mut values),
+                    _ => values.iter_mut().enumerate().for_each(|(doc, v)| *v = column.first(doc as u32).unwrap_or(0)),
+                }
+                Ok((values, (column.min_value(), column.max_value())))
+            };
+            let (price_minor, price_bounds) = read(RANGE_COLUMNS[0])?;
+            let mut small: [Vec<u8>; 3] = Default::default();
+            let mut bounds = [price_bounds; 4];
+            for (i, name) in RANGE_COLUMNS[1..].iter().enumerate() {
+                let (values, column_bounds) = read(name)?;
+                // Ages are stored up to 200 years and availability as 0 or 1 (see `index`).
+                small[i] = values.into_iter().map(|v| v.min(u64::from(u8::MAX)) as u8).collect();
+                bounds[i + 1] = column_bounds;
+            }
+            segments.push(Arc::new(SegmentColumns { price_minor, small, bounds }));
+        }
+        Ok(Columns { segments })
+    }
+}
+
+impl SegmentColumns {
+    fn value(&self, column: usize, doc: DocId) -> u64 {
+        match column {
+            0 => self.price_minor[doc as usize],
+            _ => u64::from(self.small[column - 1][doc as usize]),
+        }
+    }
+}
 
 /// The hard filters in the form the collector checks them: value ranges over fast fields
 /// and phrases whose documents are left out.
-pub(crate) struct Admission {
-    /// Inclusive value ranges; `None` when some range admits nothing at all.
-    ranges: Option<Vec<(&'static str, u64, u64)>>,
+pub(crate) struct Admission<'a> {
+    /// Inclusive value ranges by column (its place in [`RANGE_COLUMNS`]); `None` when some
+    /// range admits nothing at all.
+    ranges: Option<Vec<(usize, u64, u64)>>,
     excluded: Vec<Box<dyn Weight>>,
+    columns: &'a Columns,
 }
 
-/// One segment's view of an [`Admission`]: the columns to read and the excluded documents.
+/// One segment's view of an [`Admission`]: the ranges to check and the excluded documents.
 pub(crate) struct SegmentAdmission {
-    columns: Vec<(Column<u64>, u64, u64)>,
+    columns: Arc<SegmentColumns>,
+    ranges: Vec<(usize, u64, u64)>,
     excluded: Option<BitSet>,
     alive: Option<AliveBitSet>,
     none: bool,
 }
 
-impl Admission {
+impl<'a> Admission<'a> {
     /// The filters `ranges` (as [`super::CatalogIndex::range_clauses`] gives them) and the
-    /// excluded phrases' queries, prepared against `searcher`.
+    /// excluded phrases' queries, prepared against `searcher`, whose filter values are `columns`.
     pub(crate) fn new(
         searcher: &Searcher,
+        columns: &'a Columns,
         ranges: &[RangeClause],
         excluded: &[Box<dyn TantivyQuery>],
-    ) -> tantivy::Result<Admission> {
+    ) -> tantivy::Result<Admission<'a>> {
         let ranges = ranges.iter().map(inclusive).collect::<Option<Vec<_>>>();
         let scoring = EnableScoring::disabled_from_searcher(searcher);
         let excluded = excluded.iter().map(|q| q.weight(scoring)).collect::<tantivy::Result<_>>()?;
-        Ok(Admission { ranges, excluded })
+        Ok(Admission { ranges, excluded, columns })
     }
 
     /// What this admission lets through in one segment.
-    pub(crate) fn for_segment(&self, reader: &SegmentReader) -> tantivy::Result<SegmentAdmission> {
+    pub(crate) fn for_segment(
+        &self,
+        segment: SegmentOrdinal,
+        reader: &SegmentReader,
+    ) -> tantivy::Result<SegmentAdmission> {
         let alive = reader.alive_bitset().cloned();
+        let columns = Arc::clone(&self.columns.segments[segment as usize]);
         let Some(ranges) = &self.ranges else {
-            return Ok(SegmentAdmission { columns: Vec::new(), excluded: None, alive, none: true });
+            return Ok(SegmentAdmission { columns, ranges: Vec::new(), excluded: None, alive, none: true });
         };
-        let mut columns = Vec::with_capacity(ranges.len());
-        for &(name, start, end) in ranges {
-            let column = reader.fast_fields().u64(name)?;
-            // A range covering every value of the column decides nothing here.
-            if start > column.min_value() || end < column.max_value() {
-                columns.push((column, start, end));
-            }
-        }
+        // A range covering every value of the column decides nothing here. A small column's
+        // values are held up to 255, so its bounds are held there too: a value past 255 (an
+        // age of 300) then still passes, and the exact check after decides, as it does for
+        // every filter.
+        let ranges = ranges
+            .iter()
+            .map(|&(at, start, end)| match at {
+                0 => (at, start, end),
+                _ => (at, start.min(u64::from(u8::MAX)), end.min(u64::from(u8::MAX))),
+            })
+            .filter(|&(at, start, end)| start > columns.bounds[at].0 || end < columns.bounds[at].1)
+            .collect();
         let mut excluded = None;
         for weight in &self.excluded {
             let set = excluded.get_or_insert_with(|| BitSet::with_max_value(reader.max_doc()));
@@ -77,7 +148,7 @@ impl Admission {
                 }
             })?;
         }
-        Ok(SegmentAdmission { columns, excluded, alive, none: false })
+        Ok(SegmentAdmission { columns, ranges, excluded, alive, none: false })
     }
 }
 
@@ -87,15 +158,12 @@ impl SegmentAdmission {
         !self.none
             && self.alive.as_ref().is_none_or(|a| a.is_alive(doc))
             && self.excluded.as_ref().is_none_or(|e| !e.contains(doc))
-            && self
-                .columns
-                .iter()
-                .all(|(column, start, end)| column.first(doc).is_some_and(|v| *start <= v && v <= *end))
+            && self.ranges.iter().all(|&(at, start, end)| (start..=end).contains(&self.columns.value(at, doc)))
     }
 }
 
 /// A range as inclusive ends; `None` when it admits no value.
-fn inclusive(clause: &RangeClause) -> Option<(&'static str, u64, u64)> {
+fn inclusive(clause: &RangeClause) -> Option<(usize, u64, u64)> {
     let start = match clause.lo {
         Bound::Included(v) => v,
         Bound::Excluded(v) => v.checked_add(1)?,
@@ -106,12 +174,14 @@ fn inclusive(clause: &RangeClause) -> Option<(&'static str, u64, u64)> {
         Bound::Excluded(v) => v.checked_sub(1)?,
         Bound::Unbounded => u64::MAX,
     };
-    (start <= end).then_some((clause.column, start, end))
+    let at = RANGE_COLUMNS.iter().position(|c| *c == clause.column)?;
+    (start <= end).then_some((at, start, end))
 }
 
-/// The best `limit` admitted documents by score, ties to the earlier product.
+/// The best `limit` admitted documents by score, ties to the earlier product (in no
+/// particular order).
 pub(crate) struct TopAdmitted<'a> {
-    pub admission: &'a Admission,
+    pub admission: &'a Admission<'a>,
     pub limit: usize,
     /// Per segment, document -> catalog position.
     pub positions: &'a [Vec<u32>],
@@ -190,7 +260,7 @@ impl Collector for TopAdmitted<'_> {
     type Child = SegmentTop;
 
     fn for_segment(&self, segment: SegmentOrdinal, reader: &SegmentReader) -> tantivy::Result<SegmentTop> {
-        let admission = self.admission.for_segment(reader)?;
+        let admission = self.admission.for_segment(segment, reader)?;
         Ok(SegmentTop { admission, held: BinaryHeap::with_capacity(self.limit + 1), limit: self.limit, segment })
     }
 
@@ -200,9 +270,14 @@ impl Collector for TopAdmitted<'_> {
 
     fn merge_fruits(&self, fruits: Vec<Vec<(Score, DocAddress)>>) -> tantivy::Result<Self::Fruit> {
         let mut all: Vec<(Score, DocAddress)> = fruits.into_iter().flatten().collect();
-        let position = |a: &DocAddress| self.positions[a.segment_ord as usize][a.doc_id as usize];
-        all.sort_by(|a, b| b.0.total_cmp(&a.0).then(position(&a.1).cmp(&position(&b.1))));
-        all.truncate(self.limit);
+        if all.len() > self.limit {
+            let position = |a: &DocAddress| self.positions[a.segment_ord as usize][a.doc_id as usize];
+            // Positions are unique, so the order is total and the best `limit` are one set.
+            all.select_nth_unstable_by(self.limit, |a, b| {
+                b.0.total_cmp(&a.0).then(position(&a.1).cmp(&position(&b.1)))
+            });
+            all.truncate(self.limit);
+        }
         Ok(all)
     }
 

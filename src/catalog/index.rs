@@ -1,8 +1,13 @@
 //! The full-text index over a catalog, on tantivy: built in memory, or opened memory-mapped
 //! from the prebuilt index `concierge index` wrote beside the catalog (see [`super::prebuilt`]).
 //!
-//! Text fields (title, category path, brand, tags, description) are tokenised with tantivy's
-//! English stemmer, so "trains" finds "Train Set". Price (in minor units), availability and
+//! A product's text (title, brand, tags, category path, description) is one field, `text`,
+//! tokenised with tantivy's English stemmer, so "trains" finds "Train Set". Each part is
+//! written into it as many times as it weighs (see [`PARTS`]): a word's frequency there is the
+//! weighted sum of its frequencies in the parts, which is BM25F with whole weights. One
+//! term per word, rather than one per word and part, is what lets tantivy prune a search with
+//! block-max WAND (a union of words) or a block-max intersection (every word). The title is
+//! also indexed alone, unscored, for the near-copy check of small catalogs. Price (in minor units), availability and
 //! the age range are fast fields the hard filters check while collecting (see
 //! [`super::collect`]). Each document stores its position in the [`Catalog`], so a hit maps
 //! straight back to the exact `Product` and its exact decimal price.
@@ -13,7 +18,7 @@ use std::sync::Arc;
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 use tantivy::collector::TopDocs;
-use tantivy::query::{Bm25StatisticsProvider, BooleanQuery, BoostQuery, Occur, Query as TantivyQuery, TermQuery};
+use tantivy::query::{Bm25StatisticsProvider, BooleanQuery, Occur, Query as TantivyQuery, TermQuery};
 use tantivy::schema::{FAST, Field, INDEXED, IndexRecordOption, Schema, TextFieldIndexing, TextOptions};
 use tantivy::tokenizer::TextAnalyzer;
 use tantivy::{
@@ -21,7 +26,7 @@ use tantivy::{
     TantivyDocument, Term,
 };
 
-use super::collect::{Admission, TopAdmitted};
+use super::collect::{Admission, Columns, TopAdmitted};
 use super::kind::Kinds;
 use super::lookup::{Lookup, Totals};
 use super::memory::Memory;
@@ -42,9 +47,20 @@ pub enum IndexError {
     Corrupt { path: String, message: String },
 }
 
-/// The text fields a concept is looked for in, with their weight in relevance scoring.
-const TEXT_FIELDS: [(&str, f32); 5] =
-    [("title", 3.0), ("brand", 2.0), ("tags", 2.0), ("category", 1.5), ("description", 1.0)];
+/// The parts of a product's text, with how many times each is written into the `text` field:
+/// its weight in relevance scoring (a word of the title counts three times one of the
+/// description).
+const PARTS: [(Part, usize); 5] =
+    [(Part::Title, 3), (Part::Brand, 2), (Part::Tags, 2), (Part::Category, 2), (Part::Description, 1)];
+
+#[derive(Clone, Copy)]
+enum Part {
+    Title,
+    Brand,
+    Tags,
+    Category,
+    Description,
+}
 
 /// One hard filter's range over a fast field (`price_minor`, `available`, `age_min`, `age_max`).
 #[derive(Debug, Clone, Copy)]
@@ -54,7 +70,8 @@ pub(crate) struct RangeClause {
     pub hi: Bound<u64>,
 }
 
-/// The fast fields the hard filters range over.
+/// The fast fields the hard filters range over: the price first, held at full width by the
+/// collector's filter values; the others are held in a byte (see `collect::Columns`).
 pub(crate) const RANGE_COLUMNS: [&str; 4] = ["price_minor", "available", "age_min", "age_max"];
 
 /// Ages are stored in whole years; an open end is stored as these bounds.
@@ -62,7 +79,8 @@ const AGE_OPEN_MAX: u64 = 200;
 
 #[derive(Clone, Copy)]
 pub(crate) struct Fields {
-    text: [Field; 5],
+    text: Field,
+    title: Field,
     position: Field,
     price_minor: Field,
     available: Field,
@@ -79,6 +97,8 @@ pub struct CatalogIndex {
     analyzer: TextAnalyzer,
     /// Per segment (by ordinal), document id -> position in the catalog.
     positions: Vec<Vec<u32>>,
+    /// The values the hard filters range over, per segment and document.
+    columns: Columns,
     /// Position in the catalog -> document.
     addresses: Vec<DocAddress>,
     /// Catalog positions by quality, best first (ties in catalog order): the cold-start order.
@@ -106,7 +126,7 @@ pub struct Filters {
     pub age: Option<u32>,
     pub include_unavailable: bool,
     /// Phrases as stems (`[["remote", "control"]]`); a product mentioning every stem of any
-    /// phrase, in any text field, is left out.
+    /// phrase, anywhere in its text, is left out.
     pub exclude_terms: Vec<Vec<String>>,
     /// Product ids left out (things already bought, products already shown, ...).
     pub exclude_ids: Vec<String>,
@@ -116,13 +136,17 @@ impl Filters {
     /// Whether the product passes every filter, checked on the exact product (the index's
     /// minor-unit price filter only narrows the search; this check decides).
     pub fn admit(&self, product: &Product) -> bool {
+        self.admit_values(product) && !self.exclude_ids.contains(&product.id)
+    }
+
+    /// [`Filters::admit`] but for the excluded ids, which a ranking checks by position.
+    pub(crate) fn admit_values(&self, product: &Product) -> bool {
         self.min_price.is_none_or(|min| product.price >= min)
             && self.max_price.is_none_or(|max| product.price <= max)
             && self.below.is_none_or(|below| product.price < below)
             && self.above.is_none_or(|above| product.price > above)
             && (self.include_unavailable || product.available())
             && self.age.is_none_or(|age| product.suits_age(age))
-            && !self.exclude_ids.contains(&product.id)
     }
 }
 
@@ -143,19 +167,19 @@ impl CatalogIndex {
     /// opened from disk) and the products' kinds.
     pub(crate) fn assemble(catalog: Arc<Catalog>, index: Index, kinds: Kinds) -> Result<CatalogIndex, IndexError> {
         let fields = Fields::of(&index.schema())?;
-        let analyzer = index.tokenizer_for_field(fields.text[0])?;
+        let analyzer = index.tokenizer_for_field(fields.text)?;
         let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
         let searcher = reader.searcher();
         let positions = read_positions(&searcher, catalog.len())?;
+        let columns = Columns::open(&searcher)?;
         let mut addresses = vec![DocAddress::new(0, 0); catalog.len()];
         for (segment, docs) in positions.iter().enumerate() {
             for (doc, &pos) in docs.iter().enumerate() {
                 addresses[pos as usize] = DocAddress::new(segment as u32, doc as u32);
             }
         }
-        let totals = Totals::read(&searcher, &fields.text)?;
-        let weighted = std::array::from_fn(|i| (fields.text[i], TEXT_FIELDS[i].1));
-        let memory = Memory::read(&searcher, &weighted, &totals)?;
+        let totals = Totals::read(&searcher, &[fields.text])?;
+        let memory = Memory::read(&searcher, fields.text, fields.title, &totals)?;
         let quality = quality_scores(catalog.products());
         let mut by_quality: Vec<u32> = (0..catalog.len() as u32).collect();
         by_quality.sort_by(|&a, &b| quality[b as usize].total_cmp(&quality[a as usize]).then(a.cmp(&b)));
@@ -167,6 +191,7 @@ impl CatalogIndex {
             fields,
             analyzer,
             positions,
+            columns,
             addresses,
             by_quality,
             quality,
@@ -211,7 +236,8 @@ impl CatalogIndex {
         let segments = searcher
             .segment_readers()
             .iter()
-            .map(|reader| admission.for_segment(reader))
+            .enumerate()
+            .map(|(segment, reader)| admission.for_segment(segment as u32, reader))
             .collect::<tantivy::Result<Vec<_>>>()?;
         Ok(self
             .by_quality
@@ -258,7 +284,7 @@ impl CatalogIndex {
         out
     }
 
-    /// Whether any product mentions `word` (stemmed) in a text field, but not so many that it
+    /// Whether any product mentions `word` (stemmed) in its text, but not so many that it
     /// says nothing (more than half the catalog).
     pub fn mentions(&self, word: &str) -> bool {
         let searcher = self.searcher();
@@ -284,17 +310,16 @@ impl CatalogIndex {
         Lookup::new(self.reader.searcher(), &self.totals, None, false)
     }
 
-    /// How many products mention the stemmed word in any text field (for weighting words).
+    /// How many products mention the stemmed word anywhere in their text (for weighting words).
     pub(crate) fn doc_freq(&self, stats: &dyn Bm25StatisticsProvider, stem: &str) -> u64 {
-        self.fields
-            .text
-            .iter()
-            .map(|&f| stats.doc_freq(&Term::from_field_text(f, stem)).unwrap_or(0))
-            .max()
-            .unwrap_or(0)
+        stats.doc_freq(&self.term(stem)).unwrap_or(0)
     }
 
-    /// For each candidate, whether it mentions every stem of `stems` in some text field: what
+    fn term(&self, stem: &str) -> Term {
+        Term::from_field_text(self.fields.text, stem)
+    }
+
+    /// For each candidate, whether its text mentions every stem of `stems`: what
     /// [`CatalogIndex::concept_query`] matches, read from the postings without scoring.
     pub(crate) fn mention_all(
         &self,
@@ -307,7 +332,7 @@ impl CatalogIndex {
         }
         let mut out = vec![true; candidates.len()];
         for stem in stems {
-            let has = lookup.has_stem(&self.fields.text, stem, candidates)?;
+            let has = lookup.has_stem(self.fields.text, stem, candidates)?;
             for (all, one) in out.iter_mut().zip(has) {
                 *all &= one;
             }
@@ -315,29 +340,18 @@ impl CatalogIndex {
         Ok(out)
     }
 
-    /// A query matching products that mention every stem of `stems` in some text field,
-    /// scored by BM25 with the field weights.
+    /// A query matching products whose text mentions every stem of `stems`, scored by BM25:
+    /// a term query for one stem, else an intersection of term queries, which tantivy prunes
+    /// with block-max scores.
     pub(crate) fn concept_query(&self, stems: &[String]) -> Box<dyn TantivyQuery> {
-        let per_word: Vec<(Occur, Box<dyn TantivyQuery>)> =
-            stems.iter().map(|stem| (Occur::Must, self.word_query(stem))).collect();
-        match per_word.len() {
-            1 => per_word.into_iter().map(|(_, q)| q).next().unwrap_or_else(|| Box::new(BooleanQuery::new(vec![]))),
-            _ => Box::new(BooleanQuery::new(per_word)),
+        match stems {
+            [one] => self.word_query(one),
+            _ => Box::new(BooleanQuery::new(stems.iter().map(|stem| (Occur::Must, self.word_query(stem))).collect())),
         }
     }
 
     fn word_query(&self, stem: &str) -> Box<dyn TantivyQuery> {
-        let clauses = self
-            .fields
-            .text
-            .iter()
-            .zip(TEXT_FIELDS)
-            .map(|(&field, (_, weight))| {
-                let term = TermQuery::new(Term::from_field_text(field, stem), IndexRecordOption::WithFreqs);
-                (Occur::Should, Box::new(BoostQuery::new(Box::new(term), weight)) as Box<dyn TantivyQuery>)
-            })
-            .collect();
-        Box::new(BooleanQuery::new(clauses))
+        Box::new(TermQuery::new(self.term(stem), IndexRecordOption::WithFreqs))
     }
 
     /// The hard filters' ranges over fast fields, in the order they are added as clauses.
@@ -369,14 +383,14 @@ impl CatalogIndex {
     /// The hard filters as the collector checks them: ranges over fast fields and the
     /// documents of excluded phrases. These narrow the search; [`Filters::admit`] still checks
     /// each exact product after.
-    fn admission(&self, searcher: &Searcher, filters: &Filters) -> Result<Admission, IndexError> {
+    fn admission(&self, searcher: &Searcher, filters: &Filters) -> Result<Admission<'_>, IndexError> {
         let excluded: Vec<Box<dyn TantivyQuery>> =
             filters.exclude_terms.iter().filter(|s| !s.is_empty()).map(|stems| self.concept_query(stems)).collect();
-        Ok(Admission::new(searcher, &self.range_clauses(filters), &excluded)?)
+        Ok(Admission::new(searcher, &self.columns, &self.range_clauses(filters), &excluded)?)
     }
 
     /// The best `limit` documents for `query` within `filters`, by the query's BM25 (a filter
-    /// adds nothing to a score), ties to the earlier product.
+    /// adds nothing to a score), ties to the earlier product; in no particular order.
     pub(crate) fn top_scored(
         &self,
         lookup: &Lookup<'_>,
@@ -389,24 +403,7 @@ impl CatalogIndex {
         Ok(hits.into_iter().map(|(score, addr)| (addr, score)).collect())
     }
 
-    /// One disjunction of every text field's term for every stem of `stems`, each boosted by
-    /// its field's weight: what a union of single-word [`CatalogIndex::concept_query`]s
-    /// matches, with the same BM25 terms, in the flat shape tantivy drives with block-max
-    /// WAND. Only the order the terms are summed in may differ (by a rounding step).
-    pub(crate) fn any_word_query(&self, stems: &[&str]) -> Box<dyn TantivyQuery> {
-        let clauses = stems
-            .iter()
-            .flat_map(|stem| {
-                self.fields.text.iter().zip(TEXT_FIELDS).map(move |(&field, (_, weight))| {
-                    let term = TermQuery::new(Term::from_field_text(field, stem), IndexRecordOption::WithFreqs);
-                    (Occur::Should, Box::new(BoostQuery::new(Box::new(term), weight)) as Box<dyn TantivyQuery>)
-                })
-            })
-            .collect();
-        Box::new(BooleanQuery::new(clauses))
-    }
-
-    /// Plain BM25 over every text field for the words of `text`, with no filter and no rule:
+    /// Plain BM25 over the product text for the words of `text`, with no filter and no rule:
     /// the baseline the evaluation compares the ranker with. Catalog positions, best first.
     pub(crate) fn plain_bm25(&self, text: &str, k: usize) -> Result<Vec<usize>, IndexError> {
         let stems = self.analyze(text);
@@ -464,16 +461,18 @@ pub(crate) fn settings() -> IndexSettings {
     IndexSettings { sort_by_field: Some(sort), ..IndexSettings::default() }
 }
 
-/// The index's schema: the weighted text fields, the document's catalog position, and the
-/// fast fields the hard filters check.
+/// The index's schema: the weighted product text, the title alone (unscored), the document's
+/// catalog position, and the fast fields the hard filters check.
 pub(crate) fn schema() -> Schema {
     let mut builder = Schema::builder();
     let text_options = TextOptions::default().set_indexing_options(
         TextFieldIndexing::default().set_tokenizer("en_stem").set_index_option(IndexRecordOption::WithFreqs),
     );
-    for (name, _) in TEXT_FIELDS {
-        builder.add_text_field(name, text_options.clone());
-    }
+    builder.add_text_field("text", text_options);
+    let title_options = TextOptions::default().set_indexing_options(
+        TextFieldIndexing::default().set_tokenizer("en_stem").set_index_option(IndexRecordOption::Basic),
+    );
+    builder.add_text_field("title", title_options);
     builder.add_u64_field("position", FAST);
     for name in RANGE_COLUMNS {
         builder.add_u64_field(name, INDEXED | FAST);
@@ -485,12 +484,9 @@ impl Fields {
     /// The fields of [`schema`] in `schema`; an error for an index of another layout.
     pub(crate) fn of(schema: &Schema) -> Result<Fields, IndexError> {
         let field = |name: &str| schema.get_field(name).map_err(IndexError::from);
-        let mut text = [Field::from_field_id(0); 5];
-        for (slot, (name, _)) in text.iter_mut().zip(TEXT_FIELDS) {
-            *slot = field(name)?;
-        }
         Ok(Fields {
-            text,
+            text: field("text")?,
+            title: field("title")?,
             position: field("position")?,
             price_minor: field("price_minor")?,
             available: field("available")?,
@@ -506,22 +502,23 @@ pub(crate) fn write_documents(
     fields: &Fields,
     products: &[Product],
 ) -> Result<(), IndexError> {
-    let text = fields.text;
     for (pos, product) in products.iter().enumerate() {
         let mut doc = TantivyDocument::default();
-        doc.add_text(text[0], &product.title);
-        if let Some(brand) = &product.brand {
-            doc.add_text(text[1], brand);
+        for (part, repeats) in PARTS {
+            let texts: Vec<&str> = match part {
+                Part::Title => vec![&product.title],
+                Part::Brand => product.brand.iter().map(|b| &**b).collect(),
+                Part::Tags => product.tags.iter().map(|t| &**t).collect(),
+                Part::Category => product.category.iter().map(|c| &**c).collect(),
+                Part::Description => product.description.iter().map(|d| d.as_str()).collect(),
+            };
+            for _ in 0..repeats {
+                for text in &texts {
+                    doc.add_text(fields.text, text);
+                }
+            }
         }
-        for tag in &product.tags {
-            doc.add_text(text[2], tag);
-        }
-        for part in &product.category {
-            doc.add_text(text[3], part);
-        }
-        if let Some(description) = &product.description {
-            doc.add_text(text[4], description);
-        }
+        doc.add_text(fields.title, &product.title);
         doc.add_u64(fields.position, pos as u64);
         doc.add_u64(fields.price_minor, minor_units_floor(product.price));
         doc.add_u64(fields.available, u64::from(product.available()));

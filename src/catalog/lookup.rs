@@ -18,7 +18,7 @@ use tantivy::{DocAddress, DocId, DocSet, Searcher, TERMINATED, Term};
 use super::index::IndexError;
 use super::memory::Memory;
 
-/// The corpus totals BM25 needs, per text field, fixed when the index is built.
+/// The corpus totals BM25 needs, per scored field, fixed when the index is built.
 #[derive(Debug, Clone)]
 pub(crate) struct Totals {
     pub docs: u64,
@@ -76,9 +76,9 @@ impl<'a> Lookup<'a> {
         Lookup { searcher, totals, doc_freqs: RefCell::new(HashMap::new()), memory, pruned }
     }
 
-    /// Whether retrieval may use the flat disjunction tantivy prunes with block-max WAND: the
-    /// same candidates and BM25 terms as the exact searches, summed in another order, so a
-    /// score may differ by a rounding step (see [`super::CatalogIndex::any_word_query`]).
+    /// Whether retrieval may skip the all-words search when the any-word search already holds
+    /// every product it would add (see `holds_every_match` in the ranker); `false` runs every
+    /// search, for checking that skip.
     pub(crate) fn pruned(&self) -> bool {
         self.pruned
     }
@@ -97,35 +97,25 @@ impl<'a> Lookup<'a> {
         self.searcher.search_with_statistics_provider(query, collector, self)
     }
 
-    /// For each candidate, whether it has `stem` in any of `fields`: one pass over each field's
+    /// For each candidate, whether it has `stem` in `field`: one pass over the field's
     /// postings per segment, seeking to the candidates in document order.
-    pub(crate) fn has_stem(
-        &self,
-        fields: &[Field],
-        stem: &str,
-        candidates: &[DocAddress],
-    ) -> Result<Vec<bool>, IndexError> {
+    pub(crate) fn has_stem(&self, field: Field, stem: &str, candidates: &[DocAddress]) -> Result<Vec<bool>, IndexError> {
         let mut order: Vec<usize> = (0..candidates.len()).collect();
         order.sort_by_key(|&i| (candidates[i].segment_ord, candidates[i].doc_id));
         let mut out = vec![false; candidates.len()];
-        for &field in fields {
-            let term = Term::from_field_text(field, stem);
-            let mut current: Option<(u32, Option<tantivy::postings::SegmentPostings>)> = None;
-            for &i in &order {
-                let DocAddress { segment_ord, doc_id } = candidates[i];
-                if out[i] {
-                    continue;
-                }
-                if current.as_ref().is_none_or(|(seg, _)| *seg != segment_ord) {
-                    let inverted = self.searcher.segment_reader(segment_ord).inverted_index(field)?;
-                    let postings =
-                        inverted.read_postings(&term, IndexRecordOption::Basic).map_err(tantivy::TantivyError::from)?;
-                    current = Some((segment_ord, postings));
-                }
-                if let Some((_, Some(postings))) = current.as_mut() {
-                    let at: DocId = if postings.doc() < doc_id { postings.seek(doc_id) } else { postings.doc() };
-                    out[i] = at == doc_id && at != TERMINATED;
-                }
+        let term = Term::from_field_text(field, stem);
+        let mut current: Option<(u32, Option<tantivy::postings::SegmentPostings>)> = None;
+        for &i in &order {
+            let DocAddress { segment_ord, doc_id } = candidates[i];
+            if current.as_ref().is_none_or(|(seg, _)| *seg != segment_ord) {
+                let inverted = self.searcher.segment_reader(segment_ord).inverted_index(field)?;
+                let postings =
+                    inverted.read_postings(&term, IndexRecordOption::Basic).map_err(tantivy::TantivyError::from)?;
+                current = Some((segment_ord, postings));
+            }
+            if let Some((_, Some(postings))) = current.as_mut() {
+                let at: DocId = if postings.doc() < doc_id { postings.seek(doc_id) } else { postings.doc() };
+                out[i] = at == doc_id && at != TERMINATED;
             }
         }
         Ok(out)

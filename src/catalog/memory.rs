@@ -1,14 +1,14 @@
 //! A small catalog's postings held in plain memory, so a ranking scores without tantivy's
 //! per-query machinery.
 //!
-//! A tantivy search costs far more to set up (weights, explanations, a 4,096-slot union buffer
-//! per word) than to run on a few hundred products. For a catalog that fits in one segment of
-//! at most [`MAX_DOCS`] documents, every text field's postings (term frequency and field norm
-//! per document) are read once when the index is built, and a ranking computes BM25 from them
-//! with tantivy's own formula, constants, field boosts and summation order, so the scores are
-//! the very same `f32`s. At that size tantivy's union buffer covers the whole segment in one
-//! window, which is what makes its summation order simple enough to reproduce. Larger catalogs
-//! keep the tantivy searches.
+//! A tantivy search costs far more to set up (weights, scorers, a 4,096-slot union buffer)
+//! than to run on a few hundred products. For a catalog that fits in one segment of at most
+//! [`MAX_DOCS`] documents, the product text's postings (term frequency and field norm per
+//! document) are read once when the index is built, and a ranking computes BM25 from them with
+//! tantivy's own formula and constants, so a word's score is the very same `f32`. Sums of
+//! several words' scores are added in clause order; tantivy's block-max WAND adds them in the
+//! order its cursors happen to stand, so a sum of three or more may differ by a rounding step.
+//! Larger catalogs keep the tantivy searches.
 //!
 //! Nothing here outlives the index it was read from: a new catalog builds a new index and a
 //! new `Memory`.
@@ -30,7 +30,7 @@ pub(crate) const MAX_DOCS: u32 = 4096;
 const K1: f32 = 1.2;
 const B: f32 = 0.75;
 
-/// One document's mention of a stem in one field.
+/// One document's mention of a stem.
 #[derive(Clone, Copy)]
 struct Hit {
     doc: u32,
@@ -38,7 +38,7 @@ struct Hit {
     norm: u8,
 }
 
-/// A stem's postings in one field, with its BM25 weight (idf × (1 + k1) × field boost).
+/// A stem's postings, ascending by document, with its BM25 weight (idf × (1 + k1)).
 #[derive(Default)]
 struct List {
     weight: f32,
@@ -52,15 +52,12 @@ pub(crate) struct Matches {
     pub cost: u64,
 }
 
-/// The postings of every stem in every text field, and the stemmed title words per document.
+/// The postings of every stem of the product text, and the stemmed title words per document.
 pub(crate) struct Memory {
     stems: HashMap<String, usize>,
-    lists: Vec<[List; 5]>,
-    /// Per stem id, the documents mentioning it in any field, ascending: one search answers
-    /// "does this document mention it?", asked for every candidate of a ranking.
-    mentioned: Vec<Vec<u32>>,
-    /// Per field, `k1 · (1 − b + b · fieldnorm / average)` for each field norm id.
-    norms: Vec<[f32; 256]>,
+    lists: Vec<List>,
+    /// `k1 · (1 − b + b · fieldnorm / average)` for each field norm id.
+    norms: [f32; 256],
     /// Stem ids of each document's title, by document id.
     titles: Vec<Vec<u32>>,
     /// The fast fields the hard filters range over.
@@ -77,11 +74,13 @@ pub(crate) struct Column {
 }
 
 impl Memory {
-    /// Reads the postings of `fields` (with their boosts) when the index is one segment of at
-    /// most [`MAX_DOCS`] documents without deletions; `None` otherwise.
+    /// Reads the postings of `text` (and which stems each document's `title` has) when the
+    /// index is one segment of at most [`MAX_DOCS`] documents without deletions; `None`
+    /// otherwise.
     pub(crate) fn read(
         searcher: &Searcher,
-        fields: &[(Field, f32); 5],
+        text: Field,
+        title: Field,
         totals: &Totals,
     ) -> Result<Option<Memory>, IndexError> {
         let [segment] = searcher.segment_readers() else { return Ok(None) };
@@ -89,13 +88,17 @@ impl Memory {
             return Ok(None);
         }
         let docs = segment.max_doc();
-        let titles = vec![Vec::new(); docs as usize];
+        let tokens = totals.tokens.iter().find(|(f, _)| *f == text).map_or(0, |(_, t)| *t);
+        let average = tokens as f32 / totals.docs as f32;
+        let mut norms = [0.0_f32; 256];
+        for (id, slot) in norms.iter_mut().enumerate() {
+            *slot = K1 * (1.0 - B + B * FieldNormReader::id_to_fieldnorm(id as u8) as f32 / average);
+        }
         let mut memory = Memory {
             stems: HashMap::new(),
             lists: Vec::new(),
-            mentioned: Vec::new(),
-            norms: Vec::new(),
-            titles,
+            norms,
+            titles: vec![Vec::new(); docs as usize],
             columns: Vec::new(),
             docs,
         };
@@ -104,52 +107,37 @@ impl Memory {
             let values = (0..docs).map(|d| column.first(d).unwrap_or(0)).collect();
             memory.columns.push(Column { name, values, min: column.min_value(), max: column.max_value() });
         }
-        for (fi, &(field, boost)) in fields.iter().enumerate() {
-            let tokens = totals.tokens.iter().find(|(f, _)| *f == field).map_or(0, |(_, t)| *t);
-            let average = tokens as f32 / totals.docs as f32;
-            let mut cache = [0.0_f32; 256];
-            for (id, slot) in cache.iter_mut().enumerate() {
-                *slot = K1 * (1.0 - B + B * FieldNormReader::id_to_fieldnorm(id as u8) as f32 / average);
+        let inverted = segment.inverted_index(text)?;
+        let fieldnorms = segment.get_fieldnorms_reader(text)?;
+        let mut stream = inverted.terms().stream().map_err(tantivy::TantivyError::from)?;
+        while stream.advance() {
+            let Ok(stem) = std::str::from_utf8(stream.key()) else { continue };
+            let mut postings = inverted
+                .read_postings_from_terminfo(stream.value(), IndexRecordOption::WithFreqs)
+                .map_err(tantivy::TantivyError::from)?;
+            let mut hits = Vec::new();
+            while postings.doc() != TERMINATED {
+                let doc = postings.doc();
+                hits.push(Hit { doc, tf: postings.term_freq(), norm: fieldnorms.fieldnorm_id(doc) });
+                postings.advance();
             }
-            memory.norms.push(cache);
-            let inverted = segment.inverted_index(field)?;
-            let fieldnorms = segment.get_fieldnorms_reader(field)?;
-            let mut stream = inverted.terms().stream().map_err(tantivy::TantivyError::from)?;
-            while stream.advance() {
-                let Ok(stem) = std::str::from_utf8(stream.key()) else { continue };
-                let mut postings = inverted
-                    .read_postings_from_terminfo(stream.value(), IndexRecordOption::WithFreqs)
-                    .map_err(tantivy::TantivyError::from)?;
-                let mut hits = Vec::new();
-                while postings.doc() != TERMINATED {
-                    let doc = postings.doc();
-                    hits.push(Hit { doc, tf: postings.term_freq(), norm: fieldnorms.fieldnorm_id(doc) });
-                    postings.advance();
-                }
-                let next = memory.stems.len();
-                let id = *memory.stems.entry(stem.to_string()).or_insert(next);
-                if id == memory.lists.len() {
-                    memory.lists.push(Default::default());
-                }
-                if fi == 0 {
-                    for hit in &hits {
-                        memory.titles[hit.doc as usize].push(id as u32);
-                    }
-                }
-                let weight = idf(hits.len() as u64, totals.docs) * (1.0 + K1) * boost;
-                memory.lists[id][fi] = List { weight, hits };
+            let weight = idf(hits.len() as u64, totals.docs) * (1.0 + K1);
+            memory.stems.insert(stem.to_string(), memory.lists.len());
+            memory.lists.push(List { weight, hits });
+        }
+        // Every word of a title is in the text too, so each has a stem id already.
+        let inverted = segment.inverted_index(title)?;
+        let mut stream = inverted.terms().stream().map_err(tantivy::TantivyError::from)?;
+        while stream.advance() {
+            let Some(&id) = std::str::from_utf8(stream.key()).ok().and_then(|s| memory.stems.get(s)) else { continue };
+            let mut postings = inverted
+                .read_postings_from_terminfo(stream.value(), IndexRecordOption::Basic)
+                .map_err(tantivy::TantivyError::from)?;
+            while postings.doc() != TERMINATED {
+                memory.titles[postings.doc() as usize].push(id as u32);
+                postings.advance();
             }
         }
-        memory.mentioned = memory
-            .lists
-            .iter()
-            .map(|fields| {
-                let mut docs: Vec<u32> = fields.iter().flat_map(|l| l.hits.iter().map(|h| h.doc)).collect();
-                docs.sort_unstable();
-                docs.dedup();
-                docs
-            })
-            .collect();
         Ok(Some(memory))
     }
 
@@ -163,14 +151,18 @@ impl Memory {
         self.docs
     }
 
-    /// How many documents mention `stem` in the field where it is most frequent.
+    /// How many documents mention `stem`.
     pub(crate) fn doc_freq(&self, stem: &str) -> u64 {
-        self.stems.get(stem).map_or(0, |&id| self.lists[id].iter().map(|l| l.hits.len() as u64).max().unwrap_or(0))
+        self.stems.get(stem).map_or(0, |&id| self.lists[id].hits.len() as u64)
     }
 
-    /// Whether `doc` mentions `stem` in some text field.
+    /// Whether `doc` mentions `stem`.
     pub(crate) fn mentions(&self, stem: &str, doc: u32) -> bool {
-        self.stems.get(stem).is_some_and(|&id| self.mentioned[id].binary_search(&doc).is_ok())
+        self.stems.get(stem).is_some_and(|&id| self.has(id, doc))
+    }
+
+    fn has(&self, id: usize, doc: u32) -> bool {
+        self.lists[id].hits.binary_search_by_key(&doc, |h| h.doc).is_ok()
     }
 
     /// The ids of `stems` in these postings, for [`Memory::mentions_all`]; `None` when some
@@ -179,10 +171,10 @@ impl Memory {
         stems.iter().map(|s| self.stems.get(s).copied()).collect()
     }
 
-    /// Whether `doc` mentions every stem of `ids` (from [`Memory::stem_ids`]) in some text
-    /// field: [`Memory::mentions`] for each, without looking a stem up per document.
+    /// Whether `doc` mentions every stem of `ids` (from [`Memory::stem_ids`]):
+    /// [`Memory::mentions`] for each, without looking a stem up per document.
     pub(crate) fn mentions_all(&self, ids: &[usize], doc: u32) -> bool {
-        ids.iter().all(|&id| self.mentioned[id].binary_search(&doc).is_ok())
+        ids.iter().all(|&id| self.has(id, doc))
     }
 
     /// The stem ids of a document's title (each once).
@@ -190,30 +182,19 @@ impl Memory {
         &self.titles[doc as usize]
     }
 
-    /// What tantivy's `word_query` for `stem` scores: the boosted BM25 of each field that
-    /// mentions it, summed in field order. `None` when no field has the stem (tantivy's empty
-    /// scorer, which unions drop).
+    /// What tantivy's term query for `stem` scores: its BM25 in each document that mentions
+    /// it. `None` when no document does (tantivy's empty scorer, which unions drop).
     pub(crate) fn word(&self, stem: &str) -> Option<Matches> {
-        let lists: Vec<(&List, &[f32; 256])> =
-            self.lists[*self.stems.get(stem)?].iter().zip(&self.norms).filter(|(l, _)| !l.hits.is_empty()).collect();
-        let score = |(list, norms): (&List, &[f32; 256]), hit: &Hit| {
-            let tf = hit.tf as f32;
-            list.weight * (tf / (tf + norms[hit.norm as usize]))
-        };
-        match lists.as_slice() {
-            [] => None,
-            &[one] => {
-                let hits = one.0.hits.iter().map(|h| (h.doc, score(one, h))).collect();
-                Some(Matches { hits, cost: one.0.hits.len() as u64 })
-            }
-            _ => {
-                let postings: Vec<&[Hit]> = lists.iter().map(|(l, _)| l.hits.as_slice()).collect();
-                let hits = merged(&postings, |h| h.doc, |i, h| score(lists[i], h));
-                // A buffered union that consumed all its postings in its first window: its
-                // cost, what is left to drive, is nothing.
-                Some(Matches { hits, cost: 0 })
-            }
-        }
+        let list = &self.lists[*self.stems.get(stem)?];
+        let hits = list
+            .hits
+            .iter()
+            .map(|hit| {
+                let tf = hit.tf as f32;
+                (hit.doc, list.weight * (tf / (tf + self.norms[hit.norm as usize])))
+            })
+            .collect();
+        Some(Matches { hits, cost: list.hits.len() as u64 })
     }
 }
 
@@ -316,12 +297,9 @@ mod tests {
                 let each = stems.iter().all(|s| memory.mentions(s, doc));
                 let once = ids.as_ref().is_some_and(|ids| memory.mentions_all(ids, doc));
                 assert_eq!(once, each, "{phrase:?} in document {doc}");
-                // And both as the postings of every field say, read one by one.
+                // And both as the postings say, read one by one.
                 let in_postings = |s: &String| {
-                    memory
-                        .stems
-                        .get(s)
-                        .is_some_and(|&id| memory.lists[id].iter().any(|l| l.hits.iter().any(|h| h.doc == doc)))
+                    memory.stems.get(s).is_some_and(|&id| memory.lists[id].hits.iter().any(|h| h.doc == doc))
                 };
                 assert_eq!(each, stems.iter().all(in_postings), "{phrase:?} in document {doc}");
                 found += usize::from(once);

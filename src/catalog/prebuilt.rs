@@ -4,7 +4,7 @@
 //! than being read and indexed anew.
 //!
 //! It lives beside the catalog file, under the catalog's content hash:
-//! `CATALOG.index/<sha256 of the file>-v1/`. A changed catalog has another hash, so it never
+//! `CATALOG.index/<sha256 of the file>-v2/`. A changed catalog has another hash, so it never
 //! opens an index of other products: it is indexed in memory until `concierge index` is run
 //! again. A directory is complete or absent: it is written under a temporary name and renamed
 //! into place last.
@@ -27,7 +27,7 @@ mod products;
 /// Bumped whenever the index's schema or the kinds file change, so an old index is not opened.
 /// (The products file has its own version: an index without a products file of this version
 /// is still opened, and the catalog read from its JSON Lines.)
-const FORMAT: &str = "v1";
+const FORMAT: &str = "v2";
 const KINDS: &str = "kinds.bin";
 const PRODUCTS: &str = "products.bin";
 

@@ -26,7 +26,7 @@
 //!    description ("training" for "trains"); these order but never explain.
 //! 6. **Personal hints matched**: who it is for, the occasion, context and behaviour hints
 //!    (the referring page's topic, the category of a product viewed recently).
-//! 7. **Relevance tier**: BM25 (title weighted above tags, brand, category, description),
+//! 7. **Relevance tier**: BM25F (title weighted above tags, brand, category, description),
 //!    relative to the best candidate, in three tiers.
 //! 8. **Quality**: a Bayesian average of rating and review count.
 //! 9. Catalog order, so equal products always come out the same way.
@@ -40,9 +40,6 @@
 //! With nothing to search for (cold start), rules 2 to 5 are empty and quality decides
 //! among the products matching the hints.
 
-use std::cmp::Ordering;
-use std::collections::HashMap;
-
 use tantivy::DocAddress;
 
 use super::audience::Audience;
@@ -53,6 +50,9 @@ use crate::money::Amount;
 
 mod candidates;
 mod pick;
+
+/// Candidates by document, with their BM25 (0.0 for those found by quality alone).
+pub(crate) type Scored = rustc_hash::FxHashMap<DocAddress, f32>;
 
 /// How many candidates each retrieval step considers before the rules order them.
 const CANDIDATES: usize = 300;
@@ -186,7 +186,32 @@ impl RankKey {
         (self.fits, self.interests, self.coverage, self.titled, self.weak, self.hints)
     }
 
-    fn cmp_desc(&self, other: &RankKey) -> Ordering {
+    /// The key as one number that is larger for the better candidate, ordered as
+    /// [`RankKey::cmp_desc`] orders keys (reversed): sorting by it compares one integer
+    /// rather than eight fields. Counts are far below their widths (a request has at most a
+    /// few dozen concepts); a larger one is held at the width's maximum.
+    fn packed(&self) -> u128 {
+        // An order-preserving map of f32 onto u32 (as `total_cmp` orders floats).
+        let bits = self.quality.to_bits();
+        let quality = if bits >> 31 == 1 { !bits } else { bits | 1 << 31 };
+        let mut packed = 0_u128;
+        for (value, width) in [
+            (self.fits, 1),
+            (self.interests, 16),
+            (self.coverage, 8),
+            (self.titled, 8),
+            (self.weak, 16),
+            (self.hints, 16),
+            (self.tier, 2),
+        ] {
+            packed = (packed << width) | u128::from(value.min((1 << width) - 1));
+        }
+        (packed << 32) | u128::from(quality)
+    }
+
+    /// Rules 1-7 in order, the better key first: the order [`RankKey::packed`] must keep.
+    #[cfg(test)]
+    fn cmp_desc(&self, other: &RankKey) -> std::cmp::Ordering {
         other
             .fits
             .cmp(&self.fits)
@@ -227,6 +252,9 @@ impl CatalogIndex {
             }
         }
 
+        // Excluded ids are looked up once, then compared as positions rather than strings.
+        let excluded: Vec<usize> = filters.exclude_ids.iter().filter_map(|id| self.catalog().position(id)).collect();
+        let products = self.catalog().products();
         let mut candidates: Vec<Candidate> = scored
             .into_iter()
             .map(|(address, bm25)| Candidate {
@@ -236,7 +264,7 @@ impl CatalogIndex {
                 row: 0,
                 key: RankKey::NONE,
             })
-            .filter(|c| filters.admit(&self.catalog().products()[c.position]))
+            .filter(|c| !excluded.contains(&c.position) && filters.admit_values(&products[c.position]))
             .collect();
         let marks = self.mark_matches(lookup, &concepts, &mut candidates)?;
         self.keep_relevant(&mut candidates, &marks, &concepts, asked.as_ref().map(|(ids, _)| ids.as_slice()));
@@ -244,13 +272,15 @@ impl CatalogIndex {
         for c in &mut candidates {
             c.key = self.rank_key(c, &marks, &concepts, best_bm25, query.audience.as_ref());
         }
-        // Candidates are ordered through their indices: moving the candidates themselves
-        // costs more than comparing them. Positions are unique, so the order is total.
-        let mut order: Vec<usize> = (0..candidates.len()).collect();
-        order.sort_unstable_by(|&a, &b| {
-            let (a, b) = (&candidates[a], &candidates[b]);
-            a.key.cmp_desc(&b.key).then(a.position.cmp(&b.position))
-        });
+        // Rules 1-8 as one number per candidate, then the earlier product: positions are
+        // unique, so the order is total. Sorting numbers costs far less than comparing keys.
+        let mut sorted: Vec<(u128, u32, usize)> = candidates
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (u128::MAX - c.key.packed(), c.position as u32, i))
+            .collect();
+        sorted.sort_unstable();
+        let order: Vec<usize> = sorted.into_iter().map(|(_, _, i)| i).collect();
         let picked = self.diversify(lookup, &candidates, order, query.k);
         Ok(picked.into_iter().map(|i| self.explain(&candidates[i], &marks, &concepts, query)).collect())
     }
@@ -275,10 +305,10 @@ impl CatalogIndex {
         lookup: &Lookup<'_>,
         name: &str,
         filters: &Filters,
-    ) -> Result<HashMap<DocAddress, f32>, IndexError> {
+    ) -> Result<Scored, IndexError> {
         let stems = self.analyze(name);
         if stems.is_empty() {
-            return Ok(HashMap::new());
+            return Ok(Scored::default());
         }
         if let Some(memory) = lookup.memory() {
             return Ok(self.retrieve_in_memory(memory, &[&stems], &[&stems], filters, CANDIDATES, 0));
@@ -441,5 +471,37 @@ impl CatalogIndex {
         };
         let quality = self.quality(c.position);
         RankKey { fits: u32::from(fits), interests, coverage, titled, weak, hints, tier, quality }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use rand::rngs::StdRng;
+    use rand::{Rng, SeedableRng};
+
+    use super::RankKey;
+
+    #[test]
+    fn packed_keys_sort_as_the_rules_compare_them() {
+        let mut rng = StdRng::seed_from_u64(5);
+        let small = |rng: &mut StdRng| rng.random_range(0..4_u32);
+        let keys: Vec<RankKey> = (0..400)
+            .map(|_| RankKey {
+                fits: rng.random_range(0..2),
+                interests: small(&mut rng),
+                coverage: rng.random_range(0..5),
+                titled: rng.random_range(0..5),
+                weak: small(&mut rng),
+                hints: small(&mut rng),
+                tier: rng.random_range(0..3),
+                // Few distinct qualities, so ties reach every rule.
+                quality: [0.0, 3.5, 3.5, 4.25, 4.9][rng.random_range(0..5)],
+            })
+            .collect();
+        for a in &keys {
+            for b in &keys {
+                assert_eq!(b.packed().cmp(&a.packed()), a.cmp_desc(b), "{:?} / {:?}", a.bucket(), b.bucket());
+            }
+        }
     }
 }

@@ -7,13 +7,13 @@
 //! `CANDIDATES` are kept by score, ties going to the lower document id.
 
 use std::cmp::Ordering;
-use std::collections::HashMap;
 use std::ops::Bound;
 
 use tantivy::DocAddress;
 
 use super::index::{CatalogIndex, Filters, RangeClause};
 use super::memory::{Matches, Memory, intersection, union};
+use super::rank::Scored;
 
 /// What the hard filters leave.
 struct Admitted {
@@ -33,9 +33,9 @@ impl CatalogIndex {
         filters: &Filters,
         limit: usize,
         k: usize,
-    ) -> HashMap<DocAddress, f32> {
+    ) -> Scored {
         // Sized for every candidate up front: growing it rehashes each entry again.
-        let mut scored = HashMap::with_capacity(limit.max(k).min(memory.docs() as usize));
+        let mut scored = Scored::with_capacity_and_hasher(limit.max(k).min(memory.docs() as usize), Default::default());
         let Some(admitted) = self.admitted(memory, filters) else { return scored };
         let concept = |stems: &[String]| match stems {
             [one] => memory.word(one),

@@ -2,12 +2,10 @@
 //! tantivy's searches (the any-word search, the all-words search when it can add something,
 //! and the best by quality when nothing is searched or too little is found).
 
-use std::collections::HashMap;
-
 use tantivy::DocAddress;
 use tantivy::query::{BooleanQuery, Occur, Query as TantivyQuery};
 
-use super::{CANDIDATES, CHECK_FROM, Concept, ConceptKind};
+use super::{CANDIDATES, CHECK_FROM, Concept, ConceptKind, Scored};
 use crate::catalog::index::{CatalogIndex, Filters, IndexError};
 use crate::catalog::lookup::Lookup;
 
@@ -19,7 +17,7 @@ impl CatalogIndex {
         concepts: &[Concept],
         filters: &Filters,
         k: usize,
-    ) -> Result<HashMap<DocAddress, f32>, IndexError> {
+    ) -> Result<Scored, IndexError> {
         let queries: Vec<Box<dyn TantivyQuery>> = concepts.iter().map(|c| self.concept_query(&c.stems)).collect();
         let searchable: Vec<&dyn TantivyQuery> = concepts
             .iter()
@@ -28,16 +26,13 @@ impl CatalogIndex {
             .map(|(_, q)| q.as_ref())
             .collect();
         // Sized for both searches' candidates up front: growing a map rehashes every entry.
-        let mut scored: HashMap<DocAddress, f32> = HashMap::with_capacity(2 * CANDIDATES);
+        let mut scored = Scored::with_capacity_and_hasher(2 * CANDIDATES, Default::default());
         let flat = lookup.pruned() && concepts.iter().all(|c| c.stems.len() == 1);
         let mut offered = 0;
         if !concepts.is_empty() {
-            let any: Box<dyn TantivyQuery> = if flat {
-                self.any_word_query(&concepts.iter().map(|c| c.stems[0].as_str()).collect::<Vec<_>>())
-            } else {
-                Box::new(BooleanQuery::new(queries.iter().map(|q| (Occur::Should, q.box_clone())).collect()))
-            };
-            let hits = self.top_scored(lookup, any.as_ref(), filters, CANDIDATES)?;
+            // With every concept one word, a union of term queries: tantivy's block-max WAND.
+            let any = BooleanQuery::new(queries.iter().map(|q| (Occur::Should, q.box_clone())).collect());
+            let hits = self.top_scored(lookup, &any, filters, CANDIDATES)?;
             offered = hits.len();
             scored.extend(hits);
         }
@@ -66,7 +61,7 @@ impl CatalogIndex {
         &self,
         lookup: &Lookup<'_>,
         concepts: &[Concept],
-        scored: &HashMap<DocAddress, f32>,
+        scored: &Scored,
         offered: usize,
     ) -> Result<bool, IndexError> {
         let asked = || concepts.iter().filter(|c| !matches!(c.kind, ConceptKind::Hint(_)));
@@ -101,7 +96,7 @@ impl CatalogIndex {
         &self,
         lookup: &Lookup<'_>,
         query: &super::Query,
-    ) -> Result<HashMap<DocAddress, f32>, IndexError> {
+    ) -> Result<Scored, IndexError> {
         let concepts = self.concepts(query, lookup);
         self.candidates(lookup, &concepts, &self.filters(query), query.k)
     }
@@ -114,7 +109,7 @@ impl CatalogIndex {
         concepts: &[Concept],
         filters: &Filters,
         k: usize,
-    ) -> Result<HashMap<DocAddress, f32>, IndexError> {
+    ) -> Result<Scored, IndexError> {
         let Some(memory) = lookup.memory() else { return self.retrieve(lookup, concepts, filters, k) };
         let all: Vec<&[String]> = concepts.iter().map(|c| c.stems.as_slice()).collect();
         let searchable: Vec<&[String]> =
