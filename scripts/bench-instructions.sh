@@ -8,7 +8,8 @@
 #   CATALOG  a native JSONL catalog for the ranking figure (default: catalog/demo.jsonl)
 # Environment: REQUESTS (one opening message per line; default: every `say` of
 #   tests/conversations, so keep one fixed file when comparing builds of different trees),
-#   LOAD (a `concierge-load` binary; default: this checkout's), SECONDS_UNDER_LOAD (30).
+#   LOAD (a `concierge-load` binary; default: this checkout's), SECONDS_UNDER_LOAD (30),
+#   SERVE_CATALOG (the catalog the server serves; default: the demo store).
 # Prints: instructions per ranking (`recommend --requests`, minus a one-request run: start-up
 # excluded) and instructions per chat turn of the server (`serve` under 4 saturating
 # shoppers, minus an idle start-and-stop).
@@ -38,6 +39,7 @@ serve_under() {
   dir=$(mktemp -d "$WORK/data.XXXX")
   printf 'addr = "127.0.0.1:%s"\ndata_dir = "%s"\n[limits]\nmax_connections = 20000\nmessages_per_minute = 1000000\nburst = 100000\nhello_timeout_secs = 60\n' \
     "$port" "$dir" > "$dir/concierge.toml"
+  if [ -n "${SERVE_CATALOG:-}" ]; then sed -i "1i catalog = \"$(realpath "$SERVE_CATALOG")\"" "$dir/concierge.toml"; fi
   RUST_LOG=warn valgrind --tool=callgrind --callgrind-out-file=/dev/null "$BIN" serve --config "$dir/concierge.toml" \
     > "$dir/server.log" 2>&1 &
   local pid=$! turns=0
@@ -51,4 +53,4 @@ serve_under() {
 }
 read -r idle _ <<< "$(serve_under 0)"
 read -r busy turns <<< "$(serve_under "$SECS")"
-echo "chat turns (demo store, 4 saturating shoppers, ${SECS} s, $turns turns): $(( (busy - idle) / turns )) instructions per turn"
+echo "chat turns (${SERVE_CATALOG:-demo store}, 4 saturating shoppers, ${SECS} s, $turns turns): $(( (busy - idle) / turns )) instructions per turn"
