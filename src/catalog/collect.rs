@@ -8,7 +8,8 @@
 //! term queries is driven by tantivy's block-max WAND: once `k` documents are held, whole
 //! blocks of postings that cannot beat the weakest of them are skipped unscored.
 //!
-//! The scores are the query's own BM25; a filter adds nothing to them. Ties go to the earlier
+//! The scores are the query's own BM25 (held to a precision at which the order terms are
+//! summed in rarely matters: see [`coarse`]); a filter adds nothing to them. Ties go to the earlier
 //! product: within a segment that is the lower document (the index keeps every segment in
 //! catalog order), across segments the lower catalog position.
 
@@ -73,6 +74,14 @@ impl Columns {
     }
 }
 
+impl Columns {
+    /// The value in filter column `column` (its place in [`RANGE_COLUMNS`]) of the product at
+    /// `address`, as the filters compare it.
+    pub(crate) fn value(&self, column: usize, address: DocAddress) -> u64 {
+        self.segments[address.segment_ord as usize].value(column, address.doc_id)
+    }
+}
+
 impl SegmentColumns {
     fn value(&self, column: usize, doc: DocId) -> u64 {
         match column {
@@ -110,10 +119,29 @@ impl<'a> Admission<'a> {
         ranges: &[RangeClause],
         excluded: &[Box<dyn TantivyQuery>],
     ) -> tantivy::Result<Admission<'a>> {
-        let ranges = ranges.iter().map(inclusive).collect::<Option<Vec<_>>>();
+        // A small column's values are held up to 255, so its bounds are held there too: a
+        // value past 255 (an age of 300) then still passes, and the exact check after decides,
+        // as it does for every filter.
+        let small = |v: u64| v.min(u64::from(u8::MAX));
+        let ranges = ranges
+            .iter()
+            .map(|clause| {
+                inclusive(clause).map(|(at, lo, hi)| if at == 0 { (at, lo, hi) } else { (at, small(lo), small(hi)) })
+            })
+            .collect::<Option<Vec<_>>>();
         let scoring = EnableScoring::disabled_from_searcher(searcher);
         let excluded = excluded.iter().map(|q| q.weight(scoring)).collect::<tantivy::Result<_>>()?;
         Ok(Admission { ranges, excluded, columns })
+    }
+
+    /// Whether some range admits no value, so that nothing passes.
+    pub(crate) fn admits_nothing(&self) -> bool {
+        self.ranges.is_none()
+    }
+
+    /// The inclusive value ranges that pass, by column, as [`Columns::value`] holds values.
+    pub(crate) fn ranges(&self) -> &[(usize, u64, u64)] {
+        self.ranges.as_deref().unwrap_or_default()
     }
 
     /// What this admission lets through in one segment.
@@ -127,16 +155,10 @@ impl<'a> Admission<'a> {
         let Some(ranges) = &self.ranges else {
             return Ok(SegmentAdmission { columns, ranges: Vec::new(), excluded: None, alive, none: true });
         };
-        // A range covering every value of the column decides nothing here. A small column's
-        // values are held up to 255, so its bounds are held there too: a value past 255 (an
-        // age of 300) then still passes, and the exact check after decides, as it does for
-        // every filter.
+        // A range covering every value of the column decides nothing here.
         let ranges = ranges
             .iter()
-            .map(|&(at, start, end)| match at {
-                0 => (at, start, end),
-                _ => (at, start.min(u64::from(u8::MAX)), end.min(u64::from(u8::MAX))),
-            })
+            .copied()
             .filter(|&(at, start, end)| start > columns.bounds[at].0 || end < columns.bounds[at].1)
             .collect();
         let mut excluded = None;
@@ -160,6 +182,25 @@ impl SegmentAdmission {
             && self.excluded.as_ref().is_none_or(|e| !e.contains(doc))
             && self.ranges.iter().all(|&(at, start, end)| (start..=end).contains(&self.columns.value(at, doc)))
     }
+}
+
+/// A score with its last 10 bits of precision dropped (a relative step of about 1e-4),
+/// which is what the collector keeps and compares.
+///
+/// A sum of three or more words' scores depends on the order they are added in, and
+/// tantivy's block-max WAND adds them in the order its cursors happen to stand, so two
+/// products with the very same text could score a rounding step apart and a tie at the
+/// candidate limit go either way, differently in each search. Dropped to this precision,
+/// equal texts almost always score equal (and ties go to the earlier product), while
+/// relevance keeps far more precision than the ranker's tiers use.
+pub(crate) fn coarse(score: Score) -> Score {
+    Score::from_bits(score.to_bits() & !0x3FF)
+}
+
+/// The highest score whose [`coarse`] score is `held` (a score `coarse` returned): the same
+/// bits with every dropped one set. BM25 scores are never negative, where this would not hold.
+fn below_next_step(held: Score) -> Score {
+    Score::from_bits(held.to_bits() | 0x3FF)
 }
 
 /// A range as inclusive ends; `None` when it admits no value.
@@ -223,10 +264,12 @@ pub(crate) struct SegmentTop {
 }
 
 impl SegmentTop {
-    /// The score a document must beat to enter: the weakest held once `limit` are held.
+    /// The score a document must beat to enter once `limit` are held: the highest whose
+    /// [`coarse`] score is still the weakest held's (a later document must be held higher to
+    /// enter), so that the search prunes as if it kept every bit.
     fn threshold(&self) -> Score {
         match self.held.peek() {
-            Some(weakest) if self.held.len() >= self.limit => weakest.score,
+            Some(weakest) if self.held.len() >= self.limit => below_next_step(weakest.score),
             _ => Score::MIN,
         }
     }
@@ -239,7 +282,7 @@ impl SegmentCollector for SegmentTop {
         if self.limit == 0 || !self.admission.admits(doc) {
             return;
         }
-        let hit = Held { score, doc };
+        let hit = Held { score: coarse(score), doc };
         if self.held.len() < self.limit {
             self.held.push(hit);
         } else if let Some(mut weakest) = self.held.peek_mut()

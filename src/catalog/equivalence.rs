@@ -12,6 +12,7 @@ use rand::{Rng, SeedableRng};
 use tantivy::query::{BooleanQuery, Occur};
 
 use super::import::{Format, ImportOptions, import, parse_map};
+use super::rank::SKIPPED_ANY_WORD;
 use super::{Catalog, CatalogIndex, Hint, Name, Query, Signal};
 use crate::money::Amount;
 
@@ -128,7 +129,8 @@ fn assert_paths_agree(index: &CatalogIndex, words: &[String], seed: u64) -> (usi
         assert_eq!(fast.len(), slow.len(), "query {n}: candidate count differs for {q:?}");
         for (addr, score) in &slow {
             let mine = fast.get(addr).unwrap_or_else(|| panic!("query {n}: {addr:?} missing for {q:?}"));
-            assert!((mine - score).abs() <= score.abs() * 1e-6, "query {n}: {addr:?} scored {mine} not {score}");
+            // Held to the collector's precision, a rounding step apart may become one step of it.
+            assert!((mine - score).abs() <= score.abs() * 3e-4, "query {n}: {addr:?} scored {mine} not {score}");
             scores += 1;
             identical += usize::from(mine.to_bits() == score.to_bits());
         }
@@ -338,4 +340,72 @@ fn the_all_words_check_keeps_every_product_matching_all_words_on_words_thousands
             assert!(!clear || candidates.contains_key(addr), "query {n}: {addr:?} ({score}) left out for {q:?}");
         }
     }
+}
+
+#[test]
+fn the_any_word_search_is_skipped_only_when_the_all_words_search_holds_its_best() {
+    // On words thousands of products share, the pruned ranking searches all words first and
+    // skips the any-word search when what it kept outscores any product missing a word (see
+    // `retrieve`): every product the exact any-word search ranks above its weakest kept must
+    // still be a candidate, and what is shown the same.
+    let index = CatalogIndex::build(Arc::new(rare_and_common(12_000))).unwrap();
+    let (pruned, exact) = (index.lookup(), index.tantivy_lookup());
+    let words = ["robot", "set", "oakline", "sundial", "red", "blue"];
+    let mut rng = StdRng::seed_from_u64(37);
+    let mut skipped = 0;
+    for n in 0..200 {
+        let mut q = Query { k: rng.random_range(1..=8), ..Query::default() };
+        q.keywords =
+            (0..rng.random_range(2..=3)).map(|_| words[rng.random_range(0..words.len())].to_string()).collect();
+        if rng.random_bool(0.5) {
+            q.max_price = Some(price(&mut rng));
+        }
+        let before = SKIPPED_ANY_WORD.with(|n| n.get());
+        let candidates = index.retrieved(&pruned, &q).unwrap();
+        skipped += SKIPPED_ANY_WORD.with(|n| n.get()) - before;
+        let stems: Vec<Vec<String>> = q.keywords.iter().map(|w| index.analyze(w)).collect();
+        let any = stems.iter().map(|s| (Occur::Should, index.concept_query(s))).collect();
+        let best = index.top_scored(&exact, &BooleanQuery::new(any), &index.filters(&q), 300).unwrap();
+        let weakest = best.iter().map(|(_, s)| *s).fold(f32::MAX, f32::min);
+        for (addr, score) in &best {
+            let clear = best.len() < 300 || *score > weakest * (1.0 + 1e-5);
+            assert!(!clear || candidates.contains_key(addr), "query {n}: {addr:?} ({score}) left out for {q:?}");
+        }
+        let shown = |lookup| -> Vec<String> {
+            let ranked = index.rank_with(lookup, &q).unwrap();
+            ranked.iter().map(|r| format!("{} {:?}", r.product.id, r.signals)).collect()
+        };
+        assert_eq!(shown(&pruned), shown(&exact), "query {n}: ranking differs for {q:?}");
+    }
+    assert!(skipped > 20, "the any-word search should often be skipped here ({skipped} of 200)");
+}
+
+/// A pruned-size catalog where words of every rarity meet: "set" in nearly every product, a
+/// brand in half, a colour in a third, and "robot" in a tenth, a third of those saying only
+/// "robot", loudly and briefly (so for "robot set" they outscore the long products with both
+/// words, which are still hundreds).
+fn rare_and_common(products: usize) -> Catalog {
+    let mut rng = StdRng::seed_from_u64(41);
+    let text: String = (0..products)
+        .map(|i| {
+            let brand = ["Oakline", "Sundial"][rng.random_range(0..2)];
+            let colour = ["red", "blue", "green"][rng.random_range(0..3)];
+            let (title, description) = match (i % 10, rng.random_bool(0.3)) {
+                (0, true) => ("Robot".to_string(), "Robot robot robot.".to_string()),
+                (0, false) => (
+                    format!("{brand} {colour} set with many parts for long afternoons of building"),
+                    format!("A {colour} set from {brand} with lots of pieces, a robot among them, and more."),
+                ),
+                _ => (format!("{brand} {colour} Set"), format!("A {colour} set from {brand}.")),
+            };
+            let product = serde_json::json!({
+                "id": format!("p{i}"), "title": title, "description": description,
+                "price": format!("{}.{:02}", rng.random_range(1..90), rng.random_range(0..100)),
+                "currency": "GBP", "rating": rng.random_range(30..=50) as f64 / 10.0,
+                "review_count": rng.random_range(0..500),
+            });
+            product.to_string() + "\n"
+        })
+        .collect();
+    Catalog::parse_jsonl(&text, "rare-and-common").unwrap().0
 }

@@ -30,6 +30,7 @@ use super::collect::{Admission, Columns, TopAdmitted};
 use super::kind::Kinds;
 use super::lookup::{Lookup, Totals};
 use super::memory::Memory;
+use super::quality::Quality;
 use super::{Catalog, Product};
 use crate::money::Amount;
 
@@ -101,10 +102,8 @@ pub struct CatalogIndex {
     columns: Columns,
     /// Position in the catalog -> document.
     addresses: Vec<DocAddress>,
-    /// Catalog positions by quality, best first (ties in catalog order): the cold-start order.
-    by_quality: Vec<u32>,
-    /// Bayesian-averaged rating per position (see [`CatalogIndex::quality`]).
-    quality: Vec<f32>,
+    /// Each product's quality and the cold-start order (see [`Quality`]).
+    quality: Quality,
     /// Review count from which a product counts as one of the catalog's most reviewed.
     popular_reviews: u64,
     /// The corpus totals of BM25, fixed since the index never changes once built.
@@ -180,9 +179,8 @@ impl CatalogIndex {
         }
         let totals = Totals::read(&searcher, &[fields.text])?;
         let memory = Memory::read(&searcher, fields.text, fields.title, &totals)?;
-        let quality = quality_scores(catalog.products());
-        let mut by_quality: Vec<u32> = (0..catalog.len() as u32).collect();
-        by_quality.sort_by(|&a, &b| quality[b as usize].total_cmp(&quality[a as usize]).then(a.cmp(&b)));
+        let quality =
+            Quality::of(catalog.products(), RANGE_COLUMNS.len(), |column, pos| columns.value(column, addresses[pos]));
         let popular_reviews = popularity_threshold(catalog.products());
         Ok(CatalogIndex {
             catalog,
@@ -193,7 +191,6 @@ impl CatalogIndex {
             positions,
             columns,
             addresses,
-            by_quality,
             quality,
             popular_reviews,
             totals,
@@ -214,7 +211,7 @@ impl CatalogIndex {
     /// pulls ratings with few reviews towards the catalog's mean, so one 5-star review does
     /// not beat four hundred 4.7-star ones. Unrated products get the mean.
     pub fn quality(&self, position: usize) -> f32 {
-        self.quality[position]
+        self.quality.of_position(position)
     }
 
     /// The review count from which a product is among the catalog's most reviewed (the top
@@ -223,8 +220,8 @@ impl CatalogIndex {
         self.popular_reviews
     }
 
-    /// The best `limit` products within `filters` by quality alone: the cold-start order,
-    /// walked from the precomputed ranking until `limit` pass the filters.
+    /// The best `limit` products within `filters` by quality alone: the cold-start order (see
+    /// [`Quality::best`]), in no particular order.
     pub(crate) fn top_quality(
         &self,
         lookup: &Lookup<'_>,
@@ -233,19 +230,23 @@ impl CatalogIndex {
     ) -> Result<Vec<DocAddress>, IndexError> {
         let searcher = lookup.searcher();
         let admission = self.admission(searcher, filters)?;
+        if admission.admits_nothing() {
+            return Ok(Vec::new());
+        }
         let segments = searcher
             .segment_readers()
             .iter()
             .enumerate()
             .map(|(segment, reader)| admission.for_segment(segment as u32, reader))
             .collect::<tantivy::Result<Vec<_>>>()?;
-        Ok(self
-            .by_quality
-            .iter()
-            .map(|&pos| self.addresses[pos as usize])
-            .filter(|a| segments[a.segment_ord as usize].admits(a.doc_id))
-            .take(limit)
-            .collect())
+        let address = |pos: u32| self.addresses[pos as usize];
+        let best = self.quality.best(
+            limit,
+            admission.ranges(),
+            |column, pos| self.columns.value(column, address(pos)),
+            |pos| segments[address(pos).segment_ord as usize].admits(address(pos).doc_id),
+        );
+        Ok(best.into_iter().map(address).collect())
     }
 
     /// Splits and stems text the way the index does: "Wooden Trains!" -> ["wooden", "train"].
@@ -383,7 +384,7 @@ impl CatalogIndex {
     /// The hard filters as the collector checks them: ranges over fast fields and the
     /// documents of excluded phrases. These narrow the search; [`Filters::admit`] still checks
     /// each exact product after.
-    fn admission(&self, searcher: &Searcher, filters: &Filters) -> Result<Admission<'_>, IndexError> {
+    pub(crate) fn admission(&self, searcher: &Searcher, filters: &Filters) -> Result<Admission<'_>, IndexError> {
         let excluded: Vec<Box<dyn TantivyQuery>> =
             filters.exclude_terms.iter().filter(|s| !s.is_empty()).map(|stems| self.concept_query(stems)).collect();
         Ok(Admission::new(searcher, &self.columns, &self.range_clauses(filters), &excluded)?)
@@ -528,23 +529,6 @@ pub(crate) fn write_documents(
         writer.add_document(doc)?;
     }
     Ok(())
-}
-
-/// Bayesian average: (rating·reviews + mean·PRIOR) / (reviews + PRIOR).
-fn quality_scores(products: &[Product]) -> Vec<f32> {
-    const PRIOR: f32 = 5.0;
-    let rated: Vec<f32> = products.iter().filter_map(|p| p.rating).filter(|r| *r > 0.0).collect();
-    let mean = if rated.is_empty() { 3.5 } else { rated.iter().sum::<f32>() / rated.len() as f32 };
-    products
-        .iter()
-        .map(|p| match p.rating.filter(|r| *r > 0.0) {
-            Some(rating) => {
-                let reviews = p.review_count.unwrap_or(1).max(1) as f32;
-                (rating * reviews + mean * PRIOR) / (reviews + PRIOR)
-            }
-            None => mean,
-        })
-        .collect()
 }
 
 /// An amount in minor units (pence); an amount past `u64` (or past a decimal, times 100) is

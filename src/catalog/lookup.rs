@@ -99,7 +99,12 @@ impl<'a> Lookup<'a> {
 
     /// For each candidate, whether it has `stem` in `field`: one pass over the field's
     /// postings per segment, seeking to the candidates in document order.
-    pub(crate) fn has_stem(&self, field: Field, stem: &str, candidates: &[DocAddress]) -> Result<Vec<bool>, IndexError> {
+    pub(crate) fn has_stem(
+        &self,
+        field: Field,
+        stem: &str,
+        candidates: &[DocAddress],
+    ) -> Result<Vec<bool>, IndexError> {
         let mut order: Vec<usize> = (0..candidates.len()).collect();
         order.sort_by_key(|&i| (candidates[i].segment_ord, candidates[i].doc_id));
         let mut out = vec![false; candidates.len()];

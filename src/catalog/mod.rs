@@ -19,6 +19,7 @@ mod lookup;
 mod memory;
 mod prebuilt;
 mod product;
+mod quality;
 mod rank;
 mod retrieve;
 mod signal;

@@ -51,6 +51,9 @@ use crate::money::Amount;
 mod candidates;
 mod pick;
 
+#[cfg(test)]
+pub(crate) use candidates::SKIPPED_ANY_WORD;
+
 /// Candidates by document, with their BM25 (0.0 for those found by quality alone).
 pub(crate) type Scored = rustc_hash::FxHashMap<DocAddress, f32>;
 
@@ -274,11 +277,8 @@ impl CatalogIndex {
         }
         // Rules 1-8 as one number per candidate, then the earlier product: positions are
         // unique, so the order is total. Sorting numbers costs far less than comparing keys.
-        let mut sorted: Vec<(u128, u32, usize)> = candidates
-            .iter()
-            .enumerate()
-            .map(|(i, c)| (u128::MAX - c.key.packed(), c.position as u32, i))
-            .collect();
+        let mut sorted: Vec<(u128, u32, usize)> =
+            candidates.iter().enumerate().map(|(i, c)| (u128::MAX - c.key.packed(), c.position as u32, i)).collect();
         sorted.sort_unstable();
         let order: Vec<usize> = sorted.into_iter().map(|(_, _, i)| i).collect();
         let picked = self.diversify(lookup, &candidates, order, query.k);
@@ -300,12 +300,7 @@ impl CatalogIndex {
     }
 
     /// The best products of one type word within the filters, by BM25.
-    fn type_candidates(
-        &self,
-        lookup: &Lookup<'_>,
-        name: &str,
-        filters: &Filters,
-    ) -> Result<Scored, IndexError> {
+    fn type_candidates(&self, lookup: &Lookup<'_>, name: &str, filters: &Filters) -> Result<Scored, IndexError> {
         let stems = self.analyze(name);
         if stems.is_empty() {
             return Ok(Scored::default());

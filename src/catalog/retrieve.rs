@@ -11,6 +11,7 @@ use std::ops::Bound;
 
 use tantivy::DocAddress;
 
+use super::collect::coarse;
 use super::index::{CatalogIndex, Filters, RangeClause};
 use super::memory::{Matches, Memory, intersection, union};
 use super::rank::Scored;
@@ -125,11 +126,12 @@ fn value_range(clause: &RangeClause, min: u64, max: u64) -> Option<(u64, u64)> {
     Some((start, end))
 }
 
-/// The best `limit` admitted documents of `query` by its score, ties to the lower document (in
-/// no particular order).
+/// The best `limit` admitted documents of `query` by its score held as the collector holds it
+/// (see [`coarse`]), ties to the lower document (in no particular order).
 fn top_scored(query: Option<Matches>, admitted: &Admitted, limit: usize) -> Vec<(u32, f32)> {
     let Some(query) = query else { return Vec::new() };
-    let mut hits: Vec<(u32, f32)> = query.hits.into_iter().filter(|&(d, _)| admitted.docs[d as usize]).collect();
+    let mut hits: Vec<(u32, f32)> =
+        query.hits.into_iter().filter(|&(d, _)| admitted.docs[d as usize]).map(|(d, s)| (d, coarse(s))).collect();
     // When every hit is kept, their order does not matter (the caller collects them into a map).
     if hits.len() > limit {
         hits.sort_by(|a, b| b.1.partial_cmp(&a.1).unwrap_or(Ordering::Equal).then(a.0.cmp(&b.0)));

@@ -1,6 +1,7 @@
 //! The ranker's candidates: from the in-memory postings on a small catalog, else from
 //! tantivy's searches (the any-word search, the all-words search when it can add something,
-//! and the best by quality when nothing is searched or too little is found).
+//! and the best by quality when nothing is searched or too little is found). On a large
+//! catalog the all-words search may go first and make the any-word search needless.
 
 use tantivy::DocAddress;
 use tantivy::query::{BooleanQuery, Occur, Query as TantivyQuery};
@@ -8,6 +9,12 @@ use tantivy::query::{BooleanQuery, Occur, Query as TantivyQuery};
 use super::{CANDIDATES, CHECK_FROM, Concept, ConceptKind, Scored};
 use crate::catalog::index::{CatalogIndex, Filters, IndexError};
 use crate::catalog::lookup::Lookup;
+
+#[cfg(test)]
+thread_local! {
+    /// How many rankings of this thread skipped the any-word search (for tests of the skip).
+    pub(crate) static SKIPPED_ANY_WORD: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
 
 impl CatalogIndex {
     /// The candidates with their BM25, from tantivy's searches (see the module doc).
@@ -28,6 +35,25 @@ impl CatalogIndex {
         // Sized for both searches' candidates up front: growing a map rehashes every entry.
         let mut scored = Scored::with_capacity_and_hasher(2 * CANDIDATES, Default::default());
         let flat = lookup.pruned() && concepts.iter().all(|c| c.stems.len() == 1);
+        let all = || BooleanQuery::new(searchable.iter().map(|q| (Occur::Must, q.box_clone())).collect());
+        // On a pruned catalog, with every concept one word asked for, the all-words search goes
+        // first: tantivy's block-max intersection is cheap, where the any-word search over
+        // words thousands of products share scores nearly every one of them. When it keeps
+        // `CANDIDATES` products that outscore any product missing a word, those are exactly the
+        // best of the any-word search too, which is then not run.
+        let mut every = None;
+        if flat && searchable.len() > 1 && searchable.len() == concepts.len() && self.fills_all_words(lookup, concepts)
+        {
+            let hits = self.top_scored(lookup, &all(), filters, CANDIDATES)?;
+            let weakest = hits.iter().map(|(_, s)| *s).fold(f32::MAX, f32::min);
+            if hits.len() >= CANDIDATES && weakest > self.best_missing_a_word(lookup, concepts) {
+                #[cfg(test)]
+                SKIPPED_ANY_WORD.with(|n| n.set(n.get() + 1));
+                scored.extend(hits);
+                return Ok(scored);
+            }
+            every = Some(hits);
+        }
         let mut offered = 0;
         if !concepts.is_empty() {
             // With every concept one word, a union of term queries: tantivy's block-max WAND.
@@ -36,11 +62,12 @@ impl CatalogIndex {
             offered = hits.len();
             scored.extend(hits);
         }
-        if searchable.len() > 1 && !(flat && self.holds_every_match(lookup, concepts, &scored, offered)?) {
+        if let Some(hits) = every {
+            scored.extend(hits);
+        } else if searchable.len() > 1 && !(flat && self.holds_every_match(lookup, concepts, &scored, offered)?) {
             // Products matching everything asked for must not be crowded out of the candidates
             // by products scoring high on one frequent word.
-            let all = searchable.iter().map(|q| (Occur::Must, q.box_clone())).collect();
-            scored.extend(self.top_scored(lookup, &BooleanQuery::new(all), filters, CANDIDATES)?);
+            scored.extend(self.top_scored(lookup, &all(), filters, CANDIDATES)?);
         }
         if searchable.is_empty() || scored.len() < k {
             for addr in self.top_quality(lookup, filters, CANDIDATES.max(k))? {
@@ -48,6 +75,32 @@ impl CatalogIndex {
             }
         }
         Ok(scored)
+    }
+
+    /// Whether the all-words search for `concepts` (each one word) is expected to fill the
+    /// candidates several times over, were the words spread independently: only then is it
+    /// worth running first, for a chance to skip the any-word search.
+    fn fills_all_words(&self, lookup: &Lookup<'_>, concepts: &[Concept]) -> bool {
+        let docs = self.len() as f64;
+        let share: f64 = concepts.iter().map(|c| self.doc_freq(lookup, &c.stems[0]) as f64 / docs).product();
+        share * docs >= (4 * CANDIDATES) as f64
+    }
+
+    /// More than any product missing one of `concepts` (each one word) can score in the
+    /// any-word search: the most the other words can add, a word's BM25 being below
+    /// `idf × (1 + k1)` whatever its frequency and the product's length (with a margin for
+    /// the order the terms are summed in).
+    fn best_missing_a_word(&self, lookup: &Lookup<'_>, concepts: &[Concept]) -> f32 {
+        const K1: f32 = 1.2;
+        let docs = self.len() as f32;
+        let ceiling = |c: &Concept| {
+            let n = self.doc_freq(lookup, &c.stems[0]) as f32;
+            (1.0 + (docs - n + 0.5) / (n + 0.5)).ln() * (1.0 + K1)
+        };
+        let ceilings: Vec<f32> = concepts.iter().map(ceiling).collect();
+        let total: f32 = ceilings.iter().sum();
+        let least = ceilings.iter().copied().fold(f32::MAX, f32::min);
+        (total - least) * (1.0 + 1e-4)
     }
 
     /// Whether the all-words search would find nothing that the flat any-word search, which
@@ -92,11 +145,7 @@ impl CatalogIndex {
 
     /// The retrieval step alone, through `lookup`: the candidates and their BM25.
     #[cfg(test)]
-    pub(crate) fn retrieved(
-        &self,
-        lookup: &Lookup<'_>,
-        query: &super::Query,
-    ) -> Result<Scored, IndexError> {
+    pub(crate) fn retrieved(&self, lookup: &Lookup<'_>, query: &super::Query) -> Result<Scored, IndexError> {
         let concepts = self.concepts(query, lookup);
         self.candidates(lookup, &concepts, &self.filters(query), query.k)
     }
