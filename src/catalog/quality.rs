@@ -140,8 +140,9 @@ mod tests {
                 ranges.extend(age.map(|(a, b)| (1, a, b)));
                 for limit in [1, 5, 300] {
                     // Every second product passes the other filters, as availability might.
-                    let admits =
-                        |p: u32| ranges.iter().all(|&(c, lo, hi)| (lo..=hi).contains(&value(c, p))) && p % 2 == 0;
+                    let admits = |p: u32| {
+                        ranges.iter().all(|&(c, lo, hi)| (lo..=hi).contains(&value(c, p))) && p.is_multiple_of(2)
+                    };
                     let mut fast = quality.best(limit, &ranges, value, admits);
                     let mut walked: Vec<u32> =
                         quality.by_quality.iter().copied().filter(|&p| admits(p)).take(limit).collect();
