@@ -320,8 +320,9 @@ impl CatalogIndex {
         Term::from_field_text(self.fields.text, stem)
     }
 
-    /// For each candidate, whether its text mentions every stem of `stems`: what
-    /// [`CatalogIndex::concept_query`] matches, read from the postings without scoring.
+    /// For each candidate (in document order: by segment, then document), whether its text
+    /// mentions every stem of `stems`: what [`CatalogIndex::concept_query`] matches, read
+    /// from the postings without scoring.
     pub(crate) fn mention_all(
         &self,
         lookup: &Lookup<'_>,

@@ -134,7 +134,8 @@ impl CatalogIndex {
         if rarest < (CHECK_FROM as u64) {
             return Ok(false);
         }
-        let addresses: Vec<DocAddress> = scored.keys().copied().collect();
+        let mut addresses: Vec<DocAddress> = scored.keys().copied().collect();
+        addresses.sort_unstable_by_key(|a| (a.segment_ord, a.doc_id));
         for concept in concepts {
             if self.mention_all(lookup, &concept.stems, &addresses)?.contains(&false) {
                 return Ok(false);
