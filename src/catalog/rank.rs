@@ -51,6 +51,8 @@ use crate::money::Amount;
 mod candidates;
 mod pick;
 
+use pick::RankOrder;
+
 #[cfg(test)]
 pub(crate) use candidates::SKIPPED_ANY_WORD;
 
@@ -192,7 +194,8 @@ impl RankKey {
     /// The key as one number that is larger for the better candidate, ordered as
     /// [`RankKey::cmp_desc`] orders keys (reversed): sorting by it compares one integer
     /// rather than eight fields. Counts are far below their widths (a request has at most a
-    /// few dozen concepts); a larger one is held at the width's maximum.
+    /// few dozen concepts; shares are quarters, 0 to 4); a larger one is held at the width's
+    /// maximum.
     fn packed(&self) -> u128 {
         // An order-preserving map of f32 onto u32 (as `total_cmp` orders floats).
         let bits = self.quality.to_bits();
@@ -200,15 +203,16 @@ impl RankKey {
         let mut packed = 0_u128;
         for (value, width) in [
             (self.fits, 1),
-            (self.interests, 16),
-            (self.coverage, 8),
-            (self.titled, 8),
-            (self.weak, 16),
-            (self.hints, 16),
+            (self.interests, 12),
+            (self.coverage, 4),
+            (self.titled, 4),
+            (self.weak, 12),
+            (self.hints, 12),
             (self.tier, 2),
         ] {
             packed = (packed << width) | u128::from(value.min((1 << width) - 1));
         }
+        // 79 bits in all, so that a position fits below them in a `u128`.
         (packed << 32) | u128::from(quality)
     }
 
@@ -276,12 +280,13 @@ impl CatalogIndex {
             c.key = self.rank_key(c, &marks, &concepts, best_bm25, query.audience.as_ref());
         }
         // Rules 1-8 as one number per candidate, then the earlier product: positions are
-        // unique, so the order is total. Sorting numbers costs far less than comparing keys.
-        let mut sorted: Vec<(u128, u32, usize)> =
-            candidates.iter().enumerate().map(|(i, c)| (u128::MAX - c.key.packed(), c.position as u32, i)).collect();
-        sorted.sort_unstable();
-        let order: Vec<usize> = sorted.into_iter().map(|(_, _, i)| i).collect();
-        let picked = self.diversify(lookup, &candidates, order, query.k);
+        // unique, so the order is total.
+        let keys = candidates
+            .iter()
+            .enumerate()
+            .map(|(i, c)| ((c.key.packed() << 32) | u128::from(u32::MAX - c.position as u32), i))
+            .collect();
+        let picked = self.diversify(lookup, &candidates, RankOrder::new(keys), query.k);
         Ok(picked.into_iter().map(|i| self.explain(&candidates[i], &marks, &concepts, query)).collect())
     }
 
@@ -494,6 +499,8 @@ mod tests {
             })
             .collect();
         for a in &keys {
+            // The ranker shifts a position in below the key: it must not push bits out.
+            assert_eq!(a.packed() >> 96, 0, "{:?} leaves no room for a position", a.bucket());
             for b in &keys {
                 assert_eq!(b.packed().cmp(&a.packed()), a.cmp_desc(b), "{:?} / {:?}", a.bucket(), b.bucket());
             }

@@ -2,12 +2,44 @@
 //! flood, no near-copies within a relevance bucket) and explaining each pick by the signals
 //! that placed it.
 
-use std::collections::HashMap;
+use std::collections::{BinaryHeap, HashMap};
 
 use super::{Candidate, Concept, ConceptKind, Marks, Query};
 use crate::catalog::index::CatalogIndex;
 use crate::catalog::lookup::Lookup;
 use crate::catalog::{Product, Ranked, Signal};
+
+/// Candidates in rank order, put in order only as far as they are looked at: picking a few
+/// products from hundreds of candidates then costs a heap's building and a few pops rather than
+/// a sort of them all.
+pub(super) struct RankOrder {
+    /// The first candidates in rank order, as far as asked for (less those removed).
+    sorted: Vec<usize>,
+    /// The others, the next in rank order on top.
+    rest: BinaryHeap<(u128, usize)>,
+}
+
+impl RankOrder {
+    /// The order of candidates given as `(key, index)`, the greatest key first; keys must be
+    /// unique.
+    pub(super) fn new(keys: Vec<(u128, usize)>) -> RankOrder {
+        RankOrder { sorted: Vec::new(), rest: BinaryHeap::from(keys) }
+    }
+
+    /// The `i`th remaining candidate in rank order, if there are that many.
+    fn get(&mut self, i: usize) -> Option<usize> {
+        while self.sorted.len() <= i {
+            let (_, next) = self.rest.pop()?;
+            self.sorted.push(next);
+        }
+        Some(self.sorted[i])
+    }
+
+    /// Takes out the `i`th remaining candidate, one [`RankOrder::get`] has returned.
+    fn remove(&mut self, i: usize) -> usize {
+        self.sorted.remove(i)
+    }
+}
 
 impl CatalogIndex {
     /// Picks `k` candidates (as indices into `candidates`) from `order`, their rank order,
@@ -16,38 +48,47 @@ impl CatalogIndex {
         &self,
         lookup: &Lookup<'_>,
         candidates: &[Candidate],
-        order: Vec<usize>,
+        mut order: RankOrder,
         k: usize,
     ) -> Vec<usize> {
         let products = self.catalog().products();
         let brand_cap = k.div_ceil(3).max(2);
-        let mut remaining = order;
         let mut picked: Vec<usize> = Vec::with_capacity(k);
         // The picked products' brands, beside `picked`, so each is lowercased once.
         let mut brands: Vec<Option<String>> = Vec::with_capacity(k);
         let mut titles: HashMap<usize, Vec<String>> = HashMap::new();
-        while picked.len() < k && !remaining.is_empty() {
-            let bucket = candidates[remaining[0]].key.bucket();
-            let choice = (0..remaining.len())
-                .take_while(|&i| candidates[remaining[i]].key.bucket() == bucket)
-                .find(|&i| {
-                    let b = &candidates[remaining[i]];
-                    let brand = brand_key(&products[b.position]);
-                    let same_brand = |other: &Option<String>| brand.is_some() && *other == brand;
-                    let brand_full = brands.iter().filter(|&other| same_brand(other)).count() >= brand_cap;
-                    !brand_full
-                        && !picked.iter().zip(&brands).any(|(&a, other)| {
-                            let a = &candidates[a];
-                            let threshold = if same_brand(other) { 0.5 } else { 0.8 };
-                            let similarity = match lookup.memory() {
-                                Some(memory) => overlap(memory.title(a.address.doc_id), memory.title(b.address.doc_id)),
-                                None => self.title_similarity(&mut titles, a.position, b.position),
-                            };
-                            similarity >= threshold
-                        })
-                })
-                .unwrap_or(0);
-            let chosen = remaining.remove(choice);
+        while picked.len() < k {
+            let Some(first) = order.get(0) else { break };
+            let bucket = candidates[first].key.bucket();
+            let fits = |b: &Candidate, titles: &mut HashMap<usize, Vec<String>>| {
+                let brand = brand_key(&products[b.position]);
+                let same_brand = |other: &Option<String>| brand.is_some() && *other == brand;
+                let brand_full = brands.iter().filter(|&other| same_brand(other)).count() >= brand_cap;
+                !brand_full
+                    && !picked.iter().zip(&brands).any(|(&a, other)| {
+                        let a = &candidates[a];
+                        let threshold = if same_brand(other) { 0.5 } else { 0.8 };
+                        let similarity = match lookup.memory() {
+                            Some(memory) => overlap(memory.title(a.address.doc_id), memory.title(b.address.doc_id)),
+                            None => self.title_similarity(titles, a.position, b.position),
+                        };
+                        similarity >= threshold
+                    })
+            };
+            // The first of the bucket that fits, else the bucket's first.
+            let mut choice = 0;
+            let mut i = 0;
+            while let Some(c) = order.get(i) {
+                if candidates[c].key.bucket() != bucket {
+                    break;
+                }
+                if fits(&candidates[c], &mut titles) {
+                    choice = i;
+                    break;
+                }
+                i += 1;
+            }
+            let chosen = order.remove(choice);
             brands.push(brand_key(&products[candidates[chosen].position]));
             picked.push(chosen);
         }
