@@ -46,7 +46,8 @@ impl CatalogIndex {
         {
             let hits = self.top_scored(lookup, &all(), filters, CANDIDATES)?;
             let weakest = hits.iter().map(|(_, s)| *s).fold(f32::MAX, f32::min);
-            if hits.len() >= CANDIDATES && weakest > self.best_missing_a_word(lookup, concepts) {
+            // (Asked for more than the candidates, the quality order may have to add some.)
+            if hits.len() >= CANDIDATES.max(k) && weakest > self.best_missing_a_word(lookup, concepts) {
                 #[cfg(test)]
                 SKIPPED_ANY_WORD.with(|n| n.set(n.get() + 1));
                 scored.extend(hits);
