@@ -72,9 +72,7 @@ impl Columns {
         }
         Ok(Columns { segments })
     }
-}
 
-impl Columns {
     /// The value in filter column `column` (its place in [`RANGE_COLUMNS`]) of the product at
     /// `address`, as the filters compare it.
     pub(crate) fn value(&self, column: usize, address: DocAddress) -> u64 {

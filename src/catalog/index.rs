@@ -7,9 +7,9 @@
 //! weighted sum of its frequencies in the parts, which is BM25F with whole weights. One
 //! term per word, rather than one per word and part, is what lets tantivy prune a search with
 //! block-max WAND (a union of words) or a block-max intersection (every word). The title is
-//! also indexed alone, unscored, for the near-copy check of small catalogs. Price (in minor units), availability and
-//! the age range are fast fields the hard filters check while collecting (see
-//! [`super::collect`]). Each document stores its position in the [`Catalog`], so a hit maps
+//! also indexed alone, unscored, for the near-copy check of small catalogs. Price (in minor
+//! units), availability and the age range are fast fields the hard filters check while
+//! collecting (see [`super::collect`]). Each document stores its position in the [`Catalog`], so a hit maps
 //! straight back to the exact `Product` and its exact decimal price.
 
 use std::ops::Bound;
@@ -385,7 +385,7 @@ impl CatalogIndex {
     /// The hard filters as the collector checks them: ranges over fast fields and the
     /// documents of excluded phrases. These narrow the search; [`Filters::admit`] still checks
     /// each exact product after.
-    pub(crate) fn admission(&self, searcher: &Searcher, filters: &Filters) -> Result<Admission<'_>, IndexError> {
+    fn admission(&self, searcher: &Searcher, filters: &Filters) -> Result<Admission<'_>, IndexError> {
         let excluded: Vec<Box<dyn TantivyQuery>> =
             filters.exclude_terms.iter().filter(|s| !s.is_empty()).map(|stems| self.concept_query(stems)).collect();
         Ok(Admission::new(searcher, &self.columns, &self.range_clauses(filters), &excluded)?)
@@ -507,16 +507,13 @@ pub(crate) fn write_documents(
     for (pos, product) in products.iter().enumerate() {
         let mut doc = TantivyDocument::default();
         for (part, repeats) in PARTS {
-            let texts: Vec<&str> = match part {
-                Part::Title => vec![&product.title],
-                Part::Brand => product.brand.iter().map(|b| &**b).collect(),
-                Part::Tags => product.tags.iter().map(|t| &**t).collect(),
-                Part::Category => product.category.iter().map(|c| &**c).collect(),
-                Part::Description => product.description.iter().map(|d| d.as_str()).collect(),
-            };
             for _ in 0..repeats {
-                for text in &texts {
-                    doc.add_text(fields.text, text);
+                match part {
+                    Part::Title => doc.add_text(fields.text, &product.title),
+                    Part::Brand => product.brand.iter().for_each(|b| doc.add_text(fields.text, b)),
+                    Part::Tags => product.tags.iter().for_each(|t| doc.add_text(fields.text, t)),
+                    Part::Category => product.category.iter().for_each(|c| doc.add_text(fields.text, c)),
+                    Part::Description => product.description.iter().for_each(|d| doc.add_text(fields.text, d)),
                 }
             }
         }

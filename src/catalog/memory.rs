@@ -27,7 +27,7 @@ use super::lookup::Totals;
 pub(crate) const MAX_DOCS: u32 = 4096;
 
 /// BM25 constants, as tantivy has them.
-const K1: f32 = 1.2;
+pub(crate) const K1: f32 = 1.2;
 const B: f32 = 0.75;
 
 /// One document's mention of a stem.
@@ -221,7 +221,7 @@ fn merged<T>(lists: &[&[T]], doc_of: impl Fn(&T) -> u32, score_of: impl Fn(usize
 }
 
 /// tantivy's BM25 idf: `ln(1 + (N − n + 0.5) / (n + 0.5))`.
-fn idf(doc_freq: u64, docs: u64) -> f32 {
+pub(crate) fn idf(doc_freq: u64, docs: u64) -> f32 {
     let x = (docs.saturating_sub(doc_freq) as f32 + 0.5) / (doc_freq as f32 + 0.5);
     (1.0 + x).ln()
 }

@@ -9,6 +9,7 @@ use tantivy::query::{BooleanQuery, Occur, Query as TantivyQuery};
 use super::{CANDIDATES, CHECK_FROM, Concept, ConceptKind, Scored};
 use crate::catalog::index::{CatalogIndex, Filters, IndexError};
 use crate::catalog::lookup::Lookup;
+use crate::catalog::memory::{K1, idf};
 
 #[cfg(test)]
 thread_local! {
@@ -92,12 +93,7 @@ impl CatalogIndex {
     /// `idf × (1 + k1)` whatever its frequency and the product's length (with a margin for
     /// the order the terms are summed in).
     fn best_missing_a_word(&self, lookup: &Lookup<'_>, concepts: &[Concept]) -> f32 {
-        const K1: f32 = 1.2;
-        let docs = self.len() as f32;
-        let ceiling = |c: &Concept| {
-            let n = self.doc_freq(lookup, &c.stems[0]) as f32;
-            (1.0 + (docs - n + 0.5) / (n + 0.5)).ln() * (1.0 + K1)
-        };
+        let ceiling = |c: &Concept| idf(self.doc_freq(lookup, &c.stems[0]), self.len() as u64) * (1.0 + K1);
         let ceilings: Vec<f32> = concepts.iter().map(ceiling).collect();
         let total: f32 = ceilings.iter().sum();
         let least = ceilings.iter().copied().fold(f32::MAX, f32::min);
