@@ -24,7 +24,11 @@ use tantivy::fastfield::AliveBitSet;
 use tantivy::query::{EnableScoring, Query as TantivyQuery, Weight};
 use tantivy::{BitSet, DocAddress, DocId, Score, Searcher, SegmentOrdinal, SegmentReader};
 
-use super::index::{RANGE_COLUMNS, RangeClause};
+use super::index::{AGE_OPEN_MAX, RANGE_COLUMNS, RangeClause};
+
+/// The places of the age bounds in [`RANGE_COLUMNS`].
+const AGE_MIN: usize = 2;
+const AGE_MAX: usize = 3;
 
 /// The values the hard filters range over ([`RANGE_COLUMNS`]), per segment and document, read
 /// from the fast fields once when the index is opened: a filter checks a document with an
@@ -77,6 +81,17 @@ impl Columns {
     /// `address`, as the filters compare it.
     pub(crate) fn value(&self, column: usize, address: DocAddress) -> u64 {
         self.segments[address.segment_ord as usize].value(column, address.doc_id)
+    }
+}
+
+impl Columns {
+    /// Whether the product at `address` suits someone `age` years old, as
+    /// [`super::Product::suits_age`] answers, from the age bounds held here: `None` past
+    /// [`AGE_OPEN_MAX`], where a held bound no longer says (an open end is held as it).
+    pub(crate) fn suits_age(&self, address: DocAddress, age: u32) -> Option<bool> {
+        // A stated bound past a byte is held at 255, still above every age answered here.
+        let age = u64::from(age);
+        (age <= AGE_OPEN_MAX).then(|| (self.value(AGE_MIN, address)..=self.value(AGE_MAX, address)).contains(&age))
     }
 }
 
@@ -339,5 +354,56 @@ impl Collector for TopAdmitted<'_> {
             top.threshold()
         })?;
         Ok(top.harvest())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use tantivy::DocAddress;
+
+    use crate::catalog::{Catalog, CatalogIndex};
+
+    #[test]
+    fn held_age_bounds_answer_as_the_products_attributes_do() {
+        // Ages as merchants write them: numbers, decimals, text, one end open, past a byte,
+        // negative, reversed, unreadable, none at all.
+        let ages = [
+            r#"{"age_min":3,"age_max":8}"#,
+            r#"{"age_min":"6","age_max":"12.5"}"#,
+            r#"{"age_min":14}"#,
+            r#"{"age_max":2}"#,
+            r#"{"age_min":0,"age_max":300}"#,
+            r#"{"age_min":260}"#,
+            r#"{"age_min":-4,"age_max":1000000}"#,
+            r#"{"age_min":9,"age_max":5}"#,
+            r#"{"age_min":"teen","age_max":null}"#,
+            r#"{"age_min":199.9,"age_max":200}"#,
+            r#"{}"#,
+        ];
+        let lines: Vec<String> = ages
+            .iter()
+            .enumerate()
+            .map(|(i, a)| format!(r#"{{"id":"p{i}","title":"Toy {i}","price":5,"currency":"GBP","attributes":{a}}}"#))
+            .collect();
+        let catalog = Catalog::parse_jsonl(&lines.join("\n"), "ages.jsonl").unwrap().0;
+        let index = CatalogIndex::build(Arc::new(catalog)).unwrap();
+        let lookup = index.lookup();
+        let mut checked = 0;
+        for (segment, reader) in lookup.searcher().segment_readers().iter().enumerate() {
+            for doc in 0..reader.max_doc() {
+                let address = DocAddress::new(segment as u32, doc);
+                let product = &index.catalog().products()[index.position_of(address)];
+                for age in 0..=300 {
+                    match index.columns().suits_age(address, age) {
+                        Some(held) => assert_eq!(held, product.suits_age(age), "{} at {age}", product.id),
+                        None => assert!(age > 200, "{} at {age}: the held bounds must answer", product.id),
+                    }
+                }
+                checked += 1;
+            }
+        }
+        assert_eq!(checked, ages.len());
     }
 }

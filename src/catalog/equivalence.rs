@@ -1,5 +1,5 @@
 //! Proof that ranking from the in-memory postings gives what tantivy's searches give: for
-//! thousands of generated queries on the demo store and on a slice of the Amazon UK toys, the
+//! thousands of generated queries on the demo store and on the Amazon UK toys (10,000 products), the
 //! same candidates with the same BM25 scores (bit-identical, but for a sum of three or more
 //! words, which tantivy's block-max WAND adds in the order its cursors stand, and may round
 //! differently), and the same ranked products and reasons.
@@ -191,8 +191,8 @@ fn memory_scoring_matches_tantivy_on_the_demo_store() {
 }
 
 #[test]
-fn memory_scoring_matches_tantivy_on_four_thousand_toys() {
-    let Some(toys) = toys(4000) else { return };
+fn memory_scoring_matches_tantivy_on_ten_thousand_toys() {
+    let Some(toys) = toys(usize::MAX) else { return };
     let words = words_of(&toys);
     let index = CatalogIndex::build(Arc::new(toys)).unwrap();
     let (found, at_limit) = assert_paths_agree(&index, &words, 12);
@@ -247,14 +247,14 @@ fn price_bounds_past_any_price_are_answered_alike_on_both_paths() {
 
 #[test]
 fn pruned_retrieval_on_a_large_catalog_ranks_as_exact_scoring_does() {
-    // The whole toys file is past the in-memory limit, so `lookup()` prunes with block-max
-    // WAND; `tantivy_lookup()` scores every match exactly. Scores may differ by the order
+    // `pruned_lookup()` prunes with block-max WAND, as on a catalog past the in-memory limit;
+    // `tantivy_lookup()` scores every match exactly. Scores may differ by the order
     // terms are summed in, never by more than a rounding step, and what is shown must not.
     let Some(toys) = toys(usize::MAX) else { return };
     let words = words_of(&toys);
     let index = CatalogIndex::build(Arc::new(toys)).unwrap();
-    let (pruned, exact) = (index.lookup(), index.tantivy_lookup());
-    assert!(pruned.memory().is_none() && pruned.pruned(), "the whole toys file should be pruned");
+    let (pruned, exact) = (index.pruned_lookup(), index.tantivy_lookup());
+    assert!(pruned.memory().is_none() && pruned.pruned(), "the lookup should prune");
     let mut rng = StdRng::seed_from_u64(13);
     let common = frequent(index.catalog());
     let (mut compared, mut same) = (0, 0);
@@ -281,7 +281,7 @@ fn products_matching_every_word_stay_candidates_when_the_all_words_search_is_ski
     // ranks above its weakest kept must still be a candidate, and what is shown the same.
     let Some(toys) = toys(usize::MAX) else { return };
     let index = CatalogIndex::build(Arc::new(toys)).unwrap();
-    let (pruned, exact) = (index.lookup(), index.tantivy_lookup());
+    let (pruned, exact) = (index.pruned_lookup(), index.tantivy_lookup());
     let common = frequent(index.catalog());
     let mut rng = StdRng::seed_from_u64(29);
     let mut full = 0;
@@ -334,7 +334,7 @@ fn the_all_words_check_keeps_every_product_matching_all_words_on_words_thousands
     // all-words search is needed instead of running it (see `holds_every_match`); where a
     // loud kind fills the any-word search, it must still run.
     let index = CatalogIndex::build(Arc::new(shared_words(12_000))).unwrap();
-    let (pruned, exact) = (index.lookup(), index.tantivy_lookup());
+    let (pruned, exact) = (index.pruned_lookup(), index.tantivy_lookup());
     assert!(pruned.pruned(), "the catalog should be pruned");
     let words = ["oakline", "sundial", "kite", "robot", "puzzle", "red", "blue", "green"];
     let mut rng = StdRng::seed_from_u64(31);
@@ -357,7 +357,7 @@ fn the_any_word_search_is_skipped_only_when_the_all_words_search_holds_its_best(
     // `retrieve`): every product the exact any-word search ranks above its weakest kept must
     // still be a candidate, and what is shown the same.
     let index = CatalogIndex::build(Arc::new(rare_and_common(12_000))).unwrap();
-    let (pruned, exact) = (index.lookup(), index.tantivy_lookup());
+    let (pruned, exact) = (index.pruned_lookup(), index.tantivy_lookup());
     let words = ["robot", "set", "oakline", "sundial", "red", "blue"];
     let mut rng = StdRng::seed_from_u64(37);
     let mut skipped = 0;

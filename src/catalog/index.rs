@@ -76,7 +76,7 @@ pub(crate) struct RangeClause {
 pub(crate) const RANGE_COLUMNS: [&str; 4] = ["price_minor", "available", "age_min", "age_max"];
 
 /// Ages are stored in whole years; an open end is stored as these bounds.
-const AGE_OPEN_MAX: u64 = 200;
+pub(crate) const AGE_OPEN_MAX: u64 = 200;
 
 #[derive(Clone, Copy)]
 pub(crate) struct Fields {
@@ -135,17 +135,19 @@ impl Filters {
     /// Whether the product passes every filter, checked on the exact product (the index's
     /// minor-unit price filter only narrows the search; this check decides).
     pub fn admit(&self, product: &Product) -> bool {
-        self.admit_values(product) && !self.exclude_ids.contains(&product.id)
+        self.admit_values(product, |age| product.suits_age(age)) && !self.exclude_ids.contains(&product.id)
     }
 
-    /// [`Filters::admit`] but for the excluded ids, which a ranking checks by position.
-    pub(crate) fn admit_values(&self, product: &Product) -> bool {
+    /// [`Filters::admit`] but for the excluded ids, which a ranking checks by position, with
+    /// `suits_age` answering as [`Product::suits_age`] does (a ranking reads the age bounds
+    /// the index holds rather than parse the product's attributes again).
+    pub(crate) fn admit_values(&self, product: &Product, suits_age: impl FnOnce(u32) -> bool) -> bool {
         self.min_price.is_none_or(|min| product.price >= min)
             && self.max_price.is_none_or(|max| product.price <= max)
             && self.below.is_none_or(|below| product.price < below)
             && self.above.is_none_or(|above| product.price > above)
             && (self.include_unavailable || product.available())
-            && self.age.is_none_or(|age| product.suits_age(age))
+            && self.age.is_none_or(suits_age)
     }
 }
 
@@ -205,6 +207,11 @@ impl CatalogIndex {
 
     pub(crate) fn kinds(&self) -> &Kinds {
         &self.kinds
+    }
+
+    /// The filter values held per document (see [`Columns`]).
+    pub(crate) fn columns(&self) -> &Columns {
+        &self.columns
     }
 
     /// The quality of a product from its rating and review count: a Bayesian average that
@@ -309,6 +316,13 @@ impl CatalogIndex {
     #[cfg(test)]
     pub(crate) fn tantivy_lookup(&self) -> Lookup<'_> {
         Lookup::new(self.reader.searcher(), &self.totals, None, false)
+    }
+
+    /// A lookup that runs tantivy's searches with their pruning, as on a catalog too large to
+    /// be scored from memory, for checking that pruning.
+    #[cfg(test)]
+    pub(crate) fn pruned_lookup(&self) -> Lookup<'_> {
+        Lookup::new(self.reader.searcher(), &self.totals, None, true)
     }
 
     /// How many products mention the stemmed word anywhere in their text (for weighting words).

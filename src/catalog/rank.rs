@@ -60,7 +60,7 @@ pub(crate) use candidates::SKIPPED_ANY_WORD;
 pub(crate) type Scored = rustc_hash::FxHashMap<DocAddress, f32>;
 
 /// How many candidates each retrieval step considers before the rules order them.
-const CANDIDATES: usize = 300;
+pub(crate) const CANDIDATES: usize = 300;
 
 /// From how many products with its rarest word the all-words search of a pruned ranking is
 /// first checked for being needed (see `holds_every_match`) rather than run.
@@ -271,7 +271,12 @@ impl CatalogIndex {
                 row: 0,
                 key: RankKey::NONE,
             })
-            .filter(|c| !excluded.contains(&c.position) && filters.admit_values(&products[c.position]))
+            .filter(|c| {
+                let product = &products[c.position];
+                let suits_age =
+                    |age| self.columns().suits_age(c.address, age).unwrap_or_else(|| product.suits_age(age));
+                !excluded.contains(&c.position) && filters.admit_values(product, suits_age)
+            })
             .collect();
         let marks = self.mark_matches(lookup, &concepts, &mut candidates)?;
         self.keep_relevant(&mut candidates, &marks, &concepts, asked.as_ref().map(|(ids, _)| ids.as_slice()));
@@ -311,7 +316,7 @@ impl CatalogIndex {
             return Ok(Scored::default());
         }
         if let Some(memory) = lookup.memory() {
-            return Ok(self.retrieve_in_memory(memory, &[&stems], &[&stems], filters, CANDIDATES, 0));
+            return self.retrieve_in_memory(lookup, memory, &[&stems], &[&stems], filters, 0);
         }
         Ok(self.top_scored(lookup, self.concept_query(&stems).as_ref(), filters, CANDIDATES)?.into_iter().collect())
     }

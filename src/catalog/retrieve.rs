@@ -6,45 +6,55 @@
 //! its score (an empty range admits nothing, excluded phrases remove documents), and the best
 //! `CANDIDATES` are kept by score, ties going to the lower document id.
 
-use std::cmp::Ordering;
 use std::ops::Bound;
 
 use tantivy::DocAddress;
 
 use super::collect::coarse;
-use super::index::{CatalogIndex, Filters, RangeClause};
+use super::index::{CatalogIndex, Filters, IndexError, RangeClause};
+use super::lookup::Lookup;
 use super::memory::{Matches, Memory, intersection, union};
-use super::rank::Scored;
+use super::rank::{CANDIDATES, Scored};
 
 /// What the hard filters leave.
-struct Admitted {
-    docs: Vec<bool>,
-    /// How many documents are admitted.
-    count: usize,
+struct Admitted<'m> {
+    /// The ranges that leave some document out: a column's values and the inclusive range
+    /// that passes.
+    ranges: Vec<(&'m [u64], u64, u64)>,
+    /// The documents an excluded phrase removes, ascending.
+    excluded: Vec<u32>,
+}
+
+impl Admitted<'_> {
+    fn admits(&self, doc: u32) -> bool {
+        self.ranges.iter().all(|&(values, start, end)| (start..=end).contains(&values[doc as usize]))
+            && self.excluded.binary_search(&doc).is_err()
+    }
 }
 
 impl CatalogIndex {
     /// The candidates of a ranking with their BM25 (0.0 for those found by quality alone):
-    /// `all` are every concept's stems, `searchable` those of the concepts asked for.
+    /// `all` are every concept's stems, `searchable` those of the concepts asked for; each
+    /// search keeps its best `CANDIDATES`, and the best by quality make up at least `k`.
     pub(crate) fn retrieve_in_memory(
         &self,
+        lookup: &Lookup<'_>,
         memory: &Memory,
         all: &[&[String]],
         searchable: &[&[String]],
         filters: &Filters,
-        limit: usize,
         k: usize,
-    ) -> Scored {
+    ) -> Result<Scored, IndexError> {
+        let limit = CANDIDATES;
         // Sized for every candidate up front: growing it rehashes each entry again.
         let mut scored = Scored::with_capacity_and_hasher(limit.max(k).min(memory.docs() as usize), Default::default());
-        let Some(admitted) = self.admitted(memory, filters) else { return scored };
+        let Some(admitted) = self.admitted(memory, filters) else { return Ok(scored) };
         let concept = |stems: &[String]| match stems {
             [one] => memory.word(one),
             _ => intersection(stems.iter().map(|s| memory.word(s)).collect()),
         };
-        let docs = memory.docs();
         if !all.is_empty() {
-            let any = union(all.iter().map(|s| concept(s)).collect());
+            let any = union(all.iter().map(|s| concept(s)).collect(), memory.docs());
             for (doc, score) in top_scored(any, &admitted, limit) {
                 scored.insert(DocAddress::new(0, doc), score);
             }
@@ -56,56 +66,38 @@ impl CatalogIndex {
             }
         }
         if searchable.is_empty() || scored.len() < k {
-            let wanted = limit.max(k);
-            let admitted_docs = (0..docs).filter(|&d| admitted.docs[d as usize]);
-            if admitted.count <= wanted {
-                // All of them are taken: which are best does not matter.
-                for doc in admitted_docs {
-                    scored.entry(DocAddress::new(0, doc)).or_insert(0.0);
-                }
-            } else {
-                // Each document's quality is read once, not at every comparison of the sort.
-                let mut best: Vec<(f32, u32)> = admitted_docs.map(|d| (self.quality_of_doc(d), d)).collect();
-                best.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
-                for (_, doc) in best.into_iter().take(wanted) {
-                    scored.entry(DocAddress::new(0, doc)).or_insert(0.0);
-                }
+            // The cold-start order, from the lists held in quality order (as the searches do).
+            for address in self.top_quality(lookup, filters, limit.max(k))? {
+                scored.entry(address).or_insert(0.0);
             }
         }
-        scored
+        Ok(scored)
     }
 
-    fn quality_of_doc(&self, doc: u32) -> f32 {
-        self.quality(self.position_of(DocAddress::new(0, doc)))
-    }
-
-    /// The documents the filter clauses let through, or `None` when a range is empty (tantivy
-    /// then matches nothing at all).
-    fn admitted(&self, memory: &Memory, filters: &Filters) -> Option<Admitted> {
-        let docs = memory.docs() as usize;
-        let mut admitted = Admitted { docs: vec![true; docs], count: docs };
+    /// What the filter clauses let through, or `None` when a range is empty (tantivy then
+    /// matches nothing at all). Checked per hit rather than laid out per document: a ranking
+    /// looks at a few thousand hits, not the whole catalog.
+    fn admitted<'m>(&self, memory: &'m Memory, filters: &Filters) -> Option<Admitted<'m>> {
+        let mut ranges = Vec::new();
         for clause in self.range_clauses(filters) {
             let column = memory.column(clause.column)?;
             let (start, end) = value_range(&clause, column.min, column.max)?;
             if start > end {
                 return None;
             }
-            if column.min >= start && column.max <= end {
-                continue;
-            }
-            for (ok, value) in admitted.docs.iter_mut().zip(&column.values) {
-                *ok &= (start..=end).contains(value);
+            if column.min < start || column.max > end {
+                ranges.push((column.values.as_slice(), start, end));
             }
         }
+        let mut excluded: Vec<u32> = Vec::new();
         for stems in filters.exclude_terms.iter().filter(|s| !s.is_empty()) {
-            for (doc, ok) in admitted.docs.iter_mut().enumerate() {
-                if *ok && stems.iter().all(|s| memory.mentions(s, doc as u32)) {
-                    *ok = false;
-                }
+            if let Some(matches) = intersection(stems.iter().map(|s| memory.word(s)).collect()) {
+                excluded.extend(matches.hits.iter().map(|&(doc, _)| doc));
             }
         }
-        admitted.count = admitted.docs.iter().filter(|&&ok| ok).count();
-        Some(admitted)
+        excluded.sort_unstable();
+        excluded.dedup();
+        Some(Admitted { ranges, excluded })
     }
 }
 
@@ -130,12 +122,14 @@ fn value_range(clause: &RangeClause, min: u64, max: u64) -> Option<(u64, u64)> {
 /// (see [`coarse`]), ties to the lower document (in no particular order).
 fn top_scored(query: Option<Matches>, admitted: &Admitted, limit: usize) -> Vec<(u32, f32)> {
     let Some(query) = query else { return Vec::new() };
-    let mut hits: Vec<(u32, f32)> =
-        query.hits.into_iter().filter(|&(d, _)| admitted.docs[d as usize]).map(|(d, s)| (d, coarse(s))).collect();
-    // When every hit is kept, their order does not matter (the caller collects them into a map).
-    if hits.len() > limit {
-        hits.sort_by(|a, b| b.1.partial_cmp(&a.1).unwrap_or(Ordering::Equal).then(a.0.cmp(&b.0)));
-        hits.truncate(limit);
+    // BM25 is never negative, so a score's bits order as the score does: one integer per
+    // hit, larger for the better one, ties to the lower document.
+    let key = |(doc, score): (u32, f32)| (u64::from(coarse(score).to_bits()) << 32) | u64::from(u32::MAX - doc);
+    let mut keys: Vec<u64> = query.hits.into_iter().filter(|&(doc, _)| admitted.admits(doc)).map(key).collect();
+    if keys.len() > limit {
+        // Only which are kept matters, not their order (the caller collects them into a map).
+        keys.select_nth_unstable_by(limit - 1, |a, b| b.cmp(a));
+        keys.truncate(limit);
     }
-    hits
+    keys.into_iter().map(|k| (u32::MAX - k as u32, f32::from_bits((k >> 32) as u32))).collect()
 }

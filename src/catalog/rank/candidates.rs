@@ -161,6 +161,6 @@ impl CatalogIndex {
         let all: Vec<&[String]> = concepts.iter().map(|c| c.stems.as_slice()).collect();
         let searchable: Vec<&[String]> =
             concepts.iter().filter(|c| !matches!(c.kind, ConceptKind::Hint(_))).map(|c| c.stems.as_slice()).collect();
-        Ok(self.retrieve_in_memory(memory, &all, &searchable, filters, CANDIDATES, k))
+        self.retrieve_in_memory(lookup, memory, &all, &searchable, filters, k)
     }
 }
