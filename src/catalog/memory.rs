@@ -35,18 +35,16 @@ pub(crate) const MAX_DOCS: u32 = 65_536;
 pub(crate) const K1: f32 = 1.2;
 const B: f32 = 0.75;
 
-/// One document's mention of a stem.
+/// One document's mention of a stem, with the BM25 tantivy's term query for the stem gives
+/// that document: computed once when the postings are read, as the index never changes.
 #[derive(Clone, Copy)]
 struct Hit {
     doc: u32,
-    tf: u32,
-    norm: u8,
+    score: f32,
 }
 
-/// A stem's postings, ascending by document, with its BM25 weight (idf × (1 + k1)).
-#[derive(Default)]
+/// A stem's postings, ascending by document.
 struct List {
-    weight: f32,
     hits: Vec<Hit>,
 }
 
@@ -61,8 +59,6 @@ pub(crate) struct Matches {
 pub(crate) struct Memory {
     stems: HashMap<String, usize>,
     lists: Vec<List>,
-    /// `k1 · (1 − b + b · fieldnorm / average)` for each field norm id.
-    norms: [f32; 256],
     /// Stem ids of each document's title, by document id.
     titles: Vec<Vec<u32>>,
     /// The fast fields the hard filters range over.
@@ -95,6 +91,7 @@ impl Memory {
         let docs = segment.max_doc();
         let tokens = totals.tokens.iter().find(|(f, _)| *f == text).map_or(0, |(_, t)| *t);
         let average = tokens as f32 / totals.docs as f32;
+        // `k1 · (1 − b + b · fieldnorm / average)` for each field norm id.
         let mut norms = [0.0_f32; 256];
         for (id, slot) in norms.iter_mut().enumerate() {
             *slot = K1 * (1.0 - B + B * FieldNormReader::id_to_fieldnorm(id as u8) as f32 / average);
@@ -102,7 +99,6 @@ impl Memory {
         let mut memory = Memory {
             stems: HashMap::new(),
             lists: Vec::new(),
-            norms,
             titles: vec![Vec::new(); docs as usize],
             columns: Vec::new(),
             docs,
@@ -115,20 +111,27 @@ impl Memory {
         let inverted = segment.inverted_index(text)?;
         let fieldnorms = segment.get_fieldnorms_reader(text)?;
         let mut stream = inverted.terms().stream().map_err(tantivy::TantivyError::from)?;
+        let mut found = Vec::new();
         while stream.advance() {
             let Ok(stem) = std::str::from_utf8(stream.key()) else { continue };
             let mut postings = inverted
                 .read_postings_from_terminfo(stream.value(), IndexRecordOption::WithFreqs)
                 .map_err(tantivy::TantivyError::from)?;
-            let mut hits = Vec::new();
+            found.clear();
             while postings.doc() != TERMINATED {
                 let doc = postings.doc();
-                hits.push(Hit { doc, tf: postings.term_freq(), norm: fieldnorms.fieldnorm_id(doc) });
+                found.push((doc, postings.term_freq(), fieldnorms.fieldnorm_id(doc)));
                 postings.advance();
             }
-            let weight = idf(hits.len() as u64, totals.docs) * (1.0 + K1);
+            // tantivy's BM25, operation for operation, so each score is the very same `f32`.
+            let weight = idf(found.len() as u64, totals.docs) * (1.0 + K1);
+            let score = |tf: u32, norm: u8| {
+                let tf = tf as f32;
+                weight * (tf / (tf + norms[norm as usize]))
+            };
+            let hits = found.iter().map(|&(doc, tf, norm)| Hit { doc, score: score(tf, norm) }).collect();
             memory.stems.insert(stem.to_string(), memory.lists.len());
-            memory.lists.push(List { weight, hits });
+            memory.lists.push(List { hits });
         }
         // Every word of a title is in the text too, so each has a stem id already.
         let inverted = segment.inverted_index(title)?;
@@ -176,10 +179,20 @@ impl Memory {
         stems.iter().map(|s| self.stems.get(s).copied()).collect()
     }
 
-    /// Whether `doc` mentions every stem of `ids` (from [`Memory::stem_ids`]):
-    /// [`Memory::mentions`] for each, without looking a stem up per document.
-    pub(crate) fn mentions_all(&self, ids: &[usize], doc: u32) -> bool {
-        ids.iter().all(|&id| self.has(id, doc))
+    /// The documents mentioning every stem of `ids` (from [`Memory::stem_ids`]), one bit per
+    /// document (see [`mentioned`]): what [`Memory::mentions`] answers for each stem, laid out
+    /// once for the hundreds of candidates a ranking checks against a concept.
+    pub(crate) fn mentioning_all(&self, ids: &[usize]) -> Vec<u64> {
+        let words = (self.docs as usize).div_ceil(64);
+        let mut all = vec![u64::MAX; words];
+        for &id in ids {
+            let mut bits = vec![0_u64; words];
+            for hit in &self.lists[id].hits {
+                bits[hit.doc as usize / 64] |= 1 << (hit.doc % 64);
+            }
+            all.iter_mut().zip(&bits).for_each(|(a, b)| *a &= b);
+        }
+        all
     }
 
     /// The stem ids of a document's title (each once).
@@ -191,16 +204,14 @@ impl Memory {
     /// it. `None` when no document does (tantivy's empty scorer, which unions drop).
     pub(crate) fn word(&self, stem: &str) -> Option<Matches> {
         let list = &self.lists[*self.stems.get(stem)?];
-        let hits = list
-            .hits
-            .iter()
-            .map(|hit| {
-                let tf = hit.tf as f32;
-                (hit.doc, list.weight * (tf / (tf + self.norms[hit.norm as usize])))
-            })
-            .collect();
+        let hits = list.hits.iter().map(|hit| (hit.doc, hit.score)).collect();
         Some(Matches { hits, cost: list.hits.len() as u64 })
     }
+}
+
+/// Whether `doc` is among `bits` (from [`Memory::mentioning_all`]).
+pub(crate) fn mentioned(bits: &[u64], doc: u32) -> bool {
+    bits[doc as usize / 64] >> (doc % 64) & 1 == 1
 }
 
 /// tantivy's BM25 idf: `ln(1 + (N − n + 0.5) / (n + 0.5))`.
@@ -296,9 +307,10 @@ mod tests {
         for phrase in phrases {
             let stems: Vec<String> = phrase.iter().map(|w| w.to_string()).collect();
             let ids = memory.stem_ids(&stems);
+            let mentioning = ids.as_ref().map(|ids| memory.mentioning_all(ids));
             for doc in 0..memory.docs() {
                 let each = stems.iter().all(|s| memory.mentions(s, doc));
-                let once = ids.as_ref().is_some_and(|ids| memory.mentions_all(ids, doc));
+                let once = mentioning.as_ref().is_some_and(|bits| super::mentioned(bits, doc));
                 assert_eq!(once, each, "{phrase:?} in document {doc}");
                 // And both as the postings say, read one by one.
                 let in_postings = |s: &String| {

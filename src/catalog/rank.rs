@@ -45,6 +45,7 @@ use tantivy::DocAddress;
 use super::audience::Audience;
 use super::index::{CatalogIndex, Filters, IndexError};
 use super::lookup::Lookup;
+use super::memory::mentioned;
 use super::{Product, Signal};
 use crate::money::Amount;
 
@@ -410,11 +411,13 @@ impl CatalogIndex {
         }
         if let Some(memory) = lookup.memory() {
             for (ci, concept) in concepts.iter().enumerate() {
-                // Each stem is looked up once per ranking, not once per candidate.
+                // Each concept's documents are laid out once per ranking, not looked up per
+                // candidate.
                 let Some(ids) = memory.stem_ids(&concept.stems) else { continue };
+                let mentioning = memory.mentioning_all(&ids);
                 for c in candidates.iter() {
                     let at = marks.at(c.row, ci);
-                    marks.matched[at] = memory.mentions_all(&ids, c.address.doc_id);
+                    marks.matched[at] = mentioned(&mentioning, c.address.doc_id);
                 }
             }
             return Ok(marks);
