@@ -82,9 +82,7 @@ impl Columns {
     pub(crate) fn value(&self, column: usize, address: DocAddress) -> u64 {
         self.segments[address.segment_ord as usize].value(column, address.doc_id)
     }
-}
 
-impl Columns {
     /// Whether the product at `address` suits someone `age` years old, as
     /// [`super::Product::suits_age`] answers, from the age bounds held here: `None` past
     /// [`AGE_OPEN_MAX`], where a held bound no longer says (an open end is held as it).

@@ -4,12 +4,11 @@
 //! A tantivy search costs far more to set up (weights, scorers, a 4,096-slot union buffer)
 //! than to run on a few hundred products, and on words thousands of products share its
 //! block-max WAND skips little. For a catalog that fits in one segment of at most
-//! [`MAX_DOCS`] documents, the product text's postings (term frequency and field norm per
-//! document) are read once when the index is built, and a ranking computes BM25 from them with
-//! tantivy's own formula and constants, so a word's score is the very same `f32`. Sums of
-//! several words' scores are added in clause order; tantivy's block-max WAND adds them in the
-//! order its cursors happen to stand, so a sum of three or more may differ by a rounding step.
-//! Larger catalogs keep the tantivy searches.
+//! [`MAX_DOCS`] documents, the product text's postings are read once when the index is
+//! opened, each with its BM25 computed by tantivy's own formula and constants, so a word's
+//! score is the very same `f32`. Sums of several words' scores are added in clause order;
+//! tantivy's block-max WAND adds them in the order its cursors happen to stand, so a sum of
+//! three or more may differ by a rounding step. Larger catalogs keep the tantivy searches.
 //!
 //! Nothing here outlives the index it was read from: a new catalog builds a new index and a
 //! new `Memory`.
