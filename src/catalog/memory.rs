@@ -184,11 +184,10 @@ impl Memory {
     pub(crate) fn mentioning_all(&self, ids: &[usize]) -> Vec<u64> {
         let words = (self.docs as usize).div_ceil(64);
         let mut all = vec![u64::MAX; words];
+        let mut bits = vec![0_u64; words];
         for &id in ids {
-            let mut bits = vec![0_u64; words];
-            for hit in &self.lists[id].hits {
-                bits[hit.doc as usize / 64] |= 1 << (hit.doc % 64);
-            }
+            bits.fill(0);
+            self.lists[id].hits.iter().for_each(|hit| mark(&mut bits, hit.doc));
             all.iter_mut().zip(&bits).for_each(|(a, b)| *a &= b);
         }
         all
@@ -208,9 +207,14 @@ impl Memory {
     }
 }
 
-/// Whether `doc` is among `bits` (from [`Memory::mentioning_all`]).
+/// Whether `doc` is among `bits` (one bit per document, as [`Memory::mentioning_all`] gives).
 pub(crate) fn mentioned(bits: &[u64], doc: u32) -> bool {
     bits[doc as usize / 64] >> (doc % 64) & 1 == 1
+}
+
+/// Puts `doc` among `bits` (one bit per document).
+fn mark(bits: &mut [u64], doc: u32) {
+    bits[doc as usize / 64] |= 1 << (doc % 64);
 }
 
 /// tantivy's BM25 idf: `ln(1 + (N − n + 0.5) / (n + 0.5))`.
@@ -236,7 +240,7 @@ pub(crate) fn union(parts: Vec<Option<Matches>>, docs: u32) -> Option<Matches> {
             for part in &parts {
                 for &(doc, score) in &part.hits {
                     sums[doc as usize] += score;
-                    seen[doc as usize / 64] |= 1 << (doc % 64);
+                    mark(&mut seen, doc);
                 }
             }
             let mut hits = Vec::with_capacity(parts.iter().map(|m| m.hits.len()).max().unwrap_or(0));
