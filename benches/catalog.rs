@@ -163,7 +163,7 @@ fn rank(name: &str, catalog: Catalog) {
 }
 
 /// p50/p99 of 500 rankings: two title words of a random product, half with a budget, one in
-/// ten with no words at all (the cold-start order).
+/// ten with no words at all (the cold-start order); then of 100 "more like that" rankings.
 fn rank_index(name: &str, index: &CatalogIndex) {
     println!("ranking: {name}");
     let mut rng = StdRng::seed_from_u64(1);
@@ -193,6 +193,37 @@ fn rank_index(name: &str, index: &CatalogIndex) {
         std::hint::black_box(ranked);
     }
     report("rank one query (k=5)", &mut times);
+    // "More like that": up to six words of a product's category and title (as the chat asks
+    // on a shopper's "more like that"), a budget, and every other one an age of 55 to 74,
+    // which few products of a toy-like catalog suit.
+    let queries: Vec<Query> = (0..100)
+        .map(|i| {
+            let p = &products[rng.random_range(0..products.len())];
+            let mut words: Vec<String> = p.category.last().map(|c| c.to_lowercase()).into_iter().collect();
+            for word in p.title.split(|c: char| !c.is_alphanumeric()).filter(|w| w.len() > 2) {
+                let word = word.to_lowercase();
+                if !words.contains(&word) {
+                    words.push(word);
+                }
+            }
+            words.truncate(6);
+            let age = (i % 2 == 0).then(|| rng.random_range(55..75));
+            Query {
+                keywords: words,
+                age,
+                max_price: Some(Amount::units(rng.random_range(10..150))),
+                k: 5,
+                ..Query::default()
+            }
+        })
+        .collect();
+    let mut times = Vec::with_capacity(queries.len());
+    for q in &queries {
+        let t = Instant::now();
+        std::hint::black_box(index.rank(q).expect("rank"));
+        times.push(t.elapsed());
+    }
+    report("rank a product's six words, half with an age of 55-74 (k=5)", &mut times);
 }
 
 fn turns(name: &str, catalog: Catalog) {

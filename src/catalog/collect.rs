@@ -8,6 +8,11 @@
 //! term queries is driven by tantivy's block-max WAND: once `k` documents are held, whole
 //! blocks of postings that cannot beat the weakest of them are skipped unscored.
 //!
+//! When the filters let only a few products through (an age few products suit, a budget a few
+//! pence wide), the best `k` fill slowly and the walk over the postings prunes little: then
+//! each product within the narrowest filter is checked instead, and the query is scored only
+//! on those that pass, by seeking it to them (see `CatalogIndex::few_admitted`).
+//!
 //! The scores are the query's own BM25 (held to a precision at which the order terms are
 //! summed in rarely matters: see [`coarse`]); a filter adds nothing to them. Ties go to the earlier
 //! product: within a segment that is the lower document (the index keeps every segment in
@@ -22,7 +27,7 @@ use tantivy::collector::{Collector, SegmentCollector};
 use tantivy::columnar::ColumnIndex;
 use tantivy::fastfield::AliveBitSet;
 use tantivy::query::{EnableScoring, Query as TantivyQuery, Weight};
-use tantivy::{BitSet, DocAddress, DocId, Score, Searcher, SegmentOrdinal, SegmentReader};
+use tantivy::{BitSet, DocAddress, DocId, DocSet, Score, Searcher, SegmentOrdinal, SegmentReader, TERMINATED};
 
 use super::index::{AGE_OPEN_MAX, RANGE_COLUMNS, RangeClause};
 
@@ -166,6 +171,10 @@ impl<'a> Admission<'a> {
         let Some(ranges) = &self.ranges else {
             return Ok(SegmentAdmission { columns, ranges: Vec::new(), excluded: None, alive, none: true });
         };
+        // A range missing every value of the column admits nothing here.
+        if ranges.iter().any(|&(at, start, end)| start > columns.bounds[at].1 || end < columns.bounds[at].0) {
+            return Ok(SegmentAdmission { columns, ranges: Vec::new(), excluded: None, alive, none: true });
+        }
         // A range covering every value of the column decides nothing here.
         let ranges = ranges
             .iter()
@@ -237,6 +246,10 @@ pub(crate) struct TopAdmitted<'a> {
     pub limit: usize,
     /// Per segment, document -> catalog position.
     pub positions: &'a [Vec<u32>],
+    /// When the filters leave only a few documents, a list holding every one of them (and
+    /// maybe more), by segment and document: each is checked and the query scored on it
+    /// alone, instead of driving the query over all of its postings.
+    pub few: Option<&'a [DocAddress]>,
 }
 
 /// A held hit, ordered so that the heap's top is the weakest: lowest score, then highest doc.
@@ -336,7 +349,8 @@ impl Collector for TopAdmitted<'_> {
     }
 
     /// Drives the query with pruning: each document offered is checked, and the weakest held
-    /// score is handed back as the bar the next must clear.
+    /// score is handed back as the bar the next must clear. Given the few documents that may
+    /// pass, checks each instead and scores the query only on those that do (by seeking it).
     fn collect_segment(
         &self,
         weight: &dyn Weight,
@@ -347,10 +361,28 @@ impl Collector for TopAdmitted<'_> {
         if top.admission.none || self.limit == 0 {
             return Ok(Vec::new());
         }
-        weight.for_each_pruning(Score::MIN, reader, &mut |doc, score| {
-            top.collect(doc, score);
-            top.threshold()
-        })?;
+        let Some(few) = self.few else {
+            weight.for_each_pruning(Score::MIN, reader, &mut |doc, score| {
+                top.collect(doc, score);
+                top.threshold()
+            })?;
+            return Ok(top.harvest());
+        };
+        let from = few.partition_point(|a| a.segment_ord < segment);
+        let to = few.partition_point(|a| a.segment_ord <= segment);
+        let mut scorer = weight.scorer(reader, 1.0)?;
+        for doc in few[from..to].iter().map(|a| a.doc_id) {
+            if !top.admission.admits(doc) {
+                continue;
+            }
+            let at = if scorer.doc() < doc { scorer.seek(doc) } else { scorer.doc() };
+            if at == TERMINATED {
+                break;
+            }
+            if at == doc {
+                top.collect(doc, scorer.score());
+            }
+        }
         Ok(top.harvest())
     }
 }

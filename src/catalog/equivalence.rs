@@ -2,7 +2,9 @@
 //! thousands of generated queries on the demo store and on the whole Amazon UK toys file, the
 //! same candidates with the same BM25 scores (bit-identical, but for a sum of three or more
 //! words, which tantivy's block-max WAND adds in the order its cursors stand, and may round
-//! differently), and the same ranked products and reasons.
+//! differently), and the same ranked products and reasons. And proof that a large catalog's
+//! shortcuts (the searches skipped, the few products the filters pass scored one by one)
+//! keep what the exact searches keep.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -12,6 +14,7 @@ use rand::{Rng, SeedableRng};
 use tantivy::query::{BooleanQuery, Occur};
 
 use super::import::{Format, ImportOptions, import, parse_map};
+use super::index::FEW_ADMITTED;
 use super::lookup::Lookup;
 use super::rank::{SKIPPED_ANY_WORD, Scored};
 use super::{Catalog, CatalogIndex, Hint, Name, Query, Signal};
@@ -71,6 +74,47 @@ fn frequent(catalog: &Catalog) -> Vec<String> {
 fn phrase(rng: &mut StdRng, words: &[String], most: usize) -> String {
     let n = rng.random_range(1..=most);
     (0..n).map(|_| words[rng.random_range(0..words.len())].clone()).collect::<Vec<_>>().join(" ")
+}
+
+#[test]
+fn a_search_within_the_few_products_the_filters_pass_keeps_what_walking_the_postings_keeps() {
+    // An age few toys suit or a budget a few pence wide: the pruned lookup scores only the
+    // products within the narrowest filter (see `few_admitted`), the exact one walks the
+    // postings; both must keep the same products, and the rankings must not differ.
+    let Some(toys) = toys(usize::MAX) else { return };
+    let index = CatalogIndex::build(Arc::new(toys)).unwrap();
+    let (pruned, exact) = (index.pruned_lookup(), index.tantivy_lookup());
+    let common = frequent(index.catalog());
+    let mut rng = StdRng::seed_from_u64(41);
+    let before = FEW_ADMITTED.with(|n| n.get());
+    let mut kept = 0;
+    for n in 0..300 {
+        let mut q = Query { k: rng.random_range(1..=12), ..Query::default() };
+        q.keywords = (0..rng.random_range(1..=4)).map(|_| common[rng.random_range(0..common.len())].clone()).collect();
+        if rng.random_bool(0.6) {
+            let pence = rng.random_range(100..8000);
+            let (lo, hi) = (pence, pence + rng.random_range(0..150));
+            q.min_price = Some(format!("{}.{:02}", lo / 100, lo % 100).parse().unwrap());
+            q.max_price = Some(format!("{}.{:02}", hi / 100, hi % 100).parse().unwrap());
+        }
+        if rng.random_bool(0.6) {
+            q.age = Some(rng.random_range(12..=120));
+        }
+        let stems: Vec<Vec<String>> = q.keywords.iter().map(|w| index.analyze(w)).filter(|s| !s.is_empty()).collect();
+        let any = BooleanQuery::new(stems.iter().map(|s| (Occur::Should, index.concept_query(s))).collect());
+        let sorted = |mut hits: Vec<(tantivy::DocAddress, f32)>| {
+            hits.sort_unstable_by_key(|(a, _)| (a.segment_ord, a.doc_id));
+            hits.into_iter().map(|(a, s)| (a, super::collect::coarse(s))).collect::<Vec<_>>()
+        };
+        let filters = index.filters(&q);
+        let few = sorted(index.top_scored(&pruned, &any, &filters, 300).unwrap());
+        let walked = sorted(index.top_scored(&exact, &any, &filters, 300).unwrap());
+        assert_eq!(few, walked, "query {n}: {q:?}");
+        kept += few.len();
+        assert_eq!(shown(&index, &pruned, &q), shown(&index, &exact, &q), "query {n}: ranking differs for {q:?}");
+    }
+    let used = FEW_ADMITTED.with(|n| n.get()) - before;
+    assert!(used >= 100 && kept > 1000, "the few products' path ran {used} times, keeping {kept}");
 }
 
 fn price(rng: &mut StdRng) -> Amount {

@@ -34,6 +34,12 @@ use super::quality::Quality;
 use super::{Catalog, Product};
 use crate::money::Amount;
 
+#[cfg(test)]
+thread_local! {
+    /// How many searches of this thread scored only the few products the filters let through.
+    pub(crate) static FEW_ADMITTED: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
 /// Why building or querying the index failed; only ever an internal fault, never bad input.
 #[derive(Debug, thiserror::Error)]
 pub enum IndexError {
@@ -415,8 +421,42 @@ impl CatalogIndex {
         limit: usize,
     ) -> Result<Vec<(DocAddress, f32)>, IndexError> {
         let admission = self.admission(lookup.searcher(), filters)?;
-        let hits = lookup.search(query, &TopAdmitted { admission: &admission, limit, positions: &self.positions })?;
+        let few = if lookup.pruned() { self.few_admitted(lookup, query, &admission) } else { None };
+        #[cfg(test)]
+        FEW_ADMITTED.with(|n| n.set(n.get() + usize::from(few.is_some())));
+        let collector = TopAdmitted { admission: &admission, limit, positions: &self.positions, few: few.as_deref() };
+        let hits = lookup.search(query, &collector)?;
         Ok(hits.into_iter().map(|(score, addr)| (addr, score)).collect())
+    }
+
+    /// Every product the filters may let through, by segment and document, when they are few
+    /// enough that scoring `query` on each (a seek per word) costs less than walking the
+    /// postings of its words: an age few products suit, a narrow budget. A search driven over
+    /// the postings prunes badly then, as its best `limit` fill slowly with what passes.
+    fn few_admitted(
+        &self,
+        lookup: &Lookup<'_>,
+        query: &dyn TantivyQuery,
+        admission: &Admission,
+    ) -> Option<Vec<DocAddress>> {
+        /// A product checked and the query seeked to it costs about as much as walking this
+        /// many postings of each word (measured at a million products, from 1 to 32).
+        const POSTINGS_PER_DOCUMENT: u64 = 4;
+        let address = |pos: u32| self.addresses[pos as usize];
+        let narrowest =
+            self.quality.narrowest(admission.ranges(), |column, pos| self.columns.value(column, address(pos)))?;
+        let mut postings = 0;
+        let mut words = 0;
+        query.query_terms(&mut |term, _| {
+            postings += lookup.doc_freq(term).unwrap_or(0);
+            words += 1;
+        });
+        if narrowest.len() as u64 * POSTINGS_PER_DOCUMENT * words.max(1) > postings {
+            return None;
+        }
+        let mut few: Vec<DocAddress> = narrowest.iter().map(|&pos| address(pos)).collect();
+        few.sort_unstable_by_key(|a| (a.segment_ord, a.doc_id));
+        Some(few)
     }
 
     /// Plain BM25 over the product text for the words of `text`, with no filter and no rule:

@@ -53,15 +53,7 @@ impl Quality {
         admits: impl Fn(u32) -> bool,
     ) -> Vec<u32> {
         let products = self.scores.len();
-        let slices: Vec<&[u32]> = ranges
-            .iter()
-            .map(|&(column, lo, hi)| {
-                let order = &self.by_value[column];
-                let start = order.partition_point(|&p| value(column, p) < lo);
-                let end = order.partition_point(|&p| value(column, p) <= hi).max(start);
-                &order[start..end]
-            })
-            .collect();
+        let slices = self.within(ranges, value);
         if let Some(narrowest) = slices.iter().min_by_key(|s| s.len()) {
             // Walking by quality checks about `limit / share passing` products (the filters
             // taken as independent); the narrowest range checks each of its products once.
@@ -76,6 +68,28 @@ impl Quality {
             }
         }
         self.by_quality.iter().copied().filter(|&p| admits(p)).take(limit).collect()
+    }
+}
+
+impl Quality {
+    /// The positions within the narrowest of `ranges` (valued by `value` as [`Quality::of`]
+    /// was), in no particular order: every position that passes them all is among these.
+    /// `None` without ranges.
+    pub(crate) fn narrowest(&self, ranges: &[(usize, u64, u64)], value: impl Fn(usize, u32) -> u64) -> Option<&[u32]> {
+        self.within(ranges, value).into_iter().min_by_key(|s| s.len())
+    }
+
+    /// Per range, the positions within it, by binary search in the list ordered by its column.
+    fn within(&self, ranges: &[(usize, u64, u64)], value: impl Fn(usize, u32) -> u64) -> Vec<&[u32]> {
+        ranges
+            .iter()
+            .map(|&(column, lo, hi)| {
+                let order = &self.by_value[column];
+                let start = order.partition_point(|&p| value(column, p) < lo);
+                let end = order.partition_point(|&p| value(column, p) <= hi).max(start);
+                &order[start..end]
+            })
+            .collect()
     }
 }
 
