@@ -29,7 +29,8 @@ use tantivy::fastfield::AliveBitSet;
 use tantivy::query::{EnableScoring, Query as TantivyQuery, Weight};
 use tantivy::{BitSet, DocAddress, DocId, DocSet, Score, Searcher, SegmentOrdinal, SegmentReader, TERMINATED};
 
-use super::index::{AGE_OPEN_MAX, RANGE_COLUMNS, RangeClause};
+use super::filtered::RangeClause;
+use super::index::{AGE_OPEN_MAX, RANGE_COLUMNS};
 
 /// The places of the age bounds in [`RANGE_COLUMNS`].
 const AGE_MIN: usize = 2;

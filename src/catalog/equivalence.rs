@@ -13,8 +13,8 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use tantivy::query::{BooleanQuery, Occur};
 
+use super::filtered::FEW_ADMITTED;
 use super::import::{Format, ImportOptions, import, parse_map};
-use super::index::FEW_ADMITTED;
 use super::lookup::Lookup;
 use super::rank::{SKIPPED_ANY_WORD, Scored};
 use super::{Catalog, CatalogIndex, Hint, Name, Query, Signal};

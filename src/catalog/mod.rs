@@ -10,6 +10,7 @@ mod collect;
 mod compound;
 #[cfg(test)]
 mod equivalence;
+mod filtered;
 mod ids;
 pub mod import;
 mod index;
@@ -25,8 +26,9 @@ mod retrieve;
 mod signal;
 
 pub use audience::Audience;
+pub use filtered::Filters;
 pub use import::{Format, ImportError, ImportOptions, ImportReport, Imported, Skip, SkipReason, import};
-pub use index::{CatalogIndex, Filters, IndexError};
+pub use index::{CatalogIndex, IndexError};
 pub(crate) use kind::{singular, title_types};
 pub use load::{CatalogError, LoadReport, Problem};
 pub use prebuilt::{ContentHash, prebuilt_dir};

@@ -43,7 +43,8 @@
 use tantivy::DocAddress;
 
 use super::audience::Audience;
-use super::index::{CatalogIndex, Filters, IndexError};
+use super::filtered::Filters;
+use super::index::{CatalogIndex, IndexError};
 use super::lookup::Lookup;
 use super::memory::mentioned;
 use super::{Product, Signal};

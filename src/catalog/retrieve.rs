@@ -11,7 +11,8 @@ use std::ops::Bound;
 use tantivy::DocAddress;
 
 use super::collect::coarse;
-use super::index::{CatalogIndex, Filters, IndexError, RangeClause};
+use super::filtered::{Filters, RangeClause};
+use super::index::{CatalogIndex, IndexError};
 use super::lookup::Lookup;
 use super::memory::{Matches, Memory, intersection, union};
 use super::rank::{CANDIDATES, Scored};

@@ -7,7 +7,8 @@ use tantivy::DocAddress;
 use tantivy::query::{BooleanQuery, Occur, Query as TantivyQuery};
 
 use super::{CANDIDATES, CHECK_FROM, Concept, ConceptKind, Scored};
-use crate::catalog::index::{CatalogIndex, Filters, IndexError};
+use crate::catalog::filtered::Filters;
+use crate::catalog::index::{CatalogIndex, IndexError};
 use crate::catalog::lookup::Lookup;
 use crate::catalog::memory::{K1, idf};
 
