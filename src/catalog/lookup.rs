@@ -76,9 +76,10 @@ impl<'a> Lookup<'a> {
         Lookup { searcher, totals, doc_freqs: RefCell::new(HashMap::new()), memory, pruned }
     }
 
-    /// Whether retrieval may skip the all-words search when the any-word search already holds
-    /// every product it would add (see `holds_every_match` in the ranker); `false` runs every
-    /// search, for checking that skip.
+    /// Whether retrieval may take a large catalog's shortcuts: skip the all-words search when
+    /// the any-word search already holds every product it would add (see `holds_every_match`
+    /// in the ranker), and score only the few products narrow filters pass (see
+    /// `few_admitted`); `false` runs every search in full, for checking them.
     pub(crate) fn pruned(&self) -> bool {
         self.pruned
     }

@@ -69,9 +69,7 @@ impl Quality {
         }
         self.by_quality.iter().copied().filter(|&p| admits(p)).take(limit).collect()
     }
-}
 
-impl Quality {
     /// The positions within the narrowest of `ranges` (valued by `value` as [`Quality::of`]
     /// was), in no particular order: every position that passes them all is among these.
     /// `None` without ranges.
