@@ -298,13 +298,10 @@ impl SegmentTop {
             _ => Score::MIN,
         }
     }
-}
 
-impl SegmentCollector for SegmentTop {
-    type Fruit = Vec<(Score, DocAddress)>;
-
-    fn collect(&mut self, doc: DocId, score: Score) {
-        if self.limit == 0 || !self.admission.admits(doc) {
+    /// Keeps an admitted document if it is among the best `limit` so far.
+    fn hold(&mut self, doc: DocId, score: Score) {
+        if self.limit == 0 {
             return;
         }
         let hit = Held { score: coarse(score), doc };
@@ -314,6 +311,16 @@ impl SegmentCollector for SegmentTop {
             && hit < *weakest
         {
             *weakest = hit;
+        }
+    }
+}
+
+impl SegmentCollector for SegmentTop {
+    type Fruit = Vec<(Score, DocAddress)>;
+
+    fn collect(&mut self, doc: DocId, score: Score) {
+        if self.admission.admits(doc) {
+            self.hold(doc, score);
         }
     }
 
@@ -381,7 +388,7 @@ impl Collector for TopAdmitted<'_> {
                 break;
             }
             if at == doc {
-                top.collect(doc, scorer.score());
+                top.hold(doc, scorer.score());
             }
         }
         Ok(top.harvest())
