@@ -85,6 +85,22 @@ pub(crate) struct Kinds {
     /// Per name position: its word ids.
     name_words: Vec<Vec<u32>>,
     names: Names,
+    /// [`Kinds::modified_by`]'s answers, by its arguments (see [`Modified`]).
+    modified: Modified,
+}
+
+/// Remembered counts of products of some types having some words. Counting walks every
+/// product of the types (tens of thousands at a million products), and rankings ask about the
+/// same few pairs of request words again and again; the catalog under a `Kinds` never changes,
+/// so an answer stays true. Bounded: past [`Modified::MOST`] pairs it starts over.
+#[derive(Default)]
+pub(crate) struct Modified(std::sync::Mutex<rustc_hash::FxHashMap<TypesAndWords, usize>>);
+
+/// The type word ids and the word ids [`Kinds::modified_by`] is asked about.
+type TypesAndWords = (Box<[u32]>, Box<[u32]>);
+
+impl Modified {
+    const MOST: usize = 4096;
 }
 
 impl Kinds {
@@ -106,6 +122,7 @@ impl Kinds {
             named: Lists::with_capacity(products.len()),
             name_words: Vec::new(),
             names: Names::default(),
+            modified: Modified::default(),
         };
         for (position, product) in products.iter().enumerate() {
             let title = without_brand(&product.title, product.brand.as_deref());
@@ -322,8 +339,24 @@ impl Kinds {
         typed > 0 && used > 0 && typed as f32 / used as f32 >= TYPE_RATIO
     }
 
-    /// How many products of one of `types` have one of `words` in their identity.
+    /// How many products of one of `types` have one of `words` in their identity (remembered:
+    /// see [`Modified`]).
     fn modified_by(&self, types: &[u32], words: &[u32]) -> usize {
+        let key = (Box::from(types), Box::from(words));
+        if let Some(&count) = self.modified.0.lock().unwrap_or_else(|e| e.into_inner()).get(&key) {
+            return count;
+        }
+        let count = self.count_modified_by(types, words);
+        let mut remembered = self.modified.0.lock().unwrap_or_else(|e| e.into_inner());
+        if remembered.len() >= Modified::MOST {
+            remembered.clear();
+        }
+        remembered.insert(key, count);
+        count
+    }
+
+    /// [`Kinds::modified_by`], counted.
+    fn count_modified_by(&self, types: &[u32], words: &[u32]) -> usize {
         let mut positions: Vec<u32> = types.iter().flat_map(|&t| self.of_type[t as usize].iter().copied()).collect();
         positions.sort_unstable();
         positions.dedup();
@@ -592,6 +625,30 @@ mod tests {
         };
         assert_eq!(asked(&["cushion", "covers"]), Some(vec!["covers".to_string()]));
         assert_eq!(asked(&["kite", "beach"]), Some(vec!["kite".to_string()]));
+        // Asked again, the remembered counts give the same answers.
+        assert_eq!(asked(&["cushion", "covers"]), Some(vec!["covers".to_string()]));
+        assert_eq!(asked(&["kite", "beach"]), Some(vec!["kite".to_string()]));
+    }
+
+    #[test]
+    fn remembered_counts_of_modified_products_are_the_counted_ones_and_stay_bounded() {
+        let products = [
+            product("JMD Printed Cushions Cover", None, &[]),
+            product("Soft Cushion", None, &[]),
+            product("Hemden Cotton Cover", None, &[]),
+        ];
+        let kinds = Kinds::build(&products);
+        let (cover, cushion) = (kinds.phrase("cover").unwrap(), kinds.phrase("cushion").unwrap());
+        for _ in 0..2 {
+            assert_eq!(kinds.modified_by(&cover, &cushion), 1);
+            assert_eq!(kinds.modified_by(&cushion, &cover), 0, "the soft cushion has no cover");
+        }
+        // Pairs nobody asks twice (as a stranger's requests could be) do not grow it past its bound.
+        for id in 0..(2 * Modified::MOST as u32) {
+            assert_eq!(kinds.modified_by(&cover, &[id + 1000]), kinds.count_modified_by(&cover, &[id + 1000]));
+        }
+        assert!(kinds.modified.0.lock().unwrap().len() <= Modified::MOST);
+        assert_eq!(kinds.modified_by(&cover, &cushion), 1);
     }
 
     #[test]

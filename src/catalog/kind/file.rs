@@ -107,6 +107,7 @@ impl Kinds {
             name_words,
             names,
             vocab,
+            modified: super::Modified::default(),
         };
         for position in 0..products {
             let identity = ids(&mut input, words)?;
