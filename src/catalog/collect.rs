@@ -27,10 +27,12 @@ use tantivy::collector::{Collector, SegmentCollector};
 use tantivy::columnar::ColumnIndex;
 use tantivy::fastfield::AliveBitSet;
 use tantivy::query::{EnableScoring, Query as TantivyQuery, Weight};
+use tantivy::schema::Field;
 use tantivy::{BitSet, DocAddress, DocId, DocSet, Score, Searcher, SegmentOrdinal, SegmentReader, TERMINATED};
 
 use super::filtered::RangeClause;
 use super::index::{AGE_OPEN_MAX, RANGE_COLUMNS};
+use super::union::Word;
 
 /// The places of the age bounds in [`RANGE_COLUMNS`].
 const AGE_MIN: usize = 2;
@@ -251,6 +253,9 @@ pub(crate) struct TopAdmitted<'a> {
     /// maybe more), by segment and document: each is checked and the query scored on it
     /// alone, instead of driving the query over all of its postings.
     pub few: Option<&'a [DocAddress]>,
+    /// When the query is a union of single words (in the given field), its words: the walk
+    /// is then [`super::union::collect`]'s rather than the query's own search.
+    pub words: Option<(Field, &'a [Word])>,
 }
 
 /// A held hit, ordered so that the heap's top is the weakest: lowest score, then highest doc.
@@ -292,15 +297,20 @@ impl SegmentTop {
     /// The score a document must beat to enter once `limit` are held: the highest whose
     /// [`coarse`] score is still the weakest held's (a later document must be held higher to
     /// enter), so that the search prunes as if it kept every bit.
-    fn threshold(&self) -> Score {
+    pub(crate) fn threshold(&self) -> Score {
         match self.held.peek() {
             Some(weakest) if self.held.len() >= self.limit => below_next_step(weakest.score),
             _ => Score::MIN,
         }
     }
 
+    /// Whether `doc` passes every filter.
+    pub(crate) fn admits(&self, doc: DocId) -> bool {
+        self.admission.admits(doc)
+    }
+
     /// Keeps an admitted document if it is among the best `limit` so far.
-    fn hold(&mut self, doc: DocId, score: Score) {
+    pub(crate) fn hold(&mut self, doc: DocId, score: Score) {
         if self.limit == 0 {
             return;
         }
@@ -370,10 +380,13 @@ impl Collector for TopAdmitted<'_> {
             return Ok(Vec::new());
         }
         let Some(few) = self.few else {
-            weight.for_each_pruning(Score::MIN, reader, &mut |doc, score| {
-                top.collect(doc, score);
-                top.threshold()
-            })?;
+            match self.words {
+                Some((field, words)) => super::union::collect(reader, field, words, &mut top)?,
+                None => weight.for_each_pruning(Score::MIN, reader, &mut |doc, score| {
+                    top.collect(doc, score);
+                    top.threshold()
+                })?,
+            }
             return Ok(top.harvest());
         };
         let from = few.partition_point(|a| a.segment_ord < segment);

@@ -455,3 +455,78 @@ fn rare_and_common(products: usize) -> Catalog {
         .collect();
     Catalog::parse_jsonl(&text, "rare-and-common").unwrap().0
 }
+
+#[test]
+fn the_any_word_search_by_windows_keeps_the_best_by_tantivys_scores() {
+    // The any-word search walks its words a window of documents at a time and looks up the
+    // words that cannot lift a product past the weakest kept only for the products found (see
+    // `union`). Whatever the words (common, rare, repeated, in no product), the filters and how
+    // many are kept, it must keep exactly the best of what it finds when keeping everything,
+    // and that must be what tantivy's search of the same term queries finds, with the same
+    // scores (up to the order the words are added in: one step of the collector's precision).
+    let generated = Some(rare_and_common(12_000));
+    for (name, catalog) in [("toys", toys(usize::MAX)), ("generated", generated)] {
+        let Some(catalog) = catalog else { continue };
+        let index = CatalogIndex::build(Arc::new(catalog)).unwrap();
+        let lookup = index.tantivy_lookup();
+        let (common, words) = (frequent(index.catalog()), words_of(index.catalog()));
+        let mut rng = StdRng::seed_from_u64(43);
+        let (mut kept, mut pruned) = (0, 0);
+        for n in 0..400 {
+            let mut stems: Vec<String> = Vec::new();
+            for _ in 0..rng.random_range(1..=7) {
+                let pool = if rng.random_bool(0.6) { &common } else { &words };
+                stems.extend(index.analyze(&pool[rng.random_range(0..pool.len())]));
+            }
+            if stems.is_empty() {
+                continue;
+            }
+            if rng.random_bool(0.3) {
+                stems.push(stems[0].clone());
+            }
+            if rng.random_bool(0.2) {
+                stems.push("qzxv".into());
+            }
+            let mut q = Query { include_unavailable: rng.random_bool(0.3), ..Query::default() };
+            if rng.random_bool(0.5) {
+                q.max_price = Some(price(&mut rng));
+            }
+            if rng.random_bool(0.2) {
+                q.age = Some(rng.random_range(1..=14));
+            }
+            if rng.random_bool(0.1) {
+                q.exclude_words = vec![common[rng.random_range(0..common.len())].clone()];
+            }
+            let limit = [1, 5, 20, 300][rng.random_range(0..4)];
+            let filters = index.filters(&q);
+            let stems: Vec<&str> = stems.iter().map(String::as_str).collect();
+            let best_first = |hits: Vec<(tantivy::DocAddress, f32)>| {
+                let mut hits: Vec<_> = hits.into_iter().map(|(a, s)| (a, super::collect::coarse(s))).collect();
+                hits.sort_by(|a, b| {
+                    b.1.total_cmp(&a.1).then((a.0.segment_ord, a.0.doc_id).cmp(&(b.0.segment_ord, b.0.doc_id)))
+                });
+                hits
+            };
+            let windows = best_first(index.top_any_word(&lookup, &stems, &filters, limit).unwrap());
+            let every = best_first(index.top_any_word(&lookup, &stems, &filters, index.len()).unwrap());
+            let best = &every[..limit.min(every.len())];
+            assert_eq!(windows, best, "{name} query {n}: {stems:?} within {filters:?}, best {limit}");
+            let any = BooleanQuery::new(
+                stems.iter().map(|s| (Occur::Should, index.concept_query(&[s.to_string()]))).collect(),
+            );
+            let theirs: std::collections::HashMap<_, _> =
+                index.top_scored(&lookup, &any, &filters, index.len()).unwrap().into_iter().collect();
+            assert_eq!(every.len(), theirs.len(), "{name} query {n}: {stems:?} within {filters:?}");
+            for (address, score) in &every {
+                let their = theirs[address];
+                assert!(
+                    (score - their).abs() <= their * 3e-4,
+                    "{name} query {n}: {address:?} scored {score}, not {their}"
+                );
+            }
+            kept += windows.len();
+            pruned += usize::from(every.len() > limit);
+        }
+        assert!(kept > 10_000 && pruned > 100, "{name}: too little kept ({kept}) or pruned ({pruned}) to compare");
+    }
+}

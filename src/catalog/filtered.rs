@@ -5,13 +5,14 @@
 
 use std::ops::Bound;
 
-use tantivy::query::{Bm25StatisticsProvider, Query as TantivyQuery};
+use tantivy::query::{Bm25StatisticsProvider, Bm25Weight, BooleanQuery, Occur, Query as TantivyQuery};
 use tantivy::{DocAddress, Searcher};
 
 use super::Product;
 use super::collect::{Admission, TopAdmitted};
 use super::index::{CatalogIndex, IndexError, minor_units_ceil, minor_units_floor};
 use super::lookup::Lookup;
+use super::union::Word;
 use crate::money::Amount;
 
 #[cfg(test)]
@@ -139,11 +140,59 @@ impl CatalogIndex {
         filters: &Filters,
         limit: usize,
     ) -> Result<Vec<(DocAddress, f32)>, IndexError> {
+        self.top_scored_with(lookup, query, None, filters, limit)
+    }
+
+    /// [`CatalogIndex::top_scored`] for the union of one term query per stem of `stems` (a stem
+    /// named twice counts twice), walked a window of documents at a time (see [`super::union`]):
+    /// the same documents with the same scores (up to the order words are added in), for less
+    /// work when its words are common.
+    pub(crate) fn top_any_word(
+        &self,
+        lookup: &Lookup<'_>,
+        stems: &[&str],
+        filters: &Filters,
+        limit: usize,
+    ) -> Result<Vec<(DocAddress, f32)>, IndexError> {
+        let mut words: Vec<Word> = Vec::with_capacity(stems.len());
+        for (i, stem) in stems.iter().enumerate() {
+            if !stems[..i].contains(stem) {
+                let times = stems.iter().filter(|s| *s == stem).count() as f32;
+                words.push(self.word(lookup, stem, times)?);
+            }
+        }
+        let query = self.words_query(stems);
+        self.top_scored_with(lookup, &query, Some(&words), filters, limit)
+    }
+
+    /// One word as its term query scores it (by this lookup's statistics), `times` over.
+    fn word(&self, lookup: &Lookup<'_>, stem: &str, times: f32) -> Result<Word, IndexError> {
+        let term = self.term(stem);
+        let weight = Bm25Weight::for_terms(lookup, std::slice::from_ref(&term))?.boost_by(times);
+        Ok(Word { term, weight })
+    }
+
+    /// The union of the term queries of `stems`: what the walk stands for (and what scores the
+    /// few products narrow filters pass).
+    fn words_query(&self, stems: &[&str]) -> BooleanQuery {
+        BooleanQuery::new(stems.iter().map(|s| (Occur::Should, self.concept_query(&[s.to_string()]))).collect())
+    }
+
+    fn top_scored_with(
+        &self,
+        lookup: &Lookup<'_>,
+        query: &dyn TantivyQuery,
+        words: Option<&[Word]>,
+        filters: &Filters,
+        limit: usize,
+    ) -> Result<Vec<(DocAddress, f32)>, IndexError> {
         let admission = self.admission(lookup.searcher(), filters)?;
         let few = if lookup.pruned() { self.few_admitted(lookup, query, &admission) } else { None };
         #[cfg(test)]
         FEW_ADMITTED.with(|n| n.set(n.get() + usize::from(few.is_some())));
-        let collector = TopAdmitted { admission: &admission, limit, positions: &self.positions, few: few.as_deref() };
+        let words = words.map(|w| (self.text_field(), w));
+        let collector =
+            TopAdmitted { admission: &admission, limit, positions: &self.positions, few: few.as_deref(), words };
         let hits = lookup.search(query, &collector)?;
         Ok(hits.into_iter().map(|(score, addr)| (addr, score)).collect())
     }

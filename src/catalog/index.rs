@@ -255,7 +255,12 @@ impl CatalogIndex {
         stats.doc_freq(&self.term(stem)).unwrap_or(0)
     }
 
-    fn term(&self, stem: &str) -> Term {
+    /// The field every word of a product is searched in.
+    pub(super) fn text_field(&self) -> Field {
+        self.fields.text
+    }
+
+    pub(super) fn term(&self, stem: &str) -> Term {
         Term::from_field_text(self.fields.text, stem)
     }
 

@@ -24,6 +24,7 @@ mod quality;
 mod rank;
 mod retrieve;
 mod signal;
+mod union;
 
 pub use audience::Audience;
 pub use filtered::Filters;

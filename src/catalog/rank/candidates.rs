@@ -59,9 +59,14 @@ impl CatalogIndex {
         }
         let mut offered = 0;
         if !concepts.is_empty() {
-            // With every concept one word, a union of term queries: tantivy's block-max WAND.
-            let any = BooleanQuery::new(queries.iter().map(|q| (Occur::Should, q.box_clone())).collect());
-            let hits = self.top_scored(lookup, &any, filters, CANDIDATES)?;
+            let hits = match self.single_words(lookup, concepts) {
+                // A union of words, walked a window of documents at a time.
+                Some(stems) => self.top_any_word(lookup, &stems, filters, CANDIDATES)?,
+                None => {
+                    let any = BooleanQuery::new(queries.iter().map(|q| (Occur::Should, q.box_clone())).collect());
+                    self.top_scored(lookup, &any, filters, CANDIDATES)?
+                }
+            };
             offered = hits.len();
             scored.extend(hits);
         }
@@ -78,6 +83,22 @@ impl CatalogIndex {
             }
         }
         Ok(scored)
+    }
+
+    /// The any-word search's words, when it is a union of single words: each concept is one
+    /// word, or several of which some word is in no product (it matches nothing, so it adds
+    /// nothing). `None` when some concept is several words products have.
+    fn single_words<'c>(&self, lookup: &Lookup<'_>, concepts: &'c [Concept]) -> Option<Vec<&'c str>> {
+        let mut stems = Vec::with_capacity(concepts.len());
+        for concept in concepts {
+            match concept.stems.as_slice() {
+                [] => {}
+                [one] => stems.push(one.as_str()),
+                many if many.iter().all(|s| self.doc_freq(lookup, s) > 0) => return None,
+                _ => {}
+            }
+        }
+        Some(stems)
     }
 
     /// Whether the all-words search for `concepts` (each one word) is expected to fill the
