@@ -4,9 +4,11 @@
 //! intersection, which tantivy scores document by document: on a million products a frequent
 //! word meant scoring tens of thousands of them per ranking. Here the query is searched alone
 //! and each document it offers is checked against the filters (fast-field ranges, excluded
-//! phrases) before it may enter the top `k`. The query keeps its own shape, so a disjunction of
-//! term queries is driven by tantivy's block-max WAND: once `k` documents are held, whole
-//! blocks of postings that cannot beat the weakest of them are skipped unscored.
+//! phrases) before it may enter the top `k`. The query keeps its own shape, so a conjunction of
+//! term queries is driven by tantivy's block-max intersection: once `k` documents are held,
+//! whole blocks of postings that cannot beat the weakest of them are skipped unscored. A union
+//! of single words is walked by [`super::union`] instead, a window of documents at a time,
+//! where tantivy's block-max WAND could skip little on words thousands of products share.
 //!
 //! When the filters let only a few products through (an age few products suit, a budget a few
 //! pence wide), the best `k` fill slowly and the walk over the postings prunes little: then

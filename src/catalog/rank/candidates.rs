@@ -1,7 +1,8 @@
 //! The ranker's candidates: from the in-memory postings on a small catalog, else from
-//! tantivy's searches (the any-word search, the all-words search when it can add something,
-//! and the best by quality when nothing is searched or too little is found). On a large
-//! catalog the all-words search may go first and make the any-word search needless.
+//! the index's searches (the any-word search, walked by windows when it is a union of single
+//! words; the all-words search when it can add something; and the best by quality when
+//! nothing is searched or too little is found). On a large catalog the all-words search may go
+//! first and make the any-word search needless.
 
 use tantivy::DocAddress;
 use tantivy::query::{BooleanQuery, Occur, Query as TantivyQuery};
