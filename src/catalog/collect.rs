@@ -4,11 +4,12 @@
 //! intersection, which tantivy scores document by document: on a million products a frequent
 //! word meant scoring tens of thousands of them per ranking. Here the query is searched alone
 //! and each document it offers is checked against the filters (fast-field ranges, excluded
-//! phrases) before it may enter the top `k`. The query keeps its own shape, so a conjunction of
-//! term queries is driven by tantivy's block-max intersection: once `k` documents are held,
-//! whole blocks of postings that cannot beat the weakest of them are skipped unscored. A union
-//! of single words is walked by [`super::union`] instead, a window of documents at a time,
-//! where tantivy's block-max WAND could skip little on words thousands of products share.
+//! phrases) before it may enter the top `k`. The query keeps its own shape, so tantivy's pruning
+//! still applies: once `k` documents are held, whole blocks of postings that cannot beat the
+//! weakest of them are skipped unscored. On words thousands of products share, where tantivy
+//! could skip little, a query of single words is walked by this crate instead, with the same
+//! pruning: a union by [`super::union`], a window of documents at a time; an intersection by
+//! [`super::intersect`], the rarest word's blocks looked up in the others'.
 //!
 //! When the filters let only a few products through (an age few products suit, a budget a few
 //! pence wide), the best `k` fill slowly and the walk over the postings prunes little: then
@@ -255,9 +256,18 @@ pub(crate) struct TopAdmitted<'a> {
     /// maybe more), by segment and document: each is checked and the query scored on it
     /// alone, instead of driving the query over all of its postings.
     pub few: Option<&'a [DocAddress]>,
-    /// When the query is a union of single words (in the given field), its words: the walk
-    /// is then [`super::union::collect`]'s rather than the query's own search.
-    pub words: Option<(Field, &'a [Word])>,
+    /// When the query is a union or an intersection of single words, its words: the walk is
+    /// then ours rather than the query's own search.
+    pub words: Option<Words<'a>>,
+}
+
+/// A query of single words in one field, walked by this crate rather than by tantivy.
+#[derive(Clone, Copy)]
+pub(crate) enum Words<'a> {
+    /// Any of the words: [`super::union::collect`].
+    Any(Field, &'a [Word]),
+    /// Every one of the words: [`super::intersect::collect`].
+    All(Field, &'a [Word]),
 }
 
 /// A held hit, ordered so that the heap's top is the weakest: lowest score, then highest doc.
@@ -383,7 +393,8 @@ impl Collector for TopAdmitted<'_> {
         }
         let Some(few) = self.few else {
             match self.words {
-                Some((field, words)) => super::union::collect(reader, field, words, &mut top)?,
+                Some(Words::Any(field, words)) => super::union::collect(reader, field, words, &mut top)?,
+                Some(Words::All(field, words)) => super::intersect::collect(reader, field, words, &mut top)?,
                 None => weight.for_each_pruning(Score::MIN, reader, &mut |doc, score| {
                     top.collect(doc, score);
                     top.threshold()

@@ -456,6 +456,55 @@ fn rare_and_common(products: usize) -> Catalog {
     Catalog::parse_jsonl(&text, "rare-and-common").unwrap().0
 }
 
+/// How [`random_search`] mixes its words: up to `most_words` words, each from the catalog's
+/// most frequent with chance `common` (else from any product's), the first repeated with chance
+/// `repeated`, a word in no product added with chance `unknown`.
+#[derive(Clone, Copy)]
+struct Mix {
+    most_words: usize,
+    common: f64,
+    repeated: f64,
+    unknown: f64,
+}
+
+/// A search as the walks are asked for it: its stems, a query holding its filters (a budget,
+/// an age, an excluded word, out-of-stock products or not) and how many to keep; `None` when
+/// the words chosen have no stem.
+fn random_search(
+    index: &CatalogIndex,
+    common: &[String],
+    words: &[String],
+    rng: &mut StdRng,
+    mix: Mix,
+) -> Option<(Vec<String>, Query, usize)> {
+    let mut stems: Vec<String> = Vec::new();
+    for _ in 0..rng.random_range(1..=mix.most_words) {
+        let pool = if rng.random_bool(mix.common) { common } else { words };
+        stems.extend(index.analyze(&pool[rng.random_range(0..pool.len())]));
+    }
+    if stems.is_empty() {
+        return None;
+    }
+    if rng.random_bool(mix.repeated) {
+        stems.push(stems[0].clone());
+    }
+    if rng.random_bool(mix.unknown) {
+        stems.push("qzxv".into());
+    }
+    let mut q = Query { include_unavailable: rng.random_bool(0.3), ..Query::default() };
+    if rng.random_bool(0.5) {
+        q.max_price = Some(price(rng));
+    }
+    if rng.random_bool(0.2) {
+        q.age = Some(rng.random_range(1..=14));
+    }
+    if rng.random_bool(0.1) {
+        q.exclude_words = vec![common[rng.random_range(0..common.len())].clone()];
+    }
+    let limit = [1, 5, 20, 300][rng.random_range(0..4)];
+    Some((stems, q, limit))
+}
+
 #[test]
 fn the_any_word_search_by_windows_keeps_the_best_by_tantivys_scores() {
     // The any-word search walks its words a window of documents at a time and looks up the
@@ -473,31 +522,8 @@ fn the_any_word_search_by_windows_keeps_the_best_by_tantivys_scores() {
         let mut rng = StdRng::seed_from_u64(43);
         let (mut kept, mut pruned) = (0, 0);
         for n in 0..400 {
-            let mut stems: Vec<String> = Vec::new();
-            for _ in 0..rng.random_range(1..=7) {
-                let pool = if rng.random_bool(0.6) { &common } else { &words };
-                stems.extend(index.analyze(&pool[rng.random_range(0..pool.len())]));
-            }
-            if stems.is_empty() {
-                continue;
-            }
-            if rng.random_bool(0.3) {
-                stems.push(stems[0].clone());
-            }
-            if rng.random_bool(0.2) {
-                stems.push("qzxv".into());
-            }
-            let mut q = Query { include_unavailable: rng.random_bool(0.3), ..Query::default() };
-            if rng.random_bool(0.5) {
-                q.max_price = Some(price(&mut rng));
-            }
-            if rng.random_bool(0.2) {
-                q.age = Some(rng.random_range(1..=14));
-            }
-            if rng.random_bool(0.1) {
-                q.exclude_words = vec![common[rng.random_range(0..common.len())].clone()];
-            }
-            let limit = [1, 5, 20, 300][rng.random_range(0..4)];
+            let mix = Mix { most_words: 7, common: 0.6, repeated: 0.3, unknown: 0.2 };
+            let Some((stems, q, limit)) = random_search(&index, &common, &words, &mut rng, mix) else { continue };
             let filters = index.filters(&q);
             let stems: Vec<&str> = stems.iter().map(String::as_str).collect();
             let best_first = |hits: Vec<(tantivy::DocAddress, f32)>| {
@@ -528,5 +554,45 @@ fn the_any_word_search_by_windows_keeps_the_best_by_tantivys_scores() {
             pruned += usize::from(every.len() > limit);
         }
         assert!(kept > 10_000 && pruned > 100, "{name}: too little kept ({kept}) or pruned ({pruned}) to compare");
+    }
+}
+
+#[test]
+fn the_all_words_search_by_blocks_keeps_what_tantivys_intersection_keeps() {
+    // The all-words search looks each document of the rarest word up in the other words (see
+    // `intersect`), adding the words' scores in tantivy's order. Whatever the words (common,
+    // rare, repeated, in no product), the filters and how many are kept, it must keep exactly
+    // what tantivy's block-max intersection of the same term queries keeps, with the very same
+    // scores.
+    let generated = Some(rare_and_common(12_000));
+    for (name, catalog) in [("toys", toys(usize::MAX)), ("generated", generated)] {
+        let Some(catalog) = catalog else { continue };
+        let index = CatalogIndex::build(Arc::new(catalog)).unwrap();
+        let lookup = index.tantivy_lookup();
+        let (common, words) = (frequent(index.catalog()), words_of(index.catalog()));
+        let mut rng = StdRng::seed_from_u64(47);
+        let (mut kept, mut pruned) = (0, 0);
+        for n in 0..400 {
+            let mix = Mix { most_words: 3, common: 0.8, repeated: 0.2, unknown: 0.05 };
+            let Some((stems, q, limit)) = random_search(&index, &common, &words, &mut rng, mix) else { continue };
+            let filters = index.filters(&q);
+            let stems: Vec<&str> = stems.iter().map(String::as_str).collect();
+            let sorted = |mut hits: Vec<(tantivy::DocAddress, f32)>| {
+                hits.sort_by_key(|(a, _)| (a.segment_ord, a.doc_id));
+                hits
+            };
+            let all =
+                BooleanQuery::new(stems.iter().map(|s| (Occur::Must, index.concept_query(&[s.to_string()]))).collect());
+            let mut found = Vec::new();
+            for limit in [limit, index.len()] {
+                let ours = sorted(index.top_all_words(&lookup, &stems, &filters, limit).unwrap());
+                let theirs = sorted(index.top_scored(&lookup, &all, &filters, limit).unwrap());
+                assert_eq!(ours, theirs, "{name} query {n}: {stems:?} within {filters:?}, best {limit}");
+                found.push(ours.len());
+            }
+            kept += found[0];
+            pruned += usize::from(found[1] > limit);
+        }
+        assert!(kept > 3_000 && pruned > 60, "{name}: too little kept ({kept}) or pruned ({pruned}) to compare");
     }
 }

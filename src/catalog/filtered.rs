@@ -9,7 +9,7 @@ use tantivy::query::{Bm25StatisticsProvider, Bm25Weight, BooleanQuery, Occur, Qu
 use tantivy::{DocAddress, Searcher};
 
 use super::Product;
-use super::collect::{Admission, TopAdmitted};
+use super::collect::{Admission, TopAdmitted, Words};
 use super::index::{CatalogIndex, IndexError, minor_units_ceil, minor_units_floor};
 use super::lookup::Lookup;
 use super::union::Word;
@@ -161,8 +161,24 @@ impl CatalogIndex {
                 words.push(self.word(lookup, stem, times)?);
             }
         }
-        let query = self.words_query(stems);
-        self.top_scored_with(lookup, &query, Some(&words), filters, limit)
+        let query = self.words_query(stems, Occur::Should);
+        self.top_scored_with(lookup, &query, Some(Words::Any(self.text_field(), &words)), filters, limit)
+    }
+
+    /// [`CatalogIndex::top_scored`] for the intersection of one term query per stem of `stems`
+    /// (a stem named twice counts twice), its rarest word's postings looked up in the others'
+    /// (see [`super::intersect`]): the same documents with the same scores, for less work when
+    /// its words are common.
+    pub(crate) fn top_all_words(
+        &self,
+        lookup: &Lookup<'_>,
+        stems: &[&str],
+        filters: &Filters,
+        limit: usize,
+    ) -> Result<Vec<(DocAddress, f32)>, IndexError> {
+        let words = stems.iter().map(|stem| self.word(lookup, stem, 1.0)).collect::<Result<Vec<_>, _>>()?;
+        let query = self.words_query(stems, Occur::Must);
+        self.top_scored_with(lookup, &query, Some(Words::All(self.text_field(), &words)), filters, limit)
     }
 
     /// One word as its term query scores it (by this lookup's statistics), `times` over.
@@ -172,17 +188,17 @@ impl CatalogIndex {
         Ok(Word { term, weight })
     }
 
-    /// The union of the term queries of `stems`: what the walk stands for (and what scores the
-    /// few products narrow filters pass).
-    fn words_query(&self, stems: &[&str]) -> BooleanQuery {
-        BooleanQuery::new(stems.iter().map(|s| (Occur::Should, self.concept_query(&[s.to_string()]))).collect())
+    /// The union (`Should`) or intersection (`Must`) of the term queries of `stems`: what a walk
+    /// stands for (and what scores the few products narrow filters pass).
+    fn words_query(&self, stems: &[&str], occur: Occur) -> BooleanQuery {
+        BooleanQuery::new(stems.iter().map(|s| (occur, self.concept_query(&[s.to_string()]))).collect())
     }
 
     fn top_scored_with(
         &self,
         lookup: &Lookup<'_>,
         query: &dyn TantivyQuery,
-        words: Option<&[Word]>,
+        words: Option<Words<'_>>,
         filters: &Filters,
         limit: usize,
     ) -> Result<Vec<(DocAddress, f32)>, IndexError> {
@@ -190,7 +206,6 @@ impl CatalogIndex {
         let few = if lookup.pruned() { self.few_admitted(lookup, query, &admission) } else { None };
         #[cfg(test)]
         FEW_ADMITTED.with(|n| n.set(n.get() + usize::from(few.is_some())));
-        let words = words.map(|w| (self.text_field(), w));
         let collector =
             TopAdmitted { admission: &admission, limit, positions: &self.positions, few: few.as_deref(), words };
         let hits = lookup.search(query, &collector)?;

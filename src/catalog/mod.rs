@@ -14,6 +14,7 @@ mod filtered;
 mod ids;
 pub mod import;
 mod index;
+mod intersect;
 mod kind;
 mod load;
 mod lookup;

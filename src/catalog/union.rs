@@ -34,7 +34,7 @@ const WINDOW: u32 = 4096;
 
 /// How much a sum of bounds is widened before it may rule a document out: floating-point sums
 /// of the same scores in another order can differ in their last bits.
-const MARGIN: Score = 1.0 + 1e-5;
+pub(super) const MARGIN: Score = 1.0 + 1e-5;
 
 /// One word of the union and how it scores: tantivy's BM25 weight for its term, multiplied by
 /// how many times the union names it (a word named twice counts twice, as in the query).
@@ -45,18 +45,18 @@ pub(crate) struct Word {
 }
 
 /// A word's postings in one segment, read forward a block at a time.
-struct Cursor {
-    postings: BlockSegmentPostings,
+pub(super) struct Cursor {
+    pub postings: BlockSegmentPostings,
     /// Where the next unread document is within the loaded block.
-    at: usize,
-    weight: Bm25Weight,
+    pub at: usize,
+    pub weight: Bm25Weight,
     /// The most this word can add to any document.
-    best: Score,
+    pub best: Score,
 }
 
 impl Cursor {
     /// `word`'s postings in `reader`'s `field`; `None` when no document of the segment has it.
-    fn open(reader: &SegmentReader, field: Field, word: &Word) -> tantivy::Result<Option<Cursor>> {
+    pub(super) fn open(reader: &SegmentReader, field: Field, word: &Word) -> tantivy::Result<Option<Cursor>> {
         let postings = reader.inverted_index(field)?.read_block_postings(&word.term, IndexRecordOption::WithFreqs)?;
         Ok(postings.map(|postings| Cursor {
             postings,
@@ -102,6 +102,18 @@ impl Cursor {
             }
             self.at = upto;
         }
+    }
+
+    /// Loads the block that may hold `doc` unless the loaded one reaches it, and gives that
+    /// block's last document; `None` when no document from `doc` on has this word. Documents
+    /// must be asked in increasing order (the cursor only moves forward).
+    pub(super) fn reach(&mut self, doc: DocId) -> Option<DocId> {
+        let last = *self.postings.docs().last()?;
+        if last >= doc {
+            return Some(last);
+        }
+        self.at = self.postings.seek(doc);
+        self.postings.docs().last().copied().filter(|&last| last >= doc)
     }
 
     /// This word's score for `doc`, if it has `doc`; documents must be asked in increasing

@@ -1,6 +1,7 @@
 //! The ranker's candidates: from the in-memory postings on a small catalog, else from
 //! the index's searches (the any-word search, walked by windows when it is a union of single
-//! words; the all-words search when it can add something; and the best by quality when
+//! words; the all-words search when it can add something, walked by blocks when it is of
+//! single words; and the best by quality when
 //! nothing is searched or too little is found). On a large catalog the all-words search may go
 //! first and make the any-word search needless.
 
@@ -38,16 +39,29 @@ impl CatalogIndex {
         // Sized for both searches' candidates up front: growing a map rehashes every entry.
         let mut scored = Scored::with_capacity_and_hasher(2 * CANDIDATES, Default::default());
         let flat = lookup.pruned() && concepts.iter().all(|c| c.stems.len() == 1);
-        let all = || BooleanQuery::new(searchable.iter().map(|q| (Occur::Must, q.box_clone())).collect());
+        // The all-words search: a walk of the words' postings when each concept asked for is
+        // one word on a pruned catalog, else tantivy's search of the conjunction.
+        let asked: Vec<&str> = concepts
+            .iter()
+            .filter(|c| !matches!(c.kind, ConceptKind::Hint(_)))
+            .filter_map(|c| c.stems.first().map(String::as_str))
+            .collect();
+        let all = || -> Result<Vec<(DocAddress, f32)>, IndexError> {
+            if flat {
+                return self.top_all_words(lookup, &asked, filters, CANDIDATES);
+            }
+            let all = BooleanQuery::new(searchable.iter().map(|q| (Occur::Must, q.box_clone())).collect());
+            self.top_scored(lookup, &all, filters, CANDIDATES)
+        };
         // On a pruned catalog, with every concept one word asked for, the all-words search goes
-        // first: tantivy's block-max intersection is cheap, where the any-word search over
+        // first: a block-max intersection is cheap, where the any-word search over
         // words thousands of products share scores nearly every one of them. When it keeps
         // `CANDIDATES` products that outscore any product missing a word, those are exactly the
         // best of the any-word search too, which is then not run.
         let mut every = None;
         if flat && searchable.len() > 1 && searchable.len() == concepts.len() && self.fills_all_words(lookup, concepts)
         {
-            let hits = self.top_scored(lookup, &all(), filters, CANDIDATES)?;
+            let hits = all()?;
             let weakest = hits.iter().map(|(_, s)| *s).fold(f32::MAX, f32::min);
             // (Asked for more than the candidates, the quality order may have to add some.)
             if hits.len() >= CANDIDATES.max(k) && weakest > self.best_missing_a_word(lookup, concepts) {
@@ -76,7 +90,7 @@ impl CatalogIndex {
         } else if searchable.len() > 1 && !(flat && self.holds_every_match(lookup, concepts, &scored, offered)?) {
             // Products matching everything asked for must not be crowded out of the candidates
             // by products scoring high on one frequent word.
-            scored.extend(self.top_scored(lookup, &all(), filters, CANDIDATES)?);
+            scored.extend(all()?);
         }
         if searchable.is_empty() || scored.len() < k {
             for addr in self.top_quality(lookup, filters, CANDIDATES.max(k))? {
