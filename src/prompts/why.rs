@@ -1,6 +1,6 @@
 //! `why.toml`: one template per signal kind, rendering a signal as the line a shopper reads.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Mutex;
 
 use minijinja::Environment;
@@ -16,6 +16,9 @@ use crate::problem::Problem;
 #[derive(Debug)]
 pub struct WhyTemplates {
     env: Environment<'static>,
+    /// The signal kinds whose template may read `product`: the others' lines are the same for
+    /// every product, so they are remembered once rather than once per product.
+    reads_product: BTreeSet<String>,
     /// Rendered lines by everything they depend on: the same products are shown with the same
     /// reasons to many shoppers, and a template costs far more than a lookup.
     cache: Mutex<HashMap<Vec<u8>, String>>,
@@ -40,6 +43,7 @@ impl WhyTemplates {
         let table: BTreeMap<String, toml::Spanned<String>> = parse(file, text).map_err(|p| vec![p])?;
         let mut problems = Vec::new();
         let mut env = environment();
+        let mut reads_product = BTreeSet::new();
         for (kind, template) in &table {
             let line = line_of(text, template.span().start);
             if !Signal::KINDS.contains(&kind.as_str()) {
@@ -58,18 +62,26 @@ impl WhyTemplates {
                 let (message, _) = describe(&e);
                 problems.push(problem(line, format!("template `{kind}`: {message}")));
             }
+            if may_read_product(&env, kind, &sample) {
+                reads_product.insert(kind.clone());
+            }
         }
         for kind in Signal::KINDS {
             if !table.contains_key(kind) {
                 problems.push(problem(0, format!("missing the template for signal kind `{kind}`")));
             }
         }
-        if problems.is_empty() { Ok(WhyTemplates { env, cache: Mutex::default() }) } else { Err(problems) }
+        if problems.is_empty() {
+            Ok(WhyTemplates { env, reads_product, cache: Mutex::default() })
+        } else {
+            Err(problems)
+        }
     }
 
     /// The line a shopper reads for one signal about one product.
     pub fn render(&self, signal: &Signal, product: &Product, currency: Currency) -> String {
-        let key = cache_key(signal, product, currency);
+        let read = self.reads_product.contains(signal.kind()).then_some(product);
+        let key = cache_key(signal, read, currency);
         if let Some(line) = self.cache.lock().unwrap_or_else(|e| e.into_inner()).get(&key) {
             return line.clone();
         }
@@ -95,10 +107,11 @@ impl WhyTemplates {
 }
 
 /// Everything a why template can see, as bytes: the signal's kind and fields, the product's
-/// title, brand and price (exactly, scale included), and the currency. Two keys are equal only
-/// when a template would render the same line from them, so a changed product or price is a
-/// new line. Texts carry their length, so no two different inputs make the same key.
-fn cache_key(signal: &Signal, product: &Product, currency: Currency) -> Vec<u8> {
+/// title, brand and price (exactly, scale included) when the template may read them, and the
+/// currency. Two keys are equal only when a template would render the same line from them, so
+/// a changed product or price is a new line. Texts carry their length, so no two different
+/// inputs make the same key.
+fn cache_key(signal: &Signal, product: Option<&Product>, currency: Currency) -> Vec<u8> {
     let mut key = Key(Vec::with_capacity(128));
     key.text(signal.kind());
     // Every variant names its fields, so a field added to a signal fails to compile here
@@ -152,9 +165,15 @@ fn cache_key(signal: &Signal, product: &Product, currency: Currency) -> Vec<u8> 
         }
         Signal::OtherType { asked } => key.text(asked),
     }
-    key.text(&product.title);
-    key.optional_text(product.brand.as_deref());
-    key.amount(Some(product.price));
+    match product {
+        Some(product) => {
+            key.0.push(1);
+            key.text(&product.title);
+            key.optional_text(product.brand.as_deref());
+            key.amount(Some(product.price));
+        }
+        None => key.0.push(0),
+    }
     key.text(currency.code());
     key.0
 }
@@ -215,6 +234,24 @@ fn context(signal: &Signal, product: &Product, currency: &str) -> minijinja::Val
     map.insert("product".into(), Value::from_serialize(facts));
     map.insert("currency".into(), Value::from(currency));
     Value::from(map)
+}
+
+/// Whether the template of `kind` may read the product, erring towards yes: unless every
+/// variable it names is one of its signal's fields, `currency` or `shop` (so not `product`,
+/// nor a function such as `debug()` that shows the whole context) and it pulls in no other
+/// template (which would see the same context and is not looked into).
+fn may_read_product(env: &Environment<'static>, kind: &str, sample: &Signal) -> bool {
+    let Ok(template) = env.get_template(kind) else { return true };
+    let source = template.source();
+    if ["include", "import", "extends"].iter().any(|tag| source.contains(tag)) {
+        return true;
+    }
+    let context = context(sample, &sample_product(), "GBP");
+    let mut known: BTreeSet<String> = BTreeSet::from(["currency".to_string(), "shop".to_string()]);
+    if let Ok(keys) = context.try_iter() {
+        known.extend(keys.filter_map(|k| k.as_str().map(str::to_string)).filter(|k| k != "product"));
+    }
+    !template.undeclared_variables(false).iter().all(|name| known.contains(name))
 }
 
 fn sample_product() -> Product {
@@ -302,12 +339,56 @@ mod tests {
         // A key that ran texts together would serve the second the first one's line.
         let one = Signal::Viewed { product_id: s("a"), title: s("bc"), term: s("d") };
         let two = Signal::Viewed { product_id: s("ab"), title: s("c"), term: s("d") };
-        assert_ne!(cache_key(&one, &product, gbp), cache_key(&two, &product, gbp));
+        assert_ne!(cache_key(&one, Some(&product), gbp), cache_key(&two, Some(&product), gbp));
         assert_ne!(line(&one), line(&two));
     }
 
     fn s(text: &str) -> String {
         text.to_string()
+    }
+
+    fn remembered(why: &WhyTemplates) -> usize {
+        why.cache.lock().unwrap().len()
+    }
+
+    fn other_product(title: &str, price: u32) -> Product {
+        Product::new("other", title, Amount::units(price), "GBP".parse().unwrap())
+    }
+
+    #[test]
+    fn a_line_that_does_not_show_the_product_is_remembered_once_for_every_product() {
+        let why = WhyTemplates::parse("why.toml", &builtin()).unwrap();
+        let gbp = "GBP".parse().unwrap();
+        let (one, two) = (sample_product(), other_product("Kite", 9));
+        let rating = Signal::Rating { rating: 4.6, reviews: 120 };
+        assert_eq!(why.render(&rating, &one, gbp), why.render(&rating, &two, gbp));
+        assert_eq!(remembered(&why), 1, "one line for both products");
+        // The budget line shows the price: one line per product.
+        let budget = Signal::Budget { min: None, max: Some(Amount::units(25)), currency_assumed: None, stated: None };
+        assert_eq!(why.render(&budget, &one, gbp), "£20, within your £25 budget");
+        assert_eq!(why.render(&budget, &two, gbp), "£9, within your £25 budget");
+        assert_eq!(remembered(&why), 3);
+    }
+
+    #[test]
+    fn a_template_that_may_read_the_product_keeps_each_products_line() {
+        let gbp = "GBP".parse().unwrap();
+        let (one, two) = (sample_product(), other_product("Kite", 9));
+        let text = Signal::Text { terms: vec![s("kite")] };
+        // Named only in a branch never taken: still counted as read.
+        let hidden = builtin().replace(
+            "text = \"Matches “{{ terms | join(' ') }}”\"",
+            "text = \"Matches {{ terms | join(' ') }}{% if false %}{{ product.title }}{% endif %}\"",
+        );
+        let why = WhyTemplates::parse("why.toml", &hidden).unwrap();
+        assert_eq!(why.render(&text, &one, gbp), why.render(&text, &two, gbp));
+        assert_eq!(remembered(&why), 2, "the product is part of the key");
+        // Another template pulled in sees the product although this one never names it.
+        let included =
+            builtin().replace("text = \"Matches “{{ terms | join(' ') }}”\"", "text = \"{% include 'outside' %}\"");
+        let why = WhyTemplates::parse("why.toml", &included).unwrap();
+        assert_eq!(why.render(&text, &one, gbp), "Just under your range: Sample Product, £20");
+        assert_eq!(why.render(&text, &two, gbp), "Just under your range: Kite, £9");
     }
 
     #[test]
