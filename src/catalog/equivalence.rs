@@ -563,12 +563,26 @@ fn the_all_words_search_by_blocks_keeps_what_tantivys_intersection_keeps() {
     // `intersect`), adding the words' scores in tantivy's order. Whatever the words (common,
     // rare, repeated, in no product), the filters and how many are kept, it must keep exactly
     // what tantivy's block-max intersection of the same term queries keeps, with the very same
-    // scores.
-    let generated = Some(rare_and_common(12_000));
-    for (name, catalog) in [("toys", toys(usize::MAX)), ("generated", generated)] {
+    // scores. A build on several threads gives several segments, each walked on its own:
+    // the generated catalog is also searched in five uneven segments, blocks cut short at
+    // their ends.
+    let (generated, segmented) = (Some(rare_and_common(12_000)), Some(rare_and_common(12_000)));
+    let cases = [
+        ("toys", toys(usize::MAX), &[][..]),
+        ("generated", generated, &[]),
+        ("segmented", segmented, &[5_000, 129, 128, 4_000]),
+    ];
+    for (name, catalog, sizes) in cases {
         let Some(catalog) = catalog else { continue };
-        let index = CatalogIndex::build(Arc::new(catalog)).unwrap();
+        let catalog = Arc::new(catalog);
+        let index = if sizes.is_empty() {
+            CatalogIndex::build(catalog)
+        } else {
+            CatalogIndex::build_in_segments(catalog, sizes)
+        };
+        let index = index.unwrap();
         let lookup = index.tantivy_lookup();
+        assert_eq!(lookup.searcher().segment_readers().len(), sizes.len() + 1, "{name}");
         let (common, words) = (frequent(index.catalog()), words_of(index.catalog()));
         let mut rng = StdRng::seed_from_u64(47);
         let (mut kept, mut pruned) = (0, 0);

@@ -118,6 +118,30 @@ impl CatalogIndex {
         CatalogIndex::assemble(catalog, index, kinds)
     }
 
+    /// [`CatalogIndex::build`], but one segment per run of `sizes` products (the rest in a last
+    /// one), never merged: what a build on several threads can give, for tests of the searches
+    /// across segments.
+    #[cfg(test)]
+    pub(crate) fn build_in_segments(catalog: Arc<Catalog>, sizes: &[usize]) -> Result<CatalogIndex, IndexError> {
+        let index = Index::builder().schema(schema()).settings(settings()).create_in_ram()?;
+        let mut writer = index.writer_with_num_threads::<TantivyDocument>(1, 50_000_000)?;
+        writer.set_merge_policy(Box::new(tantivy::indexer::NoMergePolicy));
+        let fields = Fields::of(&index.schema())?;
+        let products = catalog.products();
+        let mut first = 0;
+        for size in sizes.iter().copied().chain([products.len()]) {
+            let last = (first + size).min(products.len());
+            if last > first {
+                write_documents_from(&mut writer, &fields, &products[first..last], first)?;
+                writer.commit()?;
+            }
+            first = last;
+        }
+        writer.wait_merging_threads()?;
+        let kinds = Kinds::build(catalog.products());
+        CatalogIndex::assemble(catalog, index, kinds)
+    }
+
     /// The index over `catalog` from a tantivy index holding its documents (built now, or
     /// opened from disk) and the products' kinds.
     pub(crate) fn assemble(catalog: Arc<Catalog>, index: Index, kinds: Kinds) -> Result<CatalogIndex, IndexError> {
@@ -399,7 +423,17 @@ pub(crate) fn write_documents(
     fields: &Fields,
     products: &[Product],
 ) -> Result<(), IndexError> {
-    for (pos, product) in products.iter().enumerate() {
+    write_documents_from(writer, fields, products, 0)
+}
+
+/// [`write_documents`] for the products from catalog position `first` on.
+fn write_documents_from(
+    writer: &mut IndexWriter,
+    fields: &Fields,
+    products: &[Product],
+    first: usize,
+) -> Result<(), IndexError> {
+    for (pos, product) in (first..).zip(products) {
         let mut doc = TantivyDocument::default();
         for (part, repeats) in PARTS {
             for _ in 0..repeats {
