@@ -13,6 +13,9 @@
 //! `CONCIERGE_BENCH_DEMO_ONLY=1` runs only the demo store's turns and `CONCIERGE_BENCH_ROUNDS=n`
 //! sets how many times the conversation is played (200 by default): with two round counts
 //! under `valgrind --tool=callgrind`, the difference gives the instructions of one turn.
+//! The two-word rankings are also reported by kind (within a budget, words alone, no words);
+//! `CONCIERGE_BENCH_ONLY=budget|words|cold` ranks only one kind and
+//! `CONCIERGE_BENCH_RANK_ROUNDS=n` ranks them n times, long enough for a profiler.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -182,17 +185,27 @@ fn rank_index(name: &str, index: &CatalogIndex) {
             }
         })
         .collect();
+    // One kind of query only, n times over: for a profiler (see the module doc).
+    let only = std::env::var("CONCIERGE_BENCH_ONLY").ok();
+    let queries: Vec<Query> = queries.into_iter().filter(|q| only.as_deref().is_none_or(|o| o == kind(q))).collect();
     for q in queries.iter().take(50) {
         let _ = index.rank(q);
     }
-    let mut times = Vec::with_capacity(queries.len());
-    for q in &queries {
+    let rounds: usize = std::env::var("CONCIERGE_BENCH_RANK_ROUNDS").ok().and_then(|r| r.parse().ok()).unwrap_or(1);
+    let mut times = Vec::with_capacity(queries.len() * rounds);
+    for q in std::iter::repeat_n(&queries, rounds).flatten() {
         let t = Instant::now();
         let ranked = index.rank(q).expect("rank");
-        times.push(t.elapsed());
+        times.push((kind(q), t.elapsed()));
         std::hint::black_box(ranked);
     }
-    report("rank one query (k=5)", &mut times);
+    report("rank one query (k=5)", &mut times.iter().map(|&(_, t)| t).collect::<Vec<_>>());
+    for of in ["budget", "words", "cold"] {
+        let mut these: Vec<Duration> = times.iter().filter(|(k, _)| *k == of).map(|&(_, t)| t).collect();
+        if !these.is_empty() {
+            report(&format!("  of which {of}"), &mut these);
+        }
+    }
     // "More like that": up to six words of a product's category and title (as the chat asks
     // on a shopper's "more like that"), a budget, and every other one an age of 55 to 74,
     // which few products of a toy-like catalog suit.
@@ -261,6 +274,16 @@ fn turns(name: &str, catalog: Catalog) {
     println!("\n== turns: {name}");
     report("understand one message", &mut understand);
     report("whole turn (understand, step, rank, render)", &mut whole);
+}
+
+/// What a ranking query of `rank_index` asks: words within a budget, words alone, or nothing
+/// (the cold-start order).
+fn kind(q: &Query) -> &'static str {
+    match (q.keywords.is_empty(), q.max_price.is_some()) {
+        (true, _) => "cold",
+        (false, true) => "budget",
+        (false, false) => "words",
+    }
 }
 
 fn report(what: &str, times: &mut [Duration]) {

@@ -27,91 +27,15 @@ use std::ops::Bound;
 use std::sync::Arc;
 
 use tantivy::collector::{Collector, SegmentCollector};
-use tantivy::columnar::ColumnIndex;
 use tantivy::fastfield::AliveBitSet;
 use tantivy::query::{EnableScoring, Query as TantivyQuery, Weight};
 use tantivy::schema::Field;
 use tantivy::{BitSet, DocAddress, DocId, DocSet, Score, Searcher, SegmentOrdinal, SegmentReader, TERMINATED};
 
+use super::columns::{Columns, SegmentColumns};
 use super::filtered::RangeClause;
-use super::index::{AGE_OPEN_MAX, RANGE_COLUMNS};
+use super::index::RANGE_COLUMNS;
 use super::union::Word;
-
-/// The places of the age bounds in [`RANGE_COLUMNS`].
-const AGE_MIN: usize = 2;
-const AGE_MAX: usize = 3;
-
-/// The values the hard filters range over ([`RANGE_COLUMNS`]), per segment and document, read
-/// from the fast fields once when the index is opened: a filter checks a document with an
-/// array read, where a fast field costs a dynamic call and a bit-unpacking per value (~11 bytes
-/// per product: ~11 MB at a million).
-pub(crate) struct Columns {
-    segments: Vec<Arc<SegmentColumns>>,
-}
-
-/// One segment's filter values, by document.
-pub(crate) struct SegmentColumns {
-    /// The price in minor units (`u64::MAX` past any amount).
-    price_minor: Vec<u64>,
-    /// The small columns (`available`, `age_min`, `age_max`: 0/1 and whole years up to 200),
-    /// in [`RANGE_COLUMNS`] order after the price.
-    small: [Vec<u8>; 3],
-    /// Each column's least and greatest value: a range covering both decides nothing.
-    bounds: [(u64, u64); 4],
-}
-
-impl Columns {
-    pub(crate) fn open(searcher: &Searcher) -> tantivy::Result<Columns> {
-        let mut segments = Vec::with_capacity(searcher.segment_readers().len());
-        for reader in searcher.segment_readers() {
-            let docs = reader.max_doc() as usize;
-            let read = |name: &str| -> tantivy::Result<(Vec<u64>, (u64, u64))> {
-                let column = reader.fast_fields().u64(name)?;
-                let mut values = vec![0; docs];
-                match column.index {
-                    ColumnIndex::Full => column.values.get_range(0, &mut values),
-                    _ => values.iter_mut().enumerate().for_each(|(doc, v)| *v = column.first(doc as u32).unwrap_or(0)),
-                }
-                Ok((values, (column.min_value(), column.max_value())))
-            };
-            let (price_minor, price_bounds) = read(RANGE_COLUMNS[0])?;
-            let mut small: [Vec<u8>; 3] = Default::default();
-            let mut bounds = [price_bounds; 4];
-            for (i, name) in RANGE_COLUMNS[1..].iter().enumerate() {
-                let (values, column_bounds) = read(name)?;
-                // Ages are stored up to 200 years and availability as 0 or 1 (see `index`).
-                small[i] = values.into_iter().map(|v| v.min(u64::from(u8::MAX)) as u8).collect();
-                bounds[i + 1] = column_bounds;
-            }
-            segments.push(Arc::new(SegmentColumns { price_minor, small, bounds }));
-        }
-        Ok(Columns { segments })
-    }
-
-    /// The value in filter column `column` (its place in [`RANGE_COLUMNS`]) of the product at
-    /// `address`, as the filters compare it.
-    pub(crate) fn value(&self, column: usize, address: DocAddress) -> u64 {
-        self.segments[address.segment_ord as usize].value(column, address.doc_id)
-    }
-
-    /// Whether the product at `address` suits someone `age` years old, as
-    /// [`super::Product::suits_age`] answers, from the age bounds held here: `None` past
-    /// [`AGE_OPEN_MAX`], where a held bound no longer says (an open end is held as it).
-    pub(crate) fn suits_age(&self, address: DocAddress, age: u32) -> Option<bool> {
-        // A stated bound past a byte is held at 255, still above every age answered here.
-        let age = u64::from(age);
-        (age <= AGE_OPEN_MAX).then(|| (self.value(AGE_MIN, address)..=self.value(AGE_MAX, address)).contains(&age))
-    }
-}
-
-impl SegmentColumns {
-    fn value(&self, column: usize, doc: DocId) -> u64 {
-        match column {
-            0 => self.price_minor[doc as usize],
-            _ => u64::from(self.small[column - 1][doc as usize]),
-        }
-    }
-}
 
 /// The hard filters in the form the collector checks them: value ranges over fast fields
 /// and phrases whose documents are left out.
@@ -127,6 +51,8 @@ pub(crate) struct Admission<'a> {
 pub(crate) struct SegmentAdmission {
     columns: Arc<SegmentColumns>,
     ranges: Vec<(usize, u64, u64)>,
+    /// The price cut holding every document within the budget, when one does.
+    cut: Option<usize>,
     excluded: Option<BitSet>,
     alive: Option<AliveBitSet>,
     none: bool,
@@ -173,20 +99,21 @@ impl<'a> Admission<'a> {
         reader: &SegmentReader,
     ) -> tantivy::Result<SegmentAdmission> {
         let alive = reader.alive_bitset().cloned();
-        let columns = Arc::clone(&self.columns.segments[segment as usize]);
+        let columns = Arc::clone(self.columns.segment(segment));
         let Some(ranges) = &self.ranges else {
-            return Ok(SegmentAdmission { columns, ranges: Vec::new(), excluded: None, alive, none: true });
+            return Ok(SegmentAdmission { columns, ranges: Vec::new(), cut: None, excluded: None, alive, none: true });
         };
         // A range missing every value of the column admits nothing here.
-        if ranges.iter().any(|&(at, start, end)| start > columns.bounds[at].1 || end < columns.bounds[at].0) {
-            return Ok(SegmentAdmission { columns, ranges: Vec::new(), excluded: None, alive, none: true });
+        if ranges.iter().any(|&(at, start, end)| start > columns.bounds(at).1 || end < columns.bounds(at).0) {
+            return Ok(SegmentAdmission { columns, ranges: Vec::new(), cut: None, excluded: None, alive, none: true });
         }
         // A range covering every value of the column decides nothing here.
-        let ranges = ranges
+        let ranges: Vec<(usize, u64, u64)> = ranges
             .iter()
             .copied()
-            .filter(|&(at, start, end)| start > columns.bounds[at].0 || end < columns.bounds[at].1)
+            .filter(|&(at, start, end)| start > columns.bounds(at).0 || end < columns.bounds(at).1)
             .collect();
+        let cut = ranges.iter().find(|(at, ..)| *at == 0).and_then(|&(_, _, end)| columns.cuts().at_most(end));
         let mut excluded = None;
         for weight in &self.excluded {
             let set = excluded.get_or_insert_with(|| BitSet::with_max_value(reader.max_doc()));
@@ -196,11 +123,22 @@ impl<'a> Admission<'a> {
                 }
             })?;
         }
-        Ok(SegmentAdmission { columns, ranges, excluded, alive, none: false })
+        Ok(SegmentAdmission { columns, ranges, cut, excluded, alive, none: false })
     }
 }
 
 impl SegmentAdmission {
+    /// Of documents `64 * word` to `64 * word + 63`, as bits, those that may pass: none when
+    /// nothing does, else those the price cut at or above the budget holds (see
+    /// [`PriceCuts`]). Each must still be checked ([`SegmentAdmission::admits`]).
+    pub(crate) fn may_admit(&self, word: usize) -> u64 {
+        match (self.none, self.cut) {
+            (true, _) => 0,
+            (false, Some(cut)) => self.columns.cuts().holds(cut, word),
+            (false, None) => u64::MAX,
+        }
+    }
+
     /// Whether `doc` passes every filter.
     pub(crate) fn admits(&self, doc: DocId) -> bool {
         !self.none
@@ -306,6 +244,11 @@ pub(crate) struct SegmentTop {
 }
 
 impl SegmentTop {
+    /// The segment this top is collected from.
+    pub(crate) fn segment(&self) -> SegmentOrdinal {
+        self.segment
+    }
+
     /// The score a document must beat to enter once `limit` are held: the highest whose
     /// [`coarse`] score is still the weakest held's (a later document must be held higher to
     /// enter), so that the search prunes as if it kept every bit.
@@ -319,6 +262,12 @@ impl SegmentTop {
     /// Whether `doc` passes every filter.
     pub(crate) fn admits(&self, doc: DocId) -> bool {
         self.admission.admits(doc)
+    }
+
+    /// Of documents `64 * word` to `64 * word + 63`, as bits, those that may pass every
+    /// filter (see [`SegmentAdmission::may_admit`]).
+    pub(crate) fn may_admit(&self, word: usize) -> u64 {
+        self.admission.may_admit(word)
     }
 
     /// Keeps an admitted document if it is among the best `limit` so far.
@@ -418,56 +367,5 @@ impl Collector for TopAdmitted<'_> {
             }
         }
         Ok(top.harvest())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use std::sync::Arc;
-
-    use tantivy::DocAddress;
-
-    use crate::catalog::{Catalog, CatalogIndex};
-
-    #[test]
-    fn held_age_bounds_answer_as_the_products_attributes_do() {
-        // Ages as merchants write them: numbers, decimals, text, one end open, past a byte,
-        // negative, reversed, unreadable, none at all.
-        let ages = [
-            r#"{"age_min":3,"age_max":8}"#,
-            r#"{"age_min":"6","age_max":"12.5"}"#,
-            r#"{"age_min":14}"#,
-            r#"{"age_max":2}"#,
-            r#"{"age_min":0,"age_max":300}"#,
-            r#"{"age_min":260}"#,
-            r#"{"age_min":-4,"age_max":1000000}"#,
-            r#"{"age_min":9,"age_max":5}"#,
-            r#"{"age_min":"teen","age_max":null}"#,
-            r#"{"age_min":199.9,"age_max":200}"#,
-            r#"{}"#,
-        ];
-        let lines: Vec<String> = ages
-            .iter()
-            .enumerate()
-            .map(|(i, a)| format!(r#"{{"id":"p{i}","title":"Toy {i}","price":5,"currency":"GBP","attributes":{a}}}"#))
-            .collect();
-        let catalog = Catalog::parse_jsonl(&lines.join("\n"), "ages.jsonl").unwrap().0;
-        let index = CatalogIndex::build(Arc::new(catalog)).unwrap();
-        let lookup = index.lookup();
-        let mut checked = 0;
-        for (segment, reader) in lookup.searcher().segment_readers().iter().enumerate() {
-            for doc in 0..reader.max_doc() {
-                let address = DocAddress::new(segment as u32, doc);
-                let product = &index.catalog().products()[index.position_of(address)];
-                for age in 0..=300 {
-                    match index.columns().suits_age(address, age) {
-                        Some(held) => assert_eq!(held, product.suits_age(age), "{} at {age}", product.id),
-                        None => assert!(age > 200, "{} at {age}: the held bounds must answer", product.id),
-                    }
-                }
-                checked += 1;
-            }
-        }
-        assert_eq!(checked, ages.len());
     }
 }

@@ -82,7 +82,8 @@ fn a_search_within_the_few_products_the_filters_pass_keeps_what_walking_the_post
     // products within the narrowest filter (see `few_admitted`), the exact one walks the
     // postings; both must keep the same products, and the rankings must not differ.
     let Some(toys) = toys(usize::MAX) else { return };
-    let index = CatalogIndex::build(Arc::new(toys)).unwrap();
+    // As a catalog too large for memory, it holds the words many products share as bits.
+    let index = CatalogIndex::build(Arc::new(toys)).unwrap().holding_dense(true);
     let (pruned, exact) = (index.pruned_lookup(), index.tantivy_lookup());
     let common = frequent(index.catalog());
     let mut rng = StdRng::seed_from_u64(41);
@@ -296,7 +297,8 @@ fn pruned_retrieval_on_a_large_catalog_ranks_as_exact_scoring_does() {
     // terms are summed in, never by more than a rounding step, and what is shown must not.
     let Some(toys) = toys(usize::MAX) else { return };
     let words = words_of(&toys);
-    let index = CatalogIndex::build(Arc::new(toys)).unwrap();
+    // As a catalog too large for memory, it holds the words many products share as bits.
+    let index = CatalogIndex::build(Arc::new(toys)).unwrap().holding_dense(true);
     let (pruned, exact) = (index.pruned_lookup(), index.tantivy_lookup());
     assert!(pruned.memory().is_none() && pruned.pruned(), "the lookup should prune");
     let mut rng = StdRng::seed_from_u64(13);
@@ -324,7 +326,8 @@ fn products_matching_every_word_stay_candidates_when_the_all_words_search_is_ski
     // holds its best (see `holds_every_match`): every product the exact all-words search
     // ranks above its weakest kept must still be a candidate, and what is shown the same.
     let Some(toys) = toys(usize::MAX) else { return };
-    let index = CatalogIndex::build(Arc::new(toys)).unwrap();
+    // As a catalog too large for memory, it holds the words many products share as bits.
+    let index = CatalogIndex::build(Arc::new(toys)).unwrap().holding_dense(true);
     let (pruned, exact) = (index.pruned_lookup(), index.tantivy_lookup());
     let common = frequent(index.catalog());
     let mut rng = StdRng::seed_from_u64(29);
@@ -377,7 +380,7 @@ fn the_all_words_check_keeps_every_product_matching_all_words_on_words_thousands
     // Each word is in 3,000 products or more, so the pruned ranking checks whether the
     // all-words search is needed instead of running it (see `holds_every_match`); where a
     // loud kind fills the any-word search, it must still run.
-    let index = CatalogIndex::build(Arc::new(shared_words(12_000))).unwrap();
+    let index = CatalogIndex::build(Arc::new(shared_words(12_000))).unwrap().holding_dense(true);
     let (pruned, exact) = (index.pruned_lookup(), index.tantivy_lookup());
     assert!(pruned.pruned(), "the catalog should be pruned");
     let words = ["oakline", "sundial", "kite", "robot", "puzzle", "red", "blue", "green"];
@@ -400,7 +403,7 @@ fn the_any_word_search_is_skipped_only_when_the_all_words_search_holds_its_best(
     // skips the any-word search when what it kept outscores any product missing a word (see
     // `retrieve`): every product the exact any-word search ranks above its weakest kept must
     // still be a candidate, and what is shown the same.
-    let index = CatalogIndex::build(Arc::new(rare_and_common(12_000))).unwrap();
+    let index = CatalogIndex::build(Arc::new(rare_and_common(12_000))).unwrap().holding_dense(true);
     let (pruned, exact) = (index.pruned_lookup(), index.tantivy_lookup());
     let words = ["robot", "set", "oakline", "sundial", "red", "blue"];
     let mut rng = StdRng::seed_from_u64(37);
@@ -566,6 +569,21 @@ fn the_all_words_search_by_blocks_keeps_what_tantivys_intersection_keeps() {
     // scores. A build on several threads gives several segments, each walked on its own:
     // the generated catalog is also searched in five uneven segments, blocks cut short at
     // their ends.
+    assert_all_words_searches_agree(false);
+}
+
+#[test]
+fn the_all_words_search_over_words_held_as_bits_keeps_what_tantivys_intersection_keeps() {
+    // The same, with the words many products share held as bits (as a catalog too large to
+    // be scored from memory holds them): a search whose words are all held ANDs their bits
+    // (see `dense`) and must keep exactly what tantivy's intersection keeps, in one segment or
+    // in five (bits cut short at a segment's end).
+    assert_all_words_searches_agree(true);
+}
+
+/// Runs random all-words searches with and without the words held as bits (`dense`), and
+/// checks each against tantivy's intersection of the same term queries.
+fn assert_all_words_searches_agree(dense: bool) {
     let (generated, segmented) = (Some(rare_and_common(12_000)), Some(rare_and_common(12_000)));
     let cases = [
         ("toys", toys(usize::MAX), &[][..]),
@@ -580,12 +598,13 @@ fn the_all_words_search_by_blocks_keeps_what_tantivys_intersection_keeps() {
         } else {
             CatalogIndex::build_in_segments(catalog, sizes)
         };
-        let index = index.unwrap();
+        let index = index.unwrap().holding_dense(dense);
+        assert_eq!(index.dense_words() > 0, dense, "{name}");
         let lookup = index.tantivy_lookup();
         assert_eq!(lookup.searcher().segment_readers().len(), sizes.len() + 1, "{name}");
         let (common, words) = (frequent(index.catalog()), words_of(index.catalog()));
         let mut rng = StdRng::seed_from_u64(47);
-        let (mut kept, mut pruned) = (0, 0);
+        let (mut kept, mut pruned, mut held) = (0, 0, 0);
         for n in 0..400 {
             let mix = Mix { most_words: 3, common: 0.8, repeated: 0.2, unknown: 0.05 };
             let Some((stems, q, limit)) = random_search(&index, &common, &words, &mut rng, mix) else { continue };
@@ -606,7 +625,11 @@ fn the_all_words_search_by_blocks_keeps_what_tantivys_intersection_keeps() {
             }
             kept += found[0];
             pruned += usize::from(found[1] > limit);
+            held += usize::from(stems.iter().all(|s| index.dense_word(&index.term(s)).is_some()));
         }
         assert!(kept > 3_000 && pruned > 60, "{name}: too little kept ({kept}) or pruned ({pruned}) to compare");
+        if dense {
+            assert!(held > 100, "{name}: too few searches of words held as bits ({held} of 400)");
+        }
     }
 }

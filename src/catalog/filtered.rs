@@ -185,7 +185,8 @@ impl CatalogIndex {
     fn word(&self, lookup: &Lookup<'_>, stem: &str, times: f32) -> Result<Word, IndexError> {
         let term = self.term(stem);
         let weight = Bm25Weight::for_terms(lookup, std::slice::from_ref(&term))?.boost_by(times);
-        Ok(Word { term, weight })
+        let dense = self.dense_word(&term);
+        Ok(Word { term, weight, dense })
     }
 
     /// The union (`Should`) or intersection (`Must`) of the term queries of `stems`: what a walk

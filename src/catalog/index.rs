@@ -25,7 +25,8 @@ use tantivy::{
     TantivyDocument, Term,
 };
 
-use super::collect::Columns;
+use super::columns::Columns;
+use super::dense::DenseWords;
 use super::kind::Kinds;
 use super::lookup::{Lookup, Totals};
 use super::memory::Memory;
@@ -63,7 +64,7 @@ enum Part {
 }
 
 /// The fast fields the hard filters range over: the price first, held at full width by the
-/// collector's filter values; the others are held in a byte (see `collect::Columns`).
+/// collector's filter values; the others are held in a byte (see `columns::Columns`).
 pub(crate) const RANGE_COLUMNS: [&str; 4] = ["price_minor", "available", "age_min", "age_max"];
 
 /// Ages are stored in whole years; an open end is stored as these bounds.
@@ -103,6 +104,8 @@ pub struct CatalogIndex {
     memory: Option<Memory>,
     /// What each product is, in whole words (see [`super::kind`]).
     kinds: Kinds,
+    /// The words many products share, as bits, for a large catalog's all-words search.
+    dense: DenseWords,
 }
 
 impl CatalogIndex {
@@ -159,6 +162,8 @@ impl CatalogIndex {
         }
         let totals = Totals::read(&searcher, &[fields.text])?;
         let memory = Memory::read(&searcher, fields.text, fields.title, &totals)?;
+        // Only the searches of a catalog not scored from memory use them.
+        let dense = if memory.is_none() { DenseWords::read(&searcher, fields.text)? } else { DenseWords::default() };
         let quality =
             Quality::of(catalog.products(), RANGE_COLUMNS.len(), |column, pos| columns.value(column, addresses[pos]));
         let popular_reviews = popularity_threshold(catalog.products());
@@ -176,6 +181,7 @@ impl CatalogIndex {
             totals,
             memory,
             kinds,
+            dense,
         })
     }
 
@@ -286,6 +292,26 @@ impl CatalogIndex {
 
     pub(super) fn term(&self, stem: &str) -> Term {
         Term::from_field_text(self.fields.text, stem)
+    }
+
+    /// `term`'s documents as bits, when the index holds them so (see [`super::dense`]).
+    pub(super) fn dense_word(&self, term: &Term) -> Option<Arc<super::dense::DenseWord>> {
+        self.dense.get(term)
+    }
+
+    /// This index holding the words many products share as bits (`true`, as a catalog not
+    /// scored from memory does) or none (`false`), for tests of the searches both ways.
+    #[cfg(test)]
+    pub(crate) fn holding_dense(mut self, hold: bool) -> CatalogIndex {
+        self.dense =
+            if hold { DenseWords::read(&self.searcher(), self.fields.text).unwrap() } else { DenseWords::default() };
+        self
+    }
+
+    /// How many words this index holds as bits.
+    #[cfg(test)]
+    pub(crate) fn dense_words(&self) -> usize {
+        self.dense.len()
     }
 
     /// For each candidate (in document order: by segment, then document), whether its text

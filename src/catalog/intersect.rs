@@ -47,6 +47,13 @@ pub(crate) fn collect(
     top: &mut SegmentTop,
 ) -> tantivy::Result<()> {
     let norms = reader.get_fieldnorms_reader(field)?;
+    // Every word held as bits: their documents are ANDed instead (see `dense`).
+    let held: Option<Vec<_>> =
+        words.iter().map(|w| w.dense.as_deref().map(|d| (d.segment(top.segment()), &w.weight))).collect();
+    if let Some(mut held) = held {
+        super::dense::collect_all(&norms, &mut held, top);
+        return Ok(());
+    }
     let mut cursors = Vec::with_capacity(words.len());
     for word in words {
         match Cursor::open(reader, field, word)? {

@@ -7,7 +7,9 @@
 mod alternatives;
 mod audience;
 mod collect;
+mod columns;
 mod compound;
+mod dense;
 #[cfg(test)]
 mod equivalence;
 mod filtered;
@@ -20,6 +22,7 @@ mod load;
 mod lookup;
 mod memory;
 mod prebuilt;
+mod price_cuts;
 mod product;
 mod quality;
 mod rank;

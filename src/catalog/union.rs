@@ -21,6 +21,8 @@
 //! are added in (tantivy's block-max WAND adds them in whatever order its cursors stand): at
 //! most a step of the collector's precision (see [`super::collect::coarse`]).
 
+use std::sync::Arc;
+
 use tantivy::fieldnorm::FieldNormReader;
 use tantivy::postings::BlockSegmentPostings;
 use tantivy::query::Bm25Weight;
@@ -28,6 +30,7 @@ use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::{DocId, Score, SegmentReader, TERMINATED, Term};
 
 use super::collect::SegmentTop;
+use super::dense::DenseWord;
 
 /// Documents scored together: 16 KB of scores, which stay in the core's cache.
 const WINDOW: u32 = 4096;
@@ -36,12 +39,14 @@ const WINDOW: u32 = 4096;
 /// of the same scores in another order can differ in their last bits.
 pub(super) const MARGIN: Score = 1.0 + 1e-5;
 
-/// One word of the union and how it scores: tantivy's BM25 weight for its term, multiplied by
-/// how many times the union names it (a word named twice counts twice, as in the query).
+/// One word of a walk and how it scores: tantivy's BM25 weight for its term, multiplied by
+/// how many times the union names it (a word named twice counts twice, as in the query); and
+/// its documents as bits when the index holds them so (see [`super::dense`]).
 #[derive(Clone)]
 pub(crate) struct Word {
     pub term: Term,
     pub weight: Bm25Weight,
+    pub dense: Option<Arc<DenseWord>>,
 }
 
 /// A word's postings in one segment, read forward a block at a time.

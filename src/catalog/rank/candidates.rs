@@ -39,13 +39,14 @@ impl CatalogIndex {
         // Sized for both searches' candidates up front: growing a map rehashes every entry.
         let mut scored = Scored::with_capacity_and_hasher(2 * CANDIDATES, Default::default());
         let flat = lookup.pruned() && concepts.iter().all(|c| c.stems.len() == 1);
-        // The all-words search: a walk of the words' postings (see `intersect`) when two words
-        // are asked for on a pruned catalog and a price or an age narrows them, else tantivy's
-        // search of the conjunction. Under such a filter the weakest kept rises slowly, so
-        // tantivy's pruning skips little and its seeks are most of the search. Otherwise, or
-        // with more words (most documents of the rarest then lack the next one), tantivy's
-        // search, which decodes another word's block only when a document needs it, took less
-        // time on a million products whose postings were not in the processor's caches.
+        // The all-words search: our walk (see `intersect`) when every word asked for is held as
+        // bits (their documents are ANDed, see `dense`), or when two words are asked for on a
+        // pruned catalog and a price or an age narrows them, else tantivy's search of the
+        // conjunction. Under such a filter the weakest kept rises slowly, so tantivy's pruning
+        // skips little and its seeks are most of the search. Otherwise, or with more words
+        // (most documents of the rarest then lack the next one), tantivy's search, which
+        // decodes another word's block only when a document needs it, took less time on a
+        // million products whose postings were not in the processor's caches.
         let narrowed = filters.min_price.is_some()
             || filters.max_price.is_some()
             || filters.below.is_some()
@@ -56,8 +57,9 @@ impl CatalogIndex {
             .filter(|c| !matches!(c.kind, ConceptKind::Hint(_)))
             .filter_map(|c| c.stems.first().map(String::as_str))
             .collect();
+        let dense = asked.iter().all(|s| self.dense_word(&self.term(s)).is_some());
         let all = || -> Result<Vec<(DocAddress, f32)>, IndexError> {
-            if flat && narrowed && asked.len() == 2 {
+            if flat && (dense || narrowed && asked.len() == 2) {
                 return self.top_all_words(lookup, &asked, filters, CANDIDATES);
             }
             let all = BooleanQuery::new(searchable.iter().map(|q| (Occur::Must, q.box_clone())).collect());
