@@ -9,7 +9,8 @@
 //! weakest of them are skipped unscored. On words thousands of products share, where tantivy
 //! could skip little, a query of single words is walked by this crate instead, with the same
 //! pruning: a union by [`super::union`], a window of documents at a time; an intersection by
-//! [`super::intersect`], the rarest word's blocks looked up in the others'.
+//! [`super::intersect`], the rarest word's blocks looked up in the others', or, when every word
+//! is held as bits, by ANDing them with the budget's price cut (see [`super::dense`]).
 //!
 //! When the filters let only a few products through (an age few products suit, a budget a few
 //! pence wide), the best `k` fill slowly and the walk over the postings prunes little: then
@@ -130,7 +131,7 @@ impl<'a> Admission<'a> {
 impl SegmentAdmission {
     /// Of documents `64 * word` to `64 * word + 63`, as bits, those that may pass: none when
     /// nothing does, else those the price cut at or above the budget holds (see
-    /// [`PriceCuts`]). Each must still be checked ([`SegmentAdmission::admits`]).
+    /// [`super::price_cuts`]). Each must still be checked ([`SegmentAdmission::admits`]).
     pub(crate) fn may_admit(&self, word: usize) -> u64 {
         match (self.none, self.cut) {
             (true, _) => 0,
