@@ -12,9 +12,9 @@
 //! A word is held when at least one product in [`SHARE`] has it and at most half do (a word in
 //! most products says little, and no search needs it): the most frequent first, at most
 //! [`MOST`] words and [`MOST_BYTES`] in all. At a million products a word costs ~190 KB plus a
-//! byte per product having it. Scores are
-//! tantivy's BM25 for the word's term query, added in the order its intersection adds them, so
-//! a document scores exactly what tantivy's search of the intersection gives it.
+//! byte per product having it. Scores are tantivy's BM25 for the word's term query, added in
+//! the order its intersection adds them, so a document scores exactly what tantivy's search of
+//! the intersection gives it.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
