@@ -176,17 +176,21 @@ impl CatalogIndex {
         filters: &Filters,
         limit: usize,
     ) -> Result<Vec<(DocAddress, f32)>, IndexError> {
-        let words = stems.iter().map(|stem| self.word(lookup, stem, 1.0)).collect::<Result<Vec<_>, _>>()?;
+        let mut words = stems.iter().map(|stem| self.word(lookup, stem, 1.0)).collect::<Result<Vec<_>, _>>()?;
+        // Only this walk ANDs words held as bits.
+        for word in &mut words {
+            word.dense = self.dense_word(&word.term);
+        }
         let query = self.words_query(stems, Occur::Must);
         self.top_scored_with(lookup, &query, Some(Words::All(self.text_field(), &words)), filters, limit)
     }
 
-    /// One word as its term query scores it (by this lookup's statistics), `times` over.
+    /// One word as its term query scores it (by this lookup's statistics), `times` over; its bits
+    /// are left unread (only the all-words walk uses them).
     fn word(&self, lookup: &Lookup<'_>, stem: &str, times: f32) -> Result<Word, IndexError> {
         let term = self.term(stem);
         let weight = Bm25Weight::for_terms(lookup, std::slice::from_ref(&term))?.boost_by(times);
-        let dense = self.dense_word(&term);
-        Ok(Word { term, weight, dense })
+        Ok(Word { term, weight, dense: None })
     }
 
     /// The union (`Should`) or intersection (`Must`) of the term queries of `stems`: what a walk

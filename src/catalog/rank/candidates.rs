@@ -57,9 +57,9 @@ impl CatalogIndex {
             .filter(|c| !matches!(c.kind, ConceptKind::Hint(_)))
             .filter_map(|c| c.stems.first().map(String::as_str))
             .collect();
-        let dense = asked.iter().all(|s| self.dense_word(&self.term(s)).is_some());
         let all = || -> Result<Vec<(DocAddress, f32)>, IndexError> {
-            if flat && (dense || narrowed && asked.len() == 2) {
+            let dense = || asked.iter().all(|s| self.dense_word(&self.term(s)).is_some());
+            if flat && (narrowed && asked.len() == 2 || dense()) {
                 return self.top_all_words(lookup, &asked, filters, CANDIDATES);
             }
             let all = BooleanQuery::new(searchable.iter().map(|q| (Occur::Must, q.box_clone())).collect());
